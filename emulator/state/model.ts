@@ -1,0 +1,159 @@
+// The emulated directory: what Microsoft Entra ID and Exchange Online know about tenants, apps, users
+// and mailboxes. Field names follow ms-identity-spec.md §1 ("Emulator data model").
+
+export type SignInAudience = 'AzureADMyOrg' | 'AzureADMultipleOrgs';
+
+export interface Tenant {
+  readonly id: string;
+  displayName: string;
+  /** Verified domains; the first is the default (`contoso.onmicrosoft.com`-like). */
+  domains: string[];
+  region: string;
+  /** Exchange `SmtpClientAuthenticationDisabled` for the organisation, inverted. */
+  smtpAuthEnabled: boolean;
+}
+
+export interface AppSecret {
+  readonly id: string;
+  readonly value: string;
+  readonly createdAt: number;
+  expiresAt: number;
+}
+
+export interface RedirectUri {
+  readonly uri: string;
+  readonly type: 'web' | 'spa' | 'public';
+}
+
+/** A permission the app registration asks for (requiredResourceAccess). */
+export interface Permission {
+  /** Resource identifier, e.g. `https://graph.microsoft.com` or `https://outlook.office.com`. */
+  readonly resource: string;
+  /** Scope (delegated) or app role (application) name, e.g. `IMAP.AccessAsUser.All`. */
+  readonly value: string;
+  readonly type: 'delegated' | 'application';
+  readonly adminConsentRequired: boolean;
+}
+
+export interface App {
+  readonly appId: string;
+  displayName: string;
+  /** Tenant the registration lives in. */
+  readonly homeTenantId: string;
+  signInAudience: SignInAudience;
+  secrets: AppSecret[];
+  redirectUris: RedirectUri[];
+  permissions: Permission[];
+}
+
+export interface User {
+  readonly oid: string;
+  readonly tenantId: string;
+  upn: string;
+  mail: string | null;
+  displayName: string;
+  password: string;
+  disabled: boolean;
+  mfaRequired: boolean;
+  /** Refresh tokens issued before this instant (ms) are revoked (revokeSignInSessions, AADSTS50173). */
+  tokensValidFrom: number;
+}
+
+export interface Mailbox {
+  /** Primary SMTP address, lower case. */
+  readonly address: string;
+  readonly tenantId: string;
+  readonly type: 'user' | 'shared';
+  /** The user who owns a user mailbox. */
+  readonly ownerOid: string | null;
+  displayName: string;
+  /** Principals (user oid or app id) with FullAccess (Add-MailboxPermission). */
+  fullAccess: string[];
+  /** Principals (user oid) allowed to send as this address (Add-RecipientPermission). */
+  sendAs: string[];
+  imapEnabled: boolean;
+  /** `null` follows the tenant's setting (Set-CASMailbox -SmtpClientAuthenticationDisabled $null). */
+  smtpAuthEnabled: boolean | null;
+}
+
+/** A delegated permission grant (oauth2PermissionGrant): per user, or for all users after admin consent. */
+export interface Consent {
+  readonly tenantId: string;
+  readonly appId: string;
+  /** `null` = admin consent on behalf of the whole tenant. */
+  readonly userOid: string | null;
+  readonly resource: string;
+  scopes: Set<string>;
+}
+
+export interface AuthCode {
+  readonly code: string;
+  readonly appId: string;
+  readonly tenantId: string;
+  /** The tenant segment the authorize request used (`common`, a GUID, a domain...). */
+  readonly tenantSegment: string;
+  readonly userOid: string;
+  readonly redirectUri: string;
+  readonly scopes: readonly string[];
+  readonly nonce: string | null;
+  readonly codeChallenge: string | null;
+  readonly codeChallengeMethod: 'S256' | 'plain' | null;
+  readonly issuedAt: number;
+  readonly authTime: number;
+  redeemed: boolean;
+}
+
+export interface RefreshTokenRecord {
+  readonly token: string;
+  readonly appId: string;
+  readonly tenantId: string;
+  readonly userOid: string;
+  /** Every scope the grant may be used for (all resources; RTs are not bound to a resource). */
+  readonly scopes: readonly string[];
+  readonly issuedAt: number;
+  lastUsedAt: number;
+  revoked: boolean;
+}
+
+/** What the control API lists about every token the emulator issued. Never the token itself. */
+export interface IssuedToken {
+  readonly uti: string;
+  readonly kind: 'access_token' | 'id_token' | 'refresh_token';
+  readonly grantType: 'authorization_code' | 'refresh_token' | 'client_credentials';
+  readonly appId: string;
+  readonly tenantId: string;
+  /** User oid, or the app id for app-only tokens. */
+  readonly subject: string;
+  readonly audience: string;
+  readonly scopes: readonly string[];
+  readonly issuedAt: number;
+  readonly expiresAt: number | null;
+}
+
+export interface TokenEndpointFault {
+  readonly status: 429 | 500 | 503;
+  readonly retryAfterSeconds: number | null;
+  /** How many more requests get the fault. */
+  remaining: number;
+}
+
+export interface ImapThrottle {
+  readonly backoffMs: number;
+  /** Mailbox address the throttling applies to, or `null` for every mailbox. */
+  readonly mailbox: string | null;
+  /** How many more commands get the throttled answer; `null` until switched off. */
+  remaining: number | null;
+}
+
+export interface Knobs {
+  /** Access-token lifetime in seconds; `null` draws from [3600, 5400] like Entra ID. */
+  accessTokenLifetimeSec: number | null;
+  authCodeLifetimeSec: number;
+  refreshTokenIdleSec: number;
+  /** Added to the wall clock for everything the emulator dates or expires. */
+  clockOffsetMs: number;
+  tokenEndpointFault: TokenEndpointFault | null;
+  imapThrottle: ImapThrottle | null;
+  /** Put a copy of every message accepted over SMTP into the sender's Sent Items. */
+  saveToSentItems: boolean;
+}
