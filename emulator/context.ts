@@ -1,5 +1,5 @@
-import type { Directory } from './state/directory.ts';
 import type { KeyRing } from './identity/signing-keys.ts';
+import type { Directory } from './state/directory.ts';
 
 /** What every part of the emulator is handed: the directory, the signing keys and how it names itself. */
 export interface EmulatorContext {

@@ -1,5 +1,5 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,8 +10,8 @@ import { controlRoutes } from './control/routes.ts';
 import { identityRoutes } from './identity/routes.ts';
 import { createKeyRing } from './identity/signing-keys.ts';
 import { type MailOptions, type RunningMail, startMail } from './mail/start-mail.ts';
-import { createDirectory } from './state/directory.ts';
 import { type DemoSeed, seedDemo } from './state/demo-seed.ts';
+import { createDirectory } from './state/directory.ts';
 import { createLocalTls, type LocalTls } from './tls/local-ca.ts';
 
 export interface EmulatorOptions {
@@ -49,7 +49,11 @@ export const DEFAULT_DEMO_REDIRECT_URIS = [
   'http://localhost:3000/mailboxes/connect/microsoft/callback',
 ];
 
-const listen = (server: ReturnType<typeof createAdaptorServer>, port: number, host: string): Promise<number> =>
+const listen = (
+  server: ReturnType<typeof createAdaptorServer>,
+  port: number,
+  host: string,
+): Promise<number> =>
   new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
@@ -67,6 +71,8 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
   const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), 'mailroom-emulator-'));
   const cleanups: (() => Promise<void> | void)[] = [];
   if (ownsWorkDir) cleanups.push(() => rmSync(workDir, { recursive: true, force: true }));
+  // Dovecot's unprivileged processes must pass through to their mail homes; the TLS keys stay in a 0700 folder.
+  chmodSync(workDir, 0o711);
   try {
     const tls = createLocalTls(join(workDir, 'tls'));
     const ctx: EmulatorContext = {

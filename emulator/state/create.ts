@@ -1,7 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { type Directory, now } from './directory.ts';
 import { newGuid } from './ids.ts';
-import type { App, AppSecret, Mailbox, Permission, RedirectUri, SignInAudience, Tenant, User } from './model.ts';
+import type {
+  App,
+  AppSecret,
+  Mailbox,
+  Permission,
+  RedirectUri,
+  SignInAudience,
+  Tenant,
+  User,
+} from './model.ts';
 
 export class DirectoryError extends Error {
   constructor(
@@ -22,7 +31,8 @@ export const createTenant = (
   const domains = input.domains.map((d) => d.toLowerCase());
   for (const d of domains) {
     for (const t of dir.tenants.values()) {
-      if (t.domains.includes(d)) throw new DirectoryError('conflict', `domain ${d} is verified in tenant ${t.id}`);
+      if (t.domains.includes(d))
+        throw new DirectoryError('conflict', `domain ${d} is verified in tenant ${t.id}`);
     }
   }
   if (domains.length === 0) throw new DirectoryError('invalid', 'a tenant needs at least one domain');
@@ -48,7 +58,8 @@ const requireVerifiedDomain = (dir: Directory, tenant: Tenant, address: string):
   if (!domain || !tenant.domains.includes(domain)) {
     throw new DirectoryError('invalid', `${address} is not in a verified domain of tenant ${tenant.id}`);
   }
-  if (dir.mailboxes.has(address.toLowerCase())) throw new DirectoryError('conflict', `mailbox ${address} exists`);
+  if (dir.mailboxes.has(address.toLowerCase()))
+    throw new DirectoryError('conflict', `mailbox ${address} exists`);
 };
 
 export const createUser = (
@@ -68,9 +79,10 @@ export const createUser = (
 ): User => {
   const tenant = requireTenant(dir, input.tenantId);
   const upn = input.upn.toLowerCase();
-  for (const u of dir.users.values()) if (u.upn === upn) throw new DirectoryError('conflict', `user ${upn} exists`);
+  for (const u of dir.users.values())
+    if (u.upn === upn) throw new DirectoryError('conflict', `user ${upn} exists`);
   const withMailbox = input.mailbox ?? true;
-  const mail = input.mail === undefined ? (withMailbox ? upn : null) : input.mail?.toLowerCase() ?? null;
+  const mail = input.mail === undefined ? (withMailbox ? upn : null) : (input.mail?.toLowerCase() ?? null);
   if (withMailbox && mail) requireVerifiedDomain(dir, tenant, mail);
   const user: User = {
     oid: (input.oid ?? newGuid()).toLowerCase(),
@@ -102,7 +114,13 @@ export const createUser = (
 
 export const createSharedMailbox = (
   dir: Directory,
-  input: { tenantId: string; address: string; displayName?: string; fullAccess?: string[]; sendAs?: string[] },
+  input: {
+    tenantId: string;
+    address: string;
+    displayName?: string;
+    fullAccess?: string[];
+    sendAs?: string[];
+  },
 ): Mailbox => {
   const tenant = requireTenant(dir, input.tenantId);
   requireVerifiedDomain(dir, tenant, input.address);
@@ -128,7 +146,11 @@ const secretValue = (): string => {
   return `${body.slice(0, 3)}8Q~${body.slice(3, 37)}`;
 };
 
-export const addSecret = (dir: Directory, app: App, input: { value?: string; expiresAt?: number } = {}): AppSecret => {
+export const addSecret = (
+  dir: Directory,
+  app: App,
+  input: { value?: string; expiresAt?: number } = {},
+): AppSecret => {
   const createdAt = now(dir);
   const secret: AppSecret = {
     id: newGuid(),

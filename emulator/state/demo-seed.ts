@@ -1,6 +1,6 @@
 import { GRAPH, OUTLOOK } from '../identity/resources.ts';
-import type { Directory } from './directory.ts';
 import { addSecret, createApp, createSharedMailbox, createTenant, createUser } from './create.ts';
+import type { Directory } from './directory.ts';
 import type { Permission } from './model.ts';
 
 /** Fixed ids so that what a person pastes into Mailroom stays valid across emulator restarts. */
@@ -43,9 +43,19 @@ export const seedDemo = (dir: Directory, options: { redirectUris: string[] }): D
     domains: [DEMO.otherDomain, 'fabrikam.onmicrosoft.com'],
   });
   const users = [
-    { upn: `adele@${DEMO.domain}`, password: 'Adele-demo-1', displayName: 'Adele Vance', role: 'administrator' },
+    {
+      upn: `adele@${DEMO.domain}`,
+      password: 'Adele-demo-1',
+      displayName: 'Adele Vance',
+      role: 'administrator',
+    },
     { upn: `megan@${DEMO.domain}`, password: 'Megan-demo-1', displayName: 'Megan Bowen', role: 'staff' },
-    { upn: `alex@${DEMO.otherDomain}`, password: 'Alex-demo-1', displayName: 'Alex Wilber', role: 'user of another tenant' },
+    {
+      upn: `alex@${DEMO.otherDomain}`,
+      password: 'Alex-demo-1',
+      displayName: 'Alex Wilber',
+      role: 'user of another tenant',
+    },
   ];
   const [adele] = users.map((u) =>
     createUser(dir, {

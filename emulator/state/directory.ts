@@ -85,7 +85,13 @@ export const tenantOfDomain = (dir: Directory, domain: string): Tenant | undefin
 };
 
 /** Delegated scopes (`resource` + `value`) the user, or the whole tenant, has consented to for the app. */
-export const consentedScopes = (dir: Directory, tenantId: string, appId: string, userOid: string, resource: string): Set<string> => {
+export const consentedScopes = (
+  dir: Directory,
+  tenantId: string,
+  appId: string,
+  userOid: string,
+  resource: string,
+): Set<string> => {
   const scopes = new Set<string>();
   for (const c of dir.consents) {
     if (c.tenantId !== tenantId || c.appId !== appId || c.resource !== resource) continue;
@@ -96,10 +102,20 @@ export const consentedScopes = (dir: Directory, tenantId: string, appId: string,
 
 export const addConsent = (
   dir: Directory,
-  grant: { tenantId: string; appId: string; userOid: string | null; resource: string; scopes: Iterable<string> },
+  grant: {
+    tenantId: string;
+    appId: string;
+    userOid: string | null;
+    resource: string;
+    scopes: Iterable<string>;
+  },
 ): void => {
   const existing = dir.consents.find(
-    (c) => c.tenantId === grant.tenantId && c.appId === grant.appId && c.userOid === grant.userOid && c.resource === grant.resource,
+    (c) =>
+      c.tenantId === grant.tenantId &&
+      c.appId === grant.appId &&
+      c.userOid === grant.userOid &&
+      c.resource === grant.resource,
   );
   if (existing) {
     for (const s of grant.scopes) existing.scopes.add(s);

@@ -31,9 +31,21 @@ export const createLocalTls = (dir: string): LocalTls => {
   const p = (name: string) => join(dir, name);
   openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', p('ca.key')]);
   openssl([
-    'req', '-new', '-x509', '-key', p('ca.key'), '-out', p('ca.pem'), '-days', '30',
-    '-subj', '/CN=Mailroom emulator local CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    'req',
+    '-new',
+    '-x509',
+    '-key',
+    p('ca.key'),
+    '-out',
+    p('ca.pem'),
+    '-days',
+    '30',
+    '-subj',
+    '/CN=Mailroom emulator local CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
   ]);
   openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', p('server.key')]);
   openssl(['req', '-new', '-key', p('server.key'), '-out', p('server.csr'), '-subj', '/CN=localhost']);
@@ -43,8 +55,21 @@ export const createLocalTls = (dir: string): LocalTls => {
     `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n`,
   );
   openssl([
-    'x509', '-req', '-in', p('server.csr'), '-CA', p('ca.pem'), '-CAkey', p('ca.key'), '-CAcreateserial',
-    '-out', p('server.pem'), '-days', '30', '-extfile', p('server.ext'),
+    'x509',
+    '-req',
+    '-in',
+    p('server.csr'),
+    '-CA',
+    p('ca.pem'),
+    '-CAkey',
+    p('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    p('server.pem'),
+    '-days',
+    '30',
+    '-extfile',
+    p('server.ext'),
   ]);
   return {
     caPem: readFileSync(p('ca.pem'), 'utf8'),

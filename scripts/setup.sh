@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs what Mailroom's emulator and tests need on a fresh Debian/Ubuntu machine with Node 20:
+# system packages when missing (apt), npm packages from the lock file when node_modules is stale.
+# Safe to run again: it does nothing when everything is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quiet=0
+[ "${1:-}" = "--quiet" ] && quiet=1
+say() { [ "$quiet" = 1 ] || echo "setup: $*"; }
+
+# Debian package => a file it installs, used to tell whether it is present.
+declare -A wanted=(
+  [dovecot-imapd]=/usr/sbin/dovecot
+  [openssl]=/usr/bin/openssl
+)
+
+missing=()
+for pkg in "${!wanted[@]}"; do
+  [ -e "${wanted[$pkg]}" ] || missing+=("$pkg")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing ${missing[*]} from apt"
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  # The packages' postinst would start the system-wide Dovecot on ports 143/993: Mailroom starts its own
+  # private instance, so forbid service starts for the duration of the install.
+  policy=/usr/sbin/policy-rc.d
+  added_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+    $sudo chmod +x "$policy"
+    added_policy=1
+  fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ "$added_policy" = 1 ] && $sudo rm -f "$policy"
+fi
+
+# npm packages exactly as the lock file says, when node_modules is missing or older than the lock.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages from package-lock.json"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
