@@ -1,9 +1,18 @@
 import { Hono } from 'hono';
 import type { EmulatorContext } from '../context.ts';
 import type { RunningMail } from '../mail/start-mail.ts';
+import { directoryRoutes } from './directory-routes.ts';
+import { mailRoutes } from './mail-routes.ts';
+import { runtimeRoutes } from './runtime-routes.ts';
 
-/** The control API for tests, under `/_emulator`. */
-export const controlRoutes = (_ctx: EmulatorContext, _mail: RunningMail | null): Hono => {
+/**
+ * The control API for tests, under `/_emulator` (ms-identity-spec.md §16 "Test-control API"). It exists
+ * only on the emulator and needs no credentials: the emulator listens on loopback alone.
+ */
+export const controlRoutes = (ctx: EmulatorContext, mail: RunningMail | null): Hono => {
   const app = new Hono();
+  app.route('/mail', mailRoutes(ctx, mail));
+  app.route('/', directoryRoutes(ctx));
+  app.route('/', runtimeRoutes(ctx));
   return app;
 };

@@ -29,7 +29,7 @@ export const IMAP_COMMAND_ERROR = 'BAD Command Error. 12';
 const diagnostic = (host: string): string =>
   `[${host} ${new Date().toISOString()} 08DC${Math.random().toString(16).slice(2, 14).toUpperCase()}]`;
 
-export const smtpBanner = (host: string): string =>
+export const smtpBanner = (): string =>
   `Microsoft ESMTP MAIL Service ready at ${new Date().toUTCString().replace('GMT', '+0000')}`;
 
 /** `535 5.7.3 Authentication unsuccessful [AM0PR06CA0126.eurprd06.prod.outlook.com 2024-02-14T14:50:26.590Z 08DC2D372B4C3DED]` */

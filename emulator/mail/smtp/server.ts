@@ -61,7 +61,7 @@ export const startSmtp = async (
   const outbound: OutboundMessage[] = [];
   const server = new SMTPServer({
     name: ctx.mailHost,
-    banner: smtpBanner(ctx.mailHost),
+    banner: smtpBanner(),
     key: tls.keyPem,
     cert: tls.certPem,
     authMethods: ['XOAUTH2', 'LOGIN'],

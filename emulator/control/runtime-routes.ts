@@ -1,0 +1,107 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { EmulatorContext } from '../context.ts';
+import { rotateKeys } from '../identity/signing-keys.ts';
+import { now } from '../state/directory.ts';
+import { controlError, parseBody } from './respond.ts';
+
+const schemas = {
+  lifetimes: z.object({
+    accessTokenLifetimeSec: z.number().int().min(1).nullable().optional(),
+    authCodeLifetimeSec: z.number().int().min(1).optional(),
+    refreshTokenIdleSec: z.number().int().min(1).optional(),
+  }),
+  clock: z.union([z.object({ offsetMs: z.number().int() }), z.object({ advanceSeconds: z.number() })]),
+  tokenFault: z.object({
+    status: z.union([z.literal(429), z.literal(500), z.literal(503)]),
+    retryAfterSeconds: z.number().int().min(0).nullable().default(null),
+    count: z.number().int().min(1).default(1),
+  }),
+  imapThrottle: z.object({
+    backoffMs: z.number().int().min(0),
+    mailbox: z.email().nullable().default(null),
+    count: z.number().int().min(1).nullable().default(null),
+  }),
+  mailSettings: z.object({ saveToSentItems: z.boolean() }),
+};
+
+/** Lifetimes, the clock, signing keys, fault injection and the issued-token log. */
+export const runtimeRoutes = (ctx: EmulatorContext): Hono => {
+  const app = new Hono();
+  const { knobs } = ctx.dir;
+
+  app.put('/lifetimes', async (c) => {
+    const body = await parseBody(c, schemas.lifetimes);
+    if (!body.ok) return body.response;
+    Object.assign(knobs, body.data);
+    return c.json({
+      accessTokenLifetimeSec: knobs.accessTokenLifetimeSec,
+      authCodeLifetimeSec: knobs.authCodeLifetimeSec,
+      refreshTokenIdleSec: knobs.refreshTokenIdleSec,
+    });
+  });
+
+  app.post('/clock', async (c) => {
+    const body = await parseBody(c, schemas.clock);
+    if (!body.ok) return body.response;
+    knobs.clockOffsetMs =
+      'offsetMs' in body.data ? body.data.offsetMs : knobs.clockOffsetMs + body.data.advanceSeconds * 1000;
+    return c.json({ offsetMs: knobs.clockOffsetMs, now: new Date(now(ctx.dir)).toISOString() });
+  });
+
+  app.post('/keys/rotate', (c) => {
+    const key = rotateKeys(ctx.keys);
+    return c.json({ kid: key.kid, published: ctx.keys.published.map((k) => k.kid) });
+  });
+
+  app.put('/faults/token-endpoint', async (c) => {
+    const body = await parseBody(c, schemas.tokenFault);
+    if (!body.ok) return body.response;
+    knobs.tokenEndpointFault = {
+      status: body.data.status,
+      retryAfterSeconds: body.data.retryAfterSeconds,
+      remaining: body.data.count,
+    };
+    return c.json(knobs.tokenEndpointFault);
+  });
+  app.delete('/faults/token-endpoint', (c) => {
+    knobs.tokenEndpointFault = null;
+    return c.body(null, 204);
+  });
+
+  app.put('/faults/imap-throttle', async (c) => {
+    const body = await parseBody(c, schemas.imapThrottle);
+    if (!body.ok) return body.response;
+    const { backoffMs, mailbox, count } = body.data;
+    knobs.imapThrottle = { backoffMs, mailbox: mailbox?.toLowerCase() ?? null, remaining: count };
+    return c.json(knobs.imapThrottle);
+  });
+  app.delete('/faults/imap-throttle', (c) => {
+    knobs.imapThrottle = null;
+    return c.body(null, 204);
+  });
+
+  app.put('/mail/settings', async (c) => {
+    const body = await parseBody(c, schemas.mailSettings);
+    if (!body.ok) return body.response;
+    knobs.saveToSentItems = body.data.saveToSentItems;
+    return c.json(body.data);
+  });
+
+  app.get('/tokens', (c) => {
+    const { kind, appId, subject } = c.req.query();
+    const tokens = ctx.dir.issuedTokens.filter(
+      (t) =>
+        (!kind || t.kind === kind) && (!appId || t.appId === appId) && (!subject || t.subject === subject),
+    );
+    return c.json({
+      tokens: tokens.map((t) => ({
+        ...t,
+        issuedAt: new Date(t.issuedAt).toISOString(),
+        expiresAt: t.expiresAt === null ? null : new Date(t.expiresAt).toISOString(),
+      })),
+    });
+  });
+
+  return app;
+};
