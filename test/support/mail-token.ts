@@ -1,0 +1,28 @@
+import { mintAccessToken } from '../../emulator/identity/tokens.ts';
+import type { RunningEmulator } from '../../emulator/start.ts';
+import { DEMO } from '../../emulator/state/demo-seed.ts';
+import { findUserByLogin } from '../../emulator/state/directory.ts';
+
+/**
+ * An Outlook-audience delegated access token for a user, signed by the emulator exactly as its token
+ * endpoint signs them. Mail tests use it to focus on IMAP and SMTP; the token endpoint has its own tests,
+ * and test/emulator/end-to-end.test.ts takes a token from it to IMAP and SMTP.
+ */
+export const outlookToken = (
+  emu: RunningEmulator,
+  upn: string,
+  options: { scopes?: string[]; audience?: string; lifetimeSec?: number } = {},
+): Promise<string> => {
+  const user = findUserByLogin(emu.ctx.dir, upn);
+  const app = emu.ctx.dir.apps.get(DEMO.appId);
+  if (!user || !app) throw new Error(`no user ${upn} or demo app`);
+  return mintAccessToken(emu.ctx, {
+    app,
+    tenantId: user.tenantId,
+    user,
+    audience: options.audience ?? 'https://outlook.office.com',
+    scopes: options.scopes ?? ['IMAP.AccessAsUser.All', 'SMTP.Send'],
+    lifetimeSec: options.lifetimeSec ?? 3600,
+    grantType: 'authorization_code',
+  });
+};
