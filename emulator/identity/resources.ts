@@ -42,7 +42,12 @@ export const parseScope = (scope: string): ParsedScope => {
 export const canonicalResource = (resource: string): string => {
   const r = resource.toLowerCase().replace(/\/$/, '');
   if (r === GRAPH || r === GRAPH_APP_ID) return GRAPH;
-  if (r === EXCHANGE_APP_ID || r === 'https://outlook.office365.com' || r === 'https://ps.outlook.com' || r === OUTLOOK)
+  if (
+    r === EXCHANGE_APP_ID ||
+    r === 'https://outlook.office365.com' ||
+    r === 'https://ps.outlook.com' ||
+    r === OUTLOOK
+  )
     return OUTLOOK;
   return r;
 };

@@ -30,7 +30,19 @@ export const generateSigningKey = (): SigningKey => {
     writeFileSync(join(dir, 'key.pem'), pem, { mode: 0o600 });
     certDer = execFileSync(
       'openssl',
-      ['req', '-new', '-x509', '-key', join(dir, 'key.pem'), '-subj', '/CN=accounts.accesscontrol.windows.net', '-days', '3650', '-outform', 'DER'],
+      [
+        'req',
+        '-new',
+        '-x509',
+        '-key',
+        join(dir, 'key.pem'),
+        '-subj',
+        '/CN=accounts.accesscontrol.windows.net',
+        '-days',
+        '3650',
+        '-outform',
+        'DER',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
   } finally {

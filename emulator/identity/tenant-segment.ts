@@ -17,4 +17,5 @@ export const resolveTenantPath = (dir: Directory, segment: string): TenantPath |
 };
 
 /** The segment written into endpoint URLs: the alias for common/organizations, the GUID for a tenant (§2.1, §2.2). */
-export const canonicalSegment = (path: TenantPath): string => (path.kind === 'tenant' ? path.tenant.id : path.kind);
+export const canonicalSegment = (path: TenantPath): string =>
+  path.kind === 'tenant' ? path.tenant.id : path.kind;

@@ -12,7 +12,7 @@ export const v1Issuer = (tenantId: string): string => `https://sts.windows.net/$
 const uti = (): string => randomBytes(16).toString('base64url').slice(0, 22);
 
 /** `sub` is pairwise: unique per (user, app, tenant) (ms-identity-spec.md §11.1, §11.3). */
-const pairwiseSub = (appId: string, tenantId: string, oid: string): string =>
+export const pairwiseSub = (appId: string, tenantId: string, oid: string): string =>
   createHash('sha256').update(`${appId}|${tenantId}|${oid}`).digest('base64url').slice(0, 43);
 
 export const accessTokenLifetime = (ctx: EmulatorContext): number =>
@@ -61,7 +61,9 @@ export const mintIdToken = async (ctx: EmulatorContext, input: IdTokenInput): Pr
   if (scopes.includes('email') && user.mail) claims.email = user.mail;
   if (input.nonce !== null) claims.nonce = input.nonce;
   const key = ctx.keys.current;
-  const token = await new SignJWT(claims).setProtectedHeader({ typ: 'JWT', alg: 'RS256', kid: key.kid }).sign(key.privateKey);
+  const token = await new SignJWT(claims)
+    .setProtectedHeader({ typ: 'JWT', alg: 'RS256', kid: key.kid })
+    .sign(key.privateKey);
   record(ctx, {
     uti: id,
     kind: 'id_token',
@@ -130,10 +132,22 @@ export const mintAccessToken = async (ctx: EmulatorContext, input: AccessTokenIn
     });
     delete claims.idp;
   } else {
-    Object.assign(claims, { idtyp: 'app', oid: servicePrincipalOid(app.appId, input.tenantId), roles: input.scopes, sub: app.appId });
+    Object.assign(claims, {
+      idtyp: 'app',
+      oid: servicePrincipalOid(app.appId, input.tenantId),
+      sub: app.appId,
+    });
+    // `roles` is absent when no application permission was granted (ms-identity-spec.md §6.4).
+    if (input.scopes.length > 0) claims.roles = input.scopes;
   }
   const key = ctx.keys.current;
-  const header = { typ: 'JWT', nonce: randomBytes(32).toString('base64url'), alg: 'RS256', x5t: key.kid, kid: key.kid };
+  const header = {
+    typ: 'JWT',
+    nonce: randomBytes(32).toString('base64url'),
+    alg: 'RS256',
+    x5t: key.kid,
+    kid: key.kid,
+  };
   const token = await new SignJWT(claims).setProtectedHeader(header).sign(key.privateKey);
   record(ctx, {
     uti: id,
@@ -171,7 +185,10 @@ export interface AccessTokenClaims {
 
 export type AccessTokenCheck =
   | { readonly ok: true; readonly claims: AccessTokenClaims }
-  | { readonly ok: false; readonly reason: 'malformed' | 'unknown_key' | 'bad_signature' | 'expired' | 'not_yet_valid' };
+  | {
+      readonly ok: false;
+      readonly reason: 'malformed' | 'unknown_key' | 'bad_signature' | 'expired' | 'not_yet_valid';
+    };
 
 /** Verifies a token this emulator issued: signature against its published keys and lifetime on its own clock. */
 export const verifyAccessToken = async (ctx: EmulatorContext, token: string): Promise<AccessTokenCheck> => {
@@ -189,7 +206,11 @@ export const verifyAccessToken = async (ctx: EmulatorContext, token: string): Pr
       clockTolerance: 0,
       algorithms: ['RS256'],
     });
-    if (typeof payload.aud !== 'string' || typeof payload.tid !== 'string' || typeof payload.appid !== 'string') {
+    if (
+      typeof payload.aud !== 'string' ||
+      typeof payload.tid !== 'string' ||
+      typeof payload.appid !== 'string'
+    ) {
       return { ok: false, reason: 'malformed' };
     }
     return { ok: true, claims: payload as unknown as AccessTokenClaims };
@@ -201,4 +222,5 @@ export const verifyAccessToken = async (ctx: EmulatorContext, token: string): Pr
   }
 };
 
-export const isGraphAudience = (aud: string): boolean => aud === GRAPH_APP_ID || aud === 'https://graph.microsoft.com';
+export const isGraphAudience = (aud: string): boolean =>
+  aud === GRAPH_APP_ID || aud === 'https://graph.microsoft.com';

@@ -19,7 +19,12 @@ export type OAuthError =
   | 'server_error';
 
 /** `suberror` values seen on /token (ms-identity-spec.md §6.6). */
-export type Suberror = 'bad_token' | 'consent_required' | 'basic_action' | 'additional_action' | 'message_only';
+export type Suberror =
+  | 'bad_token'
+  | 'consent_required'
+  | 'basic_action'
+  | 'additional_action'
+  | 'message_only';
 
 export class AadError extends Error {
   readonly status: number;

@@ -11,7 +11,8 @@ export interface ErrorStamp {
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const formatTimestamp = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')}Z`;
+export const formatTimestamp = (ms: number): string =>
+  `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')}Z`;
 
 /** `correlation_id` echoes the client's `client-request-id` when it sent one (§6.6 [?]). */
 export const stampError = (nowMs: number, clientRequestId?: string | null): ErrorStamp => ({
@@ -27,7 +28,11 @@ export const describeError = (err: AadError, stamp: ErrorStamp): string =>
 export const errorUri = (authority: string, err: AadError): string => `${authority}/error?code=${err.aadsts}`;
 
 /** The JSON error body of the token and discovery endpoints, fields in Microsoft's order (§6.6). */
-export const errorEnvelope = (err: AadError, stamp: ErrorStamp, authority: string): Record<string, unknown> => {
+export const errorEnvelope = (
+  err: AadError,
+  stamp: ErrorStamp,
+  authority: string,
+): Record<string, unknown> => {
   const body: Record<string, unknown> = {
     error: err.error,
     error_description: describeError(err, stamp),

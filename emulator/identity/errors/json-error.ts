@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { authorityOf } from '../../context.ts';
-import type { IdentityDeps } from '../deps.ts';
 import { now } from '../../state/directory.ts';
+import type { IdentityDeps } from '../deps.ts';
 import type { AadError } from './aad-error.ts';
 import { errorEnvelope, stampError } from './envelope.ts';
 
@@ -17,7 +17,12 @@ export const tokenHeaders = (traceId: string, aadsts: number): Record<string, st
 });
 
 /** Answers an AADSTS error as the §6.6 JSON envelope. */
-export const jsonError = (deps: IdentityDeps, c: Context, err: AadError, extra: Record<string, string> = {}): Response => {
+export const jsonError = (
+  deps: IdentityDeps,
+  c: Context,
+  err: AadError,
+  extra: Record<string, string> = {},
+): Response => {
   const clientRequestId = c.req.header('client-request-id') ?? null;
   const stamp = stampError(now(deps.ctx.dir), clientRequestId);
   const body = errorEnvelope(err, stamp, authorityOf(deps.ctx, c.req.url));
