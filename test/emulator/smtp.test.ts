@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ImapFlow } from 'imapflow';
-import nodemailer from 'nodemailer';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
 import { type RunningEmulator, startEmulator } from '../../emulator/start.ts';
 import { DEMO } from '../../emulator/state/demo-seed.ts';
 import { control } from '../support/control.ts';
@@ -30,7 +30,7 @@ const transport = (user: string, accessToken: string, extra: Record<string, unkn
     ...extra,
   });
 
-const send = async (user: string, token: string, mail: nodemailer.SendMailOptions) => {
+const send = async (user: string, token: string, mail: SendMailOptions) => {
   const t = transport(user, token);
   try {
     return await t.sendMail(mail);
@@ -39,7 +39,7 @@ const send = async (user: string, token: string, mail: nodemailer.SendMailOption
   }
 };
 
-const sendError = (user: string, token: string, mail: nodemailer.SendMailOptions) =>
+const sendError = (user: string, token: string, mail: SendMailOptions) =>
   send(user, token, mail).then(
     () => assert.fail('sending should fail'),
     (e: { code?: string; responseCode?: number; response?: string }) => e,
