@@ -46,10 +46,10 @@ export const connectRawImap = (port: number): Promise<RawImap> =>
       });
     next(5000).then((greeting) => {
       if (greeting === null) return reject(new Error('no greeting'));
-      resolve({
+      const raw: RawImap = {
         greeting,
         command(tag, line) {
-          return this.reply(`${tag} ${line}`, tag);
+          return raw.reply(`${tag} ${line}`, tag);
         },
         async reply(line, tag) {
           socket.write(`${line}\r\n`);
@@ -71,7 +71,8 @@ export const connectRawImap = (port: number): Promise<RawImap> =>
           return out;
         },
         close: () => socket.destroy(),
-      });
+      };
+      resolve(raw);
     });
   });
 
