@@ -1,0 +1,17 @@
+import { Hono } from 'hono';
+import { requireUser } from '../http/auth.ts';
+import type { AppDeps, AppEnv } from '../http/context.ts';
+import { openApiDocument } from './openapi.ts';
+import { settingsApi } from './settings-api.ts';
+
+/** The REST API under /api. */
+export const apiRoutes = (deps: AppDeps): Hono<AppEnv> => {
+  const app = new Hono<AppEnv>();
+  app.get('/openapi.json', (c) => c.json(openApiDocument(deps.config.publicUrl)));
+  app.get('/me', (c) => {
+    const user = requireUser(c);
+    return c.json({ id: user.id, email: user.email, displayName: user.displayName, role: user.role });
+  });
+  app.route('/', settingsApi(deps));
+  return app;
+};

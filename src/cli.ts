@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { ConfigError, parseConfig } from './config.ts';
+import { createLogger } from './log/logger.ts';
+import { openMigratedDatabase, startMailroom } from './main.ts';
+import { generateSecretKey } from './secrets/secret-box.ts';
+import { createApiToken } from './users/api-tokens.ts';
+import { createUser, UserError } from './users/create-user.ts';
+import { findUserByEmail } from './users/users.repository.ts';
+
+const HELP = `Usage: mailroom <command> [options]
+
+Commands:
+  serve                       start the web server (migrates the database first)
+  migrate                     bring the database schema up to date and exit
+  user create --email E --name N [--admin] [--password-stdin]
+                              create a user (staff unless --admin); without --password-stdin a
+                              random password is generated and printed once
+  api-token create --user E [--name N]
+                              create an API token for a user; it is printed once
+  secrets generate-key        print a new value for MAILROOM_SECRET_KEY
+
+Configuration comes from the environment: MAILROOM_ENV, HOST, PORT, MAILROOM_PUBLIC_URL, DATABASE_URL
+(unset: SQLite in MAILROOM_DATA_DIR, default ./data), MAILROOM_SECRET_KEY, MAILROOM_EXTRA_CA_FILE,
+MAILROOM_LOG_LEVEL, MAILROOM_SESSION_IDLE_MINUTES, MAILROOM_SESSION_MAX_HOURS. See the README.
+`;
+
+const readStdin = async (): Promise<string> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+};
+
+const run = async (argv: string[]): Promise<number> => {
+  const [command, sub] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(HELP);
+    return command ? 0 : 2;
+  }
+  if (command === 'secrets' && sub === 'generate-key') {
+    process.stdout.write(`${generateSecretKey()}\n`);
+    return 0;
+  }
+  const config = parseConfig(process.env);
+  const log = createLogger(config.logLevel);
+  if (command === 'serve') {
+    const running = await startMailroom(config, { log });
+    const stop = async () => {
+      await running.stop();
+      process.exit(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    return -1;
+  }
+  const db = await openMigratedDatabase(config, log);
+  try {
+    if (command === 'migrate') {
+      process.stdout.write('The database schema is up to date.\n');
+      return 0;
+    }
+    if (command === 'user' && sub === 'create') {
+      const { values } = parseArgs({
+        args: argv.slice(2),
+        options: {
+          email: { type: 'string' },
+          name: { type: 'string' },
+          admin: { type: 'boolean', default: false },
+          'password-stdin': { type: 'boolean', default: false },
+        },
+      });
+      const generated = values['password-stdin'] ? null : randomBytes(12).toString('base64url');
+      const password = generated ?? (await readStdin());
+      const user = await createUser(db, {
+        email: values.email ?? '',
+        displayName: values.name ?? values.email?.split('@')[0] ?? '',
+        password,
+        role: values.admin ? 'administrator' : 'staff',
+      });
+      process.stdout.write(`Created ${user.role} ${user.email}.\n`);
+      if (generated) process.stdout.write(`Password (shown once): ${generated}\n`);
+      return 0;
+    }
+    if (command === 'api-token' && sub === 'create') {
+      const { values } = parseArgs({
+        args: argv.slice(2),
+        options: { user: { type: 'string' }, name: { type: 'string' } },
+      });
+      const user = values.user ? await findUserByEmail(db, values.user) : undefined;
+      if (!user) {
+        process.stderr.write(`mailroom: no user with the e-mail ${values.user ?? '(missing --user)'}.\n`);
+        return 1;
+      }
+      const token = await createApiToken(db, user.id, values.name ?? 'cli');
+      process.stdout.write(
+        `API token for ${user.email} (shown once; send it as "Authorization: Bearer <token>"):\n${token}\n`,
+      );
+      return 0;
+    }
+    process.stderr.write(`mailroom: unknown command "${argv.join(' ')}".\n\n${HELP}`);
+    return 2;
+  } finally {
+    await db.destroy();
+  }
+};
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (error: Error) => {
+    if (error instanceof ConfigError || error instanceof UserError)
+      process.stderr.write(`mailroom: ${error.message}\n`);
+    else process.stderr.write(`mailroom: ${error.stack ?? error.message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+
+/**
+ * Mailroom's whole configuration: one schema over the environment, parsed once at start, frozen.
+ * Only main.ts and cli.ts read `process.env`; everything else is handed this object.
+ */
+const schema = z
+  .object({
+    MAILROOM_ENV: z.enum(['production', 'development', 'test']).default('development'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    MAILROOM_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL (leave it unset for SQLite)')
+      .optional(),
+    MAILROOM_DATA_DIR: z.string().min(1).default('./data'),
+    MAILROOM_SECRET_KEY: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/]{43}=$/,
+        'expected "<key id>:<32 bytes in base64>", e.g. from `mailroom secrets generate-key`',
+      )
+      .optional(),
+    MAILROOM_LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
+    MAILROOM_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).default(120),
+    MAILROOM_SESSION_MAX_HOURS: z.coerce.number().int().min(1).default(12),
+    MAILROOM_EXTRA_CA_FILE: z.string().min(1).optional(),
+    MAILROOM_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.MAILROOM_ENV !== 'production') return;
+    if (!env.MAILROOM_SECRET_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MAILROOM_SECRET_KEY'],
+        message: 'is required in production (encrypts secrets and tokens at rest)',
+      });
+    }
+    if (!env.MAILROOM_PUBLIC_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MAILROOM_PUBLIC_URL'],
+        message: 'is required in production (Redirect URIs are built from it)',
+      });
+    }
+  });
+
+export interface Config {
+  readonly env: 'production' | 'development' | 'test';
+  readonly host: string;
+  readonly port: number;
+  /** Absolute base URL people and Microsoft reach Mailroom at, without a trailing slash. */
+  readonly publicUrl: string;
+  readonly database:
+    | { readonly kind: 'sqlite'; readonly file: string }
+    | { readonly kind: 'postgres'; readonly url: string };
+  readonly dataDir: string;
+  /** `<key id>:<base64 key>`; `null` lets the data folder hold a generated key (not in production). */
+  readonly secretKey: string | null;
+  readonly logLevel: string;
+  readonly session: { readonly idleMinutes: number; readonly maxHours: number };
+  readonly extraCaFile: string | null;
+  readonly httpTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'config.invalid';
+  constructor(readonly problems: string[]) {
+    super(
+      `Mailroom cannot start: its configuration is invalid.\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+export const parseConfig = (env: Record<string, string | undefined>): Config => {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const publicUrl = (e.MAILROOM_PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  return Object.freeze({
+    env: e.MAILROOM_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl,
+    database: e.DATABASE_URL
+      ? { kind: 'postgres' as const, url: e.DATABASE_URL }
+      : { kind: 'sqlite' as const, file: `${e.MAILROOM_DATA_DIR}/mailroom.db` },
+    dataDir: e.MAILROOM_DATA_DIR,
+    secretKey: e.MAILROOM_SECRET_KEY ?? null,
+    logLevel: e.MAILROOM_LOG_LEVEL,
+    session: { idleMinutes: e.MAILROOM_SESSION_IDLE_MINUTES, maxHours: e.MAILROOM_SESSION_MAX_HOURS },
+    extraCaFile: e.MAILROOM_EXTRA_CA_FILE ?? null,
+    httpTimeoutMs: e.MAILROOM_HTTP_TIMEOUT_MS,
+  });
+};

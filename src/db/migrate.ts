@@ -1,0 +1,28 @@
+import { type Migration, type MigrationProvider, Migrator } from 'kysely';
+import type { Db } from './database.ts';
+import * as foundation from './migrations/2026-11-26-0001-foundation.ts';
+
+/** Every migration, in order; names are timestamps so they sort as they were written. */
+const migrations: Record<string, Migration> = {
+  '2026-11-26-0001-foundation': foundation,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+export class MigrationError extends Error {
+  readonly code = 'db.migration_failed';
+}
+
+/** Brings the schema up to date; run at start and by `mailroom migrate`. Returns the names applied. */
+export const migrateToLatest = async (db: Db): Promise<string[]> => {
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'mailroom_migrations',
+    migrationLockTableName: 'mailroom_migrations_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error)
+    throw new MigrationError(`database migration failed: ${(error as Error).message}`, { cause: error });
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+};

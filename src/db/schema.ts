@@ -1,0 +1,16 @@
+import type { AuditTable } from '../audit/audit.table.ts';
+import type { RateLimitTable } from '../http/rate-limit.table.ts';
+import type { SessionsTable } from '../http/sessions.table.ts';
+import type { MicrosoftSettingsTable } from '../microsoft/settings.table.ts';
+import type { ApiTokensTable } from '../users/api-tokens.table.ts';
+import type { UsersTable } from '../users/users.table.ts';
+
+/** Every table, each typed next to the feature that owns it (STYLE.md 4). */
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  rate_limit_events: RateLimitTable;
+  audit_events: AuditTable;
+  microsoft_settings: MicrosoftSettingsTable;
+}

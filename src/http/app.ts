@@ -1,0 +1,34 @@
+import { Hono } from 'hono';
+import { apiRoutes } from '../api/routes.ts';
+import { auditRoutes } from '../audit/audit-routes.tsx';
+import { microsoftSettingsRoutes } from '../microsoft/settings-routes.tsx';
+import { assetRoutes } from '../ui/assets.ts';
+import { homeRoutes } from '../ui/home.tsx';
+import { setupRoutes } from '../users/setup-routes.tsx';
+import { signinRoutes } from '../users/signin-routes.tsx';
+import { authenticate, csrfProtection } from './auth.ts';
+import type { AppDeps, AppEnv } from './context.ts';
+import { errorHandler } from './error-handler.tsx';
+import { AppError } from './errors.ts';
+import { healthRoutes } from './health.ts';
+import { securityHeaders } from './security-headers.ts';
+
+/** The whole HTTP surface: pages, the REST API, health and assets. */
+export const buildApp = (deps: AppDeps): Hono<AppEnv> => {
+  const app = new Hono<AppEnv>();
+  app.use(securityHeaders);
+  app.route('/', assetRoutes());
+  app.route('/', healthRoutes(deps));
+  app.use(authenticate(deps));
+  app.use(csrfProtection(deps));
+  app.route('/', setupRoutes(deps));
+  app.route('/', signinRoutes(deps));
+  app.route('/', homeRoutes(deps));
+  app.route('/', microsoftSettingsRoutes(deps));
+  app.route('/', auditRoutes(deps));
+  app.route('/api', apiRoutes(deps));
+  const onError = errorHandler(deps);
+  app.notFound((c) => onError(new AppError('request.not_found', 'There is nothing at this address.'), c));
+  app.onError(onError);
+  return app;
+};

@@ -1,0 +1,29 @@
+import type { Context } from 'hono';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/database.ts';
+import type { Logger } from '../log/logger.ts';
+import type { OutboundFetch } from '../net/outbound-fetch.ts';
+import type { SecretBox } from '../secrets/secret-box.ts';
+import type { User } from '../users/users.table.ts';
+import type { Session, SessionStore } from './session.ts';
+
+/** Everything a route needs, built once in main.ts and passed in (STYLE.md 3). */
+export interface AppDeps {
+  readonly config: Config;
+  readonly db: Db;
+  readonly log: Logger;
+  readonly secrets: SecretBox;
+  readonly sessions: SessionStore;
+  readonly fetch: OutboundFetch;
+}
+
+export type AppEnv = {
+  Variables: {
+    session: Session | null;
+    user: User | null;
+    /** How the request authenticated: a session cookie, an API token, or not at all. */
+    auth: 'session' | 'token' | null;
+  };
+};
+
+export type AppContext = Context<AppEnv>;

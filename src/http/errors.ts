@@ -1,0 +1,42 @@
+/** Stable error codes of the HTTP surface; each maps to one status and reads well as `error.code` in the API. */
+export type AppErrorCode =
+  | 'auth.required'
+  | 'auth.forbidden'
+  | 'auth.invalid_credentials'
+  | 'auth.rate_limited'
+  | 'csrf.invalid'
+  | 'request.invalid'
+  | 'request.not_found'
+  | 'setup.closed'
+  | 'internal';
+
+const STATUS: Record<AppErrorCode, 400 | 401 | 403 | 404 | 429 | 500> = {
+  'auth.required': 401,
+  'auth.forbidden': 403,
+  'auth.invalid_credentials': 401,
+  'auth.rate_limited': 429,
+  'csrf.invalid': 403,
+  'request.invalid': 400,
+  'request.not_found': 404,
+  'setup.closed': 404,
+  internal: 500,
+};
+
+export class AppError extends Error {
+  readonly status: 400 | 401 | 403 | 404 | 429 | 500;
+  constructor(
+    readonly code: AppErrorCode,
+    message: string,
+    readonly fields: Record<string, string> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'AppError';
+    this.status = STATUS[code];
+  }
+}
+
+/** The API's error body: `{ "error": { "code", "message", "fields"? } }`. */
+export const errorBody = (code: string, message: string, fields?: Record<string, string>) => ({
+  error: { code, message, ...(fields && Object.keys(fields).length > 0 ? { fields } : {}) },
+});

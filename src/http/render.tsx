@@ -1,0 +1,50 @@
+import type { Child } from 'hono/jsx';
+import { Layout } from '../ui/layout.tsx';
+import type { AppContext, AppDeps } from './context.ts';
+import type { SessionData } from './session.ts';
+
+/** Queues a message for the next page this browser sees. */
+export const flash = async (
+  deps: AppDeps,
+  c: AppContext,
+  kind: 'success' | 'error' | 'info',
+  text: string,
+): Promise<void> => {
+  const session = await deps.sessions.ensure(c);
+  session.data.flash = [...(session.data.flash ?? []), { kind, text }];
+  await deps.sessions.save(session);
+};
+
+const takeFlash = async (deps: AppDeps, c: AppContext): Promise<NonNullable<SessionData['flash']>> => {
+  const session = await deps.sessions.load(c);
+  const messages = session?.data.flash ?? [];
+  if (session && messages.length > 0) {
+    session.data.flash = [];
+    await deps.sessions.save(session);
+  }
+  return messages;
+};
+
+/** Renders a page inside the layout, with the signed-in user, a CSRF token and pending flash messages. */
+export const renderPage = async (
+  deps: AppDeps,
+  c: AppContext,
+  options: { title: string; current?: string; narrow?: boolean; status?: 200 | 400 | 403 | 404 | 429 | 500 },
+  body: (csrf: string) => Child,
+) => {
+  const session = await deps.sessions.ensure(c);
+  const messages = await takeFlash(deps, c);
+  return c.html(
+    <Layout
+      title={options.title}
+      user={c.get('user')}
+      csrf={session.csrfToken}
+      flash={messages}
+      {...(options.current ? { current: options.current } : {})}
+      {...(options.narrow ? { narrow: true } : {})}
+    >
+      {body(session.csrfToken)}
+    </Layout>,
+    options.status ?? 200,
+  );
+};

@@ -1,0 +1,62 @@
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Config } from './config.ts';
+import { type Db, openDatabase } from './db/database.ts';
+import { migrateToLatest } from './db/migrate.ts';
+import { buildApp } from './http/app.ts';
+import type { AppDeps } from './http/context.ts';
+import { createSessionStore } from './http/session.ts';
+import { createLogger, type Logger } from './log/logger.ts';
+import { createOutboundFetch } from './net/outbound-fetch.ts';
+import { loadSecretBox } from './secrets/load-key.ts';
+
+export interface RunningMailroom {
+  readonly url: string;
+  readonly deps: AppDeps;
+  stop(): Promise<void>;
+}
+
+/** Opens the database and brings its schema up to date. */
+export const openMigratedDatabase = async (config: Config, log: Logger): Promise<Db> => {
+  const db = openDatabase(config.database);
+  const applied = await migrateToLatest(db);
+  if (applied.length > 0) log.info({ event: 'db.migrated', applied }, 'database migrated');
+  return db;
+};
+
+/** Wires config → database → HTTP, and listens. */
+export const startMailroom = async (
+  config: Config,
+  options: { log?: Logger } = {},
+): Promise<RunningMailroom> => {
+  const log = options.log ?? createLogger(config.logLevel);
+  const db = await openMigratedDatabase(config, log);
+  const deps: AppDeps = {
+    config,
+    db,
+    log,
+    secrets: loadSecretBox(config),
+    sessions: createSessionStore(config, db),
+    fetch: createOutboundFetch(config),
+  };
+  const app = buildApp(deps);
+  const server = createAdaptorServer({ fetch: app.fetch });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  log.info({ event: 'http.listening', url, database: config.database.kind }, 'Mailroom is listening');
+  return {
+    url,
+    deps,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.close(() => resolve());
+      });
+      await db.destroy();
+    },
+  };
+};

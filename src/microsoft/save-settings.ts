@@ -1,0 +1,58 @@
+import { recordAudit } from '../audit/record.ts';
+import type { Db } from '../db/database.ts';
+import type { SecretBox } from '../secrets/secret-box.ts';
+import type { User } from '../users/users.table.ts';
+import { loadMicrosoftSettings, type MicrosoftSettings, SECRET_PURPOSE } from './settings.ts';
+import type { ValidSettings } from './settings-input.ts';
+
+/** Stores validated settings (the secret sealed with the secret box) and audits which fields changed. */
+export const saveMicrosoftSettings = async (
+  db: Db,
+  secrets: SecretBox,
+  actor: User,
+  value: ValidSettings,
+): Promise<MicrosoftSettings> => {
+  const before = await loadMicrosoftSettings(db);
+  const now = new Date().toISOString();
+  const row = {
+    client_id: value.clientId,
+    tenant: value.tenant,
+    cloud: value.cloud,
+    custom_authority_url: value.customAuthorityUrl,
+    signin_enabled: value.signinEnabled ? 1 : 0,
+    sync_enabled: value.syncEnabled ? 1 : 0,
+    allowed_domains: JSON.stringify(value.allowedDomains),
+    updated_at: now,
+    updated_by: actor.email,
+    ...(value.newClientSecret
+      ? {
+          client_secret_encrypted: secrets.seal(value.newClientSecret, SECRET_PURPOSE),
+          client_secret_set_at: now,
+        }
+      : {}),
+  };
+  await db
+    .insertInto('microsoft_settings')
+    .values({ id: 1, ...row })
+    .onConflict((oc) => oc.column('id').doUpdateSet(row))
+    .execute();
+  const after = await loadMicrosoftSettings(db);
+
+  const changed: Record<string, unknown> = {};
+  for (const key of [
+    'clientId',
+    'tenant',
+    'cloud',
+    'customAuthorityUrl',
+    'signinEnabled',
+    'syncEnabled',
+    'allowedDomains',
+  ] as const) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key]))
+      changed[key] = { from: before[key], to: after[key] };
+  }
+  // Never the secret's value: only that it was replaced.
+  if (value.newClientSecret) changed.clientSecret = before.clientSecretSetAt ? 'replaced' : 'set';
+  if (Object.keys(changed).length > 0) await recordAudit(db, actor, 'settings.microsoft.updated', changed);
+  return after;
+};

@@ -1,0 +1,141 @@
+import { z } from 'zod';
+import { type Cloud, DOMAIN, GUID, tenantKind } from './cloud.ts';
+import { credentialsComplete, type MicrosoftSettings } from './settings.ts';
+
+/** What an administrator submits, from the form or `PUT /api/settings/microsoft`. */
+export const settingsInputSchema = z.object({
+  clientId: z.string().trim().default(''),
+  tenant: z.string().trim().default(''),
+  cloud: z.enum(['global', 'usgov', 'china', 'custom']).default('global'),
+  customAuthorityUrl: z.string().trim().default(''),
+  /** Write-only; empty or absent keeps the stored secret. */
+  clientSecret: z.string().default(''),
+  signinEnabled: z.boolean().default(false),
+  syncEnabled: z.boolean().default(false),
+  allowedDomains: z.union([z.array(z.string()), z.string()]).default([]),
+});
+
+export type SettingsInput = z.input<typeof settingsInputSchema>;
+
+export interface ValidSettings {
+  readonly clientId: string | null;
+  readonly tenant: string | null;
+  readonly cloud: Cloud;
+  readonly customAuthorityUrl: string | null;
+  /** A new secret to store, or `null` to keep the current one. */
+  readonly newClientSecret: string | null;
+  readonly signinEnabled: boolean;
+  readonly syncEnabled: boolean;
+  readonly allowedDomains: string[];
+}
+
+export type FieldErrors = Partial<Record<keyof SettingsInput | 'form', string>>;
+
+export const MESSAGES = {
+  clientId:
+    'The Application (client) ID is a GUID like 00000000-0000-0000-0000-000000000000: copy it from the app’s Overview page in the Azure portal.',
+  tenant:
+    'Enter the Directory (tenant) ID (a GUID from the app’s Overview page), a verified domain such as contoso.com, “organizations” or “common”.',
+  consumers:
+    'Mailroom works with work and school accounts only: use your directory’s ID, a verified domain, “organizations” or “common”.',
+  secretIsId:
+    'This is the secret’s ID, not its value. In the Azure portal, under Certificates & secrets, copy the Value column of the client secret (it is shown only right after the secret is created; if it is hidden, create a new secret).',
+  secretShape:
+    'A client secret value has no spaces and at most 512 characters: paste the Value column as it is.',
+  customAuthorityUrl:
+    'Enter the authority’s base URL, such as https://login.example.com (https, no path; http only for localhost).',
+  toggles: 'Fill in the client ID, the tenant and the client secret first.',
+  allowedDomains: 'List domain names such as contoso.com, separated by commas or spaces.',
+} as const;
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+const checkAuthorityUrl = (value: string): string | null => {
+  try {
+    const url = new URL(value);
+    const httpsOrLocal =
+      url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname));
+    if (
+      !httpsOrLocal ||
+      (url.pathname !== '/' && url.pathname !== '') ||
+      url.search ||
+      url.hash ||
+      url.username
+    )
+      return null;
+    return url.origin;
+  } catch {
+    return null;
+  }
+};
+
+/** Validates every field, with a sentence per problem that says what to paste where. */
+export const validateSettings = (
+  raw: unknown,
+  current: MicrosoftSettings,
+): { ok: true; value: ValidSettings } | { ok: false; errors: FieldErrors } => {
+  const parsed = settingsInputSchema.safeParse(raw);
+  if (!parsed.success) {
+    const errors: FieldErrors = {};
+    for (const issue of parsed.error.issues)
+      errors[(issue.path[0] as keyof FieldErrors) ?? 'form'] = issue.message;
+    return { ok: false, errors };
+  }
+  const input = parsed.data;
+  const errors: FieldErrors = {};
+
+  const clientId = input.clientId.toLowerCase() || null;
+  if (clientId && !GUID.test(clientId)) errors.clientId = MESSAGES.clientId;
+
+  const tenant = input.tenant.toLowerCase() || null;
+  if (tenant === 'consumers' || tenant === '9188040d-6c67-4c5b-b112-36a304b66dad')
+    errors.tenant = MESSAGES.consumers;
+  else if (tenant && !tenantKind(tenant)) errors.tenant = MESSAGES.tenant;
+
+  const secret = input.clientSecret.trim();
+  if (secret && GUID.test(secret)) errors.clientSecret = MESSAGES.secretIsId;
+  else if (secret && (/\s/.test(secret) || secret.length > 512)) errors.clientSecret = MESSAGES.secretShape;
+
+  let customAuthorityUrl: string | null = null;
+  if (input.cloud === 'custom') {
+    customAuthorityUrl = checkAuthorityUrl(input.customAuthorityUrl);
+    if (!customAuthorityUrl) errors.customAuthorityUrl = MESSAGES.customAuthorityUrl;
+  }
+
+  const domains = (
+    Array.isArray(input.allowedDomains) ? input.allowedDomains : input.allowedDomains.split(/[\s,;]+/)
+  )
+    .map((d) => d.trim().toLowerCase().replace(/^@/, ''))
+    .filter(Boolean);
+  if (domains.some((d) => !DOMAIN.test(d))) errors.allowedDomains = MESSAGES.allowedDomains;
+
+  const value: ValidSettings = {
+    clientId,
+    tenant,
+    cloud: input.cloud,
+    customAuthorityUrl,
+    newClientSecret: secret || null,
+    signinEnabled: input.signinEnabled,
+    syncEnabled: input.syncEnabled,
+    allowedDomains: [...new Set(domains)],
+  };
+  const complete = credentialsComplete({
+    ...current,
+    clientId: value.clientId,
+    tenant: value.tenant,
+    cloud: value.cloud,
+    customAuthorityUrl: value.customAuthorityUrl,
+    clientSecretSetAt: value.newClientSecret ? 'now' : current.clientSecretSetAt,
+  });
+  if (
+    (value.signinEnabled || value.syncEnabled) &&
+    !complete &&
+    !errors.clientId &&
+    !errors.tenant &&
+    !errors.clientSecret
+  ) {
+    if (value.signinEnabled) errors.signinEnabled = MESSAGES.toggles;
+    if (value.syncEnabled) errors.syncEnabled = MESSAGES.toggles;
+  }
+  return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, value };
+};

@@ -1,0 +1,254 @@
+import type { Config } from '../config.ts';
+import { Csrf, Field } from '../ui/layout.tsx';
+import type { CheckResult } from './check-configuration.ts';
+import { CLOUDS } from './cloud.ts';
+import { redirectUris } from './redirect-uris.ts';
+import { credentialsComplete, type MicrosoftSettings } from './settings.ts';
+import type { FieldErrors } from './settings-input.ts';
+
+export interface SettingsFormValues {
+  clientId: string;
+  tenant: string;
+  cloud: string;
+  customAuthorityUrl: string;
+  signinEnabled: boolean;
+  syncEnabled: boolean;
+  allowedDomains: string;
+}
+
+export const formValuesOf = (s: MicrosoftSettings): SettingsFormValues => ({
+  clientId: s.clientId ?? '',
+  tenant: s.tenant ?? '',
+  cloud: s.cloud,
+  customAuthorityUrl: s.customAuthorityUrl ?? '',
+  signinEnabled: s.signinEnabled,
+  syncEnabled: s.syncEnabled,
+  allowedDomains: s.allowedDomains.join(', '),
+});
+
+const date = (iso: string) => new Date(iso).toUTCString().replace(' GMT', ' UTC');
+
+const RedirectUri = ({
+  id,
+  label,
+  uri,
+  where,
+}: {
+  id: string;
+  label: string;
+  uri: string;
+  where: string;
+}) => (
+  <div class="field">
+    <label for={id}>{label}</label>
+    <div class="hint">{where}</div>
+    <div class="copy-row">
+      <input id={id} type="text" value={uri} readonly />
+      <button type="button" class="secondary" data-copy={id}>
+        Copy
+      </button>
+    </div>
+  </div>
+);
+
+const Toggle = (p: {
+  name: string;
+  label: string;
+  hint: string;
+  checked: boolean;
+  error?: string | undefined;
+}) => (
+  <div class={p.error ? 'field invalid' : 'field'}>
+    <div class="check">
+      <input
+        type="checkbox"
+        id={p.name}
+        name={p.name}
+        checked={p.checked}
+        aria-describedby={`${p.name}-hint`}
+      />
+      <div>
+        <label for={p.name}>{p.label}</label>
+        <div class="hint" id={`${p.name}-hint`}>
+          {p.hint}
+        </div>
+      </div>
+    </div>
+    {p.error && <div class="error">{p.error}</div>}
+  </div>
+);
+
+export const CheckResultBox = ({ result }: { result: CheckResult }) => (
+  <div
+    class={result.ok ? 'result ok' : 'result fail'}
+    role={result.ok ? 'status' : 'alert'}
+    id="check-result"
+  >
+    <strong>{result.ok ? 'Configuration works.' : 'Configuration problem.'}</strong> {result.message}
+    {(result.diagnostics.aadsts || result.diagnostics.traceId) && (
+      <div class="detail mono">
+        {result.diagnostics.aadsts ? `AADSTS${result.diagnostics.aadsts}` : ''}
+        {result.diagnostics.traceId ? ` · Trace ID ${result.diagnostics.traceId}` : ''}
+        {result.diagnostics.correlationId ? ` · Correlation ID ${result.diagnostics.correlationId}` : ''}
+        {result.diagnostics.timestamp ? ` · ${result.diagnostics.timestamp}` : ''}
+      </div>
+    )}
+  </div>
+);
+
+export const SettingsPage = (p: {
+  config: Config;
+  csrf: string;
+  settings: MicrosoftSettings;
+  values: SettingsFormValues;
+  errors: FieldErrors;
+  check?: CheckResult | undefined;
+}) => {
+  const uris = redirectUris(p.config);
+  const complete = credentialsComplete(p.settings);
+  return (
+    <>
+      <h1>Microsoft 365</h1>
+      <p class="lead">
+        Connect Mailroom to an app registration in Microsoft Entra ID, so staff sign in and connect mailboxes
+        with Microsoft 365.
+      </p>
+
+      <div class="card">
+        <h2>1. Redirect URIs for Azure</h2>
+        <p>
+          In the Azure portal, open <em>App registrations › your app › Authentication</em>, add a <em>Web</em>{' '}
+          platform and paste both URIs under <em>Redirect URIs</em>.
+        </p>
+        <RedirectUri
+          id="redirect-signin"
+          label="Sign-in Redirect URI"
+          uri={uris.signIn}
+          where="Where Microsoft returns people who sign in (and administrators who grant consent)."
+        />
+        <RedirectUri
+          id="redirect-mailbox"
+          label="Mailbox connection Redirect URI"
+          uri={uris.mailboxConnection}
+          where="Where Microsoft returns people who connect a mailbox."
+        />
+      </div>
+
+      <form method="post" action="/settings/microsoft" class="card" novalidate>
+        <h2>2. Application credentials</h2>
+        <Csrf token={p.csrf} />
+        <Field
+          name="clientId"
+          label="Application (client) ID"
+          value={p.values.clientId}
+          error={p.errors.clientId}
+          hint="On the app’s Overview page."
+          placeholder="00000000-0000-0000-0000-000000000000"
+        />
+        <Field
+          name="clientSecret"
+          label="Client secret (Value)"
+          type="password"
+          autocomplete="off"
+          error={p.errors.clientSecret}
+          hint={
+            p.settings.clientSecretSetAt
+              ? `Set on ${date(p.settings.clientSecretSetAt)}. It is never shown again; leave this empty to keep it, or paste a new Value to replace it.`
+              : 'Under Certificates & secrets: paste the Value column of a client secret, not its Secret ID.'
+          }
+        />
+        <Field
+          name="tenant"
+          label="Directory (tenant) ID"
+          value={p.values.tenant}
+          error={p.errors.tenant}
+          hint="A GUID from the Overview page, a verified domain (contoso.com), “organizations” (any work account) or “common”."
+        />
+        <div class={p.errors.cloud ? 'field invalid' : 'field'}>
+          <label for="cloud">Cloud</label>
+          <select id="cloud" name="cloud">
+            {Object.entries(CLOUDS).map(([value, c]) => (
+              <option value={value} selected={p.values.cloud === value}>
+                {c.label}
+              </option>
+            ))}
+            <option value="custom" selected={p.values.cloud === 'custom'}>
+              Custom authority URL
+            </option>
+          </select>
+        </div>
+        <Field
+          name="customAuthorityUrl"
+          label="Custom authority URL"
+          type="url"
+          value={p.values.customAuthorityUrl}
+          error={p.errors.customAuthorityUrl}
+          hint="Only with the “Custom authority URL” cloud, e.g. the Microsoft 365 emulator’s base URL."
+        />
+
+        <h2>3. Features</h2>
+        <Toggle
+          name="signinEnabled"
+          label="Sign in with Microsoft 365"
+          checked={p.values.signinEnabled}
+          error={p.errors.signinEnabled}
+          hint={
+            complete
+              ? 'Shows “Sign in with Microsoft 365” on the sign-in page.'
+              : 'Available once the client ID, tenant and secret are filled in.'
+          }
+        />
+        <Toggle
+          name="syncEnabled"
+          label="Mailbox sync with Microsoft 365"
+          checked={p.values.syncEnabled}
+          error={p.errors.syncEnabled}
+          hint={
+            complete
+              ? 'Lets staff connect their mailboxes and administrators connect shared ones.'
+              : 'Available once the client ID, tenant and secret are filled in.'
+          }
+        />
+        <Field
+          name="allowedDomains"
+          label="Allowed e-mail domains"
+          value={p.values.allowedDomains}
+          error={p.errors.allowedDomains}
+          hint="Only people with these domains may sign in with Microsoft 365 (comma-separated). Empty allows every domain of the tenant."
+        />
+        <div class="actions">
+          <button type="submit">Save</button>
+          {p.settings.updatedAt && (
+            <span class="hint">
+              Last saved {date(p.settings.updatedAt)} by {p.settings.updatedBy}
+            </span>
+          )}
+        </div>
+      </form>
+
+      <div class="card">
+        <h2>4. Check and consent</h2>
+        <p>
+          Check configuration asks Microsoft for a token with the saved credentials, without involving any
+          user.
+        </p>
+        <form method="post" action="/settings/microsoft/check">
+          <Csrf token={p.csrf} />
+          <button type="submit" class="secondary" disabled={!complete}>
+            Check configuration
+          </button>
+        </form>
+        {p.check && <CheckResultBox result={p.check} />}
+        <p>
+          If your directory does not let users consent to apps, an administrator grants consent once for
+          everyone.{' '}
+          {complete ? (
+            <a href="/settings/microsoft/admin-consent">Grant admin consent in Microsoft Entra ID</a>
+          ) : (
+            <span class="hint">(available once the credentials are saved)</span>
+          )}
+        </p>
+      </div>
+    </>
+  );
+};

@@ -1,0 +1,129 @@
+import { Hono } from 'hono';
+import { recordAudit } from '../audit/record.ts';
+import { requireAdmin } from '../http/auth.ts';
+import type { AppContext, AppDeps, AppEnv } from '../http/context.ts';
+import { flash, renderPage } from '../http/render.tsx';
+import { finishAdminConsent, startAdminConsent } from './admin-consent.ts';
+import { type CheckResult, checkConfiguration } from './check-configuration.ts';
+import { saveMicrosoftSettings } from './save-settings.ts';
+import { loadMicrosoftSettings, readClientSecret } from './settings.ts';
+import { type FieldErrors, validateSettings } from './settings-input.ts';
+import { formValuesOf, type SettingsFormValues, SettingsPage } from './settings-page.tsx';
+
+const formToInput = (body: Record<string, unknown>) => ({
+  clientId: String(body.clientId ?? ''),
+  tenant: String(body.tenant ?? ''),
+  cloud: String(body.cloud ?? 'global'),
+  customAuthorityUrl: String(body.customAuthorityUrl ?? ''),
+  clientSecret: String(body.clientSecret ?? ''),
+  signinEnabled: body.signinEnabled === 'on',
+  syncEnabled: body.syncEnabled === 'on',
+  allowedDomains: String(body.allowedDomains ?? ''),
+});
+
+/** Runs Check configuration with the stored settings and audits its outcome (never the secret). */
+export const runCheck = async (deps: AppDeps, actor: { id: string; email: string }): Promise<CheckResult> => {
+  const settings = await loadMicrosoftSettings(deps.db);
+  const secret = await readClientSecret(deps.db, deps.secrets);
+  const result = await checkConfiguration(deps.fetch, settings, secret, deps.config.httpTimeoutMs);
+  deps.log.info(
+    { event: 'microsoft.check', outcome: result.outcome, aadsts: result.diagnostics.aadsts },
+    'checked Microsoft configuration',
+  );
+  await recordAudit(deps.db, actor, 'settings.microsoft.checked', {
+    outcome: result.outcome,
+    aadsts: result.diagnostics.aadsts ?? null,
+  });
+  return result;
+};
+
+/** The administrator's Microsoft 365 page: credentials, Redirect URIs, toggles, Check configuration, admin consent. */
+export const microsoftSettingsRoutes = (deps: AppDeps): Hono<AppEnv> => {
+  const app = new Hono<AppEnv>();
+
+  const show = async (
+    c: AppContext,
+    values?: SettingsFormValues,
+    errors: FieldErrors = {},
+    check?: CheckResult,
+  ) => {
+    const settings = await loadMicrosoftSettings(deps.db);
+    const status = Object.keys(errors).length > 0 ? 400 : 200;
+    return renderPage(deps, c, { title: 'Microsoft 365', current: '/settings/microsoft', status }, (csrf) => (
+      <SettingsPage
+        config={deps.config}
+        csrf={csrf}
+        settings={settings}
+        values={values ?? formValuesOf(settings)}
+        errors={errors}
+        check={check}
+      />
+    ));
+  };
+
+  app.get('/settings/microsoft', (c) => {
+    requireAdmin(c);
+    return show(c);
+  });
+
+  app.post('/settings/microsoft', async (c) => {
+    const actor = requireAdmin(c);
+    const input = formToInput(await c.req.parseBody());
+    const current = await loadMicrosoftSettings(deps.db);
+    const validation = validateSettings(input, current);
+    if (!validation.ok) {
+      const { clientSecret: _, ...values } = input;
+      return show(c, values, validation.errors);
+    }
+    await saveMicrosoftSettings(deps.db, deps.secrets, actor, validation.value);
+    await flash(deps, c, 'success', 'Microsoft 365 settings saved.');
+    return c.redirect('/settings/microsoft');
+  });
+
+  app.post('/settings/microsoft/check', async (c) => {
+    const actor = requireAdmin(c);
+    return show(c, undefined, {}, await runCheck(deps, actor));
+  });
+
+  app.get('/settings/microsoft/admin-consent', async (c) => {
+    requireAdmin(c);
+    const session = await deps.sessions.ensure(c);
+    const url = startAdminConsent(deps.config, await loadMicrosoftSettings(deps.db), session);
+    if (!url) {
+      await flash(deps, c, 'error', 'Save the client ID and the tenant first.');
+      return c.redirect('/settings/microsoft');
+    }
+    await deps.sessions.save(session);
+    return c.redirect(url);
+  });
+
+  // Microsoft returns administrators who granted consent to the sign-in Redirect URI.
+  app.get('/auth/microsoft/callback', async (c) => {
+    const query = c.req.query();
+    if (query.admin_consent === undefined) {
+      await flash(deps, c, 'info', 'Sign-in with Microsoft 365 is not available yet.');
+      return c.redirect('/signin');
+    }
+    const actor = requireAdmin(c);
+    const session = await deps.sessions.load(c);
+    const outcome = finishAdminConsent(session, query);
+    if (session) await deps.sessions.save(session);
+    if (outcome.ok) {
+      await recordAudit(deps.db, actor, 'settings.microsoft.admin_consent', {
+        tenant: outcome.tenant,
+        scopes: outcome.scopes,
+      });
+      await flash(
+        deps,
+        c,
+        'success',
+        `Admin consent granted in directory ${outcome.tenant} for: ${outcome.scopes.join(', ')}.`,
+      );
+    } else {
+      await flash(deps, c, 'error', outcome.message);
+    }
+    return c.redirect('/settings/microsoft');
+  });
+
+  return app;
+};

@@ -1,0 +1,94 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { AppContext, AppDeps, AppEnv } from '../http/context.ts';
+import { flash, renderPage } from '../http/render.tsx';
+import { Csrf, Field } from '../ui/layout.tsx';
+import { signInWithPassword } from './password-signin.ts';
+import { countAdministrators } from './users.repository.ts';
+
+const form = z.object({
+  email: z.string().trim().min(1),
+  password: z.string().min(1),
+  next: z.string().optional(),
+});
+
+/** Only a local path may be a `next` target: never another site. */
+const safeNext = (next: string | undefined): string => (next && /^\/(?!\/)[^\\]*$/.test(next) ? next : '/');
+
+const MESSAGES = {
+  'auth.invalid_credentials': 'That e-mail and password do not match an active account.',
+  'auth.rate_limited':
+    'Too many failed attempts. Wait 15 minutes, or ask an administrator to check the account.',
+} as const;
+
+export const signinRoutes = (deps: AppDeps): Hono<AppEnv> => {
+  const app = new Hono<AppEnv>();
+
+  const page = (
+    c: AppContext,
+    values: { email?: string; next?: string },
+    error?: string,
+    status: 200 | 400 | 429 = 200,
+  ) =>
+    renderPage(deps, c, { title: 'Sign in', narrow: true, status }, (csrf) => (
+      <div class="card">
+        <h1>Sign in to Mailroom</h1>
+        {error && (
+          <div class="flash error" role="alert">
+            {error}
+          </div>
+        )}
+        <form method="post" action="/signin">
+          <Csrf token={csrf} />
+          <input type="hidden" name="next" value={values.next ?? ''} />
+          <Field
+            name="email"
+            label="E-mail"
+            type="email"
+            value={values.email ?? ''}
+            autocomplete="username"
+            required
+          />
+          <Field name="password" label="Password" type="password" autocomplete="current-password" required />
+          <div class="actions">
+            <button type="submit">Sign in</button>
+          </div>
+        </form>
+      </div>
+    ));
+
+  app.get('/signin', async (c) => {
+    if (c.get('user')) return c.redirect('/');
+    if ((await countAdministrators(deps.db)) === 0) return c.redirect('/setup');
+    return page(c, { next: c.req.query('next') ?? '' });
+  });
+
+  app.post('/signin', async (c) => {
+    const parsed = form.safeParse(await c.req.parseBody());
+    if (!parsed.success) return page(c, {}, 'Enter your e-mail and password.', 400);
+    const { email, password, next } = parsed.data;
+    const address = getConnInfo(c).remote.address ?? 'unknown';
+    const result = await signInWithPassword(deps.db, email, password, address);
+    if (!result.ok) {
+      deps.log.info({ event: 'signin.password_refused', code: result.code }, 'password sign-in refused');
+      return page(
+        c,
+        { email, next: next ?? '' },
+        MESSAGES[result.code],
+        result.code === 'auth.rate_limited' ? 429 : 400,
+      );
+    }
+    await deps.sessions.signIn(c, result.user.id);
+    deps.log.info({ event: 'signin.password', userId: result.user.id }, 'signed in with password');
+    return c.redirect(safeNext(next));
+  });
+
+  app.post('/signout', async (c) => {
+    await deps.sessions.end(c);
+    await flash(deps, c, 'info', 'You are signed out.');
+    return c.redirect('/signin');
+  });
+
+  return app;
+};
