@@ -13,6 +13,8 @@ say() { [ "$quiet" = 1 ] || echo "setup: $*"; }
 declare -A wanted=(
   [dovecot-imapd]=/usr/sbin/dovecot
   [openssl]=/usr/bin/openssl
+  [postgresql]=/usr/lib/postgresql
+  [chromium]=/usr/bin/chromium
 )
 
 missing=()
@@ -36,6 +38,24 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   [ "$added_policy" = 1 ] && $sudo rm -f "$policy"
+fi
+
+# PostgreSQL: a running cluster, and a role for this user reached over the local socket (peer auth).
+if command -v pg_lsclusters >/dev/null 2>&1; then
+  if ! pg_lsclusters --no-header 2>/dev/null | grep -q online; then
+    say "starting PostgreSQL"
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    version=$(ls /etc/postgresql | sort -V | tail -n 1)
+    $sudo pg_ctlcluster --skip-systemctl-redirect "$version" main start
+  fi
+  me=$(id -un)
+  if ! psql -h /var/run/postgresql -d postgres -Atc 'select 1' >/dev/null 2>&1; then
+    say "creating the PostgreSQL role $me"
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo runuser -u postgres -- psql -qc "create role \"$me\" superuser login" >/dev/null
+  fi
 fi
 
 # npm packages exactly as the lock file says, when node_modules is missing or older than the lock.
