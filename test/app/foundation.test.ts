@@ -83,19 +83,19 @@ for (const kind of DATABASES) {
       const token = await createApiToken(app.mailroom.deps.db, admin!.id, 'test');
       const me = await fetch(`${app.url}/api/me`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(me.status, 200);
-      assert.equal((await me.json()).email, ADMIN.email);
+      assert.equal(((await me.json()) as { email: string }).email, ADMIN.email);
       const stored = await app.mailroom.deps.db.selectFrom('api_tokens').select('token_hash').execute();
       assert.ok(stored.every((r) => r.token_hash !== token));
       const bad = await fetch(`${app.url}/api/me`, { headers: { authorization: 'Bearer mr_nope' } });
       assert.equal(bad.status, 401);
-      assert.equal((await bad.json()).error.code, 'auth.required');
+      assert.equal(((await bad.json()) as { error: { code: string } }).error.code, 'auth.required');
       const staff = await findUserByEmail(app.mailroom.deps.db, STAFF.email);
       const staffToken = await createApiToken(app.mailroom.deps.db, staff!.id, 'test');
       const forbidden = await fetch(`${app.url}/api/settings/microsoft`, {
         headers: { authorization: `Bearer ${staffToken}` },
       });
       assert.equal(forbidden.status, 403);
-      assert.equal((await forbidden.json()).error.code, 'auth.forbidden');
+      assert.equal(((await forbidden.json()) as { error: { code: string } }).error.code, 'auth.forbidden');
     });
 
     test('a session past its idle timeout is over', async () => {
