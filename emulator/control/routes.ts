@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { EmulatorContext } from '../context.ts';
 import type { RunningMail } from '../mail/start-mail.ts';
+import { appRoleRoutes } from './app-role-routes.ts';
 import { directoryRoutes } from './directory-routes.ts';
 import { mailRoutes } from './mail-routes.ts';
 import { runtimeRoutes } from './runtime-routes.ts';
@@ -13,6 +14,7 @@ export const controlRoutes = (ctx: EmulatorContext, mail: RunningMail | null): H
   const app = new Hono();
   app.route('/mail', mailRoutes(ctx, mail));
   app.route('/', directoryRoutes(ctx));
+  app.route('/', appRoleRoutes(ctx));
   app.route('/', runtimeRoutes(ctx));
   return app;
 };

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { EmulatorContext } from '../context.ts';
+import { lastPageError } from '../identity/errors/error-page.tsx';
 import { rotateKeys } from '../identity/signing-keys.ts';
 import { now } from '../state/directory.ts';
 import { controlError, parseBody } from './respond.ts';
@@ -25,7 +26,7 @@ const schemas = {
   mailSettings: z.object({ saveToSentItems: z.boolean() }),
 };
 
-/** Lifetimes, the clock, signing keys, fault injection and the issued-token log. */
+/** Lifetimes, the clock, signing keys, fault injection, the issued-token log and the last error page. */
 export const runtimeRoutes = (ctx: EmulatorContext): Hono => {
   const app = new Hono();
   const { knobs } = ctx.dir;
@@ -101,6 +102,13 @@ export const runtimeRoutes = (ctx: EmulatorContext): Hono => {
         expiresAt: t.expiresAt === null ? null : new Date(t.expiresAt).toISOString(),
       })),
     });
+  });
+
+  // Errors the authorize endpoint shows on its own page reach no redirect URI (ms-identity-spec.md §5.4).
+  app.get('/last-page-error', (c) => {
+    const shown = lastPageError(ctx.dir);
+    if (!shown) return controlError(c, 404, 'not_found', 'no error page was shown');
+    return c.json({ ...shown, at: new Date(shown.at).toISOString() });
   });
 
   return app;

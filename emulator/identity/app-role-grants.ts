@@ -36,6 +36,18 @@ export const grantedAppRoles = (
   resource: string,
 ): string[] => [...(grantsOf(dir).get(keyOf(tenantId, appId, resource)) ?? [])];
 
+/** Removes the named roles on one resource (the control API's DELETE); the grant goes when it is empty. */
+export const removeAppRoles = (
+  dir: Directory,
+  grant: { tenantId: string; appId: string; resource: string; roles: Iterable<string> },
+): void => {
+  const key = keyOf(grant.tenantId, grant.appId, grant.resource);
+  const roles = grantsOf(dir).get(key);
+  if (!roles) return;
+  for (const role of grant.roles) roles.delete(role);
+  if (roles.size === 0) grantsOf(dir).delete(key);
+};
+
 /** Removes every app role granted to the app in the tenant; returns how many resources were affected. */
 export const revokeAppRoles = (dir: Directory, tenantId: string, appId: string): number => {
   let removed = 0;

@@ -99,7 +99,10 @@ export interface AuthCode {
   readonly codeChallenge: string | null;
   readonly codeChallengeMethod: 'S256' | 'plain' | null;
   readonly issuedAt: number;
+  /** Sign-in instant of the browser session (ms); the ID token's `auth_time`. */
   readonly authTime: number;
+  /** MFA was done in that session; its refresh tokens inherit it (AADSTS50076, ms-identity-spec.md §6.3). */
+  readonly mfaDone: boolean;
   redeemed: boolean;
 }
 
@@ -111,6 +114,13 @@ export interface RefreshTokenRecord {
   /** Every scope the grant may be used for (all resources; RTs are not bound to a resource). */
   readonly scopes: readonly string[];
   readonly issuedAt: number;
+  /**
+   * Sign-in instant of the grant (ms), inherited by every successor refresh token: AADSTS50173 compares it
+   * with the user's tokensValidFrom (ms-identity-spec.md §6.3, §7), not the successor's own issuedAt.
+   */
+  readonly authTime: number;
+  /** MFA was done at that sign-in; if not, refreshing fails once MFA becomes required (AADSTS50076, §6.3). */
+  readonly mfaDone: boolean;
   lastUsedAt: number;
   revoked: boolean;
 }

@@ -5,7 +5,6 @@ import type { AuthCode, User } from '../../state/model.ts';
 import type { IdentityDeps } from '../deps.ts';
 import type { BrowserSession } from '../session/session-store.ts';
 import { type AuthorizeFlow, targetOf } from '../signin/flow-store.ts';
-import { setGrantFacts } from '../token/grant-facts.ts';
 import { deliver } from './respond.ts';
 
 /**
@@ -33,10 +32,10 @@ export const issueCode = (
     codeChallengeMethod: flow.codeChallengeMethod,
     issuedAt: now(dir),
     authTime: session.authTime,
+    mfaDone: session.mfaAt !== null,
     redeemed: false,
   };
   dir.authCodes.set(record.code, record);
-  setGrantFacts(record, { mfaDone: session.mfaAt !== null, authTime: session.authTime });
   deps.flows.finish(flow.id);
   return deliver(c, targetOf(flow), [['code', record.code]], [['session_state', session.sessionState]]);
 };

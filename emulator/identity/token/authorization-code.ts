@@ -3,7 +3,6 @@ import { now } from '../../state/directory.ts';
 import type { AuthCode } from '../../state/model.ts';
 import { aadsts } from '../errors/aadsts.ts';
 import { scopeList } from '../scopes.ts';
-import { grantFactsOf } from './grant-facts.ts';
 import type { TokenRequest } from './token-request.ts';
 import { firstResource, mintUserTokens, planUserTokens } from './user-tokens.ts';
 
@@ -49,7 +48,7 @@ export const redeemAuthorizationCode = async (req: TokenRequest): Promise<Record
     requested: explicit.length > 0 ? explicit : firstResource(code.scopes),
     grantScopes: [...new Set([...code.scopes, ...explicit])],
     nonce: code.nonce,
-    facts: grantFactsOf(code),
+    signIn: { authTime: code.authTime, mfaDone: code.mfaDone },
     grantType: 'authorization_code',
     clientInfo: form.client_info === '1',
   });

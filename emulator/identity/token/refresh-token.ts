@@ -2,7 +2,6 @@ import { now } from '../../state/directory.ts';
 import { aadsts } from '../errors/aadsts.ts';
 import { audienceFor } from '../resources.ts';
 import { scopeList } from '../scopes.ts';
-import { grantFactsOf } from './grant-facts.ts';
 import type { TokenRequest } from './token-request.ts';
 import { firstResource, mintUserTokens, planUserTokens } from './user-tokens.ts';
 
@@ -17,15 +16,15 @@ export const redeemRefreshToken = async (req: TokenRequest): Promise<Record<stri
   if (!form.refresh_token) throw aadsts.missingParameter('refresh_token');
   const record = dir.refreshTokens.get(form.refresh_token);
   if (!record || record.appId !== client.app.appId) throw aadsts.refreshTokenInvalid();
-  const facts = grantFactsOf(record);
   const user = dir.users.get(record.userOid);
   if (!user) throw aadsts.userNotFound();
   if (record.revoked)
-    throw aadsts.grantRevoked(facts.authTime, Math.max(user.tokensValidFrom, record.issuedAt));
+    throw aadsts.grantRevoked(record.authTime, Math.max(user.tokensValidFrom, record.issuedAt));
   const idleSec = dir.knobs.refreshTokenIdleSec;
   if (now(dir) - record.lastUsedAt > idleSec * 1000) throw aadsts.refreshTokenIdle(record.issuedAt, idleSec);
   if (user.disabled) throw aadsts.userDisabled();
-  if (facts.authTime < user.tokensValidFrom) throw aadsts.grantRevoked(facts.authTime, user.tokensValidFrom);
+  if (record.authTime < user.tokensValidFrom)
+    throw aadsts.grantRevoked(record.authTime, user.tokensValidFrom);
   const explicit = scopeList(form.scope);
   const plan = planUserTokens(ctx, {
     app: client.app,
@@ -34,11 +33,11 @@ export const redeemRefreshToken = async (req: TokenRequest): Promise<Record<stri
     requested: explicit.length > 0 ? explicit : firstResource(record.scopes),
     grantScopes: [...new Set([...record.scopes, ...explicit])],
     nonce: null,
-    facts,
+    signIn: { authTime: record.authTime, mfaDone: record.mfaDone },
     grantType: 'refresh_token',
     clientInfo: form.client_info === '1',
   });
-  if (user.mfaRequired && !facts.mfaDone) {
+  if (user.mfaRequired && !record.mfaDone) {
     throw aadsts.mfaRequired(audienceFor(plan.target.raw), { suberror: 'basic_action' });
   }
   record.lastUsedAt = now(dir);

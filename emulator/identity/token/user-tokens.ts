@@ -6,7 +6,6 @@ import { aadsts } from '../errors/aadsts.ts';
 import { audienceFor, GRAPH } from '../resources.ts';
 import { prefixed, type ResourceScopes, splitScopes } from '../scopes.ts';
 import { accessTokenLifetime, mintAccessToken, mintIdToken } from '../tokens.ts';
-import { type GrantFacts, setGrantFacts } from './grant-facts.ts';
 
 export interface UserGrant {
   readonly app: App;
@@ -18,7 +17,8 @@ export interface UserGrant {
   /** Everything the grant may be used for, kept on the new refresh token. */
   readonly grantScopes: readonly string[];
   readonly nonce: string | null;
-  readonly facts: GrantFacts;
+  /** The sign-in behind the grant, carried from the code to every refresh token that follows it. */
+  readonly signIn: Pick<RefreshTokenRecord, 'authTime' | 'mfaDone'>;
   readonly grantType: IssuedToken['grantType'];
   /** MSAL's `client_info=1`. */
   readonly clientInfo: boolean;
@@ -68,11 +68,12 @@ const createRefreshToken = (ctx: EmulatorContext, grant: UserGrant): string => {
     userOid: grant.user.oid,
     scopes: grant.grantScopes,
     issuedAt: at,
+    authTime: grant.signIn.authTime,
+    mfaDone: grant.signIn.mfaDone,
     lastUsedAt: at,
     revoked: false,
   };
   ctx.dir.refreshTokens.set(record.token, record);
-  setGrantFacts(record, grant.facts);
   return record.token;
 };
 
@@ -116,7 +117,7 @@ export const mintUserTokens = async (
       user: grant.user,
       scopes: plan.oidc,
       nonce: grant.nonce,
-      authTime: grant.facts.authTime,
+      authTime: grant.signIn.authTime,
       lifetimeSec,
       grantType: grant.grantType,
     });

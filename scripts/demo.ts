@@ -1,0 +1,89 @@
+// `npm run demo`: Mailroom on SQLite together with the Microsoft 365 emulator, configured with the
+// emulator's demo app registration, with a demo administrator and staff member. Offline; Ctrl-C stops all.
+import { startEmulator } from '../emulator/start.ts';
+import { parseConfig } from '../src/config.ts';
+import { startMailroom } from '../src/main.ts';
+import { saveMicrosoftSettings } from '../src/microsoft/save-settings.ts';
+import { loadMicrosoftSettings } from '../src/microsoft/settings.ts';
+import { validateSettings } from '../src/microsoft/settings-input.ts';
+import { createUser } from '../src/users/create-user.ts';
+import { findUserByEmail } from '../src/users/users.repository.ts';
+import type { User } from '../src/users/users.table.ts';
+
+const port = Number(process.env.PORT ?? 3000);
+const publicUrl = `http://localhost:${port}`;
+const dataDir = process.env.MAILROOM_DATA_DIR ?? './data/demo';
+
+const emu = await startEmulator({
+  demoRedirectUris: [
+    `${publicUrl}/auth/microsoft/callback`,
+    `${publicUrl}/mailboxes/connect/microsoft/callback`,
+  ],
+});
+const config = parseConfig({
+  ...process.env,
+  PORT: String(port),
+  HOST: process.env.HOST ?? '127.0.0.1',
+  MAILROOM_PUBLIC_URL: publicUrl,
+  MAILROOM_DATA_DIR: dataDir,
+  MAILROOM_EXTRA_CA_FILE: emu.tls.caPath,
+  MAILROOM_LOG_LEVEL: process.env.MAILROOM_LOG_LEVEL ?? 'warn',
+});
+const mailroom = await startMailroom(config);
+const { db, secrets } = mailroom.deps;
+
+const people = emu.demo!.users.filter((u) => u.role !== 'user of another tenant');
+const ensureUser = async (u: (typeof people)[number]): Promise<User> =>
+  (await findUserByEmail(db, u.upn)) ??
+  createUser(db, {
+    email: u.upn,
+    displayName: u.displayName,
+    password: u.password,
+    role: u.role === 'administrator' ? 'administrator' : 'staff',
+  });
+const users = await Promise.all(people.map(ensureUser));
+
+const demoApp = [...emu.ctx.dir.apps.values()][0]!;
+const settings = validateSettings(
+  {
+    clientId: demoApp.appId,
+    tenant: demoApp.homeTenantId,
+    cloud: 'custom',
+    customAuthorityUrl: emu.httpsUrl,
+    clientSecret: emu.demo!.appSecret,
+    allowedDomains: ['contoso.example'],
+  },
+  await loadMicrosoftSettings(db),
+);
+if (!settings.ok) throw new Error(`demo settings invalid: ${JSON.stringify(settings.errors)}`);
+await saveMicrosoftSettings(db, secrets, users[0]!, settings.value);
+for (const u of people)
+  await fetch(`${emu.httpUrl}/_emulator/mail/seed`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ address: u.upn, folder: 'INBOX', count: 25 }),
+  });
+
+process.stdout.write(`
+Mailroom demo is running: open ${publicUrl}
+
+  Sign in to Mailroom (password sign-in):
+${people.map((u) => `    ${u.upn.padEnd(24)} ${u.password.padEnd(14)} ${u.role}`).join('\n')}
+
+  The Microsoft 365 settings are filled in with the emulator's demo app registration; an administrator
+  can press "Check configuration" on the Microsoft 365 page. The same accounts and passwords sign in at
+  the emulator's Microsoft pages.
+
+  Microsoft 365 emulator: ${emu.httpsUrl} (control API ${emu.httpUrl}/_emulator)
+  IMAP 127.0.0.1:${emu.mail!.imap.port}, SMTP 127.0.0.1:${emu.mail!.smtp.port}; data in ${dataDir}
+
+Press Ctrl-C to stop.
+`);
+
+const stop = async () => {
+  await mailroom.stop();
+  await emu.stop();
+  process.exit(0);
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
