@@ -54,7 +54,7 @@ test('an administrator fills the Microsoft 365 settings, copies a Redirect URI a
 
   await page.locator('[data-copy="redirect-signin"]').click();
   assert.equal(
-    await page.evaluate(() => navigator.clipboard.readText()),
+    await page.evaluate('navigator.clipboard.readText()'),
     `${app.url}/auth/microsoft/callback`,
   );
   await page.getByRole('button', { name: 'Copied' }).waitFor();
