@@ -7,7 +7,9 @@ import { buildApp } from './http/app.ts';
 import type { AppDeps } from './http/context.ts';
 import { createSessionStore } from './http/session.ts';
 import { createLogger, type Logger } from './log/logger.ts';
-import { createOutboundFetch } from './net/outbound-fetch.ts';
+import { createJwksCache } from './microsoft/jwks-cache.ts';
+import { createMetadataCache } from './microsoft/metadata.ts';
+import { createOutboundFetch, type OutboundFetch } from './net/outbound-fetch.ts';
 import { loadSecretBox } from './secrets/load-key.ts';
 
 export interface RunningMailroom {
@@ -27,17 +29,22 @@ export const openMigratedDatabase = async (config: Config, log: Logger): Promise
 /** Wires config → database → HTTP, and listens. */
 export const startMailroom = async (
   config: Config,
-  options: { log?: Logger } = {},
+  options: {
+    log?: Logger /** Observe calls to Microsoft (bench/signin.ts times them). */;
+    fetch?: OutboundFetch;
+  } = {},
 ): Promise<RunningMailroom> => {
   const log = options.log ?? createLogger(config.logLevel);
   const db = await openMigratedDatabase(config, log);
+  const fetch = options.fetch ?? createOutboundFetch(config);
   const deps: AppDeps = {
     config,
     db,
     log,
     secrets: loadSecretBox(config),
     sessions: createSessionStore(config, db),
-    fetch: createOutboundFetch(config),
+    fetch,
+    microsoft: { metadata: createMetadataCache(fetch), jwks: createJwksCache(fetch) },
   };
   const app = buildApp(deps);
   const server = createAdaptorServer({ fetch: app.fetch });

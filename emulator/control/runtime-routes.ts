@@ -23,6 +23,10 @@ const schemas = {
     mailbox: z.email().nullable().default(null),
     count: z.number().int().min(1).nullable().default(null),
   }),
+  idTokenFault: z.object({
+    mode: z.enum(['iss_tid_mismatch', 'wrong_aud', 'expired', 'bad_signature', 'wrong_nonce']),
+    count: z.number().int().min(1).default(1),
+  }),
   mailSettings: z.object({ saveToSentItems: z.boolean() }),
 };
 
@@ -67,6 +71,17 @@ export const runtimeRoutes = (ctx: EmulatorContext): Hono => {
   });
   app.delete('/faults/token-endpoint', (c) => {
     knobs.tokenEndpointFault = null;
+    return c.body(null, 204);
+  });
+
+  app.put('/faults/id-token', async (c) => {
+    const body = await parseBody(c, schemas.idTokenFault);
+    if (!body.ok) return body.response;
+    knobs.idTokenFault = { mode: body.data.mode, remaining: body.data.count };
+    return c.json(knobs.idTokenFault);
+  });
+  app.delete('/faults/id-token', (c) => {
+    knobs.idTokenFault = null;
     return c.body(null, 204);
   });
 

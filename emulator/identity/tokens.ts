@@ -3,6 +3,7 @@ import { decodeProtectedHeader, type JWTPayload, jwtVerify, SignJWT } from 'jose
 import type { EmulatorContext } from '../context.ts';
 import { nowSeconds } from '../state/directory.ts';
 import type { App, IssuedToken, User } from '../state/model.ts';
+import { breakSignature, forgeClaims, takeIdTokenFault } from './id-token-fault.ts';
 import { GRAPH_APP_ID } from './resources.ts';
 
 export const v2Issuer = (authority: string, tenantId: string): string => `${authority}/${tenantId}/v2.0`;
@@ -60,10 +61,13 @@ export const mintIdToken = async (ctx: EmulatorContext, input: IdTokenInput): Pr
   }
   if (scopes.includes('email') && user.mail) claims.email = user.mail;
   if (input.nonce !== null) claims.nonce = input.nonce;
+  const fault = takeIdTokenFault(ctx);
+  if (fault) forgeClaims(fault, claims, input.authority);
   const key = ctx.keys.current;
-  const token = await new SignJWT(claims)
+  const signed = await new SignJWT(claims)
     .setProtectedHeader({ typ: 'JWT', alg: 'RS256', kid: key.kid })
     .sign(key.privateKey);
+  const token = fault === 'bad_signature' ? breakSignature(signed) : signed;
   record(ctx, {
     uti: id,
     kind: 'id_token',

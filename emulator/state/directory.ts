@@ -31,6 +31,7 @@ export const defaultKnobs = (): Knobs => ({
   tokenEndpointFault: null,
   imapThrottle: null,
   saveToSentItems: true,
+  idTokenFault: null,
 });
 
 export const createDirectory = (): Directory => ({

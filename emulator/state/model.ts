@@ -166,4 +166,14 @@ export interface Knobs {
   imapThrottle: ImapThrottle | null;
   /** Put a copy of every message accepted over SMTP into the sender's Sent Items. */
   saveToSentItems: boolean;
+  /** Forge the next ID tokens on purpose, so relying parties can prove they reject them. */
+  idTokenFault: IdTokenFault | null;
+}
+
+/** How a forged ID token is wrong (each is a check ms-identity-spec.md §4 and §11.1 asks relying parties to make). */
+export type IdTokenFaultMode = 'iss_tid_mismatch' | 'wrong_aud' | 'expired' | 'bad_signature' | 'wrong_nonce';
+
+export interface IdTokenFault {
+  readonly mode: IdTokenFaultMode;
+  remaining: number;
 }

@@ -23,6 +23,10 @@ const settings = {
     signinEnabled: { type: 'boolean' },
     syncEnabled: { type: 'boolean' },
     allowedDomains: { type: 'array', items: { type: 'string' } },
+    allowedTenantIds: { type: 'array', items: { type: 'string', format: 'uuid' } },
+    passwordDisabledDomains: { type: 'array', items: { type: 'string' } },
+    autoProvision: { type: 'boolean' },
+    signOutOfMicrosoft: { type: 'boolean' },
     credentialsComplete: { type: 'boolean' },
     redirectUris: {
       type: 'object',
@@ -51,6 +55,14 @@ const settingsInput = {
     signinEnabled: { type: 'boolean' },
     syncEnabled: { type: 'boolean' },
     allowedDomains: { type: 'array', items: { type: 'string' } },
+    allowedTenantIds: {
+      type: 'array',
+      items: { type: 'string', format: 'uuid' },
+      description: 'Only with organizations/common',
+    },
+    passwordDisabledDomains: { type: 'array', items: { type: 'string' } },
+    autoProvision: { type: 'boolean', description: 'Create staff users at their first Microsoft sign-in' },
+    signOutOfMicrosoft: { type: 'boolean' },
   },
 };
 

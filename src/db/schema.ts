@@ -2,6 +2,7 @@ import type { AuditTable } from '../audit/audit.table.ts';
 import type { RateLimitTable } from '../http/rate-limit.table.ts';
 import type { SessionsTable } from '../http/sessions.table.ts';
 import type { MicrosoftSettingsTable } from '../microsoft/settings.table.ts';
+import type { MicrosoftIdentitiesTable } from '../signin/identities.table.ts';
 import type { ApiTokensTable } from '../users/api-tokens.table.ts';
 import type { UsersTable } from '../users/users.table.ts';
 
@@ -13,4 +14,5 @@ export interface Database {
   rate_limit_events: RateLimitTable;
   audit_events: AuditTable;
   microsoft_settings: MicrosoftSettingsTable;
+  microsoft_identities: MicrosoftIdentitiesTable;
 }

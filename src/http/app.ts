@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { apiRoutes } from '../api/routes.ts';
 import { auditRoutes } from '../audit/audit-routes.tsx';
 import { microsoftSettingsRoutes } from '../microsoft/settings-routes.tsx';
+import { microsoftSigninRoutes } from '../signin/routes.ts';
 import { assetRoutes } from '../ui/assets.ts';
 import { homeRoutes } from '../ui/home.tsx';
 import { setupRoutes } from '../users/setup-routes.tsx';
@@ -23,6 +24,7 @@ export const buildApp = (deps: AppDeps): Hono<AppEnv> => {
   app.use(csrfProtection(deps));
   app.route('/', setupRoutes(deps));
   app.route('/', signinRoutes(deps));
+  app.route('/', microsoftSigninRoutes(deps));
   app.route('/', homeRoutes(deps));
   app.route('/', microsoftSettingsRoutes(deps));
   app.route('/', auditRoutes(deps));

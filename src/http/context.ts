@@ -2,6 +2,8 @@ import type { Context } from 'hono';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import type { Logger } from '../log/logger.ts';
+import type { JwksCache } from '../microsoft/jwks-cache.ts';
+import type { MetadataCache } from '../microsoft/metadata.ts';
 import type { OutboundFetch } from '../net/outbound-fetch.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
 import type { User } from '../users/users.table.ts';
@@ -15,6 +17,8 @@ export interface AppDeps {
   readonly secrets: SecretBox;
   readonly sessions: SessionStore;
   readonly fetch: OutboundFetch;
+  /** OpenID metadata and signing keys of the configured authority, cached across requests. */
+  readonly microsoft: { readonly metadata: MetadataCache; readonly jwks: JwksCache };
 }
 
 export type AppEnv = {

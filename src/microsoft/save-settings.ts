@@ -22,6 +22,10 @@ export const saveMicrosoftSettings = async (
     signin_enabled: value.signinEnabled ? 1 : 0,
     sync_enabled: value.syncEnabled ? 1 : 0,
     allowed_domains: JSON.stringify(value.allowedDomains),
+    allowed_tenant_ids: JSON.stringify(value.allowedTenantIds),
+    password_disabled_domains: JSON.stringify(value.passwordDisabledDomains),
+    auto_provision: value.autoProvision ? 1 : 0,
+    sign_out_of_microsoft: value.signOutOfMicrosoft ? 1 : 0,
     updated_at: now,
     updated_by: actor.email,
     ...(value.newClientSecret
@@ -47,6 +51,10 @@ export const saveMicrosoftSettings = async (
     'signinEnabled',
     'syncEnabled',
     'allowedDomains',
+    'allowedTenantIds',
+    'passwordDisabledDomains',
+    'autoProvision',
+    'signOutOfMicrosoft',
   ] as const) {
     if (JSON.stringify(before[key]) !== JSON.stringify(after[key]))
       changed[key] = { from: before[key], to: after[key] };

@@ -13,6 +13,10 @@ export const settingsInputSchema = z.object({
   signinEnabled: z.boolean().default(false),
   syncEnabled: z.boolean().default(false),
   allowedDomains: z.union([z.array(z.string()), z.string()]).default([]),
+  allowedTenantIds: z.union([z.array(z.string()), z.string()]).default([]),
+  passwordDisabledDomains: z.union([z.array(z.string()), z.string()]).default([]),
+  autoProvision: z.boolean().default(false),
+  signOutOfMicrosoft: z.boolean().default(false),
 });
 
 export type SettingsInput = z.input<typeof settingsInputSchema>;
@@ -27,6 +31,10 @@ export interface ValidSettings {
   readonly signinEnabled: boolean;
   readonly syncEnabled: boolean;
   readonly allowedDomains: string[];
+  readonly allowedTenantIds: string[];
+  readonly passwordDisabledDomains: string[];
+  readonly autoProvision: boolean;
+  readonly signOutOfMicrosoft: boolean;
 }
 
 export type FieldErrors = Partial<Record<keyof SettingsInput | 'form', string>>;
@@ -46,7 +54,13 @@ export const MESSAGES = {
     'Enter the authority’s base URL, such as https://login.example.com (https, no path; http only for localhost).',
   toggles: 'Fill in the client ID, the tenant and the client secret first.',
   allowedDomains: 'List domain names such as contoso.com, separated by commas or spaces.',
+  allowedTenantIds: 'List directory (tenant) IDs, GUIDs separated by commas or spaces.',
+  tenantsOnlyMultiTenant: 'Allowed directories apply only when the tenant is “organizations” or “common”.',
 } as const;
+
+/** A list given as an array or as text separated by commas, semicolons or white space; lower case. */
+const listOf = (value: string | string[]): string[] =>
+  (Array.isArray(value) ? value : value.split(/[\s,;]+/)).map((v) => v.trim().toLowerCase()).filter(Boolean);
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -102,12 +116,16 @@ export const validateSettings = (
     if (!customAuthorityUrl) errors.customAuthorityUrl = MESSAGES.customAuthorityUrl;
   }
 
-  const domains = (
-    Array.isArray(input.allowedDomains) ? input.allowedDomains : input.allowedDomains.split(/[\s,;]+/)
-  )
-    .map((d) => d.trim().toLowerCase().replace(/^@/, ''))
-    .filter(Boolean);
+  const domains = listOf(input.allowedDomains).map((d) => d.replace(/^@/, ''));
   if (domains.some((d) => !DOMAIN.test(d))) errors.allowedDomains = MESSAGES.allowedDomains;
+  const passwordDisabledDomains = listOf(input.passwordDisabledDomains).map((d) => d.replace(/^@/, ''));
+  if (passwordDisabledDomains.some((d) => !DOMAIN.test(d)))
+    errors.passwordDisabledDomains = MESSAGES.allowedDomains;
+  const tenantIds = listOf(input.allowedTenantIds);
+  if (tenantIds.some((t) => !GUID.test(t))) errors.allowedTenantIds = MESSAGES.allowedTenantIds;
+  else if (tenantIds.length > 0 && tenant && !['organizations', 'common'].includes(tenant)) {
+    errors.allowedTenantIds = MESSAGES.tenantsOnlyMultiTenant;
+  }
 
   const value: ValidSettings = {
     clientId,
@@ -118,6 +136,10 @@ export const validateSettings = (
     signinEnabled: input.signinEnabled,
     syncEnabled: input.syncEnabled,
     allowedDomains: [...new Set(domains)],
+    allowedTenantIds: [...new Set(tenantIds)],
+    passwordDisabledDomains: [...new Set(passwordDisabledDomains)],
+    autoProvision: input.autoProvision,
+    signOutOfMicrosoft: input.signOutOfMicrosoft,
   };
   const complete = credentialsComplete({
     ...current,

@@ -14,6 +14,10 @@ export interface SettingsFormValues {
   signinEnabled: boolean;
   syncEnabled: boolean;
   allowedDomains: string;
+  allowedTenantIds: string;
+  passwordDisabledDomains: string;
+  autoProvision: boolean;
+  signOutOfMicrosoft: boolean;
 }
 
 export const formValuesOf = (s: MicrosoftSettings): SettingsFormValues => ({
@@ -24,6 +28,10 @@ export const formValuesOf = (s: MicrosoftSettings): SettingsFormValues => ({
   signinEnabled: s.signinEnabled,
   syncEnabled: s.syncEnabled,
   allowedDomains: s.allowedDomains.join(', '),
+  allowedTenantIds: s.allowedTenantIds.join(', '),
+  passwordDisabledDomains: s.passwordDisabledDomains.join(', '),
+  autoProvision: s.autoProvision,
+  signOutOfMicrosoft: s.signOutOfMicrosoft,
 });
 
 const date = (iso: string) => new Date(iso).toUTCString().replace(' GMT', ' UTC');
@@ -216,6 +224,35 @@ export const SettingsPage = (p: {
           error={p.errors.allowedDomains}
           hint="Only people with these domains may sign in with Microsoft 365 (comma-separated). Empty allows every domain of the tenant."
         />
+        <h2>4. Sign-in rules</h2>
+        <Field
+          name="allowedTenantIds"
+          label="Allowed directories (multi-tenant only)"
+          value={p.values.allowedTenantIds}
+          error={p.errors.allowedTenantIds}
+          hint="With “organizations” or “common”: the directory (tenant) IDs whose users may sign in, comma-separated. Empty allows any."
+        />
+        <Field
+          name="passwordDisabledDomains"
+          label="Password sign-in disabled for these domains"
+          value={p.values.passwordDisabledDomains}
+          error={p.errors.passwordDisabledDomains}
+          hint="People with these e-mail domains must use “Sign in with Microsoft 365”."
+        />
+        <Toggle
+          name="autoProvision"
+          label="Create accounts at first sign-in"
+          checked={p.values.autoProvision}
+          error={p.errors.autoProvision}
+          hint="Someone of an allowed domain without a Mailroom account gets a staff account when they first sign in with Microsoft 365. Off: an administrator creates accounts first."
+        />
+        <Toggle
+          name="signOutOfMicrosoft"
+          label="Sign out of Microsoft too"
+          checked={p.values.signOutOfMicrosoft}
+          error={p.errors.signOutOfMicrosoft}
+          hint="Signing out of Mailroom also ends the Microsoft 365 session in that browser."
+        />
         <div class="actions">
           <button type="submit">Save</button>
           {p.settings.updatedAt && (
@@ -227,7 +264,7 @@ export const SettingsPage = (p: {
       </form>
 
       <div class="card">
-        <h2>4. Check and consent</h2>
+        <h2>5. Check and consent</h2>
         <p>
           Check configuration asks Microsoft for a token with the saved credentials, without involving any
           user.

@@ -3,7 +3,7 @@ import { recordAudit } from '../audit/record.ts';
 import { requireAdmin } from '../http/auth.ts';
 import type { AppContext, AppDeps, AppEnv } from '../http/context.ts';
 import { flash, renderPage } from '../http/render.tsx';
-import { finishAdminConsent, startAdminConsent } from './admin-consent.ts';
+import { startAdminConsent } from './admin-consent.ts';
 import { type CheckResult, checkConfiguration } from './check-configuration.ts';
 import { saveMicrosoftSettings } from './save-settings.ts';
 import { loadMicrosoftSettings, readClientSecret } from './settings.ts';
@@ -19,6 +19,10 @@ const formToInput = (body: Record<string, unknown>) => ({
   signinEnabled: body.signinEnabled === 'on',
   syncEnabled: body.syncEnabled === 'on',
   allowedDomains: String(body.allowedDomains ?? ''),
+  allowedTenantIds: String(body.allowedTenantIds ?? ''),
+  passwordDisabledDomains: String(body.passwordDisabledDomains ?? ''),
+  autoProvision: body.autoProvision === 'on',
+  signOutOfMicrosoft: body.signOutOfMicrosoft === 'on',
 });
 
 /** Runs Check configuration with the stored settings and audits its outcome (never the secret). */
@@ -95,34 +99,6 @@ export const microsoftSettingsRoutes = (deps: AppDeps): Hono<AppEnv> => {
     }
     await deps.sessions.save(session);
     return c.redirect(url);
-  });
-
-  // Microsoft returns administrators who granted consent to the sign-in Redirect URI.
-  app.get('/auth/microsoft/callback', async (c) => {
-    const query = c.req.query();
-    if (query.admin_consent === undefined) {
-      await flash(deps, c, 'info', 'Sign-in with Microsoft 365 is not available yet.');
-      return c.redirect('/signin');
-    }
-    const actor = requireAdmin(c);
-    const session = await deps.sessions.load(c);
-    const outcome = finishAdminConsent(session, query);
-    if (session) await deps.sessions.save(session);
-    if (outcome.ok) {
-      await recordAudit(deps.db, actor, 'settings.microsoft.admin_consent', {
-        tenant: outcome.tenant,
-        scopes: outcome.scopes,
-      });
-      await flash(
-        deps,
-        c,
-        'success',
-        `Admin consent granted in directory ${outcome.tenant} for: ${outcome.scopes.join(', ')}.`,
-      );
-    } else {
-      await flash(deps, c, 'error', outcome.message);
-    }
-    return c.redirect('/settings/microsoft');
   });
 
   return app;

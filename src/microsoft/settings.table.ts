@@ -12,6 +12,12 @@ export interface MicrosoftSettingsTable {
   sync_enabled: number;
   /** JSON array of lower-case domains; empty = any. */
   allowed_domains: string;
+  /** JSON array of tenant GUIDs a multi-tenant (`organizations`/`common`) setting accepts; empty = any. */
+  allowed_tenant_ids: string;
+  /** JSON array of domains whose users must sign in with Microsoft 365, not a password. */
+  password_disabled_domains: string;
+  auto_provision: number;
+  sign_out_of_microsoft: number;
   updated_at: string | null;
   updated_by: string | null;
 }

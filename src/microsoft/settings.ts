@@ -13,6 +13,14 @@ export interface MicrosoftSettings {
   readonly signinEnabled: boolean;
   readonly syncEnabled: boolean;
   readonly allowedDomains: readonly string[];
+  /** For `organizations`/`common`: the tenants whose users may sign in; empty = any. */
+  readonly allowedTenantIds: readonly string[];
+  /** Users of these domains must use Microsoft 365 to sign in. */
+  readonly passwordDisabledDomains: readonly string[];
+  /** Create a staff user at the first Microsoft sign-in of someone unknown (off by default). */
+  readonly autoProvision: boolean;
+  /** Sign-out also ends the Microsoft session (front-channel logout). */
+  readonly signOutOfMicrosoft: boolean;
   readonly updatedAt: string | null;
   readonly updatedBy: string | null;
 }
@@ -28,6 +36,10 @@ export const EMPTY_SETTINGS: MicrosoftSettings = {
   signinEnabled: false,
   syncEnabled: false,
   allowedDomains: [],
+  allowedTenantIds: [],
+  passwordDisabledDomains: [],
+  autoProvision: false,
+  signOutOfMicrosoft: false,
   updatedAt: null,
   updatedBy: null,
 };
@@ -44,6 +56,10 @@ export const loadMicrosoftSettings = async (db: Db): Promise<MicrosoftSettings> 
     signinEnabled: row.signin_enabled === 1,
     syncEnabled: row.sync_enabled === 1,
     allowedDomains: JSON.parse(row.allowed_domains) as string[],
+    allowedTenantIds: JSON.parse(row.allowed_tenant_ids) as string[],
+    passwordDisabledDomains: JSON.parse(row.password_disabled_domains) as string[],
+    autoProvision: row.auto_provision === 1,
+    signOutOfMicrosoft: row.sign_out_of_microsoft === 1,
     updatedAt: row.updated_at,
     updatedBy: row.updated_by,
   };

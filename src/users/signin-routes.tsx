@@ -3,6 +3,9 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppContext, AppDeps, AppEnv } from '../http/context.ts';
 import { flash, renderPage } from '../http/render.tsx';
+import { loadMicrosoftSettings } from '../microsoft/settings.ts';
+import { microsoftLogoutUrl } from '../signin/logout.ts';
+import { safeNext } from '../signin/start.ts';
 import { Csrf, Field } from '../ui/layout.tsx';
 import { signInWithPassword } from './password-signin.ts';
 import { countAdministrators } from './users.repository.ts';
@@ -13,9 +16,6 @@ const form = z.object({
   next: z.string().optional(),
 });
 
-/** Only a local path may be a `next` target: never another site. */
-const safeNext = (next: string | undefined): string => (next && /^\/(?!\/)[^\\]*$/.test(next) ? next : '/');
-
 const MESSAGES = {
   'auth.invalid_credentials': 'That e-mail and password do not match an active account.',
   'auth.rate_limited':
@@ -25,18 +25,28 @@ const MESSAGES = {
 export const signinRoutes = (deps: AppDeps): Hono<AppEnv> => {
   const app = new Hono<AppEnv>();
 
-  const page = (
+  const page = async (
     c: AppContext,
     values: { email?: string; next?: string },
     error?: string,
-    status: 200 | 400 | 429 = 200,
-  ) =>
-    renderPage(deps, c, { title: 'Sign in', narrow: true, status }, (csrf) => (
+    status: 200 | 400 | 403 | 429 = 200,
+  ) => {
+    const microsoft = (await loadMicrosoftSettings(deps.db)).signinEnabled;
+    const start = `/auth/microsoft${values.next && values.next !== '/' ? `?next=${encodeURIComponent(values.next)}` : ''}`;
+    return renderPage(deps, c, { title: 'Sign in', narrow: true, status }, (csrf) => (
       <div class="card">
         <h1>Sign in to Mailroom</h1>
         {error && (
           <div class="flash error" role="alert">
             {error}
+          </div>
+        )}
+        {microsoft && (
+          <div class="actions signin-microsoft">
+            <a class="button" href={start} id="signin-microsoft">
+              Sign in with Microsoft 365
+            </a>
+            <span class="hint">or with your e-mail and password:</span>
           </div>
         )}
         <form method="post" action="/signin">
@@ -57,6 +67,7 @@ export const signinRoutes = (deps: AppDeps): Hono<AppEnv> => {
         </form>
       </div>
     ));
+  };
 
   app.get('/signin', async (c) => {
     if (c.get('user')) return c.redirect('/');
@@ -68,6 +79,19 @@ export const signinRoutes = (deps: AppDeps): Hono<AppEnv> => {
     const parsed = form.safeParse(await c.req.parseBody());
     if (!parsed.success) return page(c, {}, 'Enter your e-mail and password.', 400);
     const { email, password, next } = parsed.data;
+    const domain = email.split('@')[1]?.toLowerCase() ?? '';
+    const settings = await loadMicrosoftSettings(deps.db);
+    if (settings.passwordDisabledDomains.includes(domain)) {
+      const how = settings.signinEnabled
+        ? 'Use “Sign in with Microsoft 365” above.'
+        : 'Ask your administrator to switch on Microsoft 365 sign-in.';
+      return page(
+        c,
+        { email, next: next ?? '' },
+        `People at ${domain} sign in with Microsoft 365, not a password. ${how}`,
+        403,
+      );
+    }
     const address = getConnInfo(c).remote.address ?? 'unknown';
     const result = await signInWithPassword(deps.db, email, password, address);
     if (!result.ok) {
@@ -86,6 +110,8 @@ export const signinRoutes = (deps: AppDeps): Hono<AppEnv> => {
 
   app.post('/signout', async (c) => {
     await deps.sessions.end(c);
+    const logout = await microsoftLogoutUrl(deps);
+    if (logout) return c.redirect(logout);
     await flash(deps, c, 'info', 'You are signed out.');
     return c.redirect('/signin');
   });

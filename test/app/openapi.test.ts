@@ -27,7 +27,10 @@ test('the OpenAPI document is served and every path it names answers as document
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         ...(method === 'put' ? { body: JSON.stringify({ tenant: 'organizations' }) } : {}),
       });
-      assert.ok(String(res.status) in operation.responses, `${method.toUpperCase()} ${path} answered ${res.status}`);
+      assert.ok(
+        String(res.status) in operation.responses,
+        `${method.toUpperCase()} ${path} answered ${res.status}`,
+      );
     }
   }
 });
@@ -35,5 +38,7 @@ test('the OpenAPI document is served and every path it names answers as document
 test('an unknown API path is a JSON 404 with a stable code', async () => {
   const res = await fetch(`${app.url}/api/nothing-here`);
   assert.equal(res.status, 404);
-  assert.deepEqual(await res.json(), { error: { code: 'request.not_found', message: 'There is nothing at this address.' } });
+  assert.deepEqual(await res.json(), {
+    error: { code: 'request.not_found', message: 'There is nothing at this address.' },
+  });
 });
