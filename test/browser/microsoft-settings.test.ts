@@ -53,10 +53,7 @@ test('an administrator fills the Microsoft 365 settings, copies a Redirect URI a
   await page.getByText('Microsoft 365 settings saved.').waitFor();
 
   await page.locator('[data-copy="redirect-signin"]').click();
-  assert.equal(
-    await page.evaluate('navigator.clipboard.readText()'),
-    `${app.url}/auth/microsoft/callback`,
-  );
+  assert.equal(await page.evaluate('navigator.clipboard.readText()'), `${app.url}/auth/microsoft/callback`);
   await page.getByRole('button', { name: 'Copied' }).waitFor();
 
   await page.getByRole('button', { name: 'Check configuration' }).click();
