@@ -1,6 +1,11 @@
 import type { AuditTable } from '../audit/audit.table.ts';
 import type { RateLimitTable } from '../http/rate-limit.table.ts';
 import type { SessionsTable } from '../http/sessions.table.ts';
+import type {
+  MailboxesTable,
+  MailboxFoldersTable,
+  SystemMailboxAccessTable,
+} from '../mailboxes/mailboxes.table.ts';
 import type { MicrosoftSettingsTable } from '../microsoft/settings.table.ts';
 import type { MicrosoftIdentitiesTable } from '../signin/identities.table.ts';
 import type { ApiTokensTable } from '../users/api-tokens.table.ts';
@@ -15,4 +20,7 @@ export interface Database {
   audit_events: AuditTable;
   microsoft_settings: MicrosoftSettingsTable;
   microsoft_identities: MicrosoftIdentitiesTable;
+  mailboxes: MailboxesTable;
+  mailbox_folders: MailboxFoldersTable;
+  system_mailbox_access: SystemMailboxAccessTable;
 }

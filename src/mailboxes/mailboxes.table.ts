@@ -1,0 +1,63 @@
+/** Who must act about a mailbox's connection (STYLE.md 7; ms-identity-spec.md §15). */
+export type ConnectionState =
+  | 'not_connected'
+  | 'connected'
+  | 'reconnect_required'
+  | 'admin_action_required'
+  | 'retrying';
+
+export interface MailboxesTable {
+  id: string;
+  kind: 'user' | 'system';
+  owner_user_id: string | null;
+  /** System mailboxes: a unique label such as "Support". */
+  label: string | null;
+  /** The mailbox address, lower case; XOAUTH2's `user=`. */
+  address: string;
+  enabled: number;
+  /** The Microsoft account whose tokens are stored: the owner, or the delegate with FullAccess. */
+  ms_tid: string | null;
+  ms_oid: string | null;
+  ms_upn: string | null;
+  connected_by_user_id: string | null;
+  state: ConnectionState;
+  /** e.g. `AADSTS50173`, `invalid_client`, `imap.not_connected`, `http_429`. */
+  state_code: string | null;
+  state_message: string | null;
+  state_at: string | null;
+  next_attempt_at: string | null;
+  /** Sealed with the secret box; purpose binds them to this row and column. */
+  access_token_encrypted: string | null;
+  access_token_expires_at: string | null;
+  refresh_token_encrypted: string | null;
+  /** Bumped with every token write: a writer that read an older version lost the race. */
+  token_version: number;
+  /** A lease on refreshing: one refresh per mailbox across all processes. */
+  refresh_lease_until: string | null;
+  refresh_lease_owner: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MailboxFoldersTable {
+  mailbox_id: string;
+  path: string;
+  name: string;
+  delimiter: string | null;
+  parent_path: string | null;
+  /** `\Sent`, `\Trash`, … as the server's LIST attributes say: never guessed from names. */
+  special_use: string | null;
+  selected: number;
+  updated_at: string;
+}
+
+export interface SystemMailboxAccessTable {
+  mailbox_id: string;
+  principal: string;
+}
+
+/** What each sealed mailbox column is bound to (the secret box's additional data). */
+export const tokenPurpose = (
+  column: 'access_token_encrypted' | 'refresh_token_encrypted',
+  mailboxId: string,
+): string => `mailbox.${column === 'access_token_encrypted' ? 'access_token' : 'refresh_token'}:${mailboxId}`;
