@@ -27,6 +27,8 @@ const settings = {
     passwordDisabledDomains: { type: 'array', items: { type: 'string' } },
     autoProvision: { type: 'boolean' },
     signOutOfMicrosoft: { type: 'boolean' },
+    customImapServer: { type: ['string', 'null'], description: 'host:port, custom cloud only' },
+    customSmtpServer: { type: ['string', 'null'], description: 'host:port, custom cloud only' },
     credentialsComplete: { type: 'boolean' },
     redirectUris: {
       type: 'object',
@@ -63,6 +65,8 @@ const settingsInput = {
     passwordDisabledDomains: { type: 'array', items: { type: 'string' } },
     autoProvision: { type: 'boolean', description: 'Create staff users at their first Microsoft sign-in' },
     signOutOfMicrosoft: { type: 'boolean' },
+    customImapServer: { type: 'string', description: 'host:port of IMAP over TLS, custom cloud only' },
+    customSmtpServer: { type: 'string', description: 'host:port of SMTP with STARTTLS, custom cloud only' },
   },
 };
 

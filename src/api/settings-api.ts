@@ -23,6 +23,8 @@ export const settingsView = (config: Config, s: MicrosoftSettings) => ({
   passwordDisabledDomains: s.passwordDisabledDomains,
   autoProvision: s.autoProvision,
   signOutOfMicrosoft: s.signOutOfMicrosoft,
+  customImapServer: s.customImapServer,
+  customSmtpServer: s.customSmtpServer,
   credentialsComplete: credentialsComplete(s),
   redirectUris: redirectUris(config),
   updatedAt: s.updatedAt,

@@ -26,6 +26,8 @@ export const saveMicrosoftSettings = async (
     password_disabled_domains: JSON.stringify(value.passwordDisabledDomains),
     auto_provision: value.autoProvision ? 1 : 0,
     sign_out_of_microsoft: value.signOutOfMicrosoft ? 1 : 0,
+    custom_imap_server: value.customImapServer,
+    custom_smtp_server: value.customSmtpServer,
     updated_at: now,
     updated_by: actor.email,
     ...(value.newClientSecret
@@ -55,6 +57,8 @@ export const saveMicrosoftSettings = async (
     'passwordDisabledDomains',
     'autoProvision',
     'signOutOfMicrosoft',
+    'customImapServer',
+    'customSmtpServer',
   ] as const) {
     if (JSON.stringify(before[key]) !== JSON.stringify(after[key]))
       changed[key] = { from: before[key], to: after[key] };

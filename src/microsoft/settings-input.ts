@@ -17,6 +17,8 @@ export const settingsInputSchema = z.object({
   passwordDisabledDomains: z.union([z.array(z.string()), z.string()]).default([]),
   autoProvision: z.boolean().default(false),
   signOutOfMicrosoft: z.boolean().default(false),
+  customImapServer: z.string().trim().default(''),
+  customSmtpServer: z.string().trim().default(''),
 });
 
 export type SettingsInput = z.input<typeof settingsInputSchema>;
@@ -35,6 +37,8 @@ export interface ValidSettings {
   readonly passwordDisabledDomains: string[];
   readonly autoProvision: boolean;
   readonly signOutOfMicrosoft: boolean;
+  readonly customImapServer: string | null;
+  readonly customSmtpServer: string | null;
 }
 
 export type FieldErrors = Partial<Record<keyof SettingsInput | 'form', string>>;
@@ -55,12 +59,15 @@ export const MESSAGES = {
   toggles: 'Fill in the client ID, the tenant and the client secret first.',
   allowedDomains: 'List domain names such as contoso.com, separated by commas or spaces.',
   allowedTenantIds: 'List directory (tenant) IDs, GUIDs separated by commas or spaces.',
+  mailServer: 'Enter the server as host:port, such as mail.example.com:993.',
   tenantsOnlyMultiTenant: 'Allowed directories apply only when the tenant is “organizations” or “common”.',
 } as const;
 
 /** A list given as an array or as text separated by commas, semicolons or white space; lower case. */
 const listOf = (value: string | string[]): string[] =>
   (Array.isArray(value) ? value : value.split(/[\s,;]+/)).map((v) => v.trim().toLowerCase()).filter(Boolean);
+
+const HOST_PORT = /^(\[[0-9a-f:]+\]|[a-z0-9.-]+):\d{1,5}$/;
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -111,9 +118,15 @@ export const validateSettings = (
   else if (secret && (/\s/.test(secret) || secret.length > 512)) errors.clientSecret = MESSAGES.secretShape;
 
   let customAuthorityUrl: string | null = null;
+  let customImapServer: string | null = null;
+  let customSmtpServer: string | null = null;
   if (input.cloud === 'custom') {
     customAuthorityUrl = checkAuthorityUrl(input.customAuthorityUrl);
     if (!customAuthorityUrl) errors.customAuthorityUrl = MESSAGES.customAuthorityUrl;
+    customImapServer = input.customImapServer.toLowerCase() || null;
+    customSmtpServer = input.customSmtpServer.toLowerCase() || null;
+    if (customImapServer && !HOST_PORT.test(customImapServer)) errors.customImapServer = MESSAGES.mailServer;
+    if (customSmtpServer && !HOST_PORT.test(customSmtpServer)) errors.customSmtpServer = MESSAGES.mailServer;
   }
 
   const domains = listOf(input.allowedDomains).map((d) => d.replace(/^@/, ''));
@@ -140,6 +153,8 @@ export const validateSettings = (
     passwordDisabledDomains: [...new Set(passwordDisabledDomains)],
     autoProvision: input.autoProvision,
     signOutOfMicrosoft: input.signOutOfMicrosoft,
+    customImapServer,
+    customSmtpServer,
   };
   const complete = credentialsComplete({
     ...current,

@@ -18,6 +18,8 @@ export interface SettingsFormValues {
   passwordDisabledDomains: string;
   autoProvision: boolean;
   signOutOfMicrosoft: boolean;
+  customImapServer: string;
+  customSmtpServer: string;
 }
 
 export const formValuesOf = (s: MicrosoftSettings): SettingsFormValues => ({
@@ -32,6 +34,8 @@ export const formValuesOf = (s: MicrosoftSettings): SettingsFormValues => ({
   passwordDisabledDomains: s.passwordDisabledDomains.join(', '),
   autoProvision: s.autoProvision,
   signOutOfMicrosoft: s.signOutOfMicrosoft,
+  customImapServer: s.customImapServer ?? '',
+  customSmtpServer: s.customSmtpServer ?? '',
 });
 
 const date = (iso: string) => new Date(iso).toUTCString().replace(' GMT', ' UTC');
@@ -194,6 +198,20 @@ export const SettingsPage = (p: {
           hint="Only with the “Custom authority URL” cloud, e.g. the Microsoft 365 emulator’s base URL."
         />
 
+        <Field
+          name="customImapServer"
+          label="Custom IMAP server"
+          value={p.values.customImapServer}
+          error={p.errors.customImapServer}
+          hint="Only with a custom authority: host:port of IMAP over TLS (Exchange Online uses outlook.office365.com:993)."
+        />
+        <Field
+          name="customSmtpServer"
+          label="Custom SMTP server"
+          value={p.values.customSmtpServer}
+          error={p.errors.customSmtpServer}
+          hint="Only with a custom authority: host:port of SMTP submission with STARTTLS (Exchange Online uses smtp.office365.com:587)."
+        />
         <h2>3. Features</h2>
         <Toggle
           name="signinEnabled"

@@ -23,6 +23,8 @@ const formToInput = (body: Record<string, unknown>) => ({
   passwordDisabledDomains: String(body.passwordDisabledDomains ?? ''),
   autoProvision: body.autoProvision === 'on',
   signOutOfMicrosoft: body.signOutOfMicrosoft === 'on',
+  customImapServer: String(body.customImapServer ?? ''),
+  customSmtpServer: String(body.customSmtpServer ?? ''),
 });
 
 /** Runs Check configuration with the stored settings and audits its outcome (never the secret). */

@@ -18,6 +18,9 @@ export interface MicrosoftSettingsTable {
   password_disabled_domains: string;
   auto_provision: number;
   sign_out_of_microsoft: number;
+  /** `host:port` of IMAP (implicit TLS) and SMTP (STARTTLS) for the custom cloud. */
+  custom_imap_server: string | null;
+  custom_smtp_server: string | null;
   updated_at: string | null;
   updated_by: string | null;
 }

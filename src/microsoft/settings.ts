@@ -21,6 +21,9 @@ export interface MicrosoftSettings {
   readonly autoProvision: boolean;
   /** Sign-out also ends the Microsoft session (front-channel logout). */
   readonly signOutOfMicrosoft: boolean;
+  /** Custom cloud only: `host:port` of IMAP (implicit TLS) and of SMTP submission (STARTTLS). */
+  readonly customImapServer: string | null;
+  readonly customSmtpServer: string | null;
   readonly updatedAt: string | null;
   readonly updatedBy: string | null;
 }
@@ -40,6 +43,8 @@ export const EMPTY_SETTINGS: MicrosoftSettings = {
   passwordDisabledDomains: [],
   autoProvision: false,
   signOutOfMicrosoft: false,
+  customImapServer: null,
+  customSmtpServer: null,
   updatedAt: null,
   updatedBy: null,
 };
@@ -60,6 +65,8 @@ export const loadMicrosoftSettings = async (db: Db): Promise<MicrosoftSettings> 
     passwordDisabledDomains: JSON.parse(row.password_disabled_domains) as string[],
     autoProvision: row.auto_provision === 1,
     signOutOfMicrosoft: row.sign_out_of_microsoft === 1,
+    customImapServer: row.custom_imap_server,
+    customSmtpServer: row.custom_smtp_server,
     updatedAt: row.updated_at,
     updatedBy: row.updated_by,
   };

@@ -1,6 +1,10 @@
 import type { Kysely } from 'kysely';
 
 export const up = async (db: Kysely<unknown>): Promise<void> => {
+  // Where a custom authority's mail lives (the emulator's IMAP and SMTP); the named clouds have fixed hosts.
+  for (const column of ['custom_imap_server', 'custom_smtp_server']) {
+    await db.schema.alterTable('microsoft_settings').addColumn(column, 'text').execute();
+  }
   await db.schema
     .createTable('mailboxes')
     .addColumn('id', 'text', (c) => c.primaryKey())
