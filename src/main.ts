@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Config } from './config.ts';
@@ -45,6 +46,7 @@ export const startMailroom = async (
     sessions: createSessionStore(config, db),
     fetch,
     microsoft: { metadata: createMetadataCache(fetch), jwks: createJwksCache(fetch) },
+    extraCa: config.extraCaFile ? [readFileSync(config.extraCaFile, 'utf8')] : null,
   };
   const app = buildApp(deps);
   const server = createAdaptorServer({ fetch: app.fetch });

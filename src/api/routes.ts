@@ -1,8 +1,10 @@
 import { Hono } from 'hono';
 import { requireUser } from '../http/auth.ts';
 import type { AppDeps, AppEnv } from '../http/context.ts';
+import { mailboxesApi } from './mailboxes-api.ts';
 import { openApiDocument } from './openapi.ts';
 import { settingsApi } from './settings-api.ts';
+import { systemMailboxesApi } from './system-mailboxes-api.ts';
 
 /** The REST API under /api. */
 export const apiRoutes = (deps: AppDeps): Hono<AppEnv> => {
@@ -13,5 +15,7 @@ export const apiRoutes = (deps: AppDeps): Hono<AppEnv> => {
     return c.json({ id: user.id, email: user.email, displayName: user.displayName, role: user.role });
   });
   app.route('/', settingsApi(deps));
+  app.route('/', mailboxesApi(deps));
+  app.route('/', systemMailboxesApi(deps));
   return app;
 };

@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
 import { apiRoutes } from '../api/routes.ts';
 import { auditRoutes } from '../audit/audit-routes.tsx';
+import { mailboxRoutes } from '../mailboxes/routes.tsx';
+import { systemMailboxRoutes } from '../mailboxes/system-routes.tsx';
 import { microsoftSettingsRoutes } from '../microsoft/settings-routes.tsx';
 import { microsoftSigninRoutes } from '../signin/routes.ts';
 import { assetRoutes } from '../ui/assets.ts';
@@ -28,6 +30,8 @@ export const buildApp = (deps: AppDeps): Hono<AppEnv> => {
   app.route('/', homeRoutes(deps));
   app.route('/', microsoftSettingsRoutes(deps));
   app.route('/', auditRoutes(deps));
+  app.route('/', mailboxRoutes(deps));
+  app.route('/', systemMailboxRoutes(deps));
   app.route('/api', apiRoutes(deps));
   const onError = errorHandler(deps);
   app.notFound((c) => onError(new AppError('request.not_found', 'There is nothing at this address.'), c));

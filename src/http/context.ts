@@ -19,6 +19,8 @@ export interface AppDeps {
   readonly fetch: OutboundFetch;
   /** OpenID metadata and signing keys of the configured authority, cached across requests. */
   readonly microsoft: { readonly metadata: MetadataCache; readonly jwks: JwksCache };
+  /** CA certificates from MAILROOM_EXTRA_CA_FILE, trusted for Microsoft's endpoints and mail servers only. */
+  readonly extraCa: readonly string[] | null;
 }
 
 export type AppEnv = {

@@ -1,4 +1,5 @@
 import type { Child } from 'hono/jsx';
+import { bannersFor } from '../mailboxes/banners.ts';
 import { Layout } from '../ui/layout.tsx';
 import type { AppContext, AppDeps } from './context.ts';
 import type { SessionData } from './session.ts';
@@ -34,11 +35,14 @@ export const renderPage = async (
 ) => {
   const session = await deps.sessions.ensure(c);
   const messages = await takeFlash(deps, c);
+  const user = c.get('user');
+  const banners = user ? await bannersFor(deps.db, user) : [];
   return c.html(
     <Layout
       title={options.title}
-      user={c.get('user')}
+      user={user}
       csrf={session.csrfToken}
+      banners={banners}
       flash={messages}
       {...(options.current ? { current: options.current } : {})}
       {...(options.narrow ? { narrow: true } : {})}

@@ -15,16 +15,19 @@ export interface PageProps {
   /** Path of the current page, to mark it in the navigation. */
   readonly current?: string;
   readonly narrow?: boolean;
+  readonly banners?: readonly { kind: 'error' | 'info'; text: string; href: string; action: string }[];
   readonly children?: Child;
 }
 
 const NAV = [
   { href: '/', label: 'Home', admin: false },
+  { href: '/mailboxes', label: 'Mailboxes', admin: false },
+  { href: '/settings/system-mailboxes', label: 'System mailboxes', admin: true },
   { href: '/settings/microsoft', label: 'Microsoft 365', admin: true },
   { href: '/audit', label: 'Audit log', admin: true },
 ];
 
-export const Layout = ({ title, user, csrf, flash, current, narrow, children }: PageProps) => (
+export const Layout = ({ title, user, csrf, flash, current, narrow, banners, children }: PageProps) => (
   <>
     {raw('<!DOCTYPE html>')}
     <html lang="en">
@@ -62,6 +65,11 @@ export const Layout = ({ title, user, csrf, flash, current, narrow, children }: 
           </div>
         </header>
         <main class={narrow ? 'narrow' : undefined}>
+          {(banners ?? []).map((b) => (
+            <div class={`flash ${b.kind} banner`} role="alert">
+              {b.text} <a href={b.href}>{b.action}</a>
+            </div>
+          ))}
           {(flash ?? []).map((f) => (
             <div class={`flash ${f.kind}`} role={f.kind === 'error' ? 'alert' : 'status'}>
               {f.text}

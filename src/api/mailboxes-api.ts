@@ -1,0 +1,97 @@
+import { Hono } from 'hono';
+import { requireAdmin, requireUser } from '../http/auth.ts';
+import type { AppDeps, AppEnv } from '../http/context.ts';
+import { AppError, errorBody } from '../http/errors.ts';
+import { MailboxTokenError } from '../mailboxes/access-token.ts';
+import { checkConnection } from '../mailboxes/check-connection.ts';
+import { disconnectMailbox } from '../mailboxes/disconnect.ts';
+import { FolderSelectionError, retrieveFolders, selectFolders, storedFolders } from '../mailboxes/folders.ts';
+import { mailboxView } from '../mailboxes/mailbox.ts';
+import { mailboxesVisibleTo } from '../mailboxes/repository.ts';
+import { mayManage, visibleMailbox } from '../mailboxes/routes.tsx';
+import { ImapError } from '../sync/imap-error.ts';
+
+const folderView = (f: Awaited<ReturnType<typeof storedFolders>>[number]) => ({
+  path: f.path,
+  name: f.name,
+  parentPath: f.parentPath,
+  specialUse: f.specialUse,
+  selected: f.selected,
+});
+
+/** Mailboxes over the API: list and get with their state, folders, check connection, delete. */
+export const mailboxesApi = (deps: AppDeps): Hono<AppEnv> => {
+  const app = new Hono<AppEnv>();
+
+  app.get('/mailboxes', async (c) =>
+    c.json({ mailboxes: (await mailboxesVisibleTo(deps.db, requireUser(c))).map(mailboxView) }),
+  );
+  app.get('/mailboxes/:id', async (c) =>
+    c.json(mailboxView(await visibleMailbox(deps, requireUser(c), c.req.param('id')))),
+  );
+
+  app.get('/mailboxes/:id/folders', async (c) => {
+    const mailbox = await visibleMailbox(deps, requireUser(c), c.req.param('id'));
+    const refresh = c.req.query('refresh') === 'true';
+    try {
+      const folders = refresh
+        ? await retrieveFolders(deps, mailbox)
+        : await storedFolders(deps.db, mailbox.id);
+      return c.json({ folders: folders.map(folderView) });
+    } catch (error) {
+      if (!(error instanceof ImapError) && !(error instanceof MailboxTokenError)) throw error;
+      const state = await visibleMailbox(deps, requireUser(c), mailbox.id);
+      return c.json(errorBody(error.code, state.stateMessage ?? 'The folders could not be retrieved.'), 502);
+    }
+  });
+
+  app.put('/mailboxes/:id/folders', async (c) => {
+    const user = requireUser(c);
+    const mailbox = await visibleMailbox(deps, user, c.req.param('id'));
+    if (!mayManage(user, mailbox))
+      throw new AppError(
+        'auth.forbidden',
+        'Only the mailbox’s owner or an administrator may choose its folders.',
+      );
+    const body = (await c.req.json().catch(() => null)) as { selected?: unknown } | null;
+    if (!body || !Array.isArray(body.selected) || !body.selected.every((p) => typeof p === 'string')) {
+      return c.json(
+        errorBody('request.invalid', 'Send { "selected": ["INBOX", …] }: the paths of the folders to sync.'),
+        400,
+      );
+    }
+    try {
+      return c.json({
+        folders: (await selectFolders(deps.db, mailbox.id, body.selected as string[])).map(folderView),
+      });
+    } catch (error) {
+      if (!(error instanceof FolderSelectionError)) throw error;
+      return c.json(errorBody(error.code, error.message), 400);
+    }
+  });
+
+  app.post('/mailboxes/:id/check', async (c) => {
+    const user = requireUser(c);
+    const mailbox = await visibleMailbox(deps, user, c.req.param('id'));
+    if (!mayManage(user, mailbox))
+      throw new AppError('auth.forbidden', 'Only the mailbox’s owner or an administrator may check it.');
+    return c.json(await checkConnection(deps, mailbox));
+  });
+
+  app.delete('/mailboxes/:id', async (c) => {
+    const user = requireUser(c);
+    const mailbox = await visibleMailbox(deps, user, c.req.param('id'));
+    if (!mayManage(user, mailbox))
+      throw new AppError('auth.forbidden', 'Only the mailbox’s owner or an administrator may delete it.');
+    const keep = c.req.query('mail') === 'keep';
+    if (mailbox.kind === 'system' && !keep) {
+      requireAdmin(c);
+      await deps.db.deleteFrom('mailboxes').where('id', '=', mailbox.id).execute();
+    } else {
+      await disconnectMailbox(deps.db, user, mailbox, keep ? 'keep' : 'delete');
+    }
+    return c.body(null, 204);
+  });
+
+  return app;
+};

@@ -1,0 +1,186 @@
+import { randomBytes } from 'node:crypto';
+import type { AppDeps } from '../http/context.ts';
+import { IdentityError } from '../microsoft/identity-error.ts';
+import { MAILBOX_SCOPES } from '../microsoft/redirect-uris.ts';
+import { authorityOf, loadMicrosoftSettings, readClientSecret } from '../microsoft/settings.ts';
+import { requestToken } from '../microsoft/token-client.ts';
+import { setMailboxState } from './repository.ts';
+import { classifyTokenFailure } from './token-failure.ts';
+import { readTokens, writeTokens } from './token-store.ts';
+
+/** Refresh this long before `expires_in` runs out (ms-identity-spec.md §15: ~5 minutes). */
+const REFRESH_MARGIN_MS = 5 * 60_000;
+const LEASE_MS = 30_000;
+const POLL_MS = 50;
+
+export class MailboxTokenError extends Error {
+  constructor(
+    readonly code:
+      | 'mailbox.not_connected'
+      | 'mailbox.token_refresh_failed'
+      | 'mailbox.refresh_busy'
+      | 'mailbox.retry_later',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'MailboxTokenError';
+  }
+}
+
+type Deps = Pick<AppDeps, 'db' | 'secrets' | 'fetch' | 'microsoft' | 'log'>;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Takes the refresh lease of a mailbox: a row update only one process can win (works the same on both databases). */
+const takeLease = async (deps: Deps, mailboxId: string, owner: string): Promise<boolean> => {
+  const now = new Date();
+  const result = await deps.db
+    .updateTable('mailboxes')
+    .set({
+      refresh_lease_until: new Date(now.getTime() + LEASE_MS).toISOString(),
+      refresh_lease_owner: owner,
+    })
+    .where('id', '=', mailboxId)
+    .where((eb) =>
+      eb.or([eb('refresh_lease_until', 'is', null), eb('refresh_lease_until', '<', now.toISOString())]),
+    )
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+};
+
+const releaseLease = (deps: Deps, mailboxId: string, owner: string) =>
+  deps.db
+    .updateTable('mailboxes')
+    .set({ refresh_lease_until: null, refresh_lease_owner: null })
+    .where('id', '=', mailboxId)
+    .where('refresh_lease_owner', '=', owner)
+    .execute();
+
+/** Redeems the refresh token for a new access token and the rotated refresh token (one resource: Outlook). */
+const refresh = async (
+  deps: Deps,
+  mailboxId: string,
+  refreshToken: string,
+  version: number,
+): Promise<string> => {
+  const settings = await loadMicrosoftSettings(deps.db);
+  const authority = authorityOf(settings);
+  const secret = await readClientSecret(deps.db, deps.secrets);
+  if (!authority || !settings.clientId || !settings.tenant || !secret) {
+    throw new IdentityError('microsoft.not_configured', 'the Microsoft 365 settings are incomplete');
+  }
+  const metadata = await deps.microsoft.metadata(authority, settings.tenant);
+  const tokens = await requestToken(
+    deps.fetch,
+    metadata.token_endpoint,
+    { clientId: settings.clientId, clientSecret: secret },
+    {
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      scope: MAILBOX_SCOPES.join(' '),
+    },
+  );
+  if (!tokens.refresh_token)
+    throw new IdentityError('microsoft.token_response_invalid', 'the refresh answer has no refresh token');
+  await writeTokens(
+    deps.db,
+    deps.secrets,
+    mailboxId,
+    {
+      accessToken: tokens.access_token,
+      expiresInSeconds: tokens.expires_in,
+      refreshToken: tokens.refresh_token,
+    },
+    version,
+  );
+  await setMailboxState(deps.db, mailboxId, { state: 'connected', code: null, message: null });
+  return tokens.access_token;
+};
+
+/**
+ * A usable access token for the mailbox. Refreshes shortly before expiry, or when `force` (once after an
+ * authentication failure). One refresh at a time per mailbox across all processes: the lease is a row in
+ * the database; a process that loses the race waits and uses the winner's token. Failures are stored on
+ * the mailbox, sorted by who must act, and thrown.
+ */
+export const getAccessToken = async (
+  deps: Deps,
+  mailboxId: string,
+  options: { force?: boolean } = {},
+): Promise<string> => {
+  const before = await readTokens(deps.db, deps.secrets, mailboxId);
+  if (!before) throw new MailboxTokenError('mailbox.not_connected', 'the mailbox is not connected');
+  const fresh = (t: typeof before) =>
+    t.accessToken !== null && (t.accessTokenExpiresAt ?? 0) - Date.now() > REFRESH_MARGIN_MS;
+  if (!options.force && fresh(before)) return before.accessToken!;
+  // Microsoft asked us to wait (Retry-After): until then, no request goes out.
+  const waiting = await deps.db
+    .selectFrom('mailboxes')
+    .select(['state', 'next_attempt_at', 'state_message'])
+    .where('id', '=', mailboxId)
+    .executeTakeFirst();
+  if (
+    waiting?.state === 'retrying' &&
+    waiting.next_attempt_at &&
+    waiting.next_attempt_at > new Date().toISOString()
+  ) {
+    throw new MailboxTokenError(
+      'mailbox.retry_later',
+      waiting.state_message ?? `Microsoft asked Mailroom to wait until ${waiting.next_attempt_at}.`,
+    );
+  }
+
+  const owner = randomBytes(9).toString('base64url');
+  const startedAt = new Date().toISOString();
+  const deadline = Date.now() + LEASE_MS + 5_000;
+  while (Date.now() < deadline) {
+    if (await takeLease(deps, mailboxId, owner)) {
+      try {
+        const current = await readTokens(deps.db, deps.secrets, mailboxId);
+        if (!current) throw new MailboxTokenError('mailbox.not_connected', 'the mailbox was disconnected');
+        // Someone refreshed between our first read and the lease: their token is ours too.
+        if (current.version !== before.version && fresh(current)) return current.accessToken!;
+        return await refresh(deps, mailboxId, current.refreshToken, current.version);
+      } catch (error) {
+        if (error instanceof IdentityError) {
+          const change = classifyTokenFailure(error);
+          await setMailboxState(deps.db, mailboxId, change);
+          deps.log.warn(
+            { event: 'mailbox.refresh_failed', mailboxId, state: change.state, stateCode: change.code },
+            'token refresh failed',
+          );
+          throw new MailboxTokenError(
+            'mailbox.token_refresh_failed',
+            change.message ?? 'token refresh failed',
+            { cause: error },
+          );
+        }
+        throw error;
+      } finally {
+        await releaseLease(deps, mailboxId, owner);
+      }
+    }
+    await sleep(POLL_MS);
+    const now = await readTokens(deps.db, deps.secrets, mailboxId);
+    if (now && now.version !== before.version && fresh(now)) return now.accessToken!;
+    // The winner's refresh failed meanwhile: its verdict is ours, no second token request.
+    const row = await deps.db
+      .selectFrom('mailboxes')
+      .select(['state', 'state_message', 'state_at'])
+      .where('id', '=', mailboxId)
+      .executeTakeFirst();
+    if (
+      row &&
+      row.state !== 'connected' &&
+      row.state !== 'not_connected' &&
+      (row.state_at ?? '') >= startedAt
+    ) {
+      throw new MailboxTokenError(
+        'mailbox.token_refresh_failed',
+        row.state_message ?? 'token refresh failed',
+      );
+    }
+  }
+  throw new MailboxTokenError('mailbox.refresh_busy', 'another process held the refresh lease for too long');
+};

@@ -1,0 +1,58 @@
+import type { Db } from '../db/database.ts';
+import type { User } from '../users/users.table.ts';
+
+export interface Banner {
+  readonly kind: 'error' | 'info';
+  readonly text: string;
+  readonly href: string;
+  readonly action: string;
+}
+
+/**
+ * What the signed-in person must act on: their own mailboxes that need reconnecting, and, for
+ * administrators only, one banner for every mailbox waiting on an administrator. Users are never told to
+ * reconnect for a problem only an administrator can fix.
+ */
+export const bannersFor = async (db: Db, user: User): Promise<Banner[]> => {
+  const banners: Banner[] = [];
+  const mine = await db
+    .selectFrom('mailboxes')
+    .select(['id', 'address'])
+    .where('state', '=', 'reconnect_required')
+    .where((eb) =>
+      eb.or([
+        eb('owner_user_id', '=', user.id),
+        eb.and([eb('kind', '=', 'system'), eb('connected_by_user_id', '=', user.id)]),
+      ]),
+    )
+    .execute();
+  for (const m of mine) {
+    banners.push({
+      kind: 'error',
+      text: `${m.address} needs to be reconnected to Microsoft 365.`,
+      href: `/mailboxes/connect/microsoft?mailbox=${m.id}`,
+      action: 'Reconnect',
+    });
+  }
+  if (user.role === 'administrator') {
+    const waiting = await db
+      .selectFrom('mailboxes')
+      .select(['id', 'address'])
+      .where('state', '=', 'admin_action_required')
+      .execute();
+    if (waiting.length > 0) {
+      const names = waiting
+        .slice(0, 3)
+        .map((m) => m.address)
+        .join(', ');
+      banners.push({
+        kind: 'error',
+        text: `${waiting.length} mailbox${waiting.length > 1 ? 'es need' : ' needs'} an administrator: ${names}${waiting.length > 3 ? ', …' : ''}.`,
+        href:
+          waiting.length === 1 ? `/mailboxes/${waiting[0]!.id}` : '/mailboxes?state=admin_action_required',
+        action: 'See what to fix',
+      });
+    }
+  }
+  return banners;
+};

@@ -1,0 +1,106 @@
+import type { AppDeps } from '../http/context.ts';
+import { mailServersOf } from '../microsoft/mail-servers-of.ts';
+import { loadMicrosoftSettings } from '../microsoft/settings.ts';
+import { SmtpError } from '../send/smtp-error.ts';
+import { verifySmtp } from '../send/smtp-session.ts';
+import { ImapError } from '../sync/imap-error.ts';
+import { getAccessToken, MailboxTokenError } from './access-token.ts';
+import { withMailboxImap } from './imap-access.ts';
+import type { Mailbox } from './mailbox.ts';
+import { setMailboxState } from './repository.ts';
+
+export interface ProtocolResult {
+  readonly ok: boolean;
+  readonly code: string | null;
+  readonly message: string;
+}
+
+export interface ConnectionCheck {
+  readonly imap: ProtocolResult;
+  readonly smtp: ProtocolResult;
+}
+
+const SMTP_MESSAGES: Partial<Record<SmtpError['code'], string>> = {
+  'smtp.auth_disabled':
+    'Exchange refuses SMTP sign-in for this mailbox or tenant (535 5.7.139: SMTP AUTH is disabled). An Exchange administrator must enable it: Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false (or allow it for the organisation).',
+  'smtp.auth_failed':
+    'Exchange refused the token for SMTP (535 5.7.3). Reconnect the mailbox; if it keeps happening, the app may lack the SMTP.Send permission.',
+  'smtp.tls':
+    'The SMTP server’s TLS certificate is not trusted. An administrator must check the mail server settings.',
+  'smtp.unreachable': 'The SMTP server could not be reached. Try again later.',
+  'smtp.timeout': 'The SMTP server did not answer in time. Try again later.',
+};
+
+/**
+ * Check connection: logs in over IMAP and over SMTP with XOAUTH2 and says, for each, what happened in
+ * words. An SMTP AUTH switched off by the tenant is an administrator's job, not the user's.
+ */
+export const checkConnection = async (deps: AppDeps, mailbox: Mailbox): Promise<ConnectionCheck> => {
+  let imap: ProtocolResult;
+  try {
+    const folders = await withMailboxImap(deps, mailbox, async (client) => (await client.list()).length);
+    imap = {
+      ok: true,
+      code: null,
+      message: `IMAP works: signed in to ${mailbox.address} and found ${folders} folders.`,
+    };
+  } catch (error) {
+    if (!(error instanceof ImapError) && !(error instanceof MailboxTokenError)) throw error;
+    const stored = await deps.db
+      .selectFrom('mailboxes')
+      .select('state_message')
+      .where('id', '=', mailbox.id)
+      .executeTakeFirst();
+    imap = { ok: false, code: error.code, message: stored?.state_message ?? `IMAP failed (${error.code}).` };
+  }
+
+  let smtp: ProtocolResult;
+  const servers = mailServersOf(await loadMicrosoftSettings(deps.db), deps.extraCa);
+  try {
+    if (!servers) throw new Error('mail servers unknown');
+    const attempt = async (force: boolean) =>
+      verifySmtp(servers, {
+        user: mailbox.address,
+        accessToken: await getAccessToken(deps, mailbox.id, { force }),
+      });
+    try {
+      await attempt(false);
+    } catch (error) {
+      if (!(error instanceof SmtpError) || error.code !== 'smtp.auth_failed') throw error;
+      await attempt(true);
+    }
+    smtp = {
+      ok: true,
+      code: null,
+      message: `SMTP works: ${mailbox.address} may send through ${servers.smtp.host}.`,
+    };
+  } catch (error) {
+    if (error instanceof SmtpError) {
+      smtp = {
+        ok: false,
+        code: error.code,
+        message: SMTP_MESSAGES[error.code] ?? `SMTP failed (${error.code}: ${error.serverText ?? ''}).`,
+      };
+      if (error.code === 'smtp.auth_disabled') {
+        await setMailboxState(deps.db, mailbox.id, {
+          state: 'admin_action_required',
+          code: error.code,
+          message: smtp.message,
+        });
+      }
+    } else if (error instanceof MailboxTokenError) {
+      smtp = { ok: false, code: error.code, message: error.message };
+    } else if (!servers) {
+      smtp = {
+        ok: false,
+        code: 'mailbox.mail_servers_unknown',
+        message: 'The SMTP server of the custom authority is not set on the Microsoft 365 settings page.',
+      };
+    } else throw error;
+  }
+  deps.log.info(
+    { event: 'mailbox.checked', mailboxId: mailbox.id, imap: imap.code ?? 'ok', smtp: smtp.code ?? 'ok' },
+    'connection checked',
+  );
+  return { imap, smtp };
+};

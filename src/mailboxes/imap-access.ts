@@ -1,0 +1,68 @@
+import type { ImapFlow } from 'imapflow';
+import type { AppDeps } from '../http/context.ts';
+import { mailServersOf } from '../microsoft/mail-servers-of.ts';
+import { loadMicrosoftSettings } from '../microsoft/settings.ts';
+import { ImapError } from '../sync/imap-error.ts';
+import { withImap } from '../sync/imap-session.ts';
+import { getAccessToken } from './access-token.ts';
+import { classifyImapFailure } from './mail-failure.ts';
+import type { Mailbox } from './mailbox.ts';
+import { setMailboxState } from './repository.ts';
+
+export class MailboxAccessError extends Error {
+  constructor(
+    readonly code: 'mailbox.mail_servers_unknown',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MailboxAccessError';
+  }
+}
+
+type Deps = Pick<AppDeps, 'db' | 'secrets' | 'fetch' | 'microsoft' | 'log' | 'extraCa'>;
+
+/**
+ * Runs `fn` in an IMAP session on the mailbox with a fresh token (`user=` the mailbox address, a shared
+ * mailbox's too). An authentication failure gets one forced refresh and one more try; what still fails
+ * is stored on the mailbox by who must act, then thrown.
+ */
+export const withMailboxImap = async <T>(
+  deps: Deps,
+  mailbox: Mailbox,
+  fn: (client: ImapFlow) => Promise<T>,
+): Promise<T> => {
+  const servers = mailServersOf(await loadMicrosoftSettings(deps.db), deps.extraCa);
+  if (!servers)
+    throw new MailboxAccessError(
+      'mailbox.mail_servers_unknown',
+      'the IMAP and SMTP servers of the custom authority are not set',
+    );
+  const attempt = async (force: boolean) =>
+    withImap(
+      servers,
+      { user: mailbox.address, accessToken: await getAccessToken(deps, mailbox.id, { force }) },
+      fn,
+    );
+  try {
+    try {
+      return await attempt(false);
+    } catch (error) {
+      if (
+        !(error instanceof ImapError) ||
+        (error.code !== 'imap.auth_failed' && error.code !== 'imap.token_expired')
+      )
+        throw error;
+      return await attempt(true);
+    }
+  } catch (error) {
+    if (error instanceof ImapError) {
+      const change = classifyImapFailure(error, mailbox);
+      await setMailboxState(deps.db, mailbox.id, change);
+      deps.log.warn(
+        { event: 'mailbox.imap_failed', mailboxId: mailbox.id, imapCode: error.code, state: change.state },
+        'IMAP failed',
+      );
+    }
+    throw error;
+  }
+};

@@ -1,0 +1,54 @@
+import type { Selectable } from 'kysely';
+import type { ConnectionState, MailboxesTable } from './mailboxes.table.ts';
+
+/** A mailbox as the rest of Mailroom sees it: never its tokens. */
+export interface Mailbox {
+  readonly id: string;
+  readonly kind: 'user' | 'system';
+  readonly ownerUserId: string | null;
+  readonly label: string | null;
+  readonly address: string;
+  readonly enabled: boolean;
+  /** The Microsoft account the connection uses (the owner, or a delegate with FullAccess). */
+  readonly account: { readonly tid: string; readonly oid: string; readonly upn: string | null } | null;
+  readonly connected: boolean;
+  readonly state: ConnectionState;
+  readonly stateCode: string | null;
+  readonly stateMessage: string | null;
+  readonly stateAt: string | null;
+  readonly nextAttemptAt: string | null;
+  readonly createdAt: string;
+}
+
+export const rowToMailbox = (row: Selectable<MailboxesTable>): Mailbox => ({
+  id: row.id,
+  kind: row.kind,
+  ownerUserId: row.owner_user_id,
+  label: row.label,
+  address: row.address,
+  enabled: row.enabled === 1,
+  account: row.ms_tid && row.ms_oid ? { tid: row.ms_tid, oid: row.ms_oid, upn: row.ms_upn } : null,
+  connected: row.refresh_token_encrypted !== null,
+  state: row.state,
+  stateCode: row.state_code,
+  stateMessage: row.state_message,
+  stateAt: row.state_at,
+  nextAttemptAt: row.next_attempt_at,
+  createdAt: row.created_at,
+});
+
+/** The API's view: the same, with dates and the account as they are. */
+export const mailboxView = (m: Mailbox) => ({
+  id: m.id,
+  kind: m.kind,
+  label: m.label,
+  address: m.address,
+  enabled: m.enabled,
+  account: m.account ? { tenantId: m.account.tid, upn: m.account.upn } : null,
+  connected: m.connected,
+  state: m.state,
+  stateCode: m.stateCode,
+  stateMessage: m.stateMessage,
+  stateAt: m.stateAt,
+  nextAttemptAt: m.nextAttemptAt,
+});

@@ -1,0 +1,179 @@
+import { buildFolderTree, type FolderNode } from '../sync/list-folders.ts';
+import { Csrf } from '../ui/layout.tsx';
+import type { ConnectionCheck } from './check-connection.ts';
+import type { StoredFolder } from './folders.ts';
+import type { Mailbox } from './mailbox.ts';
+
+const STATE_LABEL: Record<Mailbox['state'], string> = {
+  not_connected: 'Not connected',
+  connected: 'Connected',
+  reconnect_required: 'Reconnect required',
+  admin_action_required: 'Administrator action required',
+  retrying: 'Retrying',
+};
+
+export const StateBadge = ({ mailbox }: { mailbox: Mailbox }) => (
+  <span
+    class={
+      mailbox.state === 'connected'
+        ? 'badge on'
+        : mailbox.state === 'not_connected' || mailbox.state === 'retrying'
+          ? 'badge'
+          : 'badge alert'
+    }
+    data-state={mailbox.state}
+  >
+    {STATE_LABEL[mailbox.state]}
+  </span>
+);
+
+export const MailboxList = (p: { mailboxes: readonly Mailbox[]; canConnect: boolean; hasOwn: boolean }) => (
+  <>
+    <h1>Mailboxes</h1>
+    {p.canConnect && !p.hasOwn && (
+      <div class="card">
+        <p>
+          Connect your Microsoft 365 mailbox: Microsoft asks you to sign in and allow Mailroom to read and
+          send your mail. Mailroom never sees your password.
+        </p>
+        <a class="button" href="/mailboxes/connect/microsoft">
+          Connect my mailbox
+        </a>
+      </div>
+    )}
+    {p.mailboxes.length === 0 ? (
+      <p>No mailboxes yet.</p>
+    ) : (
+      <table>
+        <thead>
+          <tr>
+            <th>Mailbox</th>
+            <th>Kind</th>
+            <th>State</th>
+          </tr>
+        </thead>
+        <tbody>
+          {p.mailboxes.map((m) => (
+            <tr>
+              <td>
+                <a href={`/mailboxes/${m.id}`}>{m.label ? `${m.label} (${m.address})` : m.address}</a>
+              </td>
+              <td>{m.kind === 'system' ? 'System mailbox' : 'Personal'}</td>
+              <td>
+                <StateBadge mailbox={m} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    )}
+  </>
+);
+
+const FolderTree = ({ nodes, selected }: { nodes: readonly FolderNode[]; selected: ReadonlySet<string> }) => (
+  <ul class="folders">
+    {nodes.map((n) => (
+      <li>
+        <label class="check">
+          <input type="checkbox" name="folders" value={n.path} checked={selected.has(n.path)} />
+          <span>
+            {n.name}
+            {n.specialUse && <span class="hint"> {n.specialUse.slice(1)}</span>}
+          </span>
+        </label>
+        {n.children.length > 0 && <FolderTree nodes={n.children} selected={selected} />}
+      </li>
+    ))}
+  </ul>
+);
+
+export const MailboxDetail = (p: {
+  csrf: string;
+  mailbox: Mailbox;
+  folders: readonly StoredFolder[];
+  check?: ConnectionCheck | undefined;
+  mayManage: boolean;
+}) => {
+  const m = p.mailbox;
+  const selected = new Set(p.folders.filter((f) => f.selected).map((f) => f.path));
+  return (
+    <>
+      <h1>{m.label ? `${m.label} · ${m.address}` : m.address}</h1>
+      <div class="card" id="mailbox-state">
+        <p>
+          <StateBadge mailbox={m} />{' '}
+          {m.account
+            ? `Connected through the Microsoft account ${m.account.upn ?? m.account.oid}.`
+            : 'No Microsoft account is connected.'}
+        </p>
+        {m.stateMessage && <p class="state-message">{m.stateMessage}</p>}
+        {m.nextAttemptAt && m.state === 'retrying' && (
+          <p class="hint">Next attempt: {m.nextAttemptAt.replace('T', ' ').slice(0, 19)} UTC</p>
+        )}
+        {p.mayManage && (
+          <div class="actions">
+            <a class="button" href={`/mailboxes/connect/microsoft?mailbox=${m.id}`}>
+              {m.account ? 'Reconnect' : 'Connect'}
+            </a>
+            {m.connected && (
+              <form method="post" action={`/mailboxes/${m.id}/check`}>
+                <Csrf token={p.csrf} />
+                <button type="submit" class="secondary">
+                  Check connection
+                </button>
+              </form>
+            )}
+          </div>
+        )}
+        {p.check && (
+          <div id="check-result">
+            {(['imap', 'smtp'] as const).map((proto) => (
+              <div class={p.check![proto].ok ? 'result ok' : 'result fail'} data-protocol={proto}>
+                <strong>{proto.toUpperCase()}:</strong> {p.check![proto].message}
+              </div>
+            ))}
+          </div>
+        )}
+      </div>
+
+      {m.connected && (
+        <form method="post" action={`/mailboxes/${m.id}/folders`} class="card">
+          <h2>Folders to sync</h2>
+          <Csrf token={p.csrf} />
+          {p.folders.length === 0 ? (
+            <p>No folders retrieved yet.</p>
+          ) : (
+            <FolderTree nodes={buildFolderTree(p.folders)} selected={selected} />
+          )}
+          <div class="actions">
+            <button type="submit">Save folders</button>
+            <button type="submit" class="secondary" formaction={`/mailboxes/${m.id}/folders/retrieve`}>
+              Retrieve folders
+            </button>
+          </div>
+        </form>
+      )}
+
+      {p.mayManage && m.connected && (
+        <form method="post" action={`/mailboxes/${m.id}/disconnect`} class="card">
+          <h2>Disconnect</h2>
+          <Csrf token={p.csrf} />
+          <p>Mailroom forgets the tokens and stops syncing. What about the mail already synced?</p>
+          <label class="check">
+            <input type="radio" name="mail" value="keep" checked />{' '}
+            <span>Keep it (reconnect later with the same account to carry on)</span>
+          </label>
+          <label class="check">
+            <input type="radio" name="mail" value="delete" />{' '}
+            <span>Delete it{m.kind === 'user' ? ', and the mailbox' : ''}</span>
+          </label>
+          <div class="actions">
+            <button type="submit" class="secondary">
+              Disconnect
+            </button>
+          </div>
+        </form>
+      )}
+    </>
+  );
+};

@@ -1,0 +1,129 @@
+import { Hono } from 'hono';
+import { requireUser } from '../http/auth.ts';
+import type { AppContext, AppDeps, AppEnv } from '../http/context.ts';
+import { AppError } from '../http/errors.ts';
+import { flash, renderPage } from '../http/render.tsx';
+import { loadMicrosoftSettings } from '../microsoft/settings.ts';
+import { ImapError } from '../sync/imap-error.ts';
+import type { User } from '../users/users.table.ts';
+import { MailboxTokenError } from './access-token.ts';
+import { type ConnectionCheck, checkConnection } from './check-connection.ts';
+import { finishConnect } from './connect-callback.ts';
+import { startConnect } from './connect-start.ts';
+import { disconnectMailbox } from './disconnect.ts';
+import { FolderSelectionError, retrieveFolders, selectFolders, storedFolders } from './folders.ts';
+import type { Mailbox } from './mailbox.ts';
+import { MailboxDetail, MailboxList } from './pages.tsx';
+import { findMailbox, mailboxesVisibleTo } from './repository.ts';
+
+/** The mailbox the user may see, or 404 (never telling whether an id exists). */
+export const visibleMailbox = async (deps: AppDeps, user: User, id: string): Promise<Mailbox> => {
+  const mailbox = await findMailbox(deps.db, id);
+  if (!mailbox || !(await mailboxesVisibleTo(deps.db, user)).some((m) => m.id === id)) {
+    throw new AppError('request.not_found', 'There is no such mailbox.');
+  }
+  return mailbox;
+};
+
+/** Owners manage their own mailbox; administrators manage system mailboxes. */
+export const mayManage = (user: User, m: Mailbox): boolean =>
+  m.kind === 'user' ? m.ownerUserId === user.id : user.role === 'administrator';
+
+export const mailboxRoutes = (deps: AppDeps): Hono<AppEnv> => {
+  const app = new Hono<AppEnv>();
+
+  const detail = async (c: AppContext, mailbox: Mailbox, check?: ConnectionCheck) => {
+    const user = requireUser(c);
+    const fresh = (await findMailbox(deps.db, mailbox.id)) ?? mailbox;
+    const folders = await storedFolders(deps.db, mailbox.id);
+    return renderPage(deps, c, { title: fresh.address, current: '/mailboxes' }, (csrf) => (
+      <MailboxDetail
+        csrf={csrf}
+        mailbox={fresh}
+        folders={folders}
+        check={check}
+        mayManage={mayManage(user, fresh)}
+      />
+    ));
+  };
+
+  app.get('/mailboxes', async (c) => {
+    const user = requireUser(c);
+    let mailboxes = await mailboxesVisibleTo(deps.db, user);
+    const state = c.req.query('state');
+    if (state) mailboxes = mailboxes.filter((m) => m.state === state);
+    const canConnect = (await loadMicrosoftSettings(deps.db)).syncEnabled;
+    const hasOwn = mailboxes.some((m) => m.ownerUserId === user.id);
+    return renderPage(deps, c, { title: 'Mailboxes', current: '/mailboxes' }, () => (
+      <MailboxList mailboxes={mailboxes} canConnect={canConnect} hasOwn={hasOwn} />
+    ));
+  });
+  app.get('/mailboxes/connect/microsoft', (c) => startConnect(deps, c));
+  app.get('/mailboxes/connect/microsoft/callback', (c) => finishConnect(deps, c));
+
+  app.get('/mailboxes/:id', async (c) =>
+    detail(c, await visibleMailbox(deps, requireUser(c), c.req.param('id'))),
+  );
+
+  app.post('/mailboxes/:id/check', async (c) => {
+    const user = requireUser(c);
+    const mailbox = await visibleMailbox(deps, user, c.req.param('id'));
+    if (!mayManage(user, mailbox))
+      throw new AppError('auth.forbidden', 'Only the mailbox’s owner or an administrator may check it.');
+    return detail(c, mailbox, await checkConnection(deps, mailbox));
+  });
+
+  app.post('/mailboxes/:id/folders/retrieve', async (c) => {
+    const mailbox = await visibleMailbox(deps, requireUser(c), c.req.param('id'));
+    try {
+      const folders = await retrieveFolders(deps, mailbox);
+      await flash(deps, c, 'success', `Retrieved ${folders.length} folders.`);
+    } catch (error) {
+      if (!(error instanceof ImapError) && !(error instanceof MailboxTokenError)) throw error;
+      await flash(deps, c, 'error', 'The folders could not be retrieved: see the mailbox’s state.');
+    }
+    return c.redirect(`/mailboxes/${mailbox.id}`);
+  });
+
+  app.post('/mailboxes/:id/folders', async (c) => {
+    const user = requireUser(c);
+    const mailbox = await visibleMailbox(deps, user, c.req.param('id'));
+    if (!mayManage(user, mailbox))
+      throw new AppError(
+        'auth.forbidden',
+        'Only the mailbox’s owner or an administrator may choose its folders.',
+      );
+    const body = await c.req.parseBody({ all: true });
+    const paths = ([] as unknown[]).concat(body.folders ?? []).map(String);
+    try {
+      const saved = await selectFolders(deps.db, mailbox.id, paths);
+      await flash(deps, c, 'success', `${saved.filter((f) => f.selected).length} folders will sync.`);
+    } catch (error) {
+      if (!(error instanceof FolderSelectionError)) throw error;
+      await flash(deps, c, 'error', error.message);
+    }
+    return c.redirect(`/mailboxes/${mailbox.id}`);
+  });
+
+  app.post('/mailboxes/:id/disconnect', async (c) => {
+    const user = requireUser(c);
+    const mailbox = await visibleMailbox(deps, user, c.req.param('id'));
+    if (!mayManage(user, mailbox))
+      throw new AppError('auth.forbidden', 'Only the mailbox’s owner or an administrator may disconnect it.');
+    const mail = (await c.req.parseBody()).mail === 'delete' ? 'delete' : 'keep';
+    await disconnectMailbox(deps.db, user, mailbox, mail);
+    await flash(
+      deps,
+      c,
+      'info',
+      mail === 'delete'
+        ? `${mailbox.address} is disconnected and its synced mail deleted.`
+        : `${mailbox.address} is disconnected; its folders and mail are kept.`,
+    );
+    return c.redirect(
+      mail === 'delete' && mailbox.kind === 'user' ? '/mailboxes' : `/mailboxes/${mailbox.id}`,
+    );
+  });
+
+  return app;
+};
