@@ -8,6 +8,13 @@ const errorResponse = (description: string) => ({
   content: { 'application/json': { schema: error } },
 });
 
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (description: string, schema: unknown) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+
 const settings = {
   type: 'object',
   properties: {
@@ -147,6 +154,90 @@ export const openApiDocument = (serverUrl: string) => ({
       MicrosoftSettings: settings,
       MicrosoftSettingsInput: settingsInput,
       CheckResult: checkResult,
+      Mailbox: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          kind: { enum: ['user', 'system'] },
+          label: { type: ['string', 'null'] },
+          address: { type: 'string' },
+          enabled: { type: 'boolean' },
+          account: {
+            type: ['object', 'null'],
+            properties: { tenantId: { type: 'string' }, upn: { type: ['string', 'null'] } },
+          },
+          connected: { type: 'boolean' },
+          state: {
+            enum: ['not_connected', 'connected', 'reconnect_required', 'admin_action_required', 'retrying'],
+            description:
+              'Who must act: the user reconnects, an administrator fixes the app or tenant, or Mailroom retries at nextAttemptAt.',
+          },
+          stateCode: {
+            type: ['string', 'null'],
+            description: 'e.g. AADSTS50173, AADSTS7000222, http_429, imap.not_connected, smtp.auth_disabled',
+          },
+          stateMessage: { type: ['string', 'null'] },
+          stateAt: { type: ['string', 'null'], format: 'date-time' },
+          nextAttemptAt: { type: ['string', 'null'], format: 'date-time' },
+        },
+      },
+      Folder: {
+        type: 'object',
+        properties: {
+          path: { type: 'string' },
+          name: { type: 'string' },
+          parentPath: { type: ['string', 'null'] },
+          specialUse: {
+            type: ['string', 'null'],
+            description: 'From the server’s LIST attributes, e.g. \\Sent',
+          },
+          selected: { type: 'boolean' },
+        },
+      },
+      ConnectionCheck: {
+        type: 'object',
+        properties: Object.fromEntries(
+          ['imap', 'smtp'].map((p) => [
+            p,
+            {
+              type: 'object',
+              properties: {
+                ok: { type: 'boolean' },
+                code: { type: ['string', 'null'] },
+                message: { type: 'string' },
+              },
+            },
+          ]),
+        ),
+      },
+      SystemMailbox: {
+        allOf: [
+          { $ref: '#/components/schemas/Mailbox' },
+          {
+            type: 'object',
+            properties: {
+              access: {
+                type: 'object',
+                properties: {
+                  userIds: { type: 'array', items: { type: 'string' } },
+                  roles: { type: 'array', items: { enum: ['staff', 'administrator'] } },
+                },
+              },
+            },
+          },
+        ],
+      },
+      SystemMailboxInput: {
+        type: 'object',
+        required: ['label', 'address'],
+        properties: {
+          label: { type: 'string' },
+          address: { type: 'string', format: 'email', description: 'Fixed once created' },
+          enabled: { type: 'boolean' },
+          userIds: { type: 'array', items: { type: 'string' } },
+          roles: { type: 'array', items: { enum: ['staff', 'administrator'] } },
+        },
+      },
       Me: {
         type: 'object',
         properties: {
@@ -213,6 +304,141 @@ export const openApiDocument = (serverUrl: string) => ({
           401: errorResponse('Not authenticated'),
           403: errorResponse('Not an administrator'),
         },
+      },
+    },
+    '/api/mailboxes': {
+      get: {
+        summary: 'The mailboxes the caller may see, with their connection state',
+        responses: {
+          200: json('The mailboxes', {
+            type: 'object',
+            properties: { mailboxes: { type: 'array', items: ref('Mailbox') } },
+          }),
+          401: errorResponse('Not authenticated'),
+        },
+      },
+    },
+    '/api/mailboxes/{id}': {
+      get: {
+        summary: 'One mailbox',
+        parameters: [idParam],
+        responses: {
+          200: json('The mailbox', ref('Mailbox')),
+          404: errorResponse('No such mailbox (or not visible)'),
+        },
+      },
+      delete: {
+        summary:
+          'Disconnect and delete a mailbox (`?mail=keep` keeps it and its mail, forgetting only the tokens)',
+        parameters: [idParam, { name: 'mail', in: 'query', schema: { enum: ['keep', 'delete'] } }],
+        responses: {
+          204: { description: 'Done' },
+          403: errorResponse('Not the owner or an administrator'),
+          404: errorResponse('No such mailbox'),
+        },
+      },
+    },
+    '/api/mailboxes/{id}/folders': {
+      get: {
+        summary: 'The folders, as a flat list with parents; `?refresh=true` retrieves them over IMAP first',
+        parameters: [idParam, { name: 'refresh', in: 'query', schema: { type: 'boolean' } }],
+        responses: {
+          200: json('Folders', {
+            type: 'object',
+            properties: { folders: { type: 'array', items: ref('Folder') } },
+          }),
+          404: errorResponse('No such mailbox'),
+          502: errorResponse('IMAP failed; the mailbox state says who must act'),
+        },
+      },
+      put: {
+        summary: 'Choose the folders to sync',
+        parameters: [idParam],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                properties: { selected: { type: 'array', items: { type: 'string' } } },
+              },
+            },
+          },
+        },
+        responses: {
+          200: json('Folders', {
+            type: 'object',
+            properties: { folders: { type: 'array', items: ref('Folder') } },
+          }),
+          400: errorResponse('`mailbox.unknown_folder` or `request.invalid`'),
+          404: errorResponse('No such mailbox'),
+        },
+      },
+    },
+    '/api/mailboxes/{id}/check': {
+      post: {
+        summary: 'Check connection: log in over IMAP and SMTP with XOAUTH2',
+        parameters: [idParam],
+        responses: {
+          200: json('Each protocol’s result in words', ref('ConnectionCheck')),
+          403: errorResponse('Not the owner or an administrator'),
+          404: errorResponse('No such mailbox'),
+        },
+      },
+    },
+    '/api/system-mailboxes': {
+      get: {
+        summary: 'System mailboxes (administrators)',
+        responses: {
+          200: json('System mailboxes', {
+            type: 'object',
+            properties: { systemMailboxes: { type: 'array', items: ref('SystemMailbox') } },
+          }),
+          403: errorResponse('Not an administrator'),
+        },
+      },
+      post: {
+        summary:
+          'Add a system mailbox (connect it afterwards in the browser, with an account that has FullAccess)',
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: ref('SystemMailboxInput') } },
+        },
+        responses: {
+          201: json('Created', ref('SystemMailbox')),
+          400: errorResponse('`system_mailbox.invalid` with fields'),
+          403: errorResponse('Not an administrator'),
+          409: errorResponse('`system_mailbox.conflict`: label or address taken'),
+        },
+      },
+    },
+    '/api/system-mailboxes/{id}': {
+      get: {
+        summary: 'One system mailbox',
+        parameters: [idParam],
+        responses: {
+          200: json('The system mailbox', ref('SystemMailbox')),
+          404: errorResponse('No such system mailbox'),
+        },
+      },
+      put: {
+        summary: 'Change label, enabled flag and access',
+        parameters: [idParam],
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: ref('SystemMailboxInput') } },
+        },
+        responses: {
+          200: json('Saved', ref('SystemMailbox')),
+          400: errorResponse('Invalid'),
+          404: errorResponse('No such system mailbox'),
+          409: errorResponse('Label taken'),
+        },
+      },
+      delete: {
+        summary: 'Delete a system mailbox and what was synced from it',
+        parameters: [idParam],
+        responses: { 204: { description: 'Deleted' }, 404: errorResponse('No such system mailbox') },
       },
     },
     '/healthz': {
