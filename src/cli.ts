@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from './config.ts';
 import { createLogger } from './log/logger.ts';
 import { openMigratedDatabase, startMailroom } from './main.ts';
-import { generateSecretKey } from './secrets/secret-box.ts';
+import { generateSecretKey, SecretBoxError } from './secrets/secret-box.ts';
+import { rotateCommand, statusCommand } from './secrets/secrets-command.ts';
 import { createApiToken } from './users/api-tokens.ts';
 import { createUser, UserError } from './users/create-user.ts';
 import { findUserByEmail } from './users/users.repository.ts';
@@ -18,7 +19,12 @@ Commands:
                               random password is generated and printed once
   api-token create --user E [--name N]
                               create an API token for a user; it is printed once
-  secrets generate-key        print a new value for MAILROOM_SECRET_KEY
+  secrets generate-key        print a new key for MAILROOM_SECRET_KEY (a comma-separated list, the
+                              current key first; the others still open what they sealed)
+  secrets rotate              re-encrypt the client secret and every token under the newest key while
+                              servers run (adds a key to the data folder's keyring; with
+                              MAILROOM_SECRET_KEY, its first key is the newest)
+  secrets status              how many encrypted values each key holds
 
 Configuration comes from the environment: MAILROOM_ENV, HOST, PORT, MAILROOM_PUBLIC_URL, DATABASE_URL
 (unset: SQLite in MAILROOM_DATA_DIR, default ./data), MAILROOM_SECRET_KEY, MAILROOM_EXTRA_CA_FILE,
@@ -83,6 +89,11 @@ const run = async (argv: string[]): Promise<number> => {
       if (generated) process.stdout.write(`Password (shown once): ${generated}\n`);
       return 0;
     }
+    if (command === 'secrets' && (sub === 'rotate' || sub === 'status')) {
+      const { text, exitCode } = await (sub === 'rotate' ? rotateCommand : statusCommand)(config, db);
+      process.stdout.write(text);
+      return exitCode;
+    }
     if (command === 'api-token' && sub === 'create') {
       const { values } = parseArgs({
         args: argv.slice(2),
@@ -111,7 +122,7 @@ run(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (error: Error) => {
-    if (error instanceof ConfigError || error instanceof UserError)
+    if (error instanceof ConfigError || error instanceof UserError || error instanceof SecretBoxError)
       process.stderr.write(`mailroom: ${error.message}\n`);
     else process.stderr.write(`mailroom: ${error.stack ?? error.message}\n`);
     process.exit(1);

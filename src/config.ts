@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SECRET_KEY_LIST_PATTERN, splitSecretKeyList } from './secrets/secret-box.ts';
 
 /**
  * Mailroom's whole configuration: one schema over the environment, parsed once at start, frozen.
@@ -18,8 +19,8 @@ const schema = z
     MAILROOM_SECRET_KEY: z
       .string()
       .regex(
-        /^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/]{43}=$/,
-        'expected "<key id>:<32 bytes in base64>", e.g. from `mailroom secrets generate-key`',
+        SECRET_KEY_LIST_PATTERN,
+        'expected "<key id>:<32 bytes in base64>", e.g. from `mailroom secrets generate-key`, or a comma-separated list of them with the current key first',
       )
       .optional(),
     MAILROOM_LOG_LEVEL: z
@@ -31,6 +32,15 @@ const schema = z
     MAILROOM_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   })
   .superRefine((env, ctx) => {
+    const ids = splitSecretKeyList(env.MAILROOM_SECRET_KEY ?? '').map((k) => k.split(':')[0]);
+    const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+    if (twice) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MAILROOM_SECRET_KEY'],
+        message: `names the key id "${twice}" twice: give each key its own id (the part before the colon)`,
+      });
+    }
     if (env.MAILROOM_ENV !== 'production') return;
     if (!env.MAILROOM_SECRET_KEY) {
       ctx.addIssue({
@@ -58,8 +68,11 @@ export interface Config {
     | { readonly kind: 'sqlite'; readonly file: string }
     | { readonly kind: 'postgres'; readonly url: string };
   readonly dataDir: string;
-  /** `<key id>:<base64 key>`; `null` lets the data folder hold a generated key (not in production). */
-  readonly secretKey: string | null;
+  /**
+   * Secret. `<key id>:<base64 key>` entries, the first one current (it seals), all of them open; empty
+   * lets the data folder's keyring file hold generated keys (not in production).
+   */
+  readonly secretKeys: readonly string[];
   readonly logLevel: string;
   readonly session: { readonly idleMinutes: number; readonly maxHours: number };
   readonly extraCaFile: string | null;
@@ -92,7 +105,7 @@ export const parseConfig = (env: Record<string, string | undefined>): Config => 
       ? { kind: 'postgres' as const, url: e.DATABASE_URL }
       : { kind: 'sqlite' as const, file: `${e.MAILROOM_DATA_DIR}/mailroom.db` },
     dataDir: e.MAILROOM_DATA_DIR,
-    secretKey: e.MAILROOM_SECRET_KEY ?? null,
+    secretKeys: Object.freeze(e.MAILROOM_SECRET_KEY ? splitSecretKeyList(e.MAILROOM_SECRET_KEY) : []),
     logLevel: e.MAILROOM_LOG_LEVEL,
     session: { idleMinutes: e.MAILROOM_SESSION_IDLE_MINUTES, maxHours: e.MAILROOM_SESSION_MAX_HOURS },
     extraCaFile: e.MAILROOM_EXTRA_CA_FILE ?? null,

@@ -1,18 +1,22 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Config } from '../config.ts';
-import { createSecretBox, generateSecretKey, parseSecretKey, type SecretBox } from './secret-box.ts';
+import { type KeyringFile, openKeyringFile } from './keyring-file.ts';
+import { createSecretBox, parseSecretKey, type SecretBox, secretBoxOver } from './secret-box.ts';
+
+export interface LoadedSecrets {
+  readonly box: SecretBox;
+  /** The data folder's keyring, or `null` when the keys come from MAILROOM_SECRET_KEY. */
+  readonly keyring: KeyringFile | null;
+}
 
 /**
- * The configured key (MAILROOM_SECRET_KEY), or outside production a key generated once and kept in the
- * data folder (`secret-key`, mode 600) so a demo needs no setup.
+ * The configured keys (MAILROOM_SECRET_KEY, the first one current), or outside production the data
+ * folder's keyring file, generated at first start so a demo needs no setup (see keyring-file.ts).
  */
-export const loadSecretBox = (config: Config): SecretBox => {
-  if (config.secretKey) return createSecretBox(parseSecretKey(config.secretKey));
-  const file = join(config.dataDir, 'secret-key');
-  if (!existsSync(file)) {
-    mkdirSync(config.dataDir, { recursive: true });
-    writeFileSync(file, `${generateSecretKey()}\n`, { mode: 0o600 });
-  }
-  return createSecretBox(parseSecretKey(readFileSync(file, 'utf8')));
+export const loadSecrets = (config: Config): LoadedSecrets => {
+  const [current, ...older] = config.secretKeys.map(parseSecretKey);
+  if (current) return { box: createSecretBox(current, older), keyring: null };
+  const keyring = openKeyringFile(config.dataDir);
+  return { box: secretBoxOver(keyring), keyring };
 };
+
+export const loadSecretBox = (config: Config): SecretBox => loadSecrets(config).box;
