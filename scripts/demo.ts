@@ -49,8 +49,13 @@ const settings = validateSettings(
     clientId: demoApp.appId,
     tenant: demoApp.homeTenantId,
     cloud: 'custom',
-    customAuthorityUrl: emu.httpsUrl,
+    // Plain HTTP on loopback, so a newcomer's browser needs no certificate; IMAP and SMTP use TLS with the emulator's CA.
+    customAuthorityUrl: emu.httpUrl,
+    customImapServer: `127.0.0.1:${emu.mail!.imap.tlsPort}`,
+    customSmtpServer: `127.0.0.1:${emu.mail!.smtp.port}`,
     clientSecret: emu.demo!.appSecret,
+    signinEnabled: true,
+    syncEnabled: true,
     allowedDomains: ['contoso.example'],
   },
   await loadMicrosoftSettings(db),
@@ -70,9 +75,10 @@ Mailroom demo is running: open ${publicUrl}
   Sign in to Mailroom (password sign-in):
 ${people.map((u) => `    ${u.upn.padEnd(24)} ${u.password.padEnd(14)} ${u.role}`).join('\n')}
 
+  Or press "Sign in with Microsoft 365": the same accounts and passwords sign in at the emulator's
+  Microsoft pages. Then open Mailboxes › Connect my mailbox (25 messages are waiting in each Inbox).
   The Microsoft 365 settings are filled in with the emulator's demo app registration; an administrator
-  can press "Check configuration" on the Microsoft 365 page. The same accounts and passwords sign in at
-  the emulator's Microsoft pages.
+  can press "Check configuration" there, and add support@contoso.example under System mailboxes.
 
   Microsoft 365 emulator: ${emu.httpsUrl} (control API ${emu.httpUrl}/_emulator)
   IMAP 127.0.0.1:${emu.mail!.imap.port}, SMTP 127.0.0.1:${emu.mail!.smtp.port}; data in ${dataDir}
