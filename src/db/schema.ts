@@ -6,6 +6,12 @@ import type {
   MailboxFoldersTable,
   SystemMailboxAccessTable,
 } from '../mailboxes/mailboxes.table.ts';
+import type {
+  AttachmentsTable,
+  FolderSyncStateTable,
+  MessageLocationsTable,
+  MessagesTable,
+} from '../messages/messages.table.ts';
 import type { MicrosoftSettingsTable } from '../microsoft/settings.table.ts';
 import type { MicrosoftIdentitiesTable } from '../signin/identities.table.ts';
 import type { ApiTokensTable } from '../users/api-tokens.table.ts';
@@ -23,4 +29,8 @@ export interface Database {
   mailboxes: MailboxesTable;
   mailbox_folders: MailboxFoldersTable;
   system_mailbox_access: SystemMailboxAccessTable;
+  folder_sync_state: FolderSyncStateTable;
+  messages: MessagesTable;
+  message_locations: MessageLocationsTable;
+  attachments: AttachmentsTable;
 }

@@ -1,0 +1,63 @@
+export interface FolderSyncStateTable {
+  mailbox_id: string;
+  path: string;
+  uidvalidity: number | null;
+  uid_next: number;
+  highest_modseq: string | null;
+  server_messages: number;
+  stored_messages: number;
+  status: 'idle' | 'syncing' | 'failed';
+  last_synced_at: string | null;
+  last_error: string | null;
+}
+
+export interface MessagesTable {
+  id: string;
+  mailbox_id: string;
+  dedupe_key: string;
+  message_id: string | null;
+  thread_id: string;
+  in_reply_to: string | null;
+  /** JSON array of Message-IDs (References), oldest first. */
+  references: string;
+  subject: string;
+  from_address: string | null;
+  from_name: string | null;
+  /** JSON `[{ name, address }]` */
+  to_json: string;
+  cc_json: string;
+  sent_at: string | null;
+  received_at: string;
+  size: number;
+  snippet: string;
+  body_text: string | null;
+  body_html: string | null;
+  has_attachments: number;
+  parse_warnings: string;
+  created_at: string;
+}
+
+export interface MessageLocationsTable {
+  mailbox_id: string;
+  path: string;
+  uidvalidity: number;
+  uid: number;
+  message_id: string;
+  seen: number;
+  flagged: number;
+  answered: number;
+  draft: number;
+  pending_flags: string | null;
+}
+
+export interface AttachmentsTable {
+  id: string;
+  message_id: string;
+  position: number;
+  filename: string | null;
+  content_type: string;
+  disposition: string | null;
+  content_id: string | null;
+  size: number;
+  sha256: string;
+}
