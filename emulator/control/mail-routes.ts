@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { EmulatorContext } from '../context.ts';
 import { seedFolder } from '../mail/seed.ts';
 import type { RunningMail } from '../mail/start-mail.ts';
+import { resetUidValidity } from '../mail/uidvalidity.ts';
 import { findMailbox } from '../state/directory.ts';
 import { controlError, parseBody } from './respond.ts';
 
@@ -39,6 +40,18 @@ export const mailRoutes = (ctx: EmulatorContext, mail: RunningMail | null): Hono
       ...(bodyBytes === undefined ? {} : { bodyBytes }),
     });
     return c.json({ seeded, ms: Math.round(performance.now() - started) }, 201);
+  });
+
+  app.post('/reset-uidvalidity', async (c) => {
+    const body = await parseBody(
+      c,
+      z.object({ address: z.email(), folder: z.string().min(1).default('INBOX') }),
+    );
+    if (!body.ok) return body.response;
+    if (!findMailbox(ctx.dir, body.data.address))
+      return controlError(c, 404, 'not_found', `no mailbox ${body.data.address}`);
+    resetUidValidity(mail!.store, body.data.address, body.data.folder);
+    return c.json({ reset: true });
   });
 
   app.get('/outbound', (c) =>
