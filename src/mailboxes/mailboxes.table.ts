@@ -35,6 +35,10 @@ export interface MailboxesTable {
   /** A lease on refreshing: one refresh per mailbox across all processes. */
   refresh_lease_until: string | null;
   refresh_lease_owner: string | null;
+  /** A lease on syncing: one worker per mailbox at a time. */
+  sync_lease_until: string | null;
+  sync_lease_owner: string | null;
+  last_synced_at: string | null;
   created_at: string;
   updated_at: string;
 }

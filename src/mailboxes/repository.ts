@@ -78,6 +78,9 @@ export const insertMailbox = async (
       token_version: 0,
       refresh_lease_until: null,
       refresh_lease_owner: null,
+      sync_lease_until: null,
+      sync_lease_owner: null,
+      last_synced_at: null,
       created_at: now,
       updated_at: now,
     })

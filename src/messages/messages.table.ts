@@ -1,12 +1,14 @@
+import type { Generated } from 'kysely';
+
 export interface FolderSyncStateTable {
   mailbox_id: string;
   path: string;
   uidvalidity: number | null;
-  uid_next: number;
+  uid_next: Generated<number>;
   highest_modseq: string | null;
-  server_messages: number;
-  stored_messages: number;
-  status: 'idle' | 'syncing' | 'failed';
+  server_messages: Generated<number>;
+  stored_messages: Generated<number>;
+  status: Generated<'idle' | 'syncing' | 'failed'>;
   last_synced_at: string | null;
   last_error: string | null;
 }

@@ -1,6 +1,10 @@
 import type { Kysely } from 'kysely';
 
 export const up = async (db: Kysely<unknown>): Promise<void> => {
+  // One sync of a mailbox at a time across every worker: a lease, like the token refresh's.
+  await db.schema.alterTable('mailboxes').addColumn('sync_lease_until', 'text').execute();
+  await db.schema.alterTable('mailboxes').addColumn('sync_lease_owner', 'text').execute();
+  await db.schema.alterTable('mailboxes').addColumn('last_synced_at', 'text').execute();
   // Where sync stands in each folder: UIDs alone (Exchange has no CONDSTORE), MODSEQ when offered.
   await db.schema
     .createTable('folder_sync_state')
