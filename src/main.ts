@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Config } from './config.ts';
 import { type Db, openDatabase } from './db/database.ts';
@@ -8,6 +9,7 @@ import { buildApp } from './http/app.ts';
 import type { AppDeps } from './http/context.ts';
 import { createSessionStore } from './http/session.ts';
 import { createLogger, type Logger } from './log/logger.ts';
+import { createFileBlobStore } from './messages/blob-store.ts';
 import { createJwksCache } from './microsoft/jwks-cache.ts';
 import { createMetadataCache } from './microsoft/metadata.ts';
 import { createOutboundFetch, type OutboundFetch } from './net/outbound-fetch.ts';
@@ -47,6 +49,7 @@ export const startMailroom = async (
     fetch,
     microsoft: { metadata: createMetadataCache(fetch), jwks: createJwksCache(fetch) },
     extraCa: config.extraCaFile ? [readFileSync(config.extraCaFile, 'utf8')] : null,
+    blobs: createFileBlobStore(join(config.dataDir, 'blobs')),
   };
   const app = buildApp(deps);
   const server = createAdaptorServer({ fetch: app.fetch });

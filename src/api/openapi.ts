@@ -386,6 +386,45 @@ export const openApiDocument = (serverUrl: string) => ({
         },
       },
     },
+    '/api/mailboxes/{id}/sync': {
+      post: {
+        summary: 'Sync now: start a sync of the mailbox in the background',
+        parameters: [idParam],
+        responses: {
+          202: json('`started` is false when one is already running here', {
+            type: 'object',
+            properties: { started: { type: 'boolean' } },
+          }),
+          404: errorResponse('No such mailbox'),
+        },
+      },
+      get: {
+        summary: 'Sync progress per folder (done of total)',
+        parameters: [idParam],
+        responses: {
+          200: json('Progress', {
+            type: 'object',
+            properties: {
+              folders: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    path: { type: 'string' },
+                    status: { enum: ['idle', 'syncing', 'failed'] },
+                    done: { type: 'integer' },
+                    total: { type: 'integer' },
+                    lastSyncedAt: { type: ['string', 'null'] },
+                    lastError: { type: ['string', 'null'] },
+                  },
+                },
+              },
+            },
+          }),
+          404: errorResponse('No such mailbox'),
+        },
+      },
+    },
     '/api/system-mailboxes': {
       get: {
         summary: 'System mailboxes (administrators)',

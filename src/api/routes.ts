@@ -4,6 +4,7 @@ import type { AppDeps, AppEnv } from '../http/context.ts';
 import { mailboxesApi } from './mailboxes-api.ts';
 import { openApiDocument } from './openapi.ts';
 import { settingsApi } from './settings-api.ts';
+import { syncApi } from './sync-api.ts';
 import { systemMailboxesApi } from './system-mailboxes-api.ts';
 
 /** The REST API under /api. */
@@ -16,6 +17,7 @@ export const apiRoutes = (deps: AppDeps): Hono<AppEnv> => {
   });
   app.route('/', settingsApi(deps));
   app.route('/', mailboxesApi(deps));
+  app.route('/', syncApi(deps));
   app.route('/', systemMailboxesApi(deps));
   return app;
 };

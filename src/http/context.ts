@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import type { Logger } from '../log/logger.ts';
+import type { BlobStore } from '../messages/blob-store.ts';
 import type { JwksCache } from '../microsoft/jwks-cache.ts';
 import type { MetadataCache } from '../microsoft/metadata.ts';
 import type { OutboundFetch } from '../net/outbound-fetch.ts';
@@ -21,6 +22,8 @@ export interface AppDeps {
   readonly microsoft: { readonly metadata: MetadataCache; readonly jwks: JwksCache };
   /** CA certificates from MAILROOM_EXTRA_CA_FILE, trusted for Microsoft's endpoints and mail servers only. */
   readonly extraCa: readonly string[] | null;
+  /** Attachment content, kept apart from message rows (a folder under the data folder). */
+  readonly blobs: BlobStore;
 }
 
 export type AppEnv = {

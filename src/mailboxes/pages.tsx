@@ -87,10 +87,69 @@ const FolderTree = ({ nodes, selected }: { nodes: readonly FolderNode[]; selecte
   </ul>
 );
 
+export interface FolderProgress {
+  readonly path: string;
+  readonly status: string;
+  readonly done: number;
+  readonly total: number;
+  readonly lastSyncedAt: string | null;
+  readonly lastError: string | null;
+}
+
+const SyncProgress = ({
+  csrf,
+  mailboxId,
+  progress,
+}: {
+  csrf: string;
+  mailboxId: string;
+  progress: readonly FolderProgress[];
+}) => (
+  <div class="card" id="sync-progress">
+    <h2>Sync</h2>
+    {progress.length === 0 ? (
+      <p>Not synced yet.</p>
+    ) : (
+      <table>
+        <thead>
+          <tr>
+            <th>Folder</th>
+            <th>Progress</th>
+            <th>Last synced (UTC)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {progress.map((f) => (
+            <tr data-folder={f.path}>
+              <td>{f.path}</td>
+              <td>
+                {f.done} of {f.total}{' '}
+                {f.status === 'syncing'
+                  ? '(syncing…)'
+                  : f.status === 'failed'
+                    ? `(failed: ${f.lastError ?? ''})`
+                    : ''}
+              </td>
+              <td class="mono">{f.lastSyncedAt ? f.lastSyncedAt.replace('T', ' ').slice(0, 19) : '—'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    )}
+    <form method="post" action={`/mailboxes/${mailboxId}/sync`} class="actions">
+      <Csrf token={csrf} />
+      <button type="submit" class="secondary">
+        Sync now
+      </button>
+    </form>
+  </div>
+);
+
 export const MailboxDetail = (p: {
   csrf: string;
   mailbox: Mailbox;
   folders: readonly StoredFolder[];
+  progress: readonly FolderProgress[];
   check?: ConnectionCheck | undefined;
   mayManage: boolean;
 }) => {
@@ -135,6 +194,8 @@ export const MailboxDetail = (p: {
           </div>
         )}
       </div>
+
+      {m.connected && <SyncProgress csrf={p.csrf} mailboxId={m.id} progress={p.progress} />}
 
       {m.connected && (
         <form method="post" action={`/mailboxes/${m.id}/folders`} class="card">

@@ -5,6 +5,8 @@ import { AppError } from '../http/errors.ts';
 import { flash, renderPage } from '../http/render.tsx';
 import { loadMicrosoftSettings } from '../microsoft/settings.ts';
 import { ImapError } from '../sync/imap-error.ts';
+import { syncProgress } from '../sync/run-sync.ts';
+import { startSyncNow } from '../sync/sync-now.ts';
 import type { User } from '../users/users.table.ts';
 import { MailboxTokenError } from './access-token.ts';
 import { type ConnectionCheck, checkConnection } from './check-connection.ts';
@@ -36,11 +38,13 @@ export const mailboxRoutes = (deps: AppDeps): Hono<AppEnv> => {
     const user = requireUser(c);
     const fresh = (await findMailbox(deps.db, mailbox.id)) ?? mailbox;
     const folders = await storedFolders(deps.db, mailbox.id);
+    const progress = await syncProgress(deps, mailbox.id);
     return renderPage(deps, c, { title: fresh.address, current: '/mailboxes' }, (csrf) => (
       <MailboxDetail
         csrf={csrf}
         mailbox={fresh}
         folders={folders}
+        progress={progress}
         check={check}
         mayManage={mayManage(user, fresh)}
       />
@@ -71,6 +75,18 @@ export const mailboxRoutes = (deps: AppDeps): Hono<AppEnv> => {
     if (!mayManage(user, mailbox))
       throw new AppError('auth.forbidden', 'Only the mailbox’s owner or an administrator may check it.');
     return detail(c, mailbox, await checkConnection(deps, mailbox));
+  });
+
+  app.post('/mailboxes/:id/sync', async (c) => {
+    const mailbox = await visibleMailbox(deps, requireUser(c), c.req.param('id'));
+    const started = startSyncNow(deps, mailbox.id);
+    await flash(
+      deps,
+      c,
+      'info',
+      started ? 'Sync started: reload to see the progress.' : 'A sync of this mailbox is already running.',
+    );
+    return c.redirect(`/mailboxes/${mailbox.id}`);
   });
 
   app.post('/mailboxes/:id/folders/retrieve', async (c) => {

@@ -1,0 +1,141 @@
+import type { Selectable } from 'kysely';
+import type { AttachmentsTable, MessageLocationsTable, MessagesTable } from './messages.table.ts';
+import type { ParsedAddress } from './parsed-message.ts';
+
+/** A line of a message list. */
+export interface MessageSummary {
+  readonly id: string;
+  readonly threadId: string;
+  readonly subject: string;
+  readonly from: ParsedAddress | null;
+  readonly to: readonly ParsedAddress[];
+  readonly sentAt: string | null;
+  readonly receivedAt: string;
+  readonly snippet: string;
+  readonly hasAttachments: boolean;
+  /** Over the copies listed (one folder's, or all): seen if any copy is, flagged if any copy is. */
+  readonly seen: boolean;
+  readonly flagged: boolean;
+}
+
+export interface Attachment {
+  readonly id: string;
+  readonly position: number;
+  readonly filename: string | null;
+  readonly contentType: string;
+  readonly disposition: string | null;
+  readonly contentId: string | null;
+  readonly size: number;
+  /** Open the content with `BlobStore.open(sha256)`. */
+  readonly sha256: string;
+}
+
+export interface MessageLocation {
+  readonly path: string;
+  readonly uidValidity: number;
+  readonly uid: number;
+  readonly seen: boolean;
+  readonly flagged: boolean;
+  readonly answered: boolean;
+  readonly draft: boolean;
+}
+
+/** A whole message, to read. */
+export interface Message extends MessageSummary {
+  readonly messageId: string | null;
+  readonly inReplyTo: string | null;
+  readonly references: readonly string[];
+  readonly cc: readonly ParsedAddress[];
+  readonly size: number;
+  readonly bodyText: string | null;
+  /** As received: sanitise before showing it. */
+  readonly bodyHtml: string | null;
+  readonly warnings: readonly string[];
+  readonly attachments: readonly Attachment[];
+  readonly locations: readonly MessageLocation[];
+}
+
+/** The columns a summary needs (bodies left out: a list never carries them). */
+export const SUMMARY_COLUMNS = [
+  'm.id',
+  'm.thread_id',
+  'm.subject',
+  'm.from_address',
+  'm.from_name',
+  'm.to_json',
+  'm.sent_at',
+  'm.received_at',
+  'm.snippet',
+  'm.has_attachments',
+] as const;
+
+export type SummaryRow = Pick<
+  Selectable<MessagesTable>,
+  | 'id'
+  | 'thread_id'
+  | 'subject'
+  | 'from_address'
+  | 'from_name'
+  | 'to_json'
+  | 'sent_at'
+  | 'received_at'
+  | 'snippet'
+  | 'has_attachments'
+> & { seen: number | string | null; flagged: number | string | null };
+
+const fromOf = (row: { from_address: string | null; from_name: string | null }): ParsedAddress | null =>
+  row.from_address || row.from_name ? { name: row.from_name ?? '', address: row.from_address } : null;
+
+export const rowToSummary = (row: SummaryRow): MessageSummary => ({
+  id: row.id,
+  threadId: row.thread_id,
+  subject: row.subject,
+  from: fromOf(row),
+  to: JSON.parse(row.to_json) as ParsedAddress[],
+  sentAt: row.sent_at,
+  receivedAt: row.received_at,
+  snippet: row.snippet,
+  hasAttachments: row.has_attachments === 1,
+  // max() over integer columns: a number on SQLite, a number or a numeric string on PostgreSQL.
+  seen: Number(row.seen) === 1,
+  flagged: Number(row.flagged) === 1,
+});
+
+export const rowToMessage = (
+  row: Selectable<MessagesTable>,
+  attachments: readonly Selectable<AttachmentsTable>[],
+  locations: readonly Selectable<MessageLocationsTable>[],
+): Message => ({
+  ...rowToSummary({
+    ...row,
+    seen: locations.some((l) => l.seen === 1) ? 1 : 0,
+    flagged: locations.some((l) => l.flagged === 1) ? 1 : 0,
+  }),
+  messageId: row.message_id,
+  inReplyTo: row.in_reply_to,
+  references: JSON.parse(row.references) as string[],
+  cc: JSON.parse(row.cc_json) as ParsedAddress[],
+  size: row.size,
+  bodyText: row.body_text,
+  bodyHtml: row.body_html,
+  warnings: JSON.parse(row.parse_warnings) as string[],
+  attachments: attachments.map((a) => ({
+    id: a.id,
+    position: a.position,
+    filename: a.filename,
+    contentType: a.content_type,
+    disposition: a.disposition,
+    contentId: a.content_id,
+    size: a.size,
+    sha256: a.sha256,
+  })),
+  locations: locations.map((l) => ({
+    path: l.path,
+    uidValidity: l.uidvalidity,
+    uid: l.uid,
+    seen: l.seen === 1,
+    flagged: l.flagged === 1,
+    answered: l.answered === 1,
+    draft: l.draft === 1,
+  })),
+});

@@ -1,0 +1,21 @@
+/** What can go wrong storing or reading messages; malformed mail is never one of them (it is stored). */
+export type MessagesErrorCode =
+  /** The blob store could not take an attachment (disk full, shared storage gone): retry later. */
+  | 'messages.blob_failed'
+  /** A blob name that is not a SHA-256 digest. */
+  | 'messages.invalid_blob_name'
+  /** A message insert lost a race and the winner's row could not be found (should not happen). */
+  | 'messages.store_conflict'
+  /** A paging cursor that listMessages did not make. */
+  | 'messages.invalid_cursor';
+
+export class MessagesError extends Error {
+  constructor(
+    readonly code: MessagesErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'MessagesError';
+  }
+}

@@ -1,0 +1,125 @@
+import { type ExpressionBuilder, sql } from 'kysely';
+import type { Db } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
+import { type Message, type MessageSummary, rowToMessage, rowToSummary, SUMMARY_COLUMNS } from './message.ts';
+import { MessagesError } from './messages-error.ts';
+
+export const MAX_PAGE = 200;
+
+/** `%` and `_` are LIKE wildcards; a backslash escapes them (both databases take `escape '\'`). */
+export const likeEscape = (value: string): string => value.replace(/[\\%_]/g, '\\$&');
+
+/** The cursor is opaque to callers: base64url of `received_at|id`, the last row of the page. */
+export const encodeCursor = (receivedAt: string, id: string): string =>
+  Buffer.from(`${receivedAt}|${id}`).toString('base64url');
+
+const decodeCursor = (cursor: string): { receivedAt: string; id: string } => {
+  const [receivedAt, id, extra] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!receivedAt || !id || extra !== undefined || Number.isNaN(Date.parse(receivedAt)))
+    throw new MessagesError('messages.invalid_cursor', 'this paging cursor was not made by listMessages');
+  return { receivedAt, id };
+};
+
+type Eb = ExpressionBuilder<
+  Database & { m: Database['messages']; l: Database['message_locations'] },
+  'm' | 'l'
+>;
+
+/**
+ * The simple search: case-insensitive LIKE over subject, sender, recipients (their JSON) and the text
+ * body, the same on both databases. It scans the mailbox's rows and SQLite's lower() folds ASCII only;
+ * full-text search (FTS5, tsvector) is the later, faster version.
+ */
+const matches = (eb: Eb, search: string) => {
+  const pattern = `%${likeEscape(search.toLowerCase())}%`;
+  const columns = [
+    'm.subject',
+    'm.from_address',
+    'm.from_name',
+    'm.to_json',
+    'm.cc_json',
+    'm.body_text',
+  ] as const;
+  return eb.or(columns.map((c) => sql<boolean>`lower(${sql.ref(c)}) like ${pattern} escape '\\'`));
+};
+
+/**
+ * Summaries of a mailbox's messages (or one folder's), newest first, a page at a time: pass back
+ * `nextCursor` for the next page. Keyset paging on (received_at, id) lists every message exactly
+ * once even while new mail arrives, and costs the same on page 1 and page 500.
+ */
+export const listMessages = async (
+  db: Db,
+  options: { mailboxId: string; path?: string; cursor?: string; limit: number; search?: string },
+): Promise<{ messages: MessageSummary[]; nextCursor: string | null }> => {
+  const limit = Math.min(Math.max(Math.trunc(options.limit), 1), MAX_PAGE);
+  const after = options.cursor ? decodeCursor(options.cursor) : null;
+  const search = options.search?.trim();
+  let query = summaries(db, options.mailboxId, options.path);
+  if (after) {
+    query = query.where((eb) =>
+      eb.or([
+        eb('m.received_at', '<', after.receivedAt),
+        eb.and([eb('m.received_at', '=', after.receivedAt), eb('m.id', '<', after.id)]),
+      ]),
+    );
+  }
+  if (search) query = query.where((eb) => matches(eb, search));
+  const rows = await query
+    .orderBy('m.received_at', 'desc')
+    .orderBy('m.id', 'desc')
+    .limit(limit + 1)
+    .execute();
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    messages: page.map(rowToSummary),
+    nextCursor: rows.length > limit && last ? encodeCursor(last.received_at, last.id) : null,
+  };
+};
+
+/** Messages with at least one copy (in `path`, when given), one row each, flags over those copies. */
+const summaries = (db: Db, mailboxId: string, path: string | undefined) =>
+  db
+    .selectFrom('messages as m')
+    .innerJoin('message_locations as l', (join) => {
+      const on = join.onRef('l.message_id', '=', 'm.id');
+      return path === undefined ? on : on.on('l.path', '=', path);
+    })
+    .select(SUMMARY_COLUMNS)
+    .select((eb) => [eb.fn.max('l.seen').as('seen'), eb.fn.max('l.flagged').as('flagged')])
+    .where('m.mailbox_id', '=', mailboxId)
+    // Grouping by the primary key lets both databases select the message's other columns.
+    .groupBy('m.id');
+
+/** One message with its attachments and copies, or undefined when the mailbox has no such message. */
+export const getMessage = async (db: Db, mailboxId: string, id: string): Promise<Message | undefined> => {
+  const row = await db
+    .selectFrom('messages')
+    .selectAll()
+    .where('mailbox_id', '=', mailboxId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const [attachments, locations] = await Promise.all([
+    db.selectFrom('attachments').selectAll().where('message_id', '=', id).orderBy('position').execute(),
+    db
+      .selectFrom('message_locations')
+      .selectAll()
+      .where('message_id', '=', id)
+      .orderBy('path')
+      .orderBy('uid')
+      .execute(),
+  ]);
+  return rowToMessage(row, attachments, locations);
+};
+
+/** A thread's messages, oldest first. */
+export const threadOf = async (db: Db, mailboxId: string, threadId: string): Promise<MessageSummary[]> =>
+  (
+    await summaries(db, mailboxId, undefined)
+      .where('m.thread_id', '=', threadId)
+      .orderBy('m.received_at')
+      .orderBy('m.id')
+      .execute()
+  ).map(rowToSummary);

@@ -1,0 +1,169 @@
+import type { ImapFlow } from 'imapflow';
+import type { Db } from '../db/database.ts';
+import type { BlobStore } from '../messages/blob-store.ts';
+import { removeLocations, storeMessage, updateFlags } from '../messages/store-message.ts';
+import { newUidBatches, planSync, uidSet, vanished } from './cursor.ts';
+import { loadCursor, saveProgress, storedUids } from './folder-state.ts';
+import { toImapError } from './imap-error.ts';
+
+export interface SyncFolderDeps {
+  readonly db: Db;
+  readonly blobs: BlobStore;
+}
+
+export interface SyncFolderOptions {
+  /** Messages per FETCH: each batch is stored, then the cursor moves past it. */
+  readonly batchSize?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface FolderSyncResult {
+  readonly fetched: number;
+  readonly created: number;
+  readonly flagsChanged: number;
+  readonly removed: number;
+  readonly reset: boolean;
+}
+
+const DEFAULT_BATCH = 100;
+
+/** imapflow's errors from a FETCH stream, translated once (a BYE mid-stream becomes `imap.token_expired`). */
+async function* imapStream<T>(stream: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = stream[Symbol.asyncIterator]();
+  for (;;) {
+    let step: IteratorResult<T>;
+    try {
+      step = await iterator.next();
+    } catch (error) {
+      throw toImapError(error);
+    }
+    if (step.done) return;
+    yield step.value;
+  }
+}
+
+/**
+ * Syncs one folder over an open session (DESIGN.md flow 5): new messages by UID in batches, streamed one
+ * at a time into the store and committed before the cursor moves (a cut connection resumes with no gap
+ * and, the store being idempotent, no duplicate); then flag changes (CHANGEDSINCE when the server has
+ * CONDSTORE, else a UID FLAGS rescan) and deletions (UIDs the server no longer lists). A changed
+ * UIDVALIDITY drops the folder's old UIDs; messages come back by their dedupe key, not as copies.
+ */
+export const syncFolder = async (
+  deps: SyncFolderDeps,
+  client: ImapFlow,
+  mailboxId: string,
+  path: string,
+  options: SyncFolderOptions = {},
+): Promise<FolderSyncResult> => {
+  const batchSize = options.batchSize ?? DEFAULT_BATCH;
+  const lock = await client
+    .getMailboxLock(path)
+    .catch((error: unknown) => Promise.reject(toImapError(error)));
+  try {
+    const box = client.mailbox;
+    if (!box) throw new Error(`mailbox ${path} is not selected`);
+    const server = {
+      uidValidity: Number(box.uidValidity),
+      uidNext: box.uidNext,
+      exists: box.exists,
+      highestModseq:
+        client.enabled.has('CONDSTORE') && box.highestModseq !== undefined ? box.highestModseq : null,
+    };
+    const cursor = await loadCursor(deps.db, mailboxId, path);
+    const plan = planSync(cursor, server);
+    if (plan.reset && cursor?.uidValidity != null) {
+      await removeLocations(
+        deps.db,
+        mailboxId,
+        path,
+        cursor.uidValidity,
+        await storedUids(deps.db, mailboxId, path, cursor.uidValidity),
+      );
+      await saveProgress(deps.db, mailboxId, path, { uidNext: 1, highestModseq: null, storedMessages: 0 });
+    }
+    await saveProgress(deps.db, mailboxId, path, {
+      uidValidity: server.uidValidity,
+      serverMessages: server.exists,
+      status: 'syncing',
+      lastError: null,
+    });
+
+    let fetched = 0;
+    let created = 0;
+    let stored =
+      plan.fetchFrom === 1 ? 0 : (await storedUids(deps.db, mailboxId, path, server.uidValidity)).length;
+    if (plan.hasNew) {
+      const found =
+        (await client
+          .search({ uid: `${plan.fetchFrom}:*` }, { uid: true })
+          .catch((e: unknown) => Promise.reject(toImapError(e)))) || [];
+      for (const batch of newUidBatches(found, plan.fetchFrom, batchSize)) {
+        options.signal?.throwIfAborted();
+        for await (const msg of imapStream(
+          client.fetch(
+            uidSet(batch),
+            { uid: true, flags: true, internalDate: true, size: true, source: true },
+            { uid: true },
+          ),
+        )) {
+          if (!msg.source) continue;
+          const result = await storeMessage(deps.db, deps.blobs, {
+            mailboxId,
+            path,
+            uidValidity: server.uidValidity,
+            uid: msg.uid,
+            flags: [...(msg.flags ?? [])],
+            internalDate: msg.internalDate instanceof Date ? msg.internalDate : null,
+            size: msg.size ?? msg.source.length,
+            source: msg.source,
+          });
+          fetched++;
+          stored++;
+          if (result.created) created++;
+        }
+        await saveProgress(deps.db, mailboxId, path, { uidNext: batch.at(-1)! + 1, storedMessages: stored });
+      }
+    }
+
+    let flagsChanged = 0;
+    let removed = 0;
+    if (plan.flags.kind !== 'none') {
+      const known = await storedUids(deps.db, mailboxId, path, server.uidValidity);
+      const range = known.length > 0 ? `1:${Math.max(...known)}` : null;
+      if (range) {
+        const query =
+          plan.flags.kind === 'changedsince' ? { uid: true, changedSince: plan.flags.modseq } : { uid: true };
+        const changes: { uid: number; flags: string[] }[] = [];
+        for await (const msg of imapStream(client.fetch(range, { uid: true, flags: true }, query)))
+          changes.push({ uid: msg.uid, flags: [...(msg.flags ?? [])] });
+        flagsChanged = await updateFlags(deps.db, mailboxId, path, server.uidValidity, changes);
+        const present = new Set(
+          plan.flags.kind === 'rescan'
+            ? changes.map((c) => c.uid)
+            : (await client.search({ all: true }, { uid: true })) || [],
+        );
+        const gone = vanished(known, present);
+        if (gone.length > 0) await removeLocations(deps.db, mailboxId, path, server.uidValidity, gone);
+        removed = gone.length;
+      }
+    }
+    const total = (await storedUids(deps.db, mailboxId, path, server.uidValidity)).length;
+    await saveProgress(deps.db, mailboxId, path, {
+      uidNext: Math.max(server.uidNext, plan.fetchFrom),
+      highestModseq: server.highestModseq,
+      storedMessages: total,
+      status: 'idle',
+      synced: true,
+    });
+    return { fetched, created, flagsChanged, removed, reset: plan.reset };
+  } catch (error) {
+    await saveProgress(deps.db, mailboxId, path, {
+      status: 'failed',
+      lastError: (error as Error).message.slice(0, 500),
+    }).catch(() => undefined);
+    throw error;
+  } finally {
+    lock.release();
+  }
+};

@@ -1,0 +1,81 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AppDeps } from '../http/context.ts';
+import { withMailboxImap } from '../mailboxes/imap-access.ts';
+import type { Mailbox } from '../mailboxes/mailbox.ts';
+import { setMailboxState } from '../mailboxes/repository.ts';
+import type { BlobStore } from '../messages/blob-store.ts';
+import { pruneOrphans } from '../messages/store-message.ts';
+import { ImapError } from './imap-error.ts';
+import { type FolderSyncResult, syncFolder } from './sync-folder.ts';
+
+/** Exchange may suggest waits of minutes (§13.3); a sync waits at most this long before trying again. */
+const MAX_THROTTLE_WAIT_MS = 60_000;
+const MAX_ATTEMPTS = 4;
+
+/** Failures a new session (with a fresh token where needed) resumes from the cursor. */
+const RESUMABLE = new Set([
+  'imap.token_expired',
+  'imap.closed',
+  'imap.unavailable',
+  'imap.timeout',
+  'imap.throttled',
+  'imap.unreachable',
+]);
+
+export type SyncDeps = Pick<AppDeps, 'db' | 'secrets' | 'fetch' | 'microsoft' | 'log' | 'extraCa'> & {
+  readonly blobs: BlobStore;
+};
+
+/**
+ * Syncs every selected folder of a mailbox. A session cut by `BYE Session invalidated - AccessTokenExpired`,
+ * a dropped connection or throttling is resumed in a new session from the folder's cursor, so nothing is
+ * fetched twice and nothing skipped; what cannot be resumed is stored on the mailbox by who must act.
+ */
+export const syncMailbox = async (
+  deps: SyncDeps,
+  mailbox: Mailbox,
+  options: { signal?: AbortSignal } = {},
+): Promise<Record<string, FolderSyncResult>> => {
+  const folders = (
+    await deps.db
+      .selectFrom('mailbox_folders')
+      .select('path')
+      .where('mailbox_id', '=', mailbox.id)
+      .where('selected', '=', 1)
+      .orderBy('path')
+      .execute()
+  ).map((r) => r.path);
+  const results: Record<string, FolderSyncResult> = {};
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await withMailboxImap(deps, mailbox, async (client) => {
+        for (const path of folders) {
+          if (results[path]) continue;
+          results[path] = await syncFolder(
+            deps,
+            client,
+            mailbox.id,
+            path,
+            options.signal ? { signal: options.signal } : {},
+          );
+        }
+      });
+      break;
+    } catch (error) {
+      if (!(error instanceof ImapError) || !RESUMABLE.has(error.code) || attempt >= MAX_ATTEMPTS) throw error;
+      deps.log.info(
+        { event: 'sync.resume', mailboxId: mailbox.id, imapCode: error.code, attempt },
+        'resuming sync in a new session',
+      );
+      if (error.code === 'imap.throttled')
+        await sleep(
+          Math.min(error.backoffMs ?? 1000, MAX_THROTTLE_WAIT_MS),
+          undefined,
+          options.signal ? { signal: options.signal } : {},
+        );
+    }
+  }
+  await pruneOrphans(deps.db, mailbox.id);
+  await setMailboxState(deps.db, mailbox.id, { state: 'connected', code: null, message: null });
+  return results;
+};
