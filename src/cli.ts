@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from './config.ts';
+import { startWorkers } from './jobs/workers.ts';
 import { createLogger } from './log/logger.ts';
-import { openMigratedDatabase, startMailroom } from './main.ts';
+import { buildDeps, openMigratedDatabase, startMailroom } from './main.ts';
 import { generateSecretKey, SecretBoxError } from './secrets/secret-box.ts';
 import { rotateCommand, statusCommand } from './secrets/secrets-command.ts';
 import { createApiToken } from './users/api-tokens.ts';
@@ -12,7 +13,9 @@ import { findUserByEmail } from './users/users.repository.ts';
 const HELP = `Usage: mailroom <command> [options]
 
 Commands:
-  serve                       start the web server (migrates the database first)
+  serve                       start the web server (migrates the database first); with
+                              MAILROOM_SERVE_WORKERS=true (the default) it also syncs mail
+  worker                      sync mail: the job queue, the scheduled sweep and IDLE, no web server
   migrate                     bring the database schema up to date and exit
   user create --email E --name N [--admin] [--password-stdin]
                               create a user (staff unless --admin); without --password-stdin a
@@ -28,7 +31,8 @@ Commands:
 
 Configuration comes from the environment: MAILROOM_ENV, HOST, PORT, MAILROOM_PUBLIC_URL, DATABASE_URL
 (unset: SQLite in MAILROOM_DATA_DIR, default ./data), MAILROOM_SECRET_KEY, MAILROOM_EXTRA_CA_FILE,
-MAILROOM_LOG_LEVEL, MAILROOM_SESSION_IDLE_MINUTES, MAILROOM_SESSION_MAX_HOURS. See the README.
+MAILROOM_LOG_LEVEL, MAILROOM_SESSION_IDLE_MINUTES, MAILROOM_SESSION_MAX_HOURS, MAILROOM_SYNC_INTERVAL_SECONDS,
+MAILROOM_SYNC_CONCURRENCY, MAILROOM_IDLE_CONNECTIONS, MAILROOM_SERVE_WORKERS. See the README.
 `;
 
 const readStdin = async (): Promise<string> => {
@@ -53,8 +57,22 @@ const run = async (argv: string[]): Promise<number> => {
   const log = createLogger(config.logLevel);
   if (command === 'serve') {
     const running = await startMailroom(config, { log });
+    const workers = config.sync.inServe ? await startWorkers(running.deps, config) : null;
     const stop = async () => {
+      await workers?.stop();
       await running.stop();
+      process.exit(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    return -1;
+  }
+  if (command === 'worker') {
+    const deps = await buildDeps(config, { log });
+    const workers = await startWorkers(deps, config);
+    const stop = async () => {
+      await workers.stop();
+      await deps.db.destroy();
       process.exit(0);
     };
     process.once('SIGINT', stop);

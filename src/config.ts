@@ -30,6 +30,10 @@ const schema = z
     MAILROOM_SESSION_MAX_HOURS: z.coerce.number().int().min(1).default(12),
     MAILROOM_EXTRA_CA_FILE: z.string().min(1).optional(),
     MAILROOM_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    MAILROOM_SYNC_INTERVAL_SECONDS: z.coerce.number().int().min(5).default(300),
+    MAILROOM_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+    MAILROOM_IDLE_CONNECTIONS: z.coerce.number().int().min(0).max(10_000).default(100),
+    MAILROOM_SERVE_WORKERS: z.enum(['true', 'false']).default('true'),
   })
   .superRefine((env, ctx) => {
     const ids = splitSecretKeyList(env.MAILROOM_SECRET_KEY ?? '').map((k) => k.split(':')[0]);
@@ -77,6 +81,15 @@ export interface Config {
   readonly session: { readonly idleMinutes: number; readonly maxHours: number };
   readonly extraCaFile: string | null;
   readonly httpTimeoutMs: number;
+  readonly sync: {
+    /** How often every selected folder of every mailbox is swept. */
+    readonly intervalSeconds: number;
+    readonly concurrency: number;
+    /** IDLE sessions (one per mailbox Inbox) this process may hold. */
+    readonly idleConnections: number;
+    /** `mailroom serve` also runs the sync workers (small installs); `mailroom worker` always does. */
+    readonly inServe: boolean;
+  };
 }
 
 export class ConfigError extends Error {
@@ -110,5 +123,11 @@ export const parseConfig = (env: Record<string, string | undefined>): Config => 
     session: { idleMinutes: e.MAILROOM_SESSION_IDLE_MINUTES, maxHours: e.MAILROOM_SESSION_MAX_HOURS },
     extraCaFile: e.MAILROOM_EXTRA_CA_FILE ?? null,
     httpTimeoutMs: e.MAILROOM_HTTP_TIMEOUT_MS,
+    sync: {
+      intervalSeconds: e.MAILROOM_SYNC_INTERVAL_SECONDS,
+      concurrency: e.MAILROOM_SYNC_CONCURRENCY,
+      idleConnections: e.MAILROOM_IDLE_CONNECTIONS,
+      inServe: e.MAILROOM_SERVE_WORKERS === 'true',
+    },
   });
 };

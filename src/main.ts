@@ -29,18 +29,18 @@ export const openMigratedDatabase = async (config: Config, log: Logger): Promise
   return db;
 };
 
-/** Wires config → database → HTTP, and listens. */
-export const startMailroom = async (
-  config: Config,
-  options: {
-    log?: Logger /** Observe calls to Microsoft (bench/signin.ts times them). */;
-    fetch?: OutboundFetch;
-  } = {},
-): Promise<RunningMailroom> => {
+export interface StartOptions {
+  readonly log?: Logger;
+  /** Observe calls to Microsoft (bench/signin.ts times them). */
+  readonly fetch?: OutboundFetch;
+}
+
+/** Everything a process needs, built once from the config (STYLE.md 3): database, keys, caches, stores. */
+export const buildDeps = async (config: Config, options: StartOptions = {}): Promise<AppDeps> => {
   const log = options.log ?? createLogger(config.logLevel);
   const db = await openMigratedDatabase(config, log);
   const fetch = options.fetch ?? createOutboundFetch(config);
-  const deps: AppDeps = {
+  return {
     config,
     db,
     log,
@@ -51,6 +51,12 @@ export const startMailroom = async (
     extraCa: config.extraCaFile ? [readFileSync(config.extraCaFile, 'utf8')] : null,
     blobs: createFileBlobStore(join(config.dataDir, 'blobs')),
   };
+};
+
+/** Wires config → database → HTTP, and listens. */
+export const startMailroom = async (config: Config, options: StartOptions = {}): Promise<RunningMailroom> => {
+  const deps = await buildDeps(config, options);
+  const { db, log } = deps;
   const app = buildApp(deps);
   const server = createAdaptorServer({ fetch: app.fetch });
   await new Promise<void>((resolve, reject) => {

@@ -2,6 +2,8 @@
  * The OpenAPI 3.1 document served at /api/openapi.json. Written by hand next to the routes it describes;
  * test/app/openapi.test.ts checks that every documented path answers and every API route is documented.
  */
+import { readingPaths, readingSchemas } from '../reading/openapi-paths.ts';
+
 const error = { $ref: '#/components/schemas/Error' };
 const errorResponse = (description: string) => ({
   description,
@@ -238,6 +240,7 @@ export const openApiDocument = (serverUrl: string) => ({
           roles: { type: 'array', items: { enum: ['staff', 'administrator'] } },
         },
       },
+      ...readingSchemas,
       Me: {
         type: 'object',
         properties: {
@@ -425,6 +428,7 @@ export const openApiDocument = (serverUrl: string) => ({
         },
       },
     },
+    ...readingPaths,
     '/api/system-mailboxes': {
       get: {
         summary: 'System mailboxes (administrators)',

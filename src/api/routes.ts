@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { requireUser } from '../http/auth.ts';
 import type { AppDeps, AppEnv } from '../http/context.ts';
+import { readingApi } from '../reading/api.ts';
 import { mailboxesApi } from './mailboxes-api.ts';
 import { openApiDocument } from './openapi.ts';
 import { settingsApi } from './settings-api.ts';
@@ -19,5 +20,6 @@ export const apiRoutes = (deps: AppDeps): Hono<AppEnv> => {
   app.route('/', mailboxesApi(deps));
   app.route('/', syncApi(deps));
   app.route('/', systemMailboxesApi(deps));
+  app.route('/', readingApi(deps));
   return app;
 };

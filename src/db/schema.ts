@@ -11,6 +11,7 @@ import type {
   FolderSyncStateTable,
   MessageLocationsTable,
   MessagesTable,
+  SchedulerLeasesTable,
 } from '../messages/messages.table.ts';
 import type { MicrosoftSettingsTable } from '../microsoft/settings.table.ts';
 import type { MicrosoftIdentitiesTable } from '../signin/identities.table.ts';
@@ -33,4 +34,5 @@ export interface Database {
   messages: MessagesTable;
   message_locations: MessageLocationsTable;
   attachments: AttachmentsTable;
+  scheduler_leases: SchedulerLeasesTable;
 }

@@ -4,6 +4,8 @@ import { auditRoutes } from '../audit/audit-routes.tsx';
 import { mailboxRoutes } from '../mailboxes/routes.tsx';
 import { systemMailboxRoutes } from '../mailboxes/system-routes.tsx';
 import { microsoftSettingsRoutes } from '../microsoft/settings-routes.tsx';
+import { ownPolicies } from '../reading/own-policy.ts';
+import { readingRoutes } from '../reading/routes.tsx';
 import { microsoftSigninRoutes } from '../signin/routes.ts';
 import { assetRoutes } from '../ui/assets.ts';
 import { homeRoutes } from '../ui/home.tsx';
@@ -19,6 +21,8 @@ import { securityHeaders } from './security-headers.ts';
 /** The whole HTTP surface: pages, the REST API, health and assets. */
 export const buildApp = (deps: AppDeps): Hono<AppEnv> => {
   const app = new Hono<AppEnv>();
+  // Before securityHeaders, so the reading frame and downloads keep the CSP they declare.
+  app.use(ownPolicies);
   app.use(securityHeaders);
   app.route('/', assetRoutes());
   app.route('/', healthRoutes(deps));
@@ -32,6 +36,7 @@ export const buildApp = (deps: AppDeps): Hono<AppEnv> => {
   app.route('/', auditRoutes(deps));
   app.route('/', mailboxRoutes(deps));
   app.route('/', systemMailboxRoutes(deps));
+  app.route('/', readingRoutes(deps));
   app.route('/api', apiRoutes(deps));
   const onError = errorHandler(deps);
   app.notFound((c) => onError(new AppError('request.not_found', 'There is nothing at this address.'), c));

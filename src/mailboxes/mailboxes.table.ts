@@ -39,6 +39,8 @@ export interface MailboxesTable {
   sync_lease_until: string | null;
   sync_lease_owner: string | null;
   last_synced_at: string | null;
+  /** Completed syncs, for operators and for the one-sync-per-round test. */
+  sync_runs: number;
   created_at: string;
   updated_at: string;
 }

@@ -81,6 +81,7 @@ export const insertMailbox = async (
       sync_lease_until: null,
       sync_lease_owner: null,
       last_synced_at: null,
+      sync_runs: 0,
       created_at: now,
       updated_at: now,
     })

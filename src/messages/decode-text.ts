@@ -1,5 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { TextDecoder } from 'node:util';
+import type { IconvConstructor } from 'mailparser';
 
 /** Strict UTF-8: invalid bytes make it throw, which is how a latin1 text is told apart from UTF-8. */
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -76,18 +77,13 @@ class BodyDecoder extends Transform {
   }
 }
 
-/** The constructor mailparser's `Iconv` option expects: `new Iconv(fromCharset, toCharset)`. */
-export type CharsetDecoderClass = new (fromCharset: string, toCharset: string) => NodeJS.ReadWriteStream;
-
-/** mailparser's `Iconv` option, reporting unknown charsets of this one message through `warn`. */
-export const charsetDecoders = (warn: (charset: string, as: string) => void): CharsetDecoderClass =>
-  class {
+/** mailparser's `Iconv` option (`new Iconv(fromCharset, toCharset)`), reporting unknown charsets of one message. */
+export const charsetDecoders = (warn: (charset: string, as: string) => void): IconvConstructor =>
+  class extends BodyDecoder {
     constructor(fromCharset: string) {
-      // A constructor that returns an object makes `new` yield that object: the stream itself.
-      // biome-ignore lint/correctness/noConstructorReturn: mailparser calls `new Iconv(…)` and wants a stream
-      return new BodyDecoder(fromCharset, warn);
+      super(fromCharset, warn);
     }
-  } as unknown as CharsetDecoderClass;
+  };
 
 /**
  * The top-level header block, made UTF-8. Raw 8-bit headers are UTF-8 in RFC 6532 mail; older

@@ -98,6 +98,8 @@ export const updateFlags = async (
           .where('path', '=', path)
           .where('uidvalidity', '=', uidValidity)
           .where('uid', 'in', part)
+          // A flag changed in Mailroom and not yet written to the server wins over the server's old value.
+          .where('pending_flags', 'is', null)
           .where((eb) =>
             eb.or([
               eb('seen', '!=', flags.seen),

@@ -63,3 +63,9 @@ export interface AttachmentsTable {
   size: number;
   sha256: string;
 }
+
+export interface SchedulerLeasesTable {
+  name: string;
+  until: string;
+  owner: string;
+}

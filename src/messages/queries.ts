@@ -57,12 +57,10 @@ export const listMessages = async (
   const search = options.search?.trim();
   let query = summaries(db, options.mailboxId, options.path);
   if (after) {
-    query = query.where((eb) =>
-      eb.or([
-        eb('m.received_at', '<', after.receivedAt),
-        eb.and([eb('m.received_at', '=', after.receivedAt), eb('m.id', '<', after.id)]),
-      ]),
-    );
+    // The first condition is implied by the second; it is there so the index range starts at the cursor.
+    query = query
+      .where('m.received_at', '<=', after.receivedAt)
+      .where((eb) => eb.or([eb('m.received_at', '<', after.receivedAt), eb('m.id', '<', after.id)]));
   }
   if (search) query = query.where((eb) => matches(eb, search));
   const rows = await query
@@ -78,19 +76,30 @@ export const listMessages = async (
   };
 };
 
-/** Messages with at least one copy (in `path`, when given), one row each, flags over those copies. */
-const summaries = (db: Db, mailboxId: string, path: string | undefined) =>
-  db
+/**
+ * Messages with at least one copy (in `path`, when given), flags over those copies. Correlated
+ * look-ups (index `message_locations_message`) rather than a join and GROUP BY, so a page walks
+ * `messages_mailbox_received` newest first and stops at the limit instead of grouping the mailbox.
+ */
+const summaries = (db: Db, mailboxId: string, path: string | undefined) => {
+  const copies = (eb: ExpressionBuilder<Database & { m: Database['messages'] }, 'm'>) => {
+    const query = eb.selectFrom('message_locations as l').whereRef('l.message_id', '=', 'm.id');
+    return path === undefined ? query : query.where('l.path', '=', path);
+  };
+  return db
     .selectFrom('messages as m')
-    .innerJoin('message_locations as l', (join) => {
-      const on = join.onRef('l.message_id', '=', 'm.id');
-      return path === undefined ? on : on.on('l.path', '=', path);
-    })
     .select(SUMMARY_COLUMNS)
-    .select((eb) => [eb.fn.max('l.seen').as('seen'), eb.fn.max('l.flagged').as('flagged')])
+    .select((eb) => [
+      copies(eb)
+        .select((e) => e.fn.max('l.seen').as('v'))
+        .as('seen'),
+      copies(eb)
+        .select((e) => e.fn.max('l.flagged').as('v'))
+        .as('flagged'),
+    ])
     .where('m.mailbox_id', '=', mailboxId)
-    // Grouping by the primary key lets both databases select the message's other columns.
-    .groupBy('m.id');
+    .where((eb) => eb.exists(copies(eb).select('l.uid')));
+};
 
 /** One message with its attachments and copies, or undefined when the mailbox has no such message. */
 export const getMessage = async (db: Db, mailboxId: string, id: string): Promise<Message | undefined> => {

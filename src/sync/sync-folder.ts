@@ -2,6 +2,7 @@ import type { ImapFlow } from 'imapflow';
 import type { Db } from '../db/database.ts';
 import type { BlobStore } from '../messages/blob-store.ts';
 import { removeLocations, storeMessage, updateFlags } from '../messages/store-message.ts';
+import { pushSelectedFolderFlags } from '../reading/write-flags.ts';
 import { newUidBatches, planSync, uidSet, vanished } from './cursor.ts';
 import { loadCursor, saveProgress, storedUids } from './folder-state.ts';
 import { toImapError } from './imap-error.ts';
@@ -128,6 +129,10 @@ export const syncFolder = async (
 
     let flagsChanged = 0;
     let removed = 0;
+    // Read/unread set in Mailroom goes to the server first, so the rescan below reads it back.
+    await pushSelectedFolderFlags(deps.db, client, mailboxId, path).catch((error: { code?: string }) => {
+      if (error.code !== 'reading.flags_refused') throw error;
+    });
     if (plan.flags.kind !== 'none') {
       const known = await storedUids(deps.db, mailboxId, path, server.uidValidity);
       const range = known.length > 0 ? `1:${Math.max(...known)}` : null;

@@ -36,11 +36,11 @@ export const releaseSyncLease = async (
 ): Promise<void> => {
   await db
     .updateTable('mailboxes')
-    .set({
+    .set((eb) => ({
       sync_lease_until: null,
       sync_lease_owner: null,
-      ...(synced ? { last_synced_at: new Date().toISOString() } : {}),
-    })
+      ...(synced ? { last_synced_at: new Date().toISOString(), sync_runs: eb('sync_runs', '+', 1) } : {}),
+    }))
     .where('id', '=', mailboxId)
     .where('sync_lease_owner', '=', owner)
     .execute();

@@ -21,6 +21,7 @@ export interface PageProps {
 
 const NAV = [
   { href: '/', label: 'Home', admin: false },
+  { href: '/mail', label: 'Mail', admin: false },
   { href: '/mailboxes', label: 'Mailboxes', admin: false },
   { href: '/settings/system-mailboxes', label: 'System mailboxes', admin: true },
   { href: '/settings/microsoft', label: 'Microsoft 365', admin: true },

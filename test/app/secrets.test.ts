@@ -76,6 +76,10 @@ const insertMailbox = async (db: Db, id: string, sealed: { access: string | null
       token_version: 3,
       refresh_lease_until: null,
       refresh_lease_owner: null,
+      sync_lease_until: null,
+      sync_lease_owner: null,
+      last_synced_at: null,
+      sync_runs: 0,
       created_at: now,
       updated_at: now,
     })

@@ -5,6 +5,18 @@ export const up = async (db: Kysely<unknown>): Promise<void> => {
   await db.schema.alterTable('mailboxes').addColumn('sync_lease_until', 'text').execute();
   await db.schema.alterTable('mailboxes').addColumn('sync_lease_owner', 'text').execute();
   await db.schema.alterTable('mailboxes').addColumn('last_synced_at', 'text').execute();
+  await db.schema
+    .alterTable('mailboxes')
+    .addColumn('sync_runs', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  // One sweep per interval across all workers: whoever takes the lease sweeps.
+  await db.schema
+    .createTable('scheduler_leases')
+    .addColumn('name', 'text', (c) => c.primaryKey())
+    .addColumn('until', 'text', (c) => c.notNull())
+    .addColumn('owner', 'text', (c) => c.notNull())
+    .execute();
+
   // Where sync stands in each folder: UIDs alone (Exchange has no CONDSTORE), MODSEQ when offered.
   await db.schema
     .createTable('folder_sync_state')
@@ -106,6 +118,6 @@ export const up = async (db: Kysely<unknown>): Promise<void> => {
 };
 
 export const down = async (db: Kysely<unknown>): Promise<void> => {
-  for (const t of ['attachments', 'message_locations', 'messages', 'folder_sync_state'])
+  for (const t of ['attachments', 'message_locations', 'messages', 'folder_sync_state', 'scheduler_leases'])
     await db.schema.dropTable(t).execute();
 };

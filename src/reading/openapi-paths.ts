@@ -1,0 +1,162 @@
+/**
+ * The reading API's part of the OpenAPI document (src/api/openapi.ts spreads it in), kept beside the
+ * routes it describes (api.ts).
+ */
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ref('Error') } },
+});
+const json = (description: string, schema: unknown) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const path = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
+const query = (name: string, schema: unknown, description: string) => ({
+  name,
+  in: 'query',
+  schema,
+  description,
+});
+const notVisible = errorResponse('No such mailbox, message or attachment, or not visible to the caller');
+
+const address = {
+  type: 'object',
+  properties: { name: { type: 'string' }, address: { type: ['string', 'null'] } },
+};
+
+const summary = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    threadId: { type: 'string' },
+    subject: { type: 'string' },
+    from: { oneOf: [ref('Address'), { type: 'null' }] },
+    to: { type: 'array', items: ref('Address') },
+    sentAt: { type: ['string', 'null'], format: 'date-time', description: 'The Date header' },
+    receivedAt: { type: 'string', format: 'date-time', description: 'When the server received it' },
+    snippet: { type: 'string' },
+    hasAttachments: { type: 'boolean' },
+    seen: { type: 'boolean' },
+    flagged: { type: 'boolean' },
+  },
+};
+
+const attachment = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    filename: { type: ['string', 'null'] },
+    contentType: { type: 'string' },
+    size: { type: 'integer' },
+    disposition: { type: ['string', 'null'] },
+    contentId: { type: ['string', 'null'] },
+    inline: { type: 'boolean', description: 'A picture of the HTML (cid:), not a file to list' },
+  },
+};
+
+const message = {
+  allOf: [
+    ref('MessageSummary'),
+    {
+      type: 'object',
+      properties: {
+        cc: { type: 'array', items: ref('Address') },
+        messageId: { type: ['string', 'null'] },
+        inReplyTo: { type: ['string', 'null'] },
+        references: { type: 'array', items: { type: 'string' } },
+        folders: { type: 'array', items: { type: 'string' } },
+        size: { type: 'integer' },
+        text: { type: ['string', 'null'] },
+        html: {
+          type: ['string', 'null'],
+          description:
+            'Sanitised (no script, event handler, form or frame); remote images have no src unless ?remoteImages=true, nor have cid: images (see attachments[].contentId)',
+        },
+        attachments: { type: 'array', items: ref('Attachment') },
+        threadMessageIds: { type: 'array', items: { type: 'string' }, description: 'Oldest first' },
+      },
+    },
+  ],
+};
+
+export const readingSchemas = {
+  Address: address,
+  MessageSummary: summary,
+  Attachment: attachment,
+  Message: message,
+};
+
+const messageParams = [path('id'), path('messageId')];
+
+export const readingPaths = {
+  '/api/mailboxes/{id}/messages': {
+    get: {
+      summary: 'Messages, newest first, a page at a time (pass nextCursor back as cursor)',
+      parameters: [
+        path('id'),
+        query('folder', { type: 'string' }, 'Only this folder (its path)'),
+        query('q', { type: 'string' }, 'Search subject, sender, recipients and text'),
+        query('unread', { type: 'boolean' }, 'Only messages no copy of which is seen'),
+        query('cursor', { type: 'string' }, 'From the previous page'),
+        query('limit', { type: 'integer', minimum: 1, maximum: 200, default: 50 }, 'Page size'),
+      ],
+      responses: {
+        200: json('A page', {
+          type: 'object',
+          properties: {
+            messages: { type: 'array', items: ref('MessageSummary') },
+            nextCursor: { type: ['string', 'null'] },
+          },
+        }),
+        400: errorResponse('`request.invalid` (parameters) or `messages.invalid_cursor`'),
+        404: notVisible,
+      },
+    },
+  },
+  '/api/mailboxes/{id}/messages/{messageId}': {
+    get: {
+      summary: 'One message: headers, text, sanitised HTML, attachments, its thread (does not mark it seen)',
+      parameters: [
+        ...messageParams,
+        query('remoteImages', { type: 'boolean' }, 'Keep remote images in the HTML'),
+      ],
+      responses: { 200: json('The message', ref('Message')), 404: notVisible },
+    },
+    patch: {
+      summary: 'Mark seen/unseen, flagged/unflagged: at once in Mailroom, on the server in the background',
+      parameters: messageParams,
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              additionalProperties: false,
+              properties: { seen: { type: 'boolean' }, flagged: { type: 'boolean' } },
+            },
+          },
+        },
+      },
+      responses: {
+        200: json('The message’s summary with its new flags', ref('MessageSummary')),
+        400: errorResponse('`request.invalid`'),
+        404: notVisible,
+      },
+    },
+  },
+  '/api/mailboxes/{id}/messages/{messageId}/attachments/{attachmentId}': {
+    get: {
+      summary: 'An attachment’s content, as a download',
+      parameters: [...messageParams, path('attachmentId')],
+      responses: {
+        200: {
+          description:
+            'The bytes, with Content-Disposition: attachment; active types (HTML, SVG…) are sent as application/octet-stream',
+          content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+        },
+        404: notVisible,
+      },
+    },
+  },
+};

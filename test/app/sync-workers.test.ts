@@ -1,0 +1,179 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { type RunningEmulator, startEmulator } from '../../emulator/start.ts';
+import { DEMO } from '../../emulator/state/demo-seed.ts';
+import { parseConfig } from '../../src/config.ts';
+import { startWorkers } from '../../src/jobs/workers.ts';
+import { createLogger } from '../../src/log/logger.ts';
+import { insertMailbox } from '../../src/mailboxes/repository.ts';
+import { writeTokens } from '../../src/mailboxes/token-store.ts';
+import { buildDeps } from '../../src/main.ts';
+import { MAILBOX_SCOPES } from '../../src/microsoft/redirect-uris.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
+import { control } from '../support/control.ts';
+import { DATABASES } from '../support/databases.ts';
+import {
+  configureForMail,
+  connectThroughMicrosoft,
+  createDemoPeople,
+  MEGAN,
+  mailboxIdOf,
+  mailroomBrowser,
+} from '../support/mailbox-setup.ts';
+import { signInAndGetTokens } from '../support/oauth-flow.ts';
+
+const waitFor = async <T>(probe: () => Promise<T | null | undefined | false>, ms: number): Promise<T> => {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+};
+
+for (const kind of DATABASES) {
+  describe(`near real time on ${kind}`, () => {
+    let emu: RunningEmulator;
+    let app: TestApp;
+    let workers: Awaited<ReturnType<typeof startWorkers>>;
+    before(async () => {
+      emu = await startEmulator();
+      app = await startTestApp(kind, { MAILROOM_EXTRA_CA_FILE: emu.tls.caPath });
+      await configureForMail(emu, app);
+      await createDemoPeople(app);
+      mailboxIdOf(await connectThroughMicrosoft(await mailroomBrowser(emu, app, MEGAN), app, MEGAN));
+      workers = await startWorkers(app.mailroom.deps, app.mailroom.deps.config);
+    });
+    after(async () => {
+      await workers?.stop();
+      await app?.stop();
+      await emu?.stop();
+    });
+
+    test('mail delivered while IDLE is in the database within 2 seconds', async () => {
+      const db = app.mailroom.deps.db;
+      // The watcher is idling once the Inbox's first sync is done.
+      await waitFor(
+        () =>
+          db
+            .selectFrom('folder_sync_state')
+            .select('status')
+            .where('path', '=', 'INBOX')
+            .where('status', '=', 'idle')
+            .executeTakeFirst(),
+        15_000,
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      const subject = `Arrives while idling ${Date.now()}`;
+      const raw = `From: someone@example.net\r\nTo: ${MEGAN}\r\nSubject: ${subject}\r\nMessage-ID: <idle-${Date.now()}@example.net>\r\n\r\nHello\r\n`;
+      const started = Date.now();
+      await control(emu, 'POST', '/mail/seed', { address: MEGAN, folder: 'INBOX', messages: [raw] });
+      await waitFor(
+        () => db.selectFrom('messages').select('id').where('subject', '=', subject).executeTakeFirst(),
+        5_000,
+      );
+      const elapsed = Date.now() - started;
+      assert.ok(elapsed < 2000, `stored ${elapsed} ms after delivery`);
+    });
+  });
+}
+
+describe('two workers on one PostgreSQL share 50 mailboxes', () => {
+  let emu: RunningEmulator;
+  let app: TestApp;
+  before(async () => {
+    emu = await startEmulator();
+    app = await startTestApp('postgres', { MAILROOM_EXTRA_CA_FILE: emu.tls.caPath });
+    await configureForMail(emu, app, { tenant: 'organizations' });
+  });
+  after(async () => {
+    await app?.stop();
+    await emu?.stop();
+  });
+
+  test('each mailbox is synced exactly once per round', async () => {
+    const { db, secrets } = app.mailroom.deps;
+    const owner = await db.selectFrom('users').select('id').executeTakeFirstOrThrow();
+    const ids: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      const upn = `worker${i}@${DEMO.domain}`;
+      await control(emu, 'POST', '/users', { tenantId: DEMO.tenantId, upn, password: 'Worker-pass-1' });
+      await control(emu, 'POST', '/mail/seed', { address: upn, folder: 'INBOX', count: 3 });
+      const tokens = await signInAndGetTokens(emu, upn, 'Worker-pass-1', ['openid', ...MAILBOX_SCOPES]);
+      const mailbox = await insertMailbox(db, {
+        kind: 'user',
+        ownerUserId: owner.id,
+        label: null,
+        address: upn,
+      });
+      await writeTokens(db, secrets, mailbox.id, {
+        accessToken: tokens.accessToken,
+        expiresInSeconds: tokens.expiresIn,
+        refreshToken: tokens.refreshToken!,
+      });
+      await db.updateTable('mailboxes').set({ state: 'connected' }).where('id', '=', mailbox.id).execute();
+      await db
+        .insertInto('mailbox_folders')
+        .values({
+          mailbox_id: mailbox.id,
+          path: 'INBOX',
+          name: 'INBOX',
+          delimiter: '/',
+          parent_path: null,
+          special_use: '\\Inbox',
+          selected: 1,
+          updated_at: new Date().toISOString(),
+        })
+        .execute();
+      ids.push(mailbox.id);
+    }
+    const config = parseConfig({
+      MAILROOM_ENV: 'test',
+      ...app.db.env,
+      MAILROOM_EXTRA_CA_FILE: emu.tls.caPath,
+      MAILROOM_IDLE_CONNECTIONS: '0',
+      MAILROOM_SYNC_INTERVAL_SECONDS: '3600',
+      MAILROOM_SYNC_CONCURRENCY: '4',
+    });
+    const processes = await Promise.all([0, 1].map(() => buildDeps(config, { log: createLogger('silent') })));
+    const workers = await Promise.all(
+      processes.map((deps) => startWorkers(deps, config, { sweepAtStart: false })),
+    );
+    try {
+      // A round: the sweep, sent by both workers at once (only one holds the sweep lease).
+      const sent = await Promise.all(workers.map((w) => w.sweepNow()));
+      assert.deepEqual(
+        [...sent].sort((a, b) => a - b),
+        [0, 50],
+        'one worker sweeps the round',
+      );
+      await waitFor(async () => {
+        const rows = await db
+          .selectFrom('mailboxes')
+          .select(['sync_runs', 'state', 'state_code'])
+          .where('id', 'in', ids)
+          .execute();
+        return rows.every((r) => r.sync_runs >= 1);
+      }, 60_000);
+      await new Promise((r) => setTimeout(r, 1500));
+      const runs = await db
+        .selectFrom('mailboxes')
+        .select(['address', 'sync_runs'])
+        .where('id', 'in', ids)
+        .execute();
+      assert.deepEqual(
+        runs.filter((r) => r.sync_runs !== 1),
+        [],
+      );
+      const stored = await db
+        .selectFrom('message_locations')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .executeTakeFirstOrThrow();
+      assert.equal(Number(stored.n), 150);
+    } finally {
+      await Promise.all(workers.map((w) => w.stop()));
+      await Promise.all(processes.map((d) => d.db.destroy()));
+    }
+  });
+});
