@@ -5,6 +5,7 @@ import { appRoleRoutes } from './app-role-routes.ts';
 import { directoryRoutes } from './directory-routes.ts';
 import { mailRoutes } from './mail-routes.ts';
 import { runtimeRoutes } from './runtime-routes.ts';
+import { sessionRoutes } from './session-routes.ts';
 
 /**
  * The control API for tests, under `/_emulator` (ms-identity-spec.md §16 "Test-control API"). It exists
@@ -12,6 +13,7 @@ import { runtimeRoutes } from './runtime-routes.ts';
  */
 export const controlRoutes = (ctx: EmulatorContext, mail: RunningMail | null): Hono => {
   const app = new Hono();
+  app.route('/', sessionRoutes(ctx));
   app.route('/mail', mailRoutes(ctx, mail));
   app.route('/', directoryRoutes(ctx));
   app.route('/', appRoleRoutes(ctx));

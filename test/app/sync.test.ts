@@ -200,9 +200,32 @@ for (const kind of DATABASES) {
       );
     });
 
+    test('a connection cut mid-batch resumes from the cursor: no duplicate, no gap', async () => {
+      await control(emu, 'POST', '/mail/seed', { address: MEGAN, folder: 'Deleted Items', count: 1000 });
+      await select(['INBOX', 'Archive', 'Junk Email', 'Deleted Items']);
+      const running = sync();
+      let cut = 0;
+      for (let i = 0; i < 400 && cut === 0; i++) {
+        const state = await deps.db
+          .selectFrom('folder_sync_state')
+          .select('stored_messages')
+          .where('mailbox_id', '=', mailboxId)
+          .where('path', '=', 'Deleted Items')
+          .executeTakeFirst();
+        if ((state?.stored_messages ?? 0) >= 150)
+          cut = (await control(emu, 'POST', '/mail/cut-sessions', { address: MEGAN })).body.cut;
+        else await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.equal(cut, 1, 'the sync session was cut while it ran');
+      await running;
+      const trash = await counts('Deleted Items');
+      assert.equal(trash.locations, 1000);
+      assert.equal(trash.duplicates, 0);
+    });
+
     test('throttling mid-sync waits the suggested time and completes', async () => {
       await control(emu, 'POST', '/mail/seed', { address: MEGAN, folder: 'Drafts', count: 300 });
-      await select(['INBOX', 'Archive', 'Junk Email', 'Drafts']);
+      await select(['INBOX', 'Archive', 'Junk Email', 'Deleted Items', 'Drafts']);
       await control(emu, 'PUT', '/faults/imap-throttle', { backoffMs: 200, mailbox: MEGAN, count: 3 });
       await sync();
       const drafts = await counts('Drafts');
@@ -210,15 +233,30 @@ for (const kind of DATABASES) {
       assert.equal(drafts.duplicates, 0);
     });
 
-    test('malformed messages are stored as well as they can be without failing the sync', async () => {
+    test('malformed messages and a 20 MB attachment are stored as well as they can be without failing the sync', async () => {
       const messages = [
         'From: a@example.net\r\nSubject: =?x-unknown?B?SGVsbG8=?=\r\nContent-Type: text/plain; charset=x-unknown\r\n\r\nBody in an unknown charset\r\n',
         'From: b@example.net\r\nSubject: broken\r\nContent-Type: multipart/mixed; boundary="zzz"\r\n\r\n--zzz\r\nContent-Type: text/plain\r\n\r\nno closing boundary\r\n',
         'From: c@example.net\r\nSubject: no message id\r\n\r\nplain\r\n',
         'From: D\u00fcrst <d@example.net>\r\nSubject: 8-bit \u00e9t\u00e9\r\n\r\nraw utf-8 headers\r\n',
       ];
+      // A 20 MB attachment, base64 in the message (~27 MB on the wire).
+      const big = Buffer.alloc(20 * 1024 * 1024, 7)
+        .toString('base64')
+        .replace(/.{76}/g, '$&\r\n');
+      messages.push(
+        `From: e@example.net\r\nSubject: big attachment\r\nMessage-ID: <big@example.net>\r\nContent-Type: multipart/mixed; boundary="b1"\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--b1\r\nContent-Type: application/octet-stream; name="big.bin"\r\nContent-Disposition: attachment; filename="big.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n${big}\r\n--b1--\r\n`,
+      );
       await control(emu, 'POST', '/mail/seed', { address: MEGAN, folder: 'INBOX', messages });
       await sync();
+      const attachment = await deps.db
+        .selectFrom('attachments')
+        .innerJoin('messages', 'messages.id', 'attachments.message_id')
+        .select(['attachments.size', 'attachments.filename'])
+        .where('messages.subject', '=', 'big attachment')
+        .executeTakeFirstOrThrow();
+      assert.equal(attachment.size, 20 * 1024 * 1024);
+      assert.equal(attachment.filename, 'big.bin');
       const subjects = (
         await deps.db
           .selectFrom('messages')

@@ -14,6 +14,7 @@ import { type BackendTarget, openBackend } from './backend.ts';
 import { type ClientPiece, CommandSplitter } from './command-splitter.ts';
 import { startNotConnected } from './not-connected.ts';
 import { startRelay } from './relay.ts';
+import { registerSession } from './session-registry.ts';
 import { decodeXoauth2 } from './xoauth2.ts';
 
 export interface SessionOptions {
@@ -55,6 +56,7 @@ export const runSession = (ctx: EmulatorContext, client: Socket, options: Sessio
     if (access.ok) {
       const backend = await openBackend(options.backend, access.mailbox.address).catch(() => null);
       if (!backend) return send(`${tag} NO [UNAVAILABLE] Server Unavailable.`);
+      registerSession(ctx, access.mailbox.address, client);
       authenticated = startRelay(ctx, client, backend, splitter, {
         profile: options.profile,
         mailbox: access.mailbox.address,
