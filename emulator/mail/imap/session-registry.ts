@@ -5,8 +5,8 @@ import type { EmulatorContext } from '../../context.ts';
 const registries = new WeakMap<EmulatorContext, Map<string, Set<Socket>>>();
 
 const registryOf = (ctx: EmulatorContext): Map<string, Set<Socket>> => {
-  let registry = registries.get(ctx);
-  if (!registry) registries.set(ctx, (registry = new Map()));
+  const registry = registries.get(ctx) ?? new Map<string, Set<Socket>>();
+  registries.set(ctx, registry);
   return registry;
 };
 
