@@ -25,33 +25,39 @@ interface RoleRef {
   readonly value: string;
 }
 
+/** Roles resolved to their resources, or why one could not be (a 400 for the caller). */
+type Resolved =
+  | { readonly ok: true; readonly refs: RoleRef[] }
+  | { readonly ok: false; readonly why: string };
+
 /**
  * A role is written with its resource (`https://outlook.office.com/IMAP.AccessAsApp`) or bare, as the app
  * registration lists it among its application permissions (requiredResourceAccess, ms-identity-spec.md §1):
  * a bare name must not fall back to Graph the way a bare delegated scope does (§5.1), or `IMAP.AccessAsApp`
  * would never reach an Outlook token.
  */
-const resolveRole = (app: App, role: string): RoleRef | string => {
+const resolveRole = (app: App, role: string): RoleRef | null => {
   if (role.includes('/')) {
     const { resource, value } = parseScope(role);
-    if (resource === null || !KNOWN_RESOURCES.has(resource))
-      return `${role} names no resource the emulator hosts`;
-    if (value === '.default') return `${role} is not an app role`;
+    if (resource === null || !KNOWN_RESOURCES.has(resource) || value === '.default') return null;
     return { resource, value };
   }
   const listed = app.permissions.filter((p) => p.type === 'application' && p.value === role);
-  if (listed.length === 1) return { resource: listed[0]!.resource, value: role };
-  return `${role} is not one application permission of app ${app.appId}; write it with its resource`;
+  return listed.length === 1 ? { resource: listed[0]!.resource, value: role } : null;
 };
 
-const resolveAll = (app: App, roles: readonly string[]): RoleRef[] | string => {
+const resolveAll = (app: App, roles: readonly string[]): Resolved => {
   const refs: RoleRef[] = [];
   for (const role of roles) {
     const ref = resolveRole(app, role);
-    if (typeof ref === 'string') return ref;
+    if (!ref)
+      return {
+        ok: false,
+        why: `${role} is not an application permission of app ${app.appId}, nor a role of a hosted resource`,
+      };
     refs.push(ref);
   }
-  return refs;
+  return { ok: true, refs };
 };
 
 const view = (ctx: EmulatorContext, tenantId: string, appId: string) => ({
@@ -86,9 +92,9 @@ export const appRoleRoutes = (ctx: EmulatorContext): Hono => {
     if (!body.ok) return body.response;
     const found = target(ctx, c, body.data.tenantId);
     if (found instanceof Response) return found;
-    const refs = resolveAll(found.app, body.data.roles);
-    if (typeof refs === 'string') return controlError(c, 400, 'invalid_request', refs);
-    for (const { resource, value } of refs)
+    const resolved = resolveAll(found.app, body.data.roles);
+    if (!resolved.ok) return controlError(c, 400, 'invalid_request', resolved.why);
+    for (const { resource, value } of resolved.refs)
       grantAppRoles(ctx.dir, { tenantId: found.tenantId, appId: found.app.appId, resource, roles: [value] });
     return c.json(view(ctx, found.tenantId, found.app.appId));
   });
@@ -101,9 +107,9 @@ export const appRoleRoutes = (ctx: EmulatorContext): Hono => {
     const { app, tenantId } = found;
     if (body.data.roles === undefined) revokeAppRoles(ctx.dir, tenantId, app.appId);
     else {
-      const refs = resolveAll(app, body.data.roles);
-      if (typeof refs === 'string') return controlError(c, 400, 'invalid_request', refs);
-      for (const { resource, value } of refs)
+      const resolved = resolveAll(app, body.data.roles);
+      if (!resolved.ok) return controlError(c, 400, 'invalid_request', resolved.why);
+      for (const { resource, value } of resolved.refs)
         removeAppRoles(ctx.dir, { tenantId, appId: app.appId, resource, roles: [value] });
     }
     return c.json(view(ctx, tenantId, app.appId));

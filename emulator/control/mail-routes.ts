@@ -1,15 +1,23 @@
+import { existsSync } from 'node:fs';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { EmulatorContext } from '../context.ts';
+import { folderPath, isStorableFolderName } from '../mail/maildir.ts';
 import { seedFolder } from '../mail/seed.ts';
 import type { RunningMail } from '../mail/start-mail.ts';
 import { resetUidValidity } from '../mail/uidvalidity.ts';
 import { findMailbox } from '../state/directory.ts';
 import { controlError, parseBody } from './respond.ts';
 
+const folder = z
+  .string()
+  .min(1)
+  .refine(isStorableFolderName, 'printable ASCII without "." or "&"')
+  .default('INBOX');
+
 const seedSchema = z.object({
   address: z.email(),
-  folder: z.string().min(1).default('INBOX'),
+  folder,
   count: z.number().int().min(0).max(200_000).optional(),
   /** RFC 5322 messages as text, delivered unchanged. */
   messages: z.array(z.string().min(1)).optional(),
@@ -43,14 +51,14 @@ export const mailRoutes = (ctx: EmulatorContext, mail: RunningMail | null): Hono
   });
 
   app.post('/reset-uidvalidity', async (c) => {
-    const body = await parseBody(
-      c,
-      z.object({ address: z.email(), folder: z.string().min(1).default('INBOX') }),
-    );
+    const body = await parseBody(c, z.object({ address: z.email(), folder }));
     if (!body.ok) return body.response;
-    if (!findMailbox(ctx.dir, body.data.address))
-      return controlError(c, 404, 'not_found', `no mailbox ${body.data.address}`);
-    resetUidValidity(mail!.store, body.data.address, body.data.folder);
+    const { address } = body.data;
+    if (!findMailbox(ctx.dir, address)) return controlError(c, 404, 'not_found', `no mailbox ${address}`);
+    // A folder nothing was ever delivered to has no Maildir yet, so nothing to renumber.
+    if (!existsSync(folderPath(mail!.store, address, body.data.folder)))
+      return controlError(c, 404, 'not_found', `no folder ${body.data.folder} in ${address}`);
+    resetUidValidity(mail!.store, address, body.data.folder);
     return c.json({ reset: true });
   });
 

@@ -22,11 +22,17 @@ const FLAG_LETTERS: Record<MessageFlag, string> = {
 let sequence = 0;
 const host = hostname().replace(/[/:]/g, '_');
 
+/**
+ * Folder names the Maildir++ mapping below can hold: printable ASCII without `.` (its hierarchy separator
+ * on disk) or `&` (modified UTF-7, RFC 3501 §5.1.3). The control API checks names with it up front.
+ */
+export const isStorableFolderName = (folder: string): boolean => !/[^\x20-\x7e]|[.&]/.test(folder);
+
 /** `INBOX` is the Maildir itself; `Sent Items` is `.Sent Items`, `a/b` is `.a.b` (Maildir++). */
 export const folderPath = (layout: MailStoreLayout, address: string, folder: string): string => {
   const maildir = join(layout.mailRoot, address.toLowerCase(), 'Maildir');
   if (folder.toUpperCase() === 'INBOX') return maildir;
-  if (/[^\x20-\x7e]|[.&]/.test(folder))
+  if (!isStorableFolderName(folder))
     throw new Error(`folder name ${folder} is not supported by the emulator's seeding`);
   return join(maildir, `.${folder.replaceAll('/', '.')}`);
 };

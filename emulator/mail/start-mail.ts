@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { EmulatorContext } from '../context.ts';
 import type { LocalTls } from '../tls/local-ca.ts';
 import { startDovecot } from './dovecot/process.ts';
+import type { BackendTarget } from './imap/backend.ts';
 import { startImapFront } from './imap/front.ts';
 import type { MailStoreLayout } from './maildir.ts';
 import { type OutboundMessage, startSmtp } from './smtp/server.ts';
@@ -18,6 +19,11 @@ export interface RunningMail {
   readonly smtp: { readonly host: string; readonly port: number };
   /** The private Dovecot's own port (master-user logins only; tests talk to `imap`). */
   readonly dovecotPort: number;
+  /**
+   * How the front logs in to that Dovecot (`LOGIN "<mailbox>*<master>" "<password>"`), for benchmarks that
+   * measure the front against Dovecot itself. The password is a secret: describe.ts leaves it out.
+   */
+  readonly backend: BackendTarget;
   readonly store: MailStoreLayout;
   readonly outbound: OutboundMessage[];
   readonly profile: 'exchange' | 'rich';
@@ -37,8 +43,13 @@ export const startMail = async (
     gid: dovecot.mailGid,
   };
   try {
+    const backend: BackendTarget = {
+      port: dovecot.port,
+      masterUser: dovecot.masterUser,
+      masterPassword: dovecot.masterPassword,
+    };
     const front = await startImapFront(ctx, {
-      backend: { port: dovecot.port, masterUser: dovecot.masterUser, masterPassword: dovecot.masterPassword },
+      backend,
       tls: options.tls,
       profile,
     });
@@ -47,6 +58,7 @@ export const startMail = async (
       imap: { host: '127.0.0.1', port: front.port, tlsPort: front.tlsPort },
       smtp: { host: '127.0.0.1', port: smtp.port },
       dovecotPort: dovecot.port,
+      backend,
       store,
       outbound: smtp.outbound,
       profile,

@@ -48,6 +48,7 @@ describe('failing control calls', () => {
     ['POST', '/clock', {}],
     ['POST', '/clock', { advanceSeconds: 'soon' }],
     ['PUT', '/faults/token-endpoint', { status: 418 }],
+    ['PUT', '/faults/id-token', { mode: 'slightly_off' }],
     ['PUT', '/faults/imap-throttle', { backoffMs: -1 }],
     ['PUT', '/faults/imap-throttle', { backoffMs: 10, mailbox: 'adele' }],
   ];
@@ -101,6 +102,7 @@ describe('failing control calls', () => {
   const withoutMail: ControlCall[] = [
     ['POST', '/mail/seed', { address: ADELE }],
     ['GET', '/mail/outbound'],
+    ['POST', '/mail/reset-uidvalidity', { address: ADELE }],
     ['PUT', '/mail/settings', { saveToSentItems: false }],
   ];
   for (const call of withoutMail)

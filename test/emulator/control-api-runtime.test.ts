@@ -1,14 +1,15 @@
-// The control API's runtime calls: lifetimes, the clock, signing keys, faults, the issued-token log and the
-// last error page. Each test puts back what it changed.
+// The control API's runtime calls: lifetimes, the clock, signing keys, faults (token endpoint, ID token,
+// IMAP), the issued-token log and the last error page. Each test puts back what it changed.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { type RunningEmulator, startEmulator } from '../../emulator/start.ts';
 import { DEMO } from '../../emulator/state/demo-seed.ts';
 import { assertControlError, control } from '../support/control.ts';
-import { clientCredentialsToken } from '../support/oauth-flow.ts';
+import { clientCredentialsToken, signInAndGetTokens } from '../support/oauth-flow.ts';
 
 const ADELE = `adele@${DEMO.domain}`;
+const ADELE_PASSWORD = 'Adele-demo-1';
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 let emu: RunningEmulator;
@@ -65,6 +66,20 @@ test('faults: the token endpoint fault and IMAP throttling are set and cleared',
   assert.deepEqual(throttle.body, { backoffMs: 500, mailbox: ADELE, remaining: null });
   assert.deepEqual(await control(emu, 'DELETE', '/faults/imap-throttle'), { status: 204, body: null });
   assert.equal(emu.ctx.dir.knobs.imapThrottle, null);
+});
+
+test('faults: a forged ID token on order, for the given count only', async () => {
+  const fault = await control(emu, 'PUT', '/faults/id-token', { mode: 'wrong_aud' });
+  assert.deepEqual(fault, { status: 200, body: { mode: 'wrong_aud', remaining: 1 } });
+  const audienceOf = async () => {
+    const tokens = await signInAndGetTokens(emu, ADELE, ADELE_PASSWORD, ['openid', 'profile']);
+    return decodeJwt(tokens.idToken!).aud;
+  };
+  assert.notEqual(await audienceOf(), DEMO.appId);
+  assert.equal(await audienceOf(), DEMO.appId);
+  await control(emu, 'PUT', '/faults/id-token', { mode: 'expired', count: 3 });
+  assert.deepEqual(await control(emu, 'DELETE', '/faults/id-token'), { status: 204, body: null });
+  assert.equal(emu.ctx.dir.knobs.idTokenFault, null);
 });
 
 test('tokens: what was issued, filtered, never the token itself', async () => {

@@ -31,7 +31,7 @@ const connect = async (target: RunningEmulator, user: string, extra: Record<stri
 };
 
 describe('mail store: seeding, IDLE, TLS and capability profiles', () => {
-  test('2,000 generated messages are seeded in well under a second per thousand and all fetched', async () => {
+  test('2,000 generated messages are seeded far faster than IMAP APPEND, and all fetched', async () => {
     const seeded = await control(emu, 'POST', '/mail/seed', {
       address: MEGAN,
       folder: 'Archive',
@@ -39,7 +39,10 @@ describe('mail store: seeding, IDLE, TLS and capability profiles', () => {
     });
     assert.equal(seeded.status, 201);
     assert.equal(seeded.body.seeded, 2000);
-    assert.ok(seeded.body.ms < 1500, `seeding 2,000 took ${seeded.body.ms} ms`);
+    // Files straight into the Maildir: ~0.2 s for 2,000 on a quiet machine, but 2 s and more while other jobs
+    // load the disk; IMAP APPEND manages ~400 msg/s (mail-test-rig.md §2), 5 s for 2,000. 2 ms a message
+    // tells the two apart without failing on a busy machine.
+    assert.ok(seeded.body.ms < 4000, `seeding 2,000 took ${seeded.body.ms} ms`);
     const client = await connect(emu, MEGAN);
     try {
       const lock = await client.getMailboxLock('Archive');

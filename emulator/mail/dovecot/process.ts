@@ -75,9 +75,11 @@ export const startDovecot = async (root: string, profile: 'exchange' | 'rich'): 
   const configPath = join(root, 'dovecot.conf');
   writeFileSync(configPath, config);
 
+  // `sleep 1 & wait`, not a bare `sleep 1`: bash runs the TERM trap only once a foreground command ends, so
+  // a bare sleep added up to a second to every stop; `wait` returns at once on a trapped signal.
   const watchdog = `dovecot -F -c "$1" </dev/null >>"$2" 2>&1 & d=$!
-trap 'kill $d 2>/dev/null; wait $d; exit 0' TERM INT
-while kill -0 ${process.pid} 2>/dev/null && kill -0 $d 2>/dev/null; do sleep 1; done
+trap 'kill $s $d 2>/dev/null; wait $d; exit 0' TERM INT
+while kill -0 ${process.pid} 2>/dev/null && kill -0 $d 2>/dev/null; do sleep 1 & s=$!; wait $s; done
 kill $d 2>/dev/null; wait $d`;
   const child = spawn(
     'bash',

@@ -60,9 +60,12 @@ export const startRelay = (
 
   backend.on('data', (chunk: Buffer) => {
     boundary.push(chunk);
-    if (!client.destroyed) client.write(chunk);
+    // Backpressure as `pipe` does it: a slow client holds Dovecot back instead of the front buffering what
+    // the client has not read yet (a whole 23 MB FETCH of bench/imap-front.ts's folder, measured).
+    if (!client.destroyed && !client.write(chunk)) backend.pause();
     flush();
   });
+  client.on('drain', () => backend.resume());
   backend.on('close', () => {
     clearInterval(expiryTimer);
     if (!closing) client.end();
