@@ -2,6 +2,7 @@
 // emulator's demo app registration, with a demo administrator and staff member. Offline; Ctrl-C stops all.
 import { startEmulator } from '../emulator/start.ts';
 import { parseConfig } from '../src/config.ts';
+import { startWorkers } from '../src/jobs/workers.ts';
 import { startMailroom } from '../src/main.ts';
 import { saveMicrosoftSettings } from '../src/microsoft/save-settings.ts';
 import { loadMicrosoftSettings } from '../src/microsoft/settings.ts';
@@ -31,6 +32,8 @@ const config = parseConfig({
 });
 const mailroom = await startMailroom(config);
 const { db, secrets } = mailroom.deps;
+// Mail syncs in the same process, as `mailroom serve` does for a small install.
+const workers = await startWorkers(mailroom.deps, config);
 
 const people = emu.demo!.users.filter((u) => u.role !== 'user of another tenant');
 const ensureUser = async (u: (typeof people)[number]): Promise<User> =>
@@ -76,7 +79,8 @@ Mailroom demo is running: open ${publicUrl}
 ${people.map((u) => `    ${u.upn.padEnd(24)} ${u.password.padEnd(14)} ${u.role}`).join('\n')}
 
   Or press "Sign in with Microsoft 365": the same accounts and passwords sign in at the emulator's
-  Microsoft pages. Then open Mailboxes › Connect my mailbox (25 messages are waiting in each Inbox).
+  Microsoft pages. Then open Mailboxes › Connect my mailbox (25 messages are waiting in each Inbox),
+  and read them under Mail.
   The Microsoft 365 settings are filled in with the emulator's demo app registration; an administrator
   can press "Check configuration" there, and add support@contoso.example under System mailboxes.
 
@@ -87,6 +91,7 @@ Press Ctrl-C to stop.
 `);
 
 const stop = async () => {
+  await workers.stop();
   await mailroom.stop();
   await emu.stop();
   process.exit(0);
