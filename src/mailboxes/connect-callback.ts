@@ -3,11 +3,10 @@ import { requireUser } from '../http/auth.ts';
 import type { AppContext, AppDeps } from '../http/context.ts';
 import { takeFlow } from '../http/flows.ts';
 import { flash } from '../http/render.tsx';
-import { verifyIdToken } from '../microsoft/id-token.ts';
 import { IdentityError } from '../microsoft/identity-error.ts';
+import { redeemAuthorizationCode } from '../microsoft/redeem-code.ts';
 import { MAILBOX_SCOPES, redirectUris } from '../microsoft/redirect-uris.ts';
 import { authorityOf, loadMicrosoftSettings, readClientSecret } from '../microsoft/settings.ts';
-import { requestToken } from '../microsoft/token-client.ts';
 import { ImapError } from '../sync/imap-error.ts';
 import { adoptMailbox } from './adopt-mailbox.ts';
 import { CONNECT_FLOW, type ConnectFlow } from './connect-start.ts';
@@ -61,29 +60,23 @@ export const finishConnect = async (deps: AppDeps, c: AppContext) => {
     return fail(deps, c, 'Mailbox sync is not configured.');
 
   try {
-    const metadata = await deps.microsoft.metadata(authority, settings.tenant);
-    const tokens = await requestToken(
-      deps.fetch,
-      metadata.token_endpoint,
-      { clientId: settings.clientId, clientSecret: secret },
+    const { tokens, claims } = await redeemAuthorizationCode(
+      deps,
+      { authority, tenant: settings.tenant, clientId: settings.clientId, clientSecret: secret },
       {
-        grant_type: 'authorization_code',
         code: q.code,
-        redirect_uri: redirectUris(deps.config).mailboxConnection,
-        code_verifier: flow.verifier,
-        scope: ['openid', 'profile', 'email', ...MAILBOX_SCOPES].join(' '),
+        redirectUri: redirectUris(deps.config).mailboxConnection,
+        verifier: flow.verifier,
+        nonce: flow.nonce,
+        scopes: ['openid', 'profile', 'email', ...MAILBOX_SCOPES],
       },
     );
-    if (!tokens.refresh_token || !tokens.id_token)
+    if (!tokens.refresh_token || !claims)
       return fail(
         deps,
         c,
         'Microsoft did not grant offline access, so Mailroom cannot keep the mailbox connected. Try again and accept every permission.',
       );
-    const claims = await verifyIdToken(deps.microsoft.jwks, metadata, tokens.id_token, {
-      clientId: settings.clientId,
-      nonce: flow.nonce,
-    });
     const adopted = await adoptMailbox(deps.db, user, flow.mailboxId, claims);
     if (!adopted.ok)
       return fail(deps, c, adopted.message, flow.mailboxId ? `/mailboxes/${flow.mailboxId}` : '/mailboxes');

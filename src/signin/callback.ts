@@ -1,9 +1,8 @@
 import type { AppContext, AppDeps } from '../http/context.ts';
-import { verifyIdToken } from '../microsoft/id-token.ts';
 import { IdentityError } from '../microsoft/identity-error.ts';
+import { redeemAuthorizationCode } from '../microsoft/redeem-code.ts';
 import { redirectUris, SIGNIN_SCOPES } from '../microsoft/redirect-uris.ts';
 import { authorityOf, loadMicrosoftSettings, readClientSecret } from '../microsoft/settings.ts';
-import { requestToken } from '../microsoft/token-client.ts';
 import { takeFlow } from './flow.ts';
 import { linkAccount } from './link-account.ts';
 import type { Refusal } from './refusal.ts';
@@ -66,25 +65,19 @@ export const finishMicrosoftSignIn = async (deps: AppDeps, c: AppContext) => {
     return showRefusal(deps, c, { code: 'signin.not_configured' });
 
   try {
-    const metadata = await deps.microsoft.metadata(authority, settings.tenant);
-    const tokens = await requestToken(
-      deps.fetch,
-      metadata.token_endpoint,
-      { clientId: settings.clientId, clientSecret: secret },
+    const { metadata, claims } = await redeemAuthorizationCode(
+      deps,
+      { authority, tenant: settings.tenant, clientId: settings.clientId, clientSecret: secret },
       {
-        grant_type: 'authorization_code',
         code: q.code,
-        redirect_uri: redirectUris(deps.config).signIn,
-        code_verifier: flow.verifier,
-        scope: SIGNIN_SCOPES.join(' '),
+        redirectUri: redirectUris(deps.config).signIn,
+        verifier: flow.verifier,
+        nonce: flow.nonce,
+        scopes: SIGNIN_SCOPES,
       },
     );
-    if (!tokens.id_token)
+    if (!claims)
       return showRefusal(deps, c, { code: 'signin.id_token_invalid', reason: 'id_token.malformed' });
-    const claims = await verifyIdToken(deps.microsoft.jwks, metadata, tokens.id_token, {
-      clientId: settings.clientId,
-      nonce: flow.nonce,
-    });
 
     // A GUID or domain tenant accepts only itself: its metadata issuer names its GUID.
     const multiTenant = metadata.issuer.includes('{tenantid}');
