@@ -45,7 +45,14 @@ export const createPgBossQueue = async (connectionString: string): Promise<JobQu
       }
     },
     async stop() {
+      // stop() resolves before pg-boss has closed its pool; 'stopped' says it has (else a database dropped
+      // right after sees a live connection terminated).
+      const stopped = new Promise<void>((resolve) => {
+        boss.once('stopped', () => resolve());
+        setTimeout(resolve, 12_000).unref();
+      });
       await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+      await stopped;
     },
   };
 };
