@@ -34,6 +34,9 @@ const schema = z
     MAILROOM_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
     MAILROOM_IDLE_CONNECTIONS: z.coerce.number().int().min(0).max(10_000).default(100),
     MAILROOM_SERVE_WORKERS: z.enum(['true', 'false']).default('true'),
+    MAILROOM_SEND_MAX_ATTACHMENTS_MB: z.coerce.number().min(0.001).max(150).default(25),
+    MAILROOM_SEND_RETRY_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
+    MAILROOM_SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   })
   .superRefine((env, ctx) => {
     const ids = splitSecretKeyList(env.MAILROOM_SECRET_KEY ?? '').map((k) => k.split(':')[0]);
@@ -90,6 +93,14 @@ export interface Config {
     /** `mailroom serve` also runs the sync workers (small installs); `mailroom worker` always does. */
     readonly inServe: boolean;
   };
+  readonly send: {
+    /** Attachments of one message together, in bytes (Exchange Online's default limit is 25 MB). */
+    readonly maxAttachmentBytes: number;
+    /** The first retry's wait after a transient failure; each further retry waits twice as long. */
+    readonly retrySeconds: number;
+    /** Attempts before a message that keeps failing transiently is marked failed. */
+    readonly maxAttempts: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -128,6 +139,11 @@ export const parseConfig = (env: Record<string, string | undefined>): Config => 
       concurrency: e.MAILROOM_SYNC_CONCURRENCY,
       idleConnections: e.MAILROOM_IDLE_CONNECTIONS,
       inServe: e.MAILROOM_SERVE_WORKERS === 'true',
+    },
+    send: {
+      maxAttachmentBytes: Math.round(e.MAILROOM_SEND_MAX_ATTACHMENTS_MB * 1024 * 1024),
+      retrySeconds: e.MAILROOM_SEND_RETRY_SECONDS,
+      maxAttempts: e.MAILROOM_SEND_MAX_ATTEMPTS,
     },
   });
 };

@@ -27,6 +27,10 @@ const schemas = {
     mode: z.enum(['iss_tid_mismatch', 'wrong_aud', 'expired', 'bad_signature', 'wrong_nonce']),
     count: z.number().int().min(1).default(1),
   }),
+  smtpFault: z.object({
+    mode: z.enum(['drop_after_data', 'temporary_failure']),
+    count: z.number().int().min(1).default(1),
+  }),
   mailSettings: z.object({ saveToSentItems: z.boolean() }),
 };
 
@@ -94,6 +98,17 @@ export const runtimeRoutes = (ctx: EmulatorContext): Hono => {
   });
   app.delete('/faults/imap-throttle', (c) => {
     knobs.imapThrottle = null;
+    return c.body(null, 204);
+  });
+
+  app.put('/faults/smtp', async (c) => {
+    const body = await parseBody(c, schemas.smtpFault);
+    if (!body.ok) return body.response;
+    knobs.smtpFault = { mode: body.data.mode, remaining: body.data.count };
+    return c.json(knobs.smtpFault);
+  });
+  app.delete('/faults/smtp', (c) => {
+    knobs.smtpFault = null;
     return c.body(null, 204);
   });
 

@@ -78,6 +78,10 @@ export const authorizeMailLogin = async (
   if (protocol === 'imap' && mailbox && !mailbox.imapEnabled) return reject('IMAP disabled for the mailbox');
 
   const principal = appOnly ? claims.appid : user!.oid;
+  // SMTP AUTH signs in as the token's own user; a shared mailbox is sent from with `From:` and Send As
+  // (anchors.md pain point 7). Exchange answers a delegate's login as the shared address with 535 5.7.3.
+  if (protocol === 'smtp' && !appOnly && mailbox && mailbox.ownerOid !== principal)
+    return reject(`SMTP AUTH as ${mailbox.address} with ${principal}'s token: only the owner may sign in`);
   const allowed =
     mailbox !== undefined &&
     mailbox.tenantId === claims.tid &&

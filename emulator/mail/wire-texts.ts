@@ -47,3 +47,7 @@ export const smtpSendAsDenied = (authUser: string, from: string): string =>
 
 export const smtpRecipientNotFound = (address: string): string =>
   `5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient ${address} not found by SMTP address lookup`;
+
+/** A transient refusal at the end of DATA; nothing was delivered and the client should try again. */
+export const smtpTemporaryFailure = (host: string): string =>
+  `4.3.2 Temporary server error. Please try again later. ${diagnostic(host)}`;

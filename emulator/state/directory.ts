@@ -30,6 +30,7 @@ export const defaultKnobs = (): Knobs => ({
   clockOffsetMs: 0,
   tokenEndpointFault: null,
   imapThrottle: null,
+  smtpFault: null,
   saveToSentItems: true,
   idTokenFault: null,
 });

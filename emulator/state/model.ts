@@ -155,6 +155,16 @@ export interface ImapThrottle {
   remaining: number | null;
 }
 
+/**
+ * How the SMTP server misbehaves for the next messages: `drop_after_data` delivers the message and then
+ * cuts the connection before its final reply (the sender cannot know it went); `temporary_failure` answers
+ * the end of DATA with `451 4.3.2` and delivers nothing.
+ */
+export interface SmtpFault {
+  readonly mode: 'drop_after_data' | 'temporary_failure';
+  remaining: number;
+}
+
 export interface Knobs {
   /** Access-token lifetime in seconds; `null` draws from [3600, 5400] like Entra ID. */
   accessTokenLifetimeSec: number | null;
@@ -164,6 +174,7 @@ export interface Knobs {
   clockOffsetMs: number;
   tokenEndpointFault: TokenEndpointFault | null;
   imapThrottle: ImapThrottle | null;
+  smtpFault: SmtpFault | null;
   /** Put a copy of every message accepted over SMTP into the sender's Sent Items. */
   saveToSentItems: boolean;
   /** Forge the next ID tokens on purpose, so relying parties can prove they reject them. */

@@ -3,6 +3,7 @@
  * test/app/openapi.test.ts checks that every documented path answers and every API route is documented.
  */
 import { readingPaths, readingSchemas } from '../reading/openapi-paths.ts';
+import { sendPaths, sendSchemas } from '../send/openapi-paths.ts';
 
 const error = { $ref: '#/components/schemas/Error' };
 const errorResponse = (description: string) => ({
@@ -241,6 +242,7 @@ export const openApiDocument = (serverUrl: string) => ({
         },
       },
       ...readingSchemas,
+      ...sendSchemas,
       Me: {
         type: 'object',
         properties: {
@@ -429,6 +431,7 @@ export const openApiDocument = (serverUrl: string) => ({
       },
     },
     ...readingPaths,
+    ...sendPaths,
     '/api/system-mailboxes': {
       get: {
         summary: 'System mailboxes (administrators)',

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { requireUser } from '../http/auth.ts';
 import type { AppDeps, AppEnv } from '../http/context.ts';
 import { readingApi } from '../reading/api.ts';
+import { sendApi } from '../send/api.ts';
 import { mailboxesApi } from './mailboxes-api.ts';
 import { openApiDocument } from './openapi.ts';
 import { settingsApi } from './settings-api.ts';
@@ -21,5 +22,6 @@ export const apiRoutes = (deps: AppDeps): Hono<AppEnv> => {
   app.route('/', syncApi(deps));
   app.route('/', systemMailboxesApi(deps));
   app.route('/', readingApi(deps));
+  app.route('/', sendApi(deps));
   return app;
 };

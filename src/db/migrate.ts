@@ -4,6 +4,7 @@ import * as foundation from './migrations/2026-11-26-0001-foundation.ts';
 import * as microsoftSignin from './migrations/2026-11-26-0002-microsoft-signin.ts';
 import * as mailboxes from './migrations/2026-11-26-0003-mailboxes.ts';
 import * as messages from './migrations/2026-11-26-0004-messages.ts';
+import * as sending from './migrations/2026-11-26-0005-sending.ts';
 
 /** Every migration, in order; names are timestamps so they sort as they were written. */
 const migrations: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-26-0002-microsoft-signin': microsoftSignin,
   '2026-11-26-0003-mailboxes': mailboxes,
   '2026-11-26-0004-messages': messages,
+  '2026-11-26-0005-sending': sending,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -14,6 +14,7 @@ import type {
   SchedulerLeasesTable,
 } from '../messages/messages.table.ts';
 import type { MicrosoftSettingsTable } from '../microsoft/settings.table.ts';
+import type { OutgoingMessagesTable } from '../send/outgoing.table.ts';
 import type { MicrosoftIdentitiesTable } from '../signin/identities.table.ts';
 import type { ApiTokensTable } from '../users/api-tokens.table.ts';
 import type { UsersTable } from '../users/users.table.ts';
@@ -35,4 +36,5 @@ export interface Database {
   message_locations: MessageLocationsTable;
   attachments: AttachmentsTable;
   scheduler_leases: SchedulerLeasesTable;
+  outgoing_messages: OutgoingMessagesTable;
 }

@@ -6,6 +6,7 @@ import { systemMailboxRoutes } from '../mailboxes/system-routes.tsx';
 import { microsoftSettingsRoutes } from '../microsoft/settings-routes.tsx';
 import { ownPolicies } from '../reading/own-policy.ts';
 import { readingRoutes } from '../reading/routes.tsx';
+import { sendRoutes } from '../send/routes.tsx';
 import { microsoftSigninRoutes } from '../signin/routes.ts';
 import { assetRoutes } from '../ui/assets.ts';
 import { homeRoutes } from '../ui/home.tsx';
@@ -37,6 +38,7 @@ export const buildApp = (deps: AppDeps): Hono<AppEnv> => {
   app.route('/', mailboxRoutes(deps));
   app.route('/', systemMailboxRoutes(deps));
   app.route('/', readingRoutes(deps));
+  app.route('/', sendRoutes(deps));
   app.route('/api', apiRoutes(deps));
   const onError = errorHandler(deps);
   app.notFound((c) => onError(new AppError('request.not_found', 'There is nothing at this address.'), c));

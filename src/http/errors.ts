@@ -8,9 +8,17 @@ export type AppErrorCode =
   | 'request.invalid'
   | 'request.not_found'
   | 'setup.closed'
+  | 'send.forbidden'
+  | 'send.mailbox_disabled'
+  | 'send.mailbox_not_connected'
+  | 'send.idempotency_conflict'
+  | 'send.not_retryable'
+  | 'send.not_found'
   | 'internal';
 
-const STATUS: Record<AppErrorCode, 400 | 401 | 403 | 404 | 429 | 500> = {
+export type AppErrorStatus = 400 | 401 | 403 | 404 | 409 | 429 | 500;
+
+const STATUS: Record<AppErrorCode, AppErrorStatus> = {
   'auth.required': 401,
   'auth.forbidden': 403,
   'auth.invalid_credentials': 401,
@@ -19,11 +27,17 @@ const STATUS: Record<AppErrorCode, 400 | 401 | 403 | 404 | 429 | 500> = {
   'request.invalid': 400,
   'request.not_found': 404,
   'setup.closed': 404,
+  'send.forbidden': 403,
+  'send.mailbox_disabled': 409,
+  'send.mailbox_not_connected': 409,
+  'send.idempotency_conflict': 409,
+  'send.not_retryable': 409,
+  'send.not_found': 404,
   internal: 500,
 };
 
 export class AppError extends Error {
-  readonly status: 400 | 401 | 403 | 404 | 429 | 500;
+  readonly status: AppErrorStatus;
   constructor(
     readonly code: AppErrorCode,
     message: string,

@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts';
 import type { AppDeps } from '../http/context.ts';
+import { startOutbox } from '../send/outbox.ts';
 import { startIdleWatchers } from '../sync/idle-watcher.ts';
 import { runMailboxSync } from '../sync/run-sync.ts';
 import { createInProcessQueue } from './in-process-queue.ts';
@@ -11,6 +12,8 @@ export interface RunningWorkers {
   readonly queue: JobQueue;
   /** Sends every due mailbox now, if no worker swept this interval (what the scheduler does every interval). */
   sweepNow(): Promise<number>;
+  /** Tries every message whose retry is due now (what the outbox does every couple of seconds). */
+  sendDueNow(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -43,6 +46,11 @@ export const startWorkers = async (
           { max: config.sync.idleConnections },
         )
       : null;
+  // Retries are due at seconds' notice (MAILROOM_SEND_RETRY_SECONDS): the outbox looks often, cheaply.
+  const outbox = startOutbox(deps, {
+    intervalMs: Math.min(2000, config.send.retrySeconds * 1000),
+    concurrency: config.sync.concurrency,
+  });
   deps.log.info(
     { event: 'workers.started', driver: queue.driver, concurrency: config.sync.concurrency },
     'sync workers started',
@@ -57,8 +65,10 @@ export const startWorkers = async (
       ))
         ? sweep(deps.db, queue)
         : 0,
+    sendDueNow: () => outbox.runNow(),
     async stop() {
       stopScheduler();
+      await outbox.stop();
       await idle?.stop();
       await queue.stop();
     },

@@ -54,5 +54,21 @@ export const bannersFor = async (db: Db, user: User): Promise<Banner[]> => {
       });
     }
   }
+  if (user.role === 'administrator') {
+    // Sending blocked by Exchange (SMTP AUTH off, Send As missing): only an administrator can fix it.
+    const blocked = await db
+      .selectFrom('mailboxes')
+      .select(['id', 'address', 'send_problem_code'])
+      .where('send_problem_code', 'is not', null)
+      .execute();
+    for (const m of blocked.slice(0, 3)) {
+      banners.push({
+        kind: 'error',
+        text: `Mail cannot be sent from ${m.address}: ${m.send_problem_code === 'smtp.auth_disabled' ? 'Exchange has SMTP AUTH switched off for it' : m.send_problem_code === 'smtp.send_as_denied' ? 'its delegate has no Send As right' : 'Exchange refuses it'}.`,
+        href: `/mailboxes/${m.id}`,
+        action: 'See what to fix',
+      });
+    }
+  }
   return banners;
 };

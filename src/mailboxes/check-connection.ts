@@ -1,13 +1,13 @@
 import type { AppDeps } from '../http/context.ts';
 import { mailServersOf } from '../microsoft/mail-servers-of.ts';
 import { loadMicrosoftSettings } from '../microsoft/settings.ts';
+import { setSendProblem } from '../send/outgoing-store.ts';
 import { SmtpError } from '../send/smtp-error.ts';
-import { verifySmtp } from '../send/smtp-session.ts';
+import { smtpLoginOf, verifySmtp } from '../send/smtp-session.ts';
 import { ImapError } from '../sync/imap-error.ts';
 import { getAccessToken, MailboxTokenError } from './access-token.ts';
 import { withMailboxImap } from './imap-access.ts';
 import type { Mailbox } from './mailbox.ts';
-import { setMailboxState } from './repository.ts';
 
 export interface ProtocolResult {
   readonly ok: boolean;
@@ -60,7 +60,7 @@ export const checkConnection = async (deps: AppDeps, mailbox: Mailbox): Promise<
     if (!servers) throw new Error('mail servers unknown');
     const attempt = async (force: boolean) =>
       verifySmtp(servers, {
-        user: mailbox.address,
+        user: smtpLoginOf(mailbox),
         accessToken: await getAccessToken(deps, mailbox.id, { force }),
       });
     try {
@@ -72,8 +72,9 @@ export const checkConnection = async (deps: AppDeps, mailbox: Mailbox): Promise<
     smtp = {
       ok: true,
       code: null,
-      message: `SMTP works: ${mailbox.address} may send through ${servers.smtp.host}.`,
+      message: `SMTP works: ${smtpLoginOf(mailbox)} may sign in to ${servers.smtp.host} to send from ${mailbox.address}.`,
     };
+    await setSendProblem(deps.db, mailbox.id, null);
   } catch (error) {
     if (error instanceof SmtpError) {
       smtp = {
@@ -81,13 +82,9 @@ export const checkConnection = async (deps: AppDeps, mailbox: Mailbox): Promise<
         code: error.code,
         message: SMTP_MESSAGES[error.code] ?? `SMTP failed (${error.code}: ${error.serverText ?? ''}).`,
       };
-      if (error.code === 'smtp.auth_disabled') {
-        await setMailboxState(deps.db, mailbox.id, {
-          state: 'admin_action_required',
-          code: error.code,
-          message: smtp.message,
-        });
-      }
+      // Sending is blocked, reading is not: kept apart from the connection state, so sync goes on.
+      if (error.code === 'smtp.auth_disabled')
+        await setSendProblem(deps.db, mailbox.id, { code: error.code, message: smtp.message });
     } else if (error instanceof MailboxTokenError) {
       smtp = { ok: false, code: error.code, message: error.message };
     } else if (!servers) {

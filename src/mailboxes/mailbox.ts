@@ -17,6 +17,8 @@ export interface Mailbox {
   readonly stateMessage: string | null;
   readonly stateAt: string | null;
   readonly nextAttemptAt: string | null;
+  /** Why sending fails while reading works (SMTP AUTH off, Send As missing); null when sending works. */
+  readonly sendProblem: { readonly code: string; readonly message: string; readonly at: string } | null;
   readonly createdAt: string;
 }
 
@@ -34,6 +36,10 @@ export const rowToMailbox = (row: Selectable<MailboxesTable>): Mailbox => ({
   stateMessage: row.state_message,
   stateAt: row.state_at,
   nextAttemptAt: row.next_attempt_at,
+  sendProblem:
+    row.send_problem_code && row.send_problem_message && row.send_problem_at
+      ? { code: row.send_problem_code, message: row.send_problem_message, at: row.send_problem_at }
+      : null,
   createdAt: row.created_at,
 });
 
@@ -51,4 +57,5 @@ export const mailboxView = (m: Mailbox) => ({
   stateMessage: m.stateMessage,
   stateAt: m.stateAt,
   nextAttemptAt: m.nextAttemptAt,
+  sendProblem: m.sendProblem,
 });

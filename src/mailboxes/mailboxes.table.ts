@@ -41,6 +41,10 @@ export interface MailboxesTable {
   last_synced_at: string | null;
   /** Completed syncs, for operators and for the one-sync-per-round test. */
   sync_runs: number;
+  /** Why the last send failed in a way a person must fix (`smtp.auth_disabled`, …); cleared by a send. */
+  send_problem_code: string | null;
+  send_problem_message: string | null;
+  send_problem_at: string | null;
   created_at: string;
   updated_at: string;
 }

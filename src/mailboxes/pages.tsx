@@ -166,6 +166,12 @@ export const MailboxDetail = (p: {
             : 'No Microsoft account is connected.'}
         </p>
         {m.stateMessage && <p class="state-message">{m.stateMessage}</p>}
+        {m.sendProblem && (
+          <p class="flash error" id="send-problem" data-code={m.sendProblem.code}>
+            <strong>Sending is blocked: </strong>
+            {m.sendProblem.message}
+          </p>
+        )}
         {m.nextAttemptAt && m.state === 'retrying' && (
           <p class="hint">Next attempt: {m.nextAttemptAt.replace('T', ' ').slice(0, 19)} UTC</p>
         )}

@@ -105,6 +105,7 @@ export const MessageList = (p: {
   state: ListState;
   messages: readonly MessageSummary[];
   nextCursor: string | null;
+  maySend: boolean;
 }) => {
   const { folder, q, unread } = p.state;
   const keep = { folder, q, unread: unread ? '1' : undefined };
@@ -113,6 +114,16 @@ export const MessageList = (p: {
   return (
     <>
       <h1>{mailboxTitle(p.mailbox)}</h1>
+      <p class="actions">
+        {p.maySend && (
+          <a class="button" href={`/mail/${p.mailbox.id}/compose`} id="compose-link">
+            New message
+          </a>
+        )}
+        <a class="button secondary" href={`/mail/${p.mailbox.id}/outbox`}>
+          Outbox
+        </a>
+      </p>
       <div class="mail">
         <nav aria-label="Folders">
           <FolderNav mailbox={p.mailbox} folders={p.folders} counts={p.counts} current={folder} />

@@ -49,6 +49,7 @@ export const MessagePage = (p: {
   thread: readonly MessageSummary[];
   blockedImages: number;
   folder?: string | undefined;
+  maySend: boolean;
 }) => {
   const m = p.message;
   const base = `/mail/${p.mailbox.id}/messages`;
@@ -72,6 +73,18 @@ export const MessagePage = (p: {
           <dt>Date</dt>
           <dd class="mono">{shortDate(m.sentAt ?? m.receivedAt)} UTC</dd>
         </dl>
+        {p.maySend && (
+          <p class="actions" id="reply-actions">
+            {(['reply', 'reply_all', 'forward'] as const).map((mode) => (
+              <a
+                class="button secondary"
+                href={`/mail/${p.mailbox.id}/compose?${new URLSearchParams({ mode, message: m.id })}`}
+              >
+                {mode === 'reply' ? 'Reply' : mode === 'reply_all' ? 'Reply all' : 'Forward'}
+              </a>
+            ))}
+          </p>
+        )}
         <form method="post" action={`${self}/flags${suffix}`} class="actions">
           <Csrf token={p.csrf} />
           <button type="submit" name="seen" value="false" class="secondary">

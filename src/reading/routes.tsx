@@ -8,6 +8,7 @@ import { mailboxesVisibleTo } from '../mailboxes/repository.ts';
 import { visibleMailbox } from '../mailboxes/routes.tsx';
 import { MessagesError } from '../messages/messages-error.ts';
 import { threadOf } from '../messages/queries.ts';
+import { maySendFrom } from '../send/queue-send.ts';
 import { visibleMessage } from './access.ts';
 import { attachmentResponse } from './attachment-download.ts';
 import { bodyFrameResponse } from './body-frame.ts';
@@ -57,7 +58,8 @@ export const readingRoutes = (deps: AppDeps): Hono<AppEnv> => {
   });
 
   app.get('/mail/:mailboxId', async (c) => {
-    const mailbox = await visibleMailbox(deps, requireUser(c), c.req.param('mailboxId'));
+    const user = requireUser(c);
+    const mailbox = await visibleMailbox(deps, user, c.req.param('mailboxId'));
     const state = {
       folder: c.req.query('folder') || undefined,
       q: c.req.query('q')?.trim() || undefined,
@@ -82,7 +84,14 @@ export const readingRoutes = (deps: AppDeps): Hono<AppEnv> => {
     const folders = await folderLinks(deps, mailbox.id);
     const counts = (await unreadCounts(deps.db, [mailbox.id])).get(mailbox.id);
     return renderPage(deps, c, { title: mailboxTitle(mailbox), current: '/mail' }, () => (
-      <MessageList mailbox={mailbox} folders={folders} counts={counts} state={state} {...page} />
+      <MessageList
+        mailbox={mailbox}
+        folders={folders}
+        counts={counts}
+        state={state}
+        maySend={maySendFrom(user, mailbox)}
+        {...page}
+      />
     ));
   });
 
@@ -103,6 +112,7 @@ export const readingRoutes = (deps: AppDeps): Hono<AppEnv> => {
         thread={thread}
         blockedImages={blockedImages}
         folder={folder}
+        maySend={maySendFrom(requireUser(c), mailbox)}
       />
     ));
   });

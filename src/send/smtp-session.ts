@@ -1,5 +1,6 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import { type MailServers, trustedCas } from '../mail-servers.ts';
+import type { Mailbox } from '../mailboxes/mailbox.ts';
 import { toSmtpError } from './smtp-error.ts';
 
 export interface SmtpLogin {
@@ -14,6 +15,13 @@ export interface SmtpOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * Who signs in over SMTP. Exchange takes SMTP AUTH only as the token's own user: a shared mailbox is sent
+ * from by its delegate, with `From:` the shared address and Send As (anchors.md pain point 7).
+ */
+export const smtpLoginOf = (mailbox: Pick<Mailbox, 'kind' | 'account' | 'address'>): string =>
+  mailbox.kind === 'system' && mailbox.account?.upn ? mailbox.account.upn : mailbox.address;
 
 /**
  * A one-connection-per-message SMTP transport: STARTTLS on 587, required (`requireTLS`: Exchange offers

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerSession } from 'smtp-server';
 import type { EmulatorContext } from '../../context.ts';
 import { findMailbox, tenantOfDomain } from '../../state/directory.ts';
+import type { SmtpFault } from '../../state/model.ts';
 import type { LocalTls } from '../../tls/local-ca.ts';
 import { authorizeMailLogin } from '../mailbox-access.ts';
 import { deliverToFolder, type MailStoreLayout } from '../maildir.ts';
@@ -13,6 +14,7 @@ import {
   smtpBasicAuthDisabled,
   smtpRecipientNotFound,
   smtpSendAsDenied,
+  smtpTemporaryFailure,
 } from '../wire-texts.ts';
 import { addressOf, headerBlock, headerValue } from './headers.ts';
 
@@ -45,6 +47,25 @@ const mayUseFrom = (ctx: EmulatorContext, user: SmtpUser, from: string): boolean
   return (
     mailbox !== undefined && (mailbox.ownerOid === user.principal || mailbox.sendAs.includes(user.principal))
   );
+};
+
+/** Consumes one use of the injected SMTP fault, if any. */
+const takeFault = (ctx: EmulatorContext): SmtpFault['mode'] | null => {
+  const fault = ctx.dir.knobs.smtpFault;
+  if (!fault) return null;
+  fault.remaining -= 1;
+  if (fault.remaining <= 0) ctx.dir.knobs.smtpFault = null;
+  return fault.mode;
+};
+
+/**
+ * Cuts the session's TCP connection without a reply: the message was taken, the client never hears so.
+ * smtp-server keeps its connections in a set with their session and socket (not public API; emulator only).
+ */
+const dropConnection = (server: SMTPServer, session: SMTPServerSession): void => {
+  const connections = (server as unknown as { connections: Set<{ session: unknown; _socket: Socket }> })
+    .connections;
+  for (const connection of connections) if (connection.session === session) connection._socket.destroy();
 };
 
 /**
@@ -90,6 +111,9 @@ export const startSmtp = async (
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
         try {
+          const fault = takeFault(ctx);
+          if (fault === 'temporary_failure')
+            return callback(smtpError(451, smtpTemporaryFailure(ctx.mailHost)));
           const user = session.user as unknown as SmtpUser;
           let message = Buffer.concat(chunks);
           const headers = headerBlock(message);
@@ -116,6 +140,7 @@ export const startSmtp = async (
           }
           if (ctx.dir.knobs.saveToSentItems)
             deliverToFolder(store, user.mailbox, 'Sent Items', message, ['\\Seen']);
+          if (fault === 'drop_after_data') return dropConnection(server, session);
           callback(
             null,
             `2.6.0 <${randomBytes(8).toString('hex')}@${ctx.mailHost}> Queued mail for delivery`,

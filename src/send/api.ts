@@ -1,0 +1,65 @@
+import { Hono } from 'hono';
+import { requireUser } from '../http/auth.ts';
+import type { AppDeps, AppEnv } from '../http/context.ts';
+import { AppError } from '../http/errors.ts';
+import { visibleMailbox } from '../mailboxes/routes.tsx';
+import { parseComposeRequest } from './compose-input.ts';
+import { deliverSoon } from './outbox.ts';
+import { outgoingView } from './outgoing-view.ts';
+import { queueSend } from './queue-send.ts';
+import { listOutgoing, outgoingOf, retryOutgoing } from './retry.ts';
+
+/** Printable ASCII, like Stripe's and the IETF draft's keys; a UUID fits. */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+
+/** Sending over the API: send (with an Idempotency-Key), the outbox, one message's state, retry. */
+export const sendApi = (deps: AppDeps): Hono<AppEnv> => {
+  const app = new Hono<AppEnv>();
+
+  app.post('/mailboxes/:id/send', async (c) => {
+    const user = requireUser(c);
+    const mailbox = await visibleMailbox(deps, user, c.req.param('id'));
+    const key = c.req.header('idempotency-key') ?? null;
+    if (key !== null && !IDEMPOTENCY_KEY.test(key))
+      throw new AppError(
+        'request.invalid',
+        'The Idempotency-Key header is 1 to 200 printable ASCII characters.',
+        {
+          'Idempotency-Key': 'Use a UUID, for instance.',
+        },
+      );
+    const body = await c.req.json().catch(() => {
+      throw new AppError('request.invalid', 'The body must be JSON.');
+    });
+    const request = parseComposeRequest(body, deps.config.send);
+    const { row, replayed } = await queueSend(deps, user, mailbox, request, { idempotencyKey: key });
+    if (!replayed) void deliverSoon(deps, row.id);
+    if (replayed) c.header('Idempotent-Replayed', 'true');
+    return c.json(outgoingView(row), replayed ? 200 : 202);
+  });
+
+  app.get('/mailboxes/:id/outgoing', async (c) => {
+    const mailbox = await visibleMailbox(deps, requireUser(c), c.req.param('id'));
+    return c.json({ outgoing: (await listOutgoing(deps.db, mailbox.id)).map(outgoingView) });
+  });
+
+  app.get('/mailboxes/:id/outgoing/:outgoingId', async (c) => {
+    const mailbox = await visibleMailbox(deps, requireUser(c), c.req.param('id'));
+    return c.json(outgoingView(await outgoingOf(deps.db, mailbox, c.req.param('outgoingId'))));
+  });
+
+  app.post('/mailboxes/:id/outgoing/:outgoingId/retry', async (c) => {
+    const user = requireUser(c);
+    const mailbox = await visibleMailbox(deps, user, c.req.param('id'));
+    const row = await retryOutgoing(
+      deps.db,
+      user,
+      mailbox,
+      await outgoingOf(deps.db, mailbox, c.req.param('outgoingId')),
+    );
+    void deliverSoon(deps, row.id);
+    return c.json(outgoingView(row), 202);
+  });
+
+  return app;
+};

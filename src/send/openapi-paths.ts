@@ -1,0 +1,180 @@
+/**
+ * The sending API's part of the OpenAPI document (src/api/openapi.ts spreads it in), beside its routes
+ * (api.ts).
+ */
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ref('Error') } },
+});
+const json = (description: string, schema: unknown) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const path = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
+const notVisible = errorResponse('No such mailbox or message, or not visible to the caller');
+const addresses = {
+  type: 'array',
+  items: { type: 'string' },
+  description: '`a@b.example` or `Name <a@b.example>`',
+};
+
+const sendRequest = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    mode: { enum: ['new', 'reply', 'reply_all', 'forward'], default: 'new' },
+    originalId: {
+      type: ['string', 'null'],
+      description:
+        'Mailroom’s id of the message answered or forwarded (required unless mode is new). A reply gets In-Reply-To, References and the quoted original; with no recipients it goes to the original’s sender (reply_all: and its other recipients).',
+    },
+    to: addresses,
+    cc: addresses,
+    bcc: addresses,
+    subject: {
+      type: 'string',
+      maxLength: 500,
+      description: 'Defaults to “Re: …”/“Fwd: …” for replies and forwards',
+    },
+    text: { type: 'string', description: 'The plain-text body' },
+    html: { type: ['string', 'null'], description: 'An HTML body beside the text (optional)' },
+    attachments: {
+      type: 'array',
+      maxItems: 100,
+      items: {
+        type: 'object',
+        required: ['filename', 'contentBase64'],
+        properties: {
+          filename: { type: 'string', maxLength: 255 },
+          contentType: { type: 'string', default: 'application/octet-stream' },
+          contentBase64: { type: 'string', contentEncoding: 'base64' },
+        },
+      },
+      description: 'Together at most MAILROOM_SEND_MAX_ATTACHMENTS_MB (25 MB by default)',
+    },
+    includeOriginalAttachments: {
+      type: 'boolean',
+      default: true,
+      description: 'Forward: carry the original’s files',
+    },
+  },
+};
+
+const outgoing = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    mailboxId: { type: 'string' },
+    state: {
+      enum: ['queued', 'sending', 'sent', 'failed'],
+      description:
+        'queued (waiting, maybe for a retry at nextAttemptAt), sending, sent, failed (see error; retry with POST …/retry)',
+    },
+    mode: { enum: ['new', 'reply', 'reply_all', 'forward'] },
+    messageId: {
+      type: 'string',
+      description: 'The RFC 5322 Message-ID (without <>), the same on every attempt',
+    },
+    from: { type: 'string' },
+    to: { type: 'array', items: { type: 'string' } },
+    cc: { type: 'array', items: { type: 'string' } },
+    bcc: { type: 'array', items: { type: 'string' } },
+    subject: { type: 'string' },
+    size: { type: 'integer' },
+    attempts: { type: 'integer' },
+    nextAttemptAt: { type: ['string', 'null'], format: 'date-time' },
+    error: {
+      type: ['object', 'null'],
+      description:
+        'Why it failed (or, while queued, why the last attempt did not go through); on a sent message, recipients the server refused',
+      properties: {
+        code: {
+          type: 'string',
+          description:
+            'smtp.auth_disabled (535 5.7.139), smtp.auth_failed (535 5.7.3 after a refresh), smtp.send_as_denied (554 5.2.252), smtp.recipient_rejected, smtp.message_rejected, smtp.unreachable, smtp.timeout, smtp.tls, send.unconfirmed, …',
+        },
+        message: { type: 'string' },
+        forWhom: { enum: ['sender', 'mailbox_owner', 'administrator', null] },
+        recipient: { type: ['string', 'null'] },
+      },
+    },
+    serverReply: { type: ['string', 'null'] },
+    sentAt: { type: ['string', 'null'], format: 'date-time' },
+    sentCopy: { enum: ['server', 'appended', null], description: 'Who put the copy in Sent Items' },
+    storedMessageId: {
+      type: ['string', 'null'],
+      description: 'The sent message in Mailroom (in its thread)',
+    },
+    replyToMessageId: { type: ['string', 'null'] },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+};
+
+export const sendSchemas = { SendRequest: sendRequest, OutgoingMessage: outgoing };
+
+const refusals = {
+  403: errorResponse('`send.forbidden`: another person’s mailbox'),
+  404: notVisible,
+  409: errorResponse('`send.mailbox_not_connected`, `send.mailbox_disabled`'),
+};
+
+export const sendPaths = {
+  '/api/mailboxes/{id}/send': {
+    post: {
+      summary:
+        'Queue a message (new, reply, reply all, forward); it is sent at once and retried on transient failures',
+      parameters: [
+        path('id'),
+        {
+          name: 'Idempotency-Key',
+          in: 'header',
+          schema: { type: 'string', maxLength: 200 },
+          description:
+            'Send the same request again with the same key and you get the first message back (200, Idempotent-Replayed: true), never a second one; the same key with another request is a 409',
+        },
+      ],
+      requestBody: { required: true, content: { 'application/json': { schema: ref('SendRequest') } } },
+      responses: {
+        202: json('Queued', ref('OutgoingMessage')),
+        200: json('Already queued under this Idempotency-Key', ref('OutgoingMessage')),
+        400: errorResponse('`request.invalid`, with `fields` naming each problem'),
+        ...refusals,
+        409: errorResponse(
+          '`send.idempotency_conflict`, `send.mailbox_not_connected`, `send.mailbox_disabled`',
+        ),
+      },
+    },
+  },
+  '/api/mailboxes/{id}/outgoing': {
+    get: {
+      summary: 'Messages sent from this mailbox through Mailroom, newest first (the last 100)',
+      parameters: [path('id')],
+      responses: {
+        200: json('The outbox', {
+          type: 'object',
+          properties: { outgoing: { type: 'array', items: ref('OutgoingMessage') } },
+        }),
+        404: notVisible,
+      },
+    },
+  },
+  '/api/mailboxes/{id}/outgoing/{outgoingId}': {
+    get: {
+      summary: 'One message’s state',
+      parameters: [path('id'), path('outgoingId')],
+      responses: { 200: json('The message', ref('OutgoingMessage')), 404: notVisible },
+    },
+  },
+  '/api/mailboxes/{id}/outgoing/{outgoingId}/retry': {
+    post: {
+      summary: 'Queue a failed message again (same bytes, same Message-ID; never delivered twice)',
+      parameters: [path('id'), path('outgoingId')],
+      responses: {
+        202: json('Queued again', ref('OutgoingMessage')),
+        ...refusals,
+        409: errorResponse('`send.not_retryable` (not failed), `send.mailbox_not_connected`'),
+      },
+    },
+  },
+};

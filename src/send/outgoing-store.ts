@@ -1,0 +1,114 @@
+import type { Selectable, Updateable } from 'kysely';
+import type { Db } from '../db/database.ts';
+import type { OutgoingMessagesTable } from './outgoing.table.ts';
+
+export type OutgoingRow = Selectable<OutgoingMessagesTable>;
+
+export interface Recipients {
+  readonly to: readonly string[];
+  readonly cc: readonly string[];
+  readonly bcc: readonly string[];
+}
+
+export const recipientsOf = (row: OutgoingRow): Recipients => JSON.parse(row.recipients_json) as Recipients;
+
+/** Every address the envelope carries (To, Cc and Bcc). */
+export const envelopeRecipients = (row: OutgoingRow): string[] => {
+  const r = recipientsOf(row);
+  return [...r.to, ...r.cc, ...r.bcc];
+};
+
+/** How long one attempt may hold a message before another worker may take it over. */
+export const SEND_LEASE_MS = 5 * 60_000;
+
+export const findOutgoing = (db: Db, id: string): Promise<OutgoingRow | undefined> =>
+  db.selectFrom('outgoing_messages').selectAll().where('id', '=', id).executeTakeFirst();
+
+/**
+ * Claims a message for one attempt: a row update that only one process wins, on either database. A
+ * message is due when queued and its wait is over, or when an attempt's lease ran out (its worker died).
+ */
+export const claimOutgoing = async (
+  db: Db,
+  id: string,
+  owner: string,
+  now = new Date(),
+): Promise<OutgoingRow | null> => {
+  const at = now.toISOString();
+  const result = await db
+    .updateTable('outgoing_messages')
+    .set((eb) => ({
+      state: 'sending',
+      attempts: eb('attempts', '+', 1),
+      lease_owner: owner,
+      lease_until: new Date(now.getTime() + SEND_LEASE_MS).toISOString(),
+      updated_at: at,
+    }))
+    .where('id', '=', id)
+    .where((eb) =>
+      eb.or([
+        eb.and([
+          eb('state', '=', 'queued'),
+          eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', at)]),
+        ]),
+        eb.and([eb('state', '=', 'sending'), eb('lease_until', '<', at)]),
+      ]),
+    )
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) return null;
+  const row = await findOutgoing(db, id);
+  return row && row.lease_owner === owner ? row : null;
+};
+
+/** Messages due for an attempt now, oldest first. */
+export const dueOutgoing = async (db: Db, limit: number, now = new Date()): Promise<string[]> => {
+  const at = now.toISOString();
+  return (
+    await db
+      .selectFrom('outgoing_messages')
+      .select('id')
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('state', '=', 'queued'), eb('next_attempt_at', '<=', at)]),
+          eb.and([eb('state', '=', 'sending'), eb('lease_until', '<', at)]),
+        ]),
+      )
+      .orderBy('created_at')
+      .limit(limit)
+      .execute()
+  ).map((r) => r.id);
+};
+
+/** Writes the outcome of an attempt, if this attempt still holds the message. */
+export const finishAttempt = async (
+  db: Db,
+  row: OutgoingRow,
+  change: Updateable<OutgoingMessagesTable>,
+): Promise<void> => {
+  await db
+    .updateTable('outgoing_messages')
+    .set({ ...change, lease_owner: null, lease_until: null, updated_at: new Date().toISOString() })
+    .where('id', '=', row.id)
+    .where('lease_owner', '=', row.lease_owner)
+    .execute();
+};
+
+/** Marks that bytes may have reached the server: every later attempt first looks for a delivered copy. */
+export const markTransmitting = (db: Db, row: OutgoingRow) =>
+  db.updateTable('outgoing_messages').set({ transmitted: 1 }).where('id', '=', row.id).execute();
+
+export const setSendProblem = async (
+  db: Db,
+  mailboxId: string,
+  problem: { code: string; message: string } | null,
+): Promise<void> => {
+  await db
+    .updateTable('mailboxes')
+    .set({
+      send_problem_code: problem?.code ?? null,
+      send_problem_message: problem?.message ?? null,
+      send_problem_at: problem ? new Date().toISOString() : null,
+    })
+    .where('id', '=', mailboxId)
+    .execute();
+};

@@ -1,0 +1,229 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { AppError } from '../http/errors.ts';
+import type { Mailbox } from '../mailboxes/mailbox.ts';
+import type { Message } from '../messages/message.ts';
+import { getMessage } from '../messages/queries.ts';
+import { sanitizeEmailHtml } from '../reading/sanitize.ts';
+import { isInlinePicture } from '../reading/views.ts';
+import type { User } from '../users/users.table.ts';
+import { buildMime, type MimeAttachment, newMessageId } from './build-mime.ts';
+import type { ComposeRequest, Recipient } from './compose-input.ts';
+import type { SendDeps } from './deliver.ts';
+import { findOutgoing, type OutgoingRow } from './outgoing-store.ts';
+import { quotedHtml, quotedText, replyRecipients, subjectFor, textToHtml, threadingFor } from './reply.ts';
+import { SendError } from './send-error.ts';
+
+/** May this user send from this mailbox? Their own mailbox, or a system mailbox they may use, connected. */
+export const checkMaySend = (user: User, mailbox: Mailbox): void => {
+  if (mailbox.kind === 'user' && mailbox.ownerUserId !== user.id)
+    throw new SendError('send.forbidden', 'Only the owner of a personal mailbox sends from it.');
+  if (!mailbox.enabled) throw new SendError('send.mailbox_disabled', `${mailbox.address} is switched off.`);
+  if (!mailbox.connected)
+    throw new SendError(
+      'send.mailbox_not_connected',
+      `${mailbox.address} is not connected to Microsoft 365: connect it first.`,
+    );
+};
+
+/** The same rule as a yes or no, for pages that offer Reply and New message only when they would work. */
+export const maySendFrom = (user: User, mailbox: Mailbox): boolean =>
+  (mailbox.kind === 'system' || mailbox.ownerUserId === user.id) && mailbox.enabled && mailbox.connected;
+
+/** SHA-256 over the request, attachments by their own hash: the same idempotency key must come with the same request. */
+const requestHash = (mailboxId: string, request: ComposeRequest): string =>
+  createHash('sha256')
+    .update(
+      JSON.stringify({
+        mailboxId,
+        ...request,
+        attachments: request.attachments.map((a) => ({
+          filename: a.filename,
+          contentType: a.contentType,
+          sha256: createHash('sha256').update(a.content).digest('hex'),
+        })),
+      }),
+    )
+    .digest('hex');
+
+const findByKey = (deps: SendDeps, userId: string, key: string) =>
+  deps.db
+    .selectFrom('outgoing_messages')
+    .selectAll()
+    .where('created_by_user_id', '=', userId)
+    .where('idempotency_key', '=', key)
+    .executeTakeFirst();
+
+/** The same key again: the first message, when the request is the same; a conflict otherwise. */
+const replay = (existing: OutgoingRow, hash: string): OutgoingRow => {
+  if (existing.request_hash !== hash)
+    throw new SendError(
+      'send.idempotency_conflict',
+      'This Idempotency-Key was already used for a different message. Use a new key for a new message.',
+    );
+  return existing;
+};
+
+const asRecipients = (addresses: readonly string[]): Recipient[] =>
+  addresses.map((address) => ({ name: '', address }));
+
+interface Composed {
+  readonly to: readonly Recipient[];
+  readonly cc: readonly Recipient[];
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string | null;
+  readonly inReplyTo: string | null;
+  readonly references: readonly string[];
+  readonly originalFiles: readonly MimeAttachment[];
+}
+
+/** The request with what a reply or forward takes from its original: recipients, subject, quote, headers. */
+const compose = (
+  deps: SendDeps,
+  mailbox: Mailbox,
+  request: ComposeRequest,
+  original: Message | null,
+): Composed => {
+  if (!original || request.mode === 'new')
+    return {
+      to: request.to,
+      cc: request.cc,
+      subject: request.subject,
+      text: request.text,
+      html: request.html,
+      inReplyTo: null,
+      references: [],
+      originalFiles: [],
+    };
+  const mode = request.mode;
+  const derived =
+    mode !== 'forward' && request.to.length + request.cc.length + request.bcc.length === 0
+      ? replyRecipients(mode, original, mailbox.address)
+      : null;
+  const safeOriginal = original.bodyHtml
+    ? sanitizeEmailHtml(original.bodyHtml, { allowRemoteImages: true }).html
+    : null;
+  const ownHtml = request.html ?? textToHtml(request.text);
+  const threading = mode === 'forward' ? { inReplyTo: null, references: [] } : threadingFor(original);
+  return {
+    to: derived ? asRecipients(derived.to) : request.to,
+    cc: derived ? asRecipients(derived.cc) : request.cc,
+    subject: request.subject || subjectFor(mode, original.subject),
+    text: `${request.text.replace(/\s+$/, '')}\n\n${quotedText(mode, original)}\n`,
+    html: `${ownHtml}\n<br>\n${quotedHtml(mode, original, safeOriginal)}`,
+    ...threading,
+    originalFiles:
+      mode === 'forward' && request.includeOriginalAttachments
+        ? original.attachments
+            .filter((a) => !isInlinePicture(a))
+            .map((a) => ({
+              filename: a.filename ?? `attachment-${a.position + 1}`,
+              contentType: a.contentType,
+              content: () => deps.blobs.open(a.sha256),
+            }))
+        : [],
+  };
+};
+
+/**
+ * Queues a message: checks who may send, builds its MIME once (Message-ID fixed, so every attempt sends
+ * the same bytes), stores it and the job row, and returns the row. With an idempotency key, asking again
+ * returns the first message instead of queuing a second.
+ */
+export const queueSend = async (
+  deps: SendDeps,
+  user: User,
+  mailbox: Mailbox,
+  request: ComposeRequest,
+  options: { idempotencyKey?: string | null } = {},
+): Promise<{ row: OutgoingRow; replayed: boolean }> => {
+  checkMaySend(user, mailbox);
+  const key = options.idempotencyKey ?? null;
+  const hash = requestHash(mailbox.id, request);
+  if (key) {
+    const existing = await findByKey(deps, user.id, key);
+    if (existing) return { row: replay(existing, hash), replayed: true };
+  }
+  const original = request.originalId ? await getMessage(deps.db, mailbox.id, request.originalId) : null;
+  if (request.originalId && !original)
+    throw new AppError('request.invalid', 'The message cannot be sent as it is.', {
+      originalId: 'There is no such message in this mailbox.',
+    });
+  const composed = compose(deps, mailbox, request, original ?? null);
+  if (composed.to.length + composed.cc.length + request.bcc.length === 0)
+    throw new AppError('request.invalid', 'The message cannot be sent as it is.', {
+      to: 'Add at least one recipient.',
+    });
+  const messageId = newMessageId(mailbox.address);
+  const now = new Date();
+  const from = {
+    name: mailbox.label ?? (mailbox.kind === 'user' ? user.displayName : ''),
+    address: mailbox.address,
+  };
+  const mime = await buildMime(deps.blobs, messageId, {
+    from,
+    to: composed.to,
+    cc: composed.cc,
+    subject: composed.subject,
+    text: composed.text,
+    html: composed.html,
+    inReplyTo: composed.inReplyTo,
+    references: composed.references,
+    attachments: [
+      ...request.attachments.map((a) => ({
+        filename: a.filename,
+        contentType: a.contentType,
+        content: a.content,
+      })),
+      ...composed.originalFiles,
+    ],
+    date: now,
+  });
+  if (mime.size > deps.config.send.maxAttachmentBytes * 1.4 + 10 * 1024 * 1024)
+    throw new AppError('request.invalid', 'The message cannot be sent as it is.', {
+      attachments: 'The message with its attachments is too large to send.',
+    });
+  const id = randomUUID();
+  const at = now.toISOString();
+  const inserted = await deps.db
+    .insertInto('outgoing_messages')
+    .values({
+      id,
+      mailbox_id: mailbox.id,
+      created_by_user_id: user.id,
+      idempotency_key: key,
+      request_hash: hash,
+      mode: request.mode,
+      reply_to_message_id: original?.id ?? null,
+      message_id: messageId,
+      from_address: mailbox.address,
+      subject: composed.subject,
+      recipients_json: JSON.stringify({
+        to: composed.to.map((r) => r.address),
+        cc: composed.cc.map((r) => r.address),
+        bcc: request.bcc.map((r) => r.address),
+      }),
+      mime_sha256: mime.sha256,
+      size: mime.size,
+      state: 'queued',
+      attempts: 0,
+      transmitted: 0,
+      next_attempt_at: at,
+      created_at: at,
+      updated_at: at,
+    })
+    .onConflict((oc) => oc.columns(['created_by_user_id', 'idempotency_key']).doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0 && key) {
+    // The same key arrived twice at once: the other request's message is the one.
+    const theirs = await findByKey(deps, user.id, key);
+    if (theirs) return { row: replay(theirs, hash), replayed: true };
+  }
+  const row = await findOutgoing(deps.db, id);
+  if (!row) throw new Error(`outgoing message ${id} vanished after insert`);
+  deps.log.info(
+    { event: 'send.queued', outgoingId: id, mailboxId: mailbox.id, mode: request.mode, size: mime.size },
+    'message queued',
+  );
+  return { row, replayed: false };
+};
