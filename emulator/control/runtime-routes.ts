@@ -28,7 +28,7 @@ const schemas = {
     count: z.number().int().min(1).default(1),
   }),
   smtpFault: z.object({
-    mode: z.enum(['drop_after_data', 'temporary_failure']),
+    mode: z.enum(['drop_after_data', 'temporary_failure', 'auth_rejected']),
     count: z.number().int().min(1).default(1),
   }),
   mailSettings: z.object({ saveToSentItems: z.boolean() }),

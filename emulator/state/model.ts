@@ -158,10 +158,11 @@ export interface ImapThrottle {
 /**
  * How the SMTP server misbehaves for the next messages: `drop_after_data` delivers the message and then
  * cuts the connection before its final reply (the sender cannot know it went); `temporary_failure` answers
- * the end of DATA with `451 4.3.2` and delivers nothing.
+ * the end of DATA with `451 4.3.2` and delivers nothing; `auth_rejected` answers AUTH with `535 5.7.3`
+ * whatever the token (what Exchange says to a token it will not take, e.g. without SMTP.Send).
  */
 export interface SmtpFault {
-  readonly mode: 'drop_after_data' | 'temporary_failure';
+  readonly mode: 'drop_after_data' | 'temporary_failure' | 'auth_rejected';
   remaining: number;
 }
 

@@ -109,22 +109,26 @@ export const parseComposeRequest = (
 ): ComposeRequest => {
   const parsed = composeSchema.safeParse(body);
   const fields: Record<string, string> = {};
+  const lists = { to: [] as Recipient[], cc: [] as Recipient[], bcc: [] as Recipient[] };
+  // Addresses are checked even when another field is wrong, so every problem is named at once.
+  const raw = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  for (const field of ['to', 'cc', 'bcc'] as const) {
+    const values = parsed.success ? parsed.data[field] : raw[field];
+    if (!Array.isArray(values)) continue;
+    const wrong: string[] = [];
+    for (const value of values) {
+      const recipient = typeof value === 'string' ? parseRecipient(value) : null;
+      if (recipient) lists[field].push(recipient);
+      else wrong.push(String(value));
+    }
+    if (wrong.length > 0)
+      fields[field] = `Not an e-mail address: ${wrong.map((w) => `“${w.slice(0, 80)}”`).join(', ')}.`;
+  }
   if (!parsed.success) {
     for (const issue of parsed.error.issues) fields[issue.path.join('.') || 'body'] ??= issue.message;
     throw new AppError('request.invalid', 'The message cannot be sent as it is.', fields);
   }
   const data = parsed.data;
-  const lists = { to: [] as Recipient[], cc: [] as Recipient[], bcc: [] as Recipient[] };
-  for (const field of ['to', 'cc', 'bcc'] as const) {
-    const wrong: string[] = [];
-    for (const value of data[field]) {
-      const recipient = parseRecipient(value);
-      if (recipient) lists[field].push(recipient);
-      else wrong.push(value);
-    }
-    if (wrong.length > 0)
-      fields[field] = `Not an e-mail address: ${wrong.map((w) => `“${w.slice(0, 80)}”`).join(', ')}.`;
-  }
   const total = lists.to.length + lists.cc.length + lists.bcc.length;
   // A reply with no recipients goes to the original's sender (and, for reply all, its other recipients).
   if (total === 0 && !fields.to && (data.mode === 'new' || data.mode === 'forward'))

@@ -20,7 +20,7 @@ import {
   setSendProblem,
 } from './outgoing-store.ts';
 import { backoffSeconds, type SendVerdict, smtpVerdict, type WhoActs } from './send-failure.ts';
-import { ensureSentCopy, findCopy, type SentCopy, sentFolderOf } from './sent-copy.ts';
+import { ensureSentCopy, findCopy, sentFolderOf } from './sent-copy.ts';
 import { SmtpError, toSmtpError } from './smtp-error.ts';
 import { createSmtpTransport, smtpLoginOf } from './smtp-session.ts';
 
@@ -180,11 +180,16 @@ const succeed = async (
   const sentAt = new Date();
   const rejected = (info?.rejected ?? []).map(String);
   const firstError = info?.rejectedErrors?.[0];
+  // The copy first, then the state: whoever sees `sent` also sees where the copy is. A crash in between
+  // is safe: the next attempt finds the message in Sent Items and only records it.
+  const copy = await keepSentCopy(deps, row, mailbox, raw, sentAt);
   await finishAttempt(deps.db, row, {
     state: 'sent',
     sent_at: sentAt.toISOString(),
     next_attempt_at: null,
     server_reply: info?.response ?? null,
+    sent_copy: copy?.by ?? null,
+    stored_message_id: copy?.storedMessageId ?? null,
     // Some recipients refused, the others got it: sent, with a word about those who did not.
     error_code: rejected.length > 0 ? 'smtp.recipient_rejected' : null,
     error_recipient: rejected.length > 0 ? rejected.join(', ') : null,
@@ -205,7 +210,6 @@ const succeed = async (
     },
     'message sent',
   );
-  await keepSentCopy(deps, row, mailbox, raw, sentAt);
   return 'sent';
 };
 
@@ -220,16 +224,14 @@ const keepSentCopy = async (
   mailbox: Mailbox,
   raw: Buffer,
   sentAt: Date,
-): Promise<void> => {
+): Promise<{ by: 'server' | 'appended'; storedMessageId: string } | null> => {
   try {
-    const copy: (SentCopy & { by: 'server' | 'appended' }) | null = await withMailboxImap(
-      deps,
-      mailbox,
-      (client) => ensureSentCopy(client, row.message_id, raw, sentAt),
+    const copy = await withMailboxImap(deps, mailbox, (client) =>
+      ensureSentCopy(client, row.message_id, raw, sentAt),
     );
     if (!copy) {
       deps.log.warn({ event: 'send.no_sent_folder', outgoingId: row.id }, 'the mailbox has no Sent folder');
-      return;
+      return null;
     }
     const stored = await storeMessage(deps.db, deps.blobs, {
       mailboxId: mailbox.id,
@@ -237,15 +239,12 @@ const keepSentCopy = async (
       uidValidity: copy.uidValidity,
       uid: copy.uid,
       flags: ['\\Seen'],
-      internalDate: sentAt,
+      // What a sync would read: INTERNALDATE has whole seconds (RFC 3501 §2.3.3).
+      internalDate: new Date(Math.floor(sentAt.getTime() / 1000) * 1000),
       size: raw.length,
       source: raw,
     });
-    await deps.db
-      .updateTable('outgoing_messages')
-      .set({ sent_copy: copy.by, stored_message_id: stored.messageId, updated_at: new Date().toISOString() })
-      .where('id', '=', row.id)
-      .execute();
+    return { by: copy.by, storedMessageId: stored.messageId };
   } catch (error) {
     deps.log.warn(
       {
@@ -256,6 +255,7 @@ const keepSentCopy = async (
       },
       'the sent copy could not be kept',
     );
+    return null;
   }
 };
 

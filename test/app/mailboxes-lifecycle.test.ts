@@ -144,7 +144,9 @@ for (const kind of DATABASES) {
         assert.equal(off.json.imap.ok, true);
         assert.equal(off.json.smtp.code, 'smtp.auth_disabled');
         assert.match(off.json.smtp.message, /SMTP AUTH is disabled/);
-        assert.equal((await findMailbox(app.mailroom.deps.db, meganMailbox))?.state, 'admin_action_required');
+        const blocked = await findMailbox(app.mailroom.deps.db, meganMailbox);
+        assert.equal(blocked?.state, 'connected', 'reading goes on without SMTP AUTH');
+        assert.equal(blocked?.sendProblem?.code, 'smtp.auth_disabled');
         assert.doesNotMatch(
           textOf(await (await mailroomBrowser(emu, app, MEGAN)).get(`${app.url}/`)),
           /reconnect/i,

@@ -49,10 +49,10 @@ const mayUseFrom = (ctx: EmulatorContext, user: SmtpUser, from: string): boolean
   );
 };
 
-/** Consumes one use of the injected SMTP fault, if any. */
-const takeFault = (ctx: EmulatorContext): SmtpFault['mode'] | null => {
+/** Consumes one use of the injected SMTP fault, if it is one for this stage of the session. */
+const takeFault = (ctx: EmulatorContext, stage: 'auth' | 'data'): SmtpFault['mode'] | null => {
   const fault = ctx.dir.knobs.smtpFault;
-  if (!fault) return null;
+  if (!fault || (fault.mode === 'auth_rejected') !== (stage === 'auth')) return null;
   fault.remaining -= 1;
   if (fault.remaining <= 0) ctx.dir.knobs.smtpFault = null;
   return fault.mode;
@@ -91,6 +91,8 @@ export const startSmtp = async (
     logger: false,
     async onAuth(auth: SMTPServerAuthentication, _session: SMTPServerSession, callback) {
       if (auth.method !== 'XOAUTH2') return callback(smtpError(535, smtpBasicAuthDisabled(ctx.mailHost)));
+      if (takeFault(ctx, 'auth') === 'auth_rejected')
+        return callback(smtpError(535, smtpAuthUnsuccessful(ctx.mailHost)));
       const access = await authorizeMailLogin(ctx, 'smtp', auth.username ?? '', auth.accessToken ?? '');
       if (access.ok)
         return callback(null, { user: { mailbox: access.mailbox.address, principal: access.principal } });
@@ -111,7 +113,7 @@ export const startSmtp = async (
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
         try {
-          const fault = takeFault(ctx);
+          const fault = takeFault(ctx, 'data');
           if (fault === 'temporary_failure')
             return callback(smtpError(451, smtpTemporaryFailure(ctx.mailHost)));
           const user = session.user as unknown as SmtpUser;
