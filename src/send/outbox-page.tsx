@@ -31,7 +31,7 @@ export const OutgoingPage = (p: { csrf: string; mailbox: Mailbox; outgoing: Outg
         <a href={`/mail/${p.mailbox.id}/outbox`}>← Outbox of {mailboxTitle(p.mailbox)}</a>
       </p>
       <h1>{o.subject || '(no subject)'}</h1>
-      <div class="card" id="outgoing" data-state={o.state}>
+      <div class="card message-headers" id="outgoing" data-state={o.state}>
         <p>
           <span class={`badge state-${o.state}`} id="outgoing-state">
             {STATE_WORDS[o.state]}
