@@ -159,6 +159,40 @@ describe('SMTP submission: STARTTLS, XOAUTH2, Exchange answers', () => {
     assert.match(info.response, /^250 /);
   });
 
+  test('a delegate signs in as itself: AUTH as the shared mailbox gets 535 5.7.3 even with FullAccess', async () => {
+    const error = await sendError(SUPPORT, await outlookToken(emu, ADELE), {
+      from: SUPPORT,
+      to: MEGAN,
+      subject: 'x',
+      text: 'x',
+    });
+    assert.equal(error.responseCode, 535);
+    assert.match(String(error.response), /^535 5\.7\.3 /);
+  });
+
+  test('injected faults: cut after DATA (delivered, no reply), 451 4.3.2 (nothing delivered), 535 5.7.3', async () => {
+    const token = await outlookToken(emu, ADELE);
+    await control(emu, 'PUT', '/faults/smtp', { mode: 'drop_after_data' });
+    const cut = await sendError(ADELE, token, { from: ADELE, to: MEGAN, subject: 'Cut off', text: 'x' });
+    assert.equal(cut.responseCode, undefined, 'no reply came');
+    assert.ok((await fetchSubjects(MEGAN, 'INBOX')).includes('Cut off'), 'yet it was delivered');
+
+    await control(emu, 'PUT', '/faults/smtp', { mode: 'temporary_failure' });
+    const busy = await sendError(ADELE, token, { from: ADELE, to: MEGAN, subject: 'Busy', text: 'x' });
+    assert.equal(busy.responseCode, 451);
+    assert.match(String(busy.response), /^451 4\.3\.2 Temporary server error/);
+    assert.ok(!(await fetchSubjects(MEGAN, 'INBOX')).includes('Busy'));
+
+    await control(emu, 'PUT', '/faults/smtp', { mode: 'auth_rejected', count: 1 });
+    const refused = await sendError(ADELE, token, { from: ADELE, to: MEGAN, subject: 'x', text: 'x' });
+    assert.match(String(refused.response), /^535 5\.7\.3 /);
+    assert.match(
+      (await send(ADELE, token, { from: ADELE, to: MEGAN, subject: 'Fine', text: 'x' })).response,
+      /^250 /,
+    );
+    assert.equal((await control(emu, 'PUT', '/faults/smtp', { mode: 'nonsense' })).status, 400);
+  });
+
   test('no AUTH before STARTTLS, and no basic authentication', async () => {
     const plain = transport(ADELE, await outlookToken(emu, ADELE), { requireTLS: false, ignoreTLS: true });
     await assert.rejects(plain.sendMail({ from: ADELE, to: MEGAN, subject: 'x', text: 'x' }));
