@@ -16,9 +16,11 @@ pg.types.setTypeParser(20, (value) => Number(value));
 
 export const openDatabase = (database: Config['database']): Db => {
   if (database.kind === 'postgres') {
-    return new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 10 }) }),
-    });
+    const pool = new pg.Pool({ connectionString: database.url, max: 10 });
+    // An idle connection the server closed (a restart, a failover, an administrator) leaves the pool by
+    // itself and the next query opens another; unheard, its error would end the process.
+    pool.on('error', () => undefined);
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   if (database.file !== ':memory:') mkdirSync(dirname(database.file), { recursive: true });
   const sqlite = new SQLite(database.file);
