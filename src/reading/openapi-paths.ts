@@ -2,16 +2,8 @@
  * The reading API's part of the OpenAPI document (src/api/openapi.ts spreads it in), kept beside the
  * routes it describes (api.ts).
  */
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const errorResponse = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: ref('Error') } },
-});
-const json = (description: string, schema: unknown) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const path = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
+import { errorResponse, json, path, ref } from '../api/openapi-helpers.ts';
+
 const query = (name: string, schema: unknown, description: string) => ({
   name,
   in: 'query',

@@ -2,16 +2,8 @@
  * The sending API's part of the OpenAPI document (src/api/openapi.ts spreads it in), beside its routes
  * (api.ts).
  */
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const errorResponse = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: ref('Error') } },
-});
-const json = (description: string, schema: unknown) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const path = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
+import { errorResponse, json, path, ref } from '../api/openapi-helpers.ts';
+
 const notVisible = errorResponse('No such mailbox or message, or not visible to the caller');
 const addresses = {
   type: 'array',

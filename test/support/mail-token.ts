@@ -1,3 +1,4 @@
+import { ImapFlow } from 'imapflow';
 import { mintAccessToken } from '../../emulator/identity/tokens.ts';
 import type { RunningEmulator } from '../../emulator/start.ts';
 import { DEMO } from '../../emulator/state/demo-seed.ts';
@@ -25,4 +26,35 @@ export const outlookToken = (
     lifetimeSec: options.lifetimeSec ?? 3600,
     grantType: 'authorization_code',
   });
+};
+
+/**
+ * Runs `fn` on one folder of an emulated mailbox, opened over IMAP with a token of `tokenOf` (a shared
+ * mailbox is opened with a delegate's), then logs out.
+ */
+export const inEmulatorFolder = async <T>(
+  emu: RunningEmulator,
+  address: string,
+  folder: string,
+  fn: (client: ImapFlow) => Promise<T>,
+  tokenOf = address,
+): Promise<T> => {
+  const client = new ImapFlow({
+    host: '127.0.0.1',
+    port: emu.mail!.imap.port,
+    secure: false,
+    auth: { user: address, accessToken: await outlookToken(emu, tokenOf) },
+    logger: false,
+  });
+  await client.connect();
+  try {
+    const lock = await client.getMailboxLock(folder);
+    try {
+      return await fn(client);
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await client.logout();
+  }
 };

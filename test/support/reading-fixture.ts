@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ImapFlow } from 'imapflow';
 import { type RunningEmulator, startEmulator } from '../../emulator/start.ts';
 import type { DbKind } from '../../src/db/database.ts';
 import { findMailbox } from '../../src/mailboxes/repository.ts';
@@ -10,7 +9,7 @@ import { createApiToken } from '../../src/users/api-tokens.ts';
 import { findUserByEmail } from '../../src/users/users.repository.ts';
 import { STAFF, startTestApp, type TestApp } from './app.ts';
 import { control } from './control.ts';
-import { outlookToken } from './mail-token.ts';
+import { inEmulatorFolder } from './mail-token.ts';
 import {
   configureForMail,
   connectThroughMicrosoft,
@@ -89,31 +88,11 @@ export const startReadingWorld = async (kind: DbKind, pixel = 'http://127.0.0.1:
 };
 
 /** The flags the server holds for one copy, read as Megan with imapflow. */
-export const serverFlags = async (
-  emu: RunningEmulator,
-  folder: string,
-  uid: number,
-): Promise<Set<string>> => {
-  const client = new ImapFlow({
-    host: '127.0.0.1',
-    port: emu.mail!.imap.port,
-    secure: false,
-    auth: { user: MEGAN, accessToken: await outlookToken(emu, MEGAN) },
-    logger: false,
+export const serverFlags = async (emu: RunningEmulator, folder: string, uid: number): Promise<Set<string>> =>
+  inEmulatorFolder(emu, MEGAN, folder, async (client) => {
+    const message = await client.fetchOne(String(uid), { flags: true }, { uid: true });
+    return new Set(message ? message.flags : []);
   });
-  await client.connect();
-  try {
-    const lock = await client.getMailboxLock(folder);
-    try {
-      const message = await client.fetchOne(String(uid), { flags: true }, { uid: true });
-      return new Set(message ? message.flags : []);
-    } finally {
-      lock.release();
-    }
-  } finally {
-    await client.logout();
-  }
-};
 
 /** Waits (up to 10 s) until the server's copy has, or has not, `flag`: the write-back runs in the background. */
 export const untilServerFlag = async (

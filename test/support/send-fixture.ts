@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ImapFlow } from 'imapflow';
 import { type RunningEmulator, startEmulator } from '../../emulator/start.ts';
 import type { DbKind } from '../../src/db/database.ts';
 import { findMailbox } from '../../src/mailboxes/repository.ts';
@@ -11,7 +10,7 @@ import { syncMailbox } from '../../src/sync/sync-mailbox.ts';
 import { createApiToken } from '../../src/users/api-tokens.ts';
 import { findUserByEmail } from '../../src/users/users.repository.ts';
 import { startTestApp, type TestApp } from './app.ts';
-import { outlookToken } from './mail-token.ts';
+import { inEmulatorFolder } from './mail-token.ts';
 import {
   ADELE,
   configureForMail,
@@ -54,29 +53,18 @@ export const copiesIn = async (
   messageId: string,
   /** Whose token opens it: a shared mailbox is opened with a delegate's. */
   tokenOf = address,
-): Promise<Buffer[]> => {
-  const client = new ImapFlow({
-    host: '127.0.0.1',
-    port: emu.mail!.imap.port,
-    secure: false,
-    auth: { user: address, accessToken: await outlookToken(emu, tokenOf) },
-    logger: false,
-  });
-  await client.connect();
-  try {
-    const lock = await client.getMailboxLock(folder);
-    try {
+): Promise<Buffer[]> =>
+  inEmulatorFolder(
+    emu,
+    address,
+    folder,
+    async (client) => {
       const uids = (await client.search({ header: { 'message-id': `<${messageId}>` } }, { uid: true })) || [];
       if (uids.length === 0) return [];
-      const messages = await client.fetchAll(uids.join(','), { source: true }, { uid: true });
-      return messages.map((m) => m.source!);
-    } finally {
-      lock.release();
-    }
-  } finally {
-    await client.logout();
-  }
-};
+      return (await client.fetchAll(uids.join(','), { source: true }, { uid: true })).map((m) => m.source!);
+    },
+    tokenOf,
+  );
 
 /**
  * Mailroom and the emulator with three mailboxes connected: Adele's, Megan's (INBOX and Sent Items
