@@ -326,6 +326,44 @@ for (const kind of DATABASES) {
       assert.equal((await copiesIn(w.emu, ADELE, 'INBOX', later.messageId)).length, 1);
     });
 
+    test('a worker that died after the server took the message: another takes over after the lease, sends nothing twice', async () => {
+      const sent = await w.send(w.meganToken, w.mailboxes.megan, {
+        to: [ADELE],
+        subject: `Crash ${kind}`,
+        text: 'x',
+      });
+      assert.equal(sent.state, 'sent');
+      // As if the process died between the server's 250 and the row's update: still "sending", leased.
+      const db = w.app.mailroom.deps.db;
+      const orphan = (leaseUntil: Date) =>
+        db
+          .updateTable('outgoing_messages')
+          .set({
+            state: 'sending',
+            sent_at: null,
+            lease_owner: 'dead-worker',
+            lease_until: leaseUntil.toISOString(),
+          })
+          .where('id', '=', sent.id)
+          .execute();
+      await orphan(new Date(Date.now() + 60_000));
+      await sleep(500);
+      assert.equal(
+        (await w.waitFor(w.mailboxes.megan, sent.id, ['sending'])).attempts,
+        1,
+        'a live lease is left alone',
+      );
+      await orphan(new Date(Date.now() - 1000));
+      const recovered = await w.waitFor(w.mailboxes.megan, sent.id, ['sent', 'failed']);
+      assert.equal(recovered.state, 'sent');
+      assert.equal(recovered.attempts, 2);
+      assert.equal(
+        (await copiesIn(w.emu, ADELE, 'INBOX', sent.messageId)).length,
+        1,
+        'found in Sent Items, not resent',
+      );
+    });
+
     test('the Idempotency-Key: asking twice sends once; another request under it is refused', async () => {
       const body = { to: [ADELE], subject: `Once ${kind}`, text: 'only once' };
       const key = { 'idempotency-key': `key-${kind}-${Date.now()}` };
