@@ -54,6 +54,32 @@ export const bannersFor = async (db: Db, user: User): Promise<Banner[]> => {
       });
     }
   }
+  // Messages this person wrote that could not be sent: theirs to retry, fix or discard.
+  const failed = await db
+    .selectFrom('outgoing_messages')
+    .select(['id', 'mailbox_id'])
+    .where('created_by_user_id', '=', user.id)
+    .where('state', '=', 'failed')
+    .orderBy('updated_at', 'desc')
+    .execute();
+  if (failed.length > 0) {
+    const first = failed[0]!;
+    const oneMailbox = failed.every((f) => f.mailbox_id === first.mailbox_id);
+    banners.push({
+      kind: 'error',
+      text:
+        failed.length === 1
+          ? 'A message you wrote could not be sent.'
+          : `${failed.length} messages you wrote could not be sent.`,
+      href:
+        failed.length === 1
+          ? `/mail/${first.mailbox_id}/outbox/${first.id}`
+          : oneMailbox
+            ? `/mail/${first.mailbox_id}/outbox`
+            : '/mail',
+      action: 'See why',
+    });
+  }
   if (user.role === 'administrator') {
     // Sending blocked by Exchange (SMTP AUTH off, Send As missing): only an administrator can fix it.
     const blocked = await db

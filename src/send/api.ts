@@ -7,7 +7,7 @@ import { parseComposeRequest } from './compose-input.ts';
 import { deliverSoon } from './outbox.ts';
 import { outgoingView } from './outgoing-view.ts';
 import { queueSend } from './queue-send.ts';
-import { listOutgoing, outgoingOf, retryOutgoing } from './retry.ts';
+import { discardOutgoing, listOutgoing, outgoingOf, retryOutgoing } from './retry.ts';
 
 /** Printable ASCII, like Stripe's and the IETF draft's keys; a UUID fits. */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
@@ -46,6 +46,18 @@ export const sendApi = (deps: AppDeps): Hono<AppEnv> => {
   app.get('/mailboxes/:id/outgoing/:outgoingId', async (c) => {
     const mailbox = await visibleMailbox(deps, requireUser(c), c.req.param('id'));
     return c.json(outgoingView(await outgoingOf(deps.db, mailbox, c.req.param('outgoingId'))));
+  });
+
+  app.delete('/mailboxes/:id/outgoing/:outgoingId', async (c) => {
+    const user = requireUser(c);
+    const mailbox = await visibleMailbox(deps, user, c.req.param('id'));
+    await discardOutgoing(
+      deps.db,
+      user,
+      mailbox,
+      await outgoingOf(deps.db, mailbox, c.req.param('outgoingId')),
+    );
+    return c.body(null, 204);
   });
 
   app.post('/mailboxes/:id/outgoing/:outgoingId/retry', async (c) => {

@@ -157,6 +157,16 @@ export const sendPaths = {
       parameters: [path('id'), path('outgoingId')],
       responses: { 200: json('The message', ref('OutgoingMessage')), 404: notVisible },
     },
+    delete: {
+      summary: 'Discard a failed message',
+      parameters: [path('id'), path('outgoingId')],
+      responses: {
+        204: { description: 'Discarded' },
+        403: errorResponse('`send.forbidden`'),
+        404: notVisible,
+        409: errorResponse('`send.not_retryable`: only a failed message is discarded'),
+      },
+    },
   },
   '/api/mailboxes/{id}/outgoing/{outgoingId}/retry': {
     post: {

@@ -67,10 +67,18 @@ export const OutgoingPage = (p: { csrf: string; mailbox: Mailbox; outgoing: Outg
           </p>
         )}
         {o.state === 'failed' && (
-          <form method="post" action={`/mail/${p.mailbox.id}/outbox/${o.id}/retry`}>
-            <Csrf token={p.csrf} />
-            <button type="submit">Retry</button>
-          </form>
+          <div class="actions">
+            <form method="post" action={`/mail/${p.mailbox.id}/outbox/${o.id}/retry`}>
+              <Csrf token={p.csrf} />
+              <button type="submit">Retry</button>
+            </form>
+            <form method="post" action={`/mail/${p.mailbox.id}/outbox/${o.id}/discard`}>
+              <Csrf token={p.csrf} />
+              <button type="submit" class="secondary">
+                Discard
+              </button>
+            </form>
+          </div>
         )}
       </div>
     </>

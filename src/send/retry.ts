@@ -41,6 +41,23 @@ export const retryOutgoing = async (
   return (await findOutgoing(db, row.id)) ?? row;
 };
 
+/** Forgets a failed message for good (its sender's choice); a queued or sent one stays. */
+export const discardOutgoing = async (
+  db: Db,
+  user: User,
+  mailbox: Mailbox,
+  row: OutgoingRow,
+): Promise<void> => {
+  if (mailbox.kind === 'user' && mailbox.ownerUserId !== user.id)
+    throw new SendError('send.forbidden', 'Only the owner of a personal mailbox discards its messages.');
+  if (row.state !== 'failed')
+    throw new SendError(
+      'send.not_retryable',
+      `Only a failed message can be discarded; this one is ${row.state}.`,
+    );
+  await db.deleteFrom('outgoing_messages').where('id', '=', row.id).where('state', '=', 'failed').execute();
+};
+
 /** The mailbox's message with this id, or a 404 that does not say whether it exists elsewhere. */
 export const outgoingOf = async (db: Db, mailbox: Mailbox, id: string): Promise<OutgoingRow> => {
   const row = await findOutgoing(db, id);

@@ -15,7 +15,7 @@ import type { ComposeMode } from './outgoing.table.ts';
 import { outgoingView } from './outgoing-view.ts';
 import { checkMaySend, queueSend } from './queue-send.ts';
 import { replyRecipients, subjectFor } from './reply.ts';
-import { listOutgoing, outgoingOf, retryOutgoing } from './retry.ts';
+import { discardOutgoing, listOutgoing, outgoingOf, retryOutgoing } from './retry.ts';
 
 const MODES: readonly ComposeMode[] = ['new', 'reply', 'reply_all', 'forward'];
 const modeOf = (value: unknown): ComposeMode =>
@@ -173,6 +173,15 @@ export const sendRoutes = (deps: AppDeps): Hono<AppEnv> => {
     void deliverSoon(deps, row.id);
     await flash(deps, c, 'info', 'Mailroom is trying again.');
     return c.redirect(`/mail/${mailbox.id}/outbox/${row.id}`);
+  });
+
+  app.post('/mail/:mailboxId/outbox/:id/discard', async (c) => {
+    const user = requireUser(c);
+    const mailbox = await visibleMailbox(deps, user, c.req.param('mailboxId'));
+    const row = await outgoingOf(deps.db, mailbox, c.req.param('id'));
+    await discardOutgoing(deps.db, user, mailbox, row);
+    await flash(deps, c, 'info', `“${row.subject || '(no subject)'}” was discarded.`);
+    return c.redirect(`/mail/${mailbox.id}/outbox`);
   });
 
   return app;

@@ -291,6 +291,10 @@ for (const kind of DATABASES) {
         failed.error.message,
         /refused the recipient nobody@contoso\.example: there is no such mailbox.*550 5\.1\.10/,
       );
+      const discard = () =>
+        w.api(w.meganToken, 'DELETE', `/mailboxes/${w.mailboxes.megan}/outgoing/${failed.id}`);
+      assert.equal((await discard()).status, 204, 'a failed message may be discarded');
+      assert.equal((await discard()).status, 404);
       const partly = await w.send(w.meganToken, w.mailboxes.megan, {
         to: [ADELE],
         cc: [nobody],
