@@ -30,5 +30,30 @@ export const openDatabase = (database: Config['database']): Db => {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
+};
+
+/** Distinct SQL texts kept prepared; `in (…)` lists of every length make new texts, so the cache is bounded. */
+const STATEMENT_CACHE = 500;
+
+/**
+ * Kysely prepares every query anew; better-sqlite3's statements can be run again, and preparing is a
+ * good part of a small query's cost (the sync stores several rows per message). One process runs one
+ * statement at a time on its connection, and Mailroom never streams a query's rows, so a cached
+ * statement is never busy when it is asked for again.
+ */
+const cachingStatements = (sqlite: SQLite.Database) => {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (!statement) {
+        if (cache.size >= STATEMENT_CACHE) cache.clear();
+        statement = sqlite.prepare(sql);
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
+    close: () => sqlite.close(),
+  };
 };

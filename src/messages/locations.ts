@@ -4,9 +4,10 @@ import type { MessageLocationsTable } from './messages.table.ts';
 /** UIDs per statement: far below SQLite's and PostgreSQL's limits on bound parameters. */
 const CHUNK = 500;
 
-const chunks = <T>(items: readonly T[]): T[][] => {
+/** `items` in slices of `size`: one statement each, under both databases' limits on bound parameters. */
+export const chunks = <T>(items: readonly T[], size = CHUNK): T[][] => {
   const out: T[][] = [];
-  for (let at = 0; at < items.length; at += CHUNK) out.push(items.slice(at, at + CHUNK));
+  for (let at = 0; at < items.length; at += size) out.push(items.slice(at, at + size));
   return out;
 };
 

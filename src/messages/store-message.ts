@@ -3,11 +3,11 @@ import type { Insertable } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { BlobStore } from './blob-store.ts';
 import { dedupeKey } from './dedupe.ts';
-import { flagColumns } from './locations.ts';
+import { chunks, flagColumns } from './locations.ts';
 import type { MessagesTable } from './messages.table.ts';
 import { MessagesError } from './messages-error.ts';
 import { type ParsedMessage, parseMessage } from './parse-message.ts';
-import { resolveThreadId } from './threading.ts';
+import { resolveThreadIds } from './threading.ts';
 
 export { pruneOrphans, removeLocations, updateFlags } from './locations.ts';
 
@@ -25,78 +25,119 @@ export interface StoreInput {
   readonly source: Buffer;
 }
 
+/** A fetched message parsed and keyed, its source no longer needed: what `storePrepared` writes. */
+export interface PreparedMessage {
+  readonly input: Omit<StoreInput, 'source'>;
+  readonly parsed: ParsedMessage;
+  readonly key: string;
+}
+
+/** Parses a fetched message (attachments streamed into the blob store) outside any transaction. */
+export const prepareMessage = async (blobs: BlobStore, input: StoreInput): Promise<PreparedMessage> => {
+  const parsed = await parseMessage(input.source, blobs);
+  const { source, ...rest } = input;
+  return { input: rest, parsed, key: dedupeKey(parsed.messageId, source) };
+};
+
 /**
- * Stores a fetched message: parsed first (attachments streamed into the blob store, outside any
- * transaction), then in one transaction the message found or inserted by its dedupe key, its
- * attachment rows, and its location with the copy's flags. Storing the same UID again is a no-op
- * beyond refreshing its flags, so a sync that resumes may fetch a message twice.
+ * Stores a fetched message: parsed first, then in one transaction the message found or inserted by its
+ * dedupe key, its attachment rows, and its location with the copy's flags. Storing the same UID again
+ * is a no-op beyond refreshing its flags, so a sync that resumes may fetch a message twice.
  */
 export const storeMessage = async (
   db: Db,
   blobs: BlobStore,
   input: StoreInput,
-): Promise<{ messageId: string; created: boolean }> => {
-  const parsed = await parseMessage(input.source, blobs);
-  const key = dedupeKey(parsed.messageId, input.source);
+): Promise<{ messageId: string; created: boolean }> =>
+  (await storePrepared(db, [await prepareMessage(blobs, input)]))[0]!;
+
+type Stored = { messageId: string; created: boolean };
+
+/**
+ * Stores a batch of prepared messages of one mailbox in one transaction, with a handful of statements
+ * whatever the batch's size (the sync stores a FETCH batch at a time): existing messages found by
+ * dedupe key, threads resolved for the new ones in order, rows, attachments and locations inserted
+ * many at a time. The same message twice in a batch is one row with two locations; a message another
+ * worker inserted meanwhile is theirs (the unique dedupe key decides).
+ */
+export const storePrepared = async (db: Db, batch: readonly PreparedMessage[]): Promise<Stored[]> => {
+  if (batch.length === 0) return [];
+  const mailboxId = batch[0]!.input.mailboxId;
+  if (batch.some((b) => b.input.mailboxId !== mailboxId))
+    throw new MessagesError('messages.store_conflict', 'one batch stores messages of one mailbox');
   return db.transaction().execute(async (trx) => {
-    const existing = await findByKey(trx, input.mailboxId, key);
-    const stored = existing
-      ? { messageId: existing, created: false }
-      : await insertMessage(trx, input, parsed, key);
-    await upsertLocation(trx, input, stored.messageId);
-    return stored;
+    const existing = await idsByKey(
+      trx,
+      mailboxId,
+      batch.map((b) => b.key),
+    );
+    const fresh = new Map<string, PreparedMessage>();
+    for (const b of batch) if (!existing.has(b.key) && !fresh.has(b.key)) fresh.set(b.key, b);
+    const news = [...fresh.values()];
+    const threads = await resolveThreadIds(
+      trx,
+      mailboxId,
+      news.map((b) => ({ fields: b.parsed, dedupeKey: b.key })),
+    );
+    const rows = news.map((b, i) => messageRow(randomUUID(), b.input, b.parsed, b.key, threads[i]!));
+    // About 25 columns a row: 40 rows stay under SQLite's and PostgreSQL's bound-parameter limits.
+    for (const part of chunks(rows, 40))
+      await trx
+        .insertInto('messages')
+        .values(part)
+        .onConflict((oc) => oc.columns(['mailbox_id', 'dedupe_key']).doNothing())
+        .execute();
+    // Another worker may have stored one of them between our look-up and our insert. PostgreSQL made
+    // our insert wait for theirs to commit (READ COMMITTED), so this look-up sees theirs: theirs is the one.
+    const now =
+      rows.length > 0 ? await idsByKey(trx, mailboxId, [...fresh.keys()]) : new Map<string, string>();
+    const ours = new Set(rows.filter((r) => now.get(r.dedupe_key) === r.id).map((r) => r.id as string));
+    const attachments = news.flatMap((b, i) =>
+      ours.has(rows[i]!.id as string)
+        ? b.parsed.attachments.map((a) => ({
+            id: randomUUID(),
+            message_id: rows[i]!.id as string,
+            position: a.position,
+            filename: a.filename,
+            content_type: a.contentType,
+            disposition: a.disposition,
+            content_id: a.contentId,
+            size: a.size,
+            sha256: a.sha256,
+          }))
+        : [],
+    );
+    for (const part of chunks(attachments, 100)) await trx.insertInto('attachments').values(part).execute();
+    const results: Stored[] = [];
+    const createdOnce = new Set<string>();
+    for (const b of batch) {
+      const messageId = existing.get(b.key) ?? now.get(b.key);
+      if (!messageId)
+        throw new MessagesError('messages.store_conflict', `no message for ${b.key} after a conflict`);
+      const created = ours.has(messageId) && !createdOnce.has(messageId);
+      if (created) createdOnce.add(messageId);
+      results.push({ messageId, created });
+    }
+    await upsertLocations(
+      trx,
+      batch.map((b, i) => ({ input: b.input, messageId: results[i]!.messageId })),
+    );
+    return results;
   });
 };
 
-const findByKey = async (db: Db, mailboxId: string, key: string): Promise<string | undefined> =>
-  (
-    await db
+const idsByKey = async (db: Db, mailboxId: string, keys: readonly string[]): Promise<Map<string, string>> => {
+  const found = new Map<string, string>();
+  for (const part of chunks([...new Set(keys)])) {
+    const rows = await db
       .selectFrom('messages')
-      .select('id')
+      .select(['id', 'dedupe_key'])
       .where('mailbox_id', '=', mailboxId)
-      .where('dedupe_key', '=', key)
-      .executeTakeFirst()
-  )?.id;
-
-const insertMessage = async (
-  trx: Db,
-  input: StoreInput,
-  parsed: ParsedMessage,
-  key: string,
-): Promise<{ messageId: string; created: boolean }> => {
-  const threadId = await resolveThreadId(trx, input.mailboxId, parsed, key);
-  const id = randomUUID();
-  const result = await trx
-    .insertInto('messages')
-    .values(messageRow(id, input, parsed, key, threadId))
-    .onConflict((oc) => oc.columns(['mailbox_id', 'dedupe_key']).doNothing())
-    .executeTakeFirst();
-  if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) {
-    // Another worker stored the same message between our look-up and our insert. PostgreSQL made this
-    // insert wait for theirs to commit (READ COMMITTED), so a new look-up sees it: theirs is the one.
-    const theirs = await findByKey(trx, input.mailboxId, key);
-    if (!theirs) throw new MessagesError('messages.store_conflict', `no message for ${key} after a conflict`);
-    return { messageId: theirs, created: false };
-  }
-  if (parsed.attachments.length > 0) {
-    await trx
-      .insertInto('attachments')
-      .values(
-        parsed.attachments.map((a) => ({
-          id: randomUUID(),
-          message_id: id,
-          position: a.position,
-          filename: a.filename,
-          content_type: a.contentType,
-          disposition: a.disposition,
-          content_id: a.contentId,
-          size: a.size,
-          sha256: a.sha256,
-        })),
-      )
+      .where('dedupe_key', 'in', part)
       .execute();
+    for (const r of rows) found.set(r.dedupe_key, r.id);
   }
-  return { messageId: id, created: true };
+  return found;
 };
 
 const isoOrNull = (date: Date | null): string | null =>
@@ -104,7 +145,7 @@ const isoOrNull = (date: Date | null): string | null =>
 
 const messageRow = (
   id: string,
-  input: StoreInput,
+  input: Omit<StoreInput, 'source'>,
   parsed: ParsedMessage,
   key: string,
   threadId: string,
@@ -137,27 +178,37 @@ const messageRow = (
   };
 };
 
-/** The copy at (folder, UIDVALIDITY, UID); flags changed in Mailroom and not yet sent stay pending. */
-const upsertLocation = async (trx: Db, input: StoreInput, messageId: string): Promise<void> => {
-  await trx
-    .insertInto('message_locations')
-    .values({
-      mailbox_id: input.mailboxId,
-      path: input.path,
-      uidvalidity: input.uidValidity,
-      uid: input.uid,
-      message_id: messageId,
-      ...flagColumns(input.flags),
-      pending_flags: null,
-    })
-    .onConflict((oc) =>
-      oc.columns(['mailbox_id', 'path', 'uidvalidity', 'uid']).doUpdateSet((eb) => ({
-        message_id: eb.ref('excluded.message_id'),
-        seen: eb.ref('excluded.seen'),
-        flagged: eb.ref('excluded.flagged'),
-        answered: eb.ref('excluded.answered'),
-        draft: eb.ref('excluded.draft'),
-      })),
-    )
-    .execute();
+/** The copies at (folder, UIDVALIDITY, UID); flags changed in Mailroom and not yet sent stay pending. */
+const upsertLocations = async (
+  trx: Db,
+  copies: readonly { input: Omit<StoreInput, 'source'>; messageId: string }[],
+): Promise<void> => {
+  // One row per place (PostgreSQL refuses to update a row twice in one statement): the last one wins.
+  const byPlace = new Map(
+    copies.map((c) => [`${c.input.path}\u0000${c.input.uidValidity}\u0000${c.input.uid}`, c] as const),
+  );
+  for (const part of chunks([...byPlace.values()], 100))
+    await trx
+      .insertInto('message_locations')
+      .values(
+        part.map(({ input, messageId }) => ({
+          mailbox_id: input.mailboxId,
+          path: input.path,
+          uidvalidity: input.uidValidity,
+          uid: input.uid,
+          message_id: messageId,
+          ...flagColumns(input.flags),
+          pending_flags: null,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(['mailbox_id', 'path', 'uidvalidity', 'uid']).doUpdateSet((eb) => ({
+          message_id: eb.ref('excluded.message_id'),
+          seen: eb.ref('excluded.seen'),
+          flagged: eb.ref('excluded.flagged'),
+          answered: eb.ref('excluded.answered'),
+          draft: eb.ref('excluded.draft'),
+        })),
+      )
+      .execute();
 };

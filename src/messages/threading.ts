@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import { normaliseMessageId } from './dedupe.ts';
+import { chunks } from './locations.ts';
 
 /** What threading reads of a message. */
 export interface ThreadFields {
@@ -45,40 +46,51 @@ export const newThreadId = (m: ThreadFields, dedupeKey: string): string => {
 const threadNamed = (key: string): string => createHash('sha256').update(key).digest('hex').slice(0, 32);
 
 /**
- * The thread a message joins in its mailbox: that of the nearest stored message it refers to; else
- * that of stored messages referring to it (a parent arriving after its child); else a new one. The
- * second rule is an indexed look-up of the thread named after this message, which is where a child
- * that found no older relative went (`newThreadId`): scanning every stored References list instead
- * costs a pass over the mailbox per message. Threads are never merged: a message whose relatives sit
+ * The threads a batch of new messages join in their mailbox, in order: each takes that of the nearest
+ * message it refers to, stored or earlier in the batch; else that of messages referring to it (a parent
+ * arriving after its child: the thread named after this message, which is where such a child went, see
+ * `newThreadId`); else a new one. Two indexed look-ups for the whole batch, whatever its size, rather
+ * than scanning every stored References list. Threads are never merged: a message whose relatives sit
  * in two threads joins the nearer.
  */
-export const resolveThreadId = async (
+export const resolveThreadIds = async (
   db: Db,
   mailboxId: string,
-  m: ThreadFields,
-  dedupeKey: string,
-): Promise<string> => {
-  const candidates = threadCandidates(m);
-  if (candidates.length > 0) {
+  batch: readonly { readonly fields: ThreadFields; readonly dedupeKey: string }[],
+): Promise<string[]> => {
+  const candidates = batch.map((b) => threadCandidates(b.fields));
+  const named = batch.map((b) =>
+    b.fields.messageId ? threadNamed(`mid:${normaliseMessageId(b.fields.messageId)}`) : null,
+  );
+  const stored = new Map<string, string>();
+  for (const part of chunks([...new Set(candidates.flat())])) {
     const rows = await db
       .selectFrom('messages')
       .select(['message_id', 'thread_id'])
       .where('mailbox_id', '=', mailboxId)
-      .where('message_id', 'in', candidates)
+      .where('message_id', 'in', part)
       .execute();
-    const found = pickThread(candidates, new Map(rows.map((r) => [r.message_id ?? '', r.thread_id])));
-    if (found) return found;
+    for (const r of rows) if (r.message_id) stored.set(r.message_id, r.thread_id);
   }
-  if (m.messageId) {
-    const named = threadNamed(`mid:${normaliseMessageId(m.messageId)}`);
-    const child = await db
+  const existingThreads = new Set<string>();
+  for (const part of chunks([...new Set(named.filter((n): n is string => n !== null))])) {
+    const rows = await db
       .selectFrom('messages')
       .select('thread_id')
+      .distinct()
       .where('mailbox_id', '=', mailboxId)
-      .where('thread_id', '=', named)
-      .limit(1)
-      .executeTakeFirst();
-    if (child) return child.thread_id;
+      .where('thread_id', 'in', part)
+      .execute();
+    for (const r of rows) existingThreads.add(r.thread_id);
   }
-  return newThreadId(m, dedupeKey);
+  return batch.map((b, i) => {
+    const thread =
+      pickThread(candidates[i]!, stored) ??
+      (named[i] && existingThreads.has(named[i]) ? named[i] : null) ??
+      newThreadId(b.fields, b.dedupeKey);
+    // Later messages of the batch see this one as if it were stored.
+    if (b.fields.messageId) stored.set(b.fields.messageId, thread);
+    existingThreads.add(thread);
+    return thread;
+  });
 };

@@ -1,7 +1,13 @@
 import type { ImapFlow } from 'imapflow';
 import type { Db } from '../db/database.ts';
 import type { BlobStore } from '../messages/blob-store.ts';
-import { removeLocations, storeMessage, updateFlags } from '../messages/store-message.ts';
+import {
+  type PreparedMessage,
+  prepareMessage,
+  removeLocations,
+  storePrepared,
+  updateFlags,
+} from '../messages/store-message.ts';
 import { pushSelectedFolderFlags } from '../reading/write-flags.ts';
 import { newUidBatches, planSync, uidSet, vanished } from './cursor.ts';
 import { loadCursor, saveProgress, storedUids } from './folder-state.ts';
@@ -27,6 +33,8 @@ export interface FolderSyncResult {
 }
 
 const DEFAULT_BATCH = 100;
+/** Parsed messages held before they are stored: a batch of large messages is stored in several goes. */
+const MAX_PENDING_BYTES = 8 * 1024 * 1024;
 
 /** imapflow's errors from a FETCH stream, translated once (a BYE mid-stream becomes `imap.token_expired`). */
 async function* imapStream<T>(stream: AsyncIterable<T>): AsyncGenerator<T> {
@@ -101,6 +109,16 @@ export const syncFolder = async (
           .catch((e: unknown) => Promise.reject(toImapError(e)))) || [];
       for (const batch of newUidBatches(found, plan.fetchFrom, batchSize)) {
         options.signal?.throwIfAborted();
+        // Parsed as they arrive, stored together: one transaction per FETCH batch, or sooner when the
+        // parsed bodies held add up (the sources themselves are let go once parsed).
+        let pending: PreparedMessage[] = [];
+        let pendingBytes = 0;
+        const flush = async () => {
+          for (const result of await storePrepared(deps.db, pending)) if (result.created) created++;
+          stored += pending.length;
+          pending = [];
+          pendingBytes = 0;
+        };
         for await (const msg of imapStream(
           client.fetch(
             uidSet(batch),
@@ -109,20 +127,23 @@ export const syncFolder = async (
           ),
         )) {
           if (!msg.source) continue;
-          const result = await storeMessage(deps.db, deps.blobs, {
-            mailboxId,
-            path,
-            uidValidity: server.uidValidity,
-            uid: msg.uid,
-            flags: [...(msg.flags ?? [])],
-            internalDate: msg.internalDate instanceof Date ? msg.internalDate : null,
-            size: msg.size ?? msg.source.length,
-            source: msg.source,
-          });
+          pending.push(
+            await prepareMessage(deps.blobs, {
+              mailboxId,
+              path,
+              uidValidity: server.uidValidity,
+              uid: msg.uid,
+              flags: [...(msg.flags ?? [])],
+              internalDate: msg.internalDate instanceof Date ? msg.internalDate : null,
+              size: msg.size ?? msg.source.length,
+              source: msg.source,
+            }),
+          );
           fetched++;
-          stored++;
-          if (result.created) created++;
+          pendingBytes += msg.source.length;
+          if (pendingBytes >= MAX_PENDING_BYTES) await flush();
         }
+        await flush();
         await saveProgress(deps.db, mailboxId, path, { uidNext: batch.at(-1)! + 1, storedMessages: stored });
       }
     }

@@ -9,7 +9,12 @@ import { migrateToLatest } from '../../src/db/migrate.ts';
 import { insertMailbox } from '../../src/mailboxes/repository.ts';
 import { type BlobStore, createFileBlobStore } from '../../src/messages/blob-store.ts';
 import { getMessage, threadOf } from '../../src/messages/queries.ts';
-import { type StoreInput, storeMessage } from '../../src/messages/store-message.ts';
+import {
+  prepareMessage,
+  type StoreInput,
+  storeMessage,
+  storePrepared,
+} from '../../src/messages/store-message.ts';
 import { createTestDatabase, DATABASES, type TestDatabase } from '../support/databases.ts';
 
 /** An RFC 5322 message: header fields, a blank line, the body, CRLF line ends (§2.1). */
@@ -352,6 +357,65 @@ for (const kind of DATABASES) {
         'Re: Chain',
         'Re: Re: Chain',
       ]);
+    });
+
+    test('a whole batch in one go: a reply before its root, a reply to an earlier one, a message twice', async () => {
+      const prepare = (source: Buffer, uid: number) =>
+        prepareMessage(blobs, {
+          mailboxId,
+          path: 'Batch',
+          uidValidity: 3,
+          uid,
+          flags: uid === 4 ? ['\\Seen'] : [],
+          internalDate: new Date(`2026-12-02T08:0${uid}:00Z`),
+          size: source.length,
+          source,
+        });
+      const batch = [
+        await prepare(
+          plain('b2@x', 'Re: Root', 'late', { 'In-Reply-To': '<b1@x>', References: '<b1@x>' }),
+          1,
+        ),
+        await prepare(plain('b1@x', 'Root'), 2),
+        await prepare(
+          plain('b3@x', 'Re: Re: Root', 'x', { 'In-Reply-To': '<b2@x>', References: '<b1@x> <b2@x>' }),
+          3,
+        ),
+        await prepare(plain('b1@x', 'Root'), 4),
+        await prepare(plain('other@x', 'Unrelated'), 5),
+      ];
+      const results = await storePrepared(db, batch);
+      assert.deepEqual(
+        results.map((r) => r.created),
+        [true, true, true, false, true],
+      );
+      assert.equal(results[3]!.messageId, results[1]!.messageId, 'the same message twice is one row');
+      const messages = await Promise.all(results.map((r) => getMessage(db, mailboxId, r.messageId)));
+      const [reply, root, second, , other] = messages;
+      assert.equal(reply!.threadId, root!.threadId);
+      assert.equal(second!.threadId, root!.threadId);
+      assert.notEqual(other!.threadId, root!.threadId);
+      assert.deepEqual(
+        root!.locations.map((l) => [l.uid, l.seen]),
+        [
+          [2, false],
+          [4, true],
+        ],
+      );
+      assert.deepEqual(
+        (await threadOf(db, mailboxId, root!.threadId)).map((m) => m.subject),
+        ['Re: Root', 'Root', 'Re: Re: Root'],
+      );
+      // Stored again (a resumed sync): nothing new, the same rows.
+      const again = await storePrepared(db, batch);
+      assert.deepEqual(
+        again.map((r) => r.created),
+        [false, false, false, false, false],
+      );
+      assert.deepEqual(
+        again.map((r) => r.messageId),
+        results.map((r) => r.messageId),
+      );
     });
   });
 }
