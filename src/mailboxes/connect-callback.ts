@@ -10,6 +10,7 @@ import { authorityOf, loadMicrosoftSettings, readClientSecret } from '../microso
 import { ImapError } from '../sync/imap-error.ts';
 import { adoptMailbox } from './adopt-mailbox.ts';
 import { CONNECT_FLOW, type ConnectFlow } from './connect-start.ts';
+import { announceMailboxConnected } from './connected-signal.ts';
 import { retrieveFolders } from './folders.ts';
 import { writeTokens } from './token-store.ts';
 
@@ -92,6 +93,7 @@ export const finishConnect = async (deps: AppDeps, c: AppContext) => {
     });
     try {
       await retrieveFolders(deps, mailbox);
+      announceMailboxConnected(mailbox.id);
       await flash(deps, c, 'success', `${mailbox.address} is connected. Tick the folders to sync.`);
     } catch (error) {
       if (!(error instanceof ImapError)) throw error;

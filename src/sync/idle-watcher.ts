@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ImapFlow } from 'imapflow';
 import { getAccessToken } from '../mailboxes/access-token.ts';
+import { onMailboxConnected } from '../mailboxes/connected-signal.ts';
 import { findMailbox } from '../mailboxes/repository.ts';
 import { mailServersOf } from '../microsoft/mail-servers-of.ts';
 import { loadMicrosoftSettings } from '../microsoft/settings.ts';
@@ -96,11 +97,16 @@ export const startIdleWatchers = (
     }
   };
   void rescan();
+  // A mailbox connected in this process is watched (and so synced) at once, not at the next rescan.
+  const unsubscribe = onMailboxConnected((id) => {
+    if (!stopped && !watching.has(id) && watching.size < options.max) void watch(id);
+  });
 
   return {
     watching: () => [...watching.keys()],
     async stop() {
       stopped = true;
+      unsubscribe();
       abort.abort();
       await Promise.all(
         [...watching.values()].map((w) =>
