@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { apiRoutes } from '../api/routes.ts';
 import { auditRoutes } from '../audit/audit-routes.tsx';
 import { mailboxRoutes } from '../mailboxes/routes.tsx';
@@ -6,6 +7,7 @@ import { systemMailboxRoutes } from '../mailboxes/system-routes.tsx';
 import { microsoftSettingsRoutes } from '../microsoft/settings-routes.tsx';
 import { ownPolicies } from '../reading/own-policy.ts';
 import { readingRoutes } from '../reading/routes.tsx';
+import { megabytes } from '../send/compose-input.ts';
 import { sendRoutes } from '../send/routes.tsx';
 import { microsoftSigninRoutes } from '../signin/routes.ts';
 import { assetRoutes } from '../ui/assets.ts';
@@ -25,6 +27,19 @@ export const buildApp = (deps: AppDeps): Hono<AppEnv> => {
   // Before securityHeaders, so the reading frame and downloads keep the CSP they declare.
   app.use(ownPolicies);
   app.use(securityHeaders);
+  // Before anything reads a body (the CSRF check parses forms): the largest honest request is a message
+  // with its attachments, base64 in JSON (4/3) plus its text; anything larger is refused unread.
+  app.use(
+    bodyLimit({
+      maxSize: Math.ceil(deps.config.send.maxAttachmentBytes * 1.4) + 5 * 1024 * 1024,
+      onError: () => {
+        throw new AppError(
+          'request.too_large',
+          `This request is larger than Mailroom accepts (attachments may add up to ${megabytes(deps.config.send.maxAttachmentBytes)}).`,
+        );
+      },
+    }),
+  );
   app.route('/', assetRoutes());
   app.route('/', healthRoutes(deps));
   app.use(authenticate(deps));

@@ -7,6 +7,7 @@ export type AppErrorCode =
   | 'csrf.invalid'
   | 'request.invalid'
   | 'request.not_found'
+  | 'request.too_large'
   | 'setup.closed'
   | 'send.forbidden'
   | 'send.mailbox_disabled'
@@ -16,7 +17,7 @@ export type AppErrorCode =
   | 'send.not_found'
   | 'internal';
 
-export type AppErrorStatus = 400 | 401 | 403 | 404 | 409 | 429 | 500;
+export type AppErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500;
 
 const STATUS: Record<AppErrorCode, AppErrorStatus> = {
   'auth.required': 401,
@@ -26,6 +27,7 @@ const STATUS: Record<AppErrorCode, AppErrorStatus> = {
   'csrf.invalid': 403,
   'request.invalid': 400,
   'request.not_found': 404,
+  'request.too_large': 413,
   'setup.closed': 404,
   'send.forbidden': 403,
   'send.mailbox_disabled': 409,

@@ -422,6 +422,9 @@ for (const kind of DATABASES) {
           .fields['attachments.0.filename'],
       );
       assert.equal((await send({ to: [ADELE] }, w.adeleToken)).status, 404, 'not Adele’s mailbox');
+      const huge = await send({ to: [ADELE], text: 'x'.repeat(9 * 1024 * 1024) });
+      assert.equal(huge.status, 413);
+      assert.equal(huge.json.error.code, 'request.too_large');
       const outgoing = await w.api(w.meganToken, 'GET', `/mailboxes/${w.mailboxes.megan}/outgoing`);
       assert.ok(outgoing.json.outgoing.length > 0);
       assert.ok(!JSON.stringify(outgoing.json).includes('eyJ'), 'no token in the API');
