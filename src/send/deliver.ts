@@ -15,6 +15,7 @@ import {
   claimOutgoing,
   envelopeRecipients,
   finishAttempt,
+  keepClaim,
   markTransmitting,
   type OutgoingRow,
   setSendProblem,
@@ -46,6 +47,7 @@ export const deliverOutgoing = async (deps: SendDeps, id: string): Promise<Outgo
   const owner = randomBytes(9).toString('base64url');
   const row = await claimOutgoing(deps.db, id, owner);
   if (!row) return null;
+  const release = keepClaim(deps.db, row);
   try {
     return await attempt(deps, row);
   } catch (error) {
@@ -58,6 +60,8 @@ export const deliverOutgoing = async (deps: SendDeps, id: string): Promise<Outgo
       code: 'send.internal',
       message: 'Mailroom met an unexpected error while sending.',
     });
+  } finally {
+    release();
   }
 };
 

@@ -60,6 +60,24 @@ export const claimOutgoing = async (
   return row && row.lease_owner === owner ? row : null;
 };
 
+/**
+ * Keeps an attempt's claim alive while it runs (a large message on a slow link may take longer than the
+ * lease): without it another worker could take the message over mid-send and deliver it twice.
+ */
+export const keepClaim = (db: Db, row: OutgoingRow): (() => void) => {
+  const timer = setInterval(() => {
+    void db
+      .updateTable('outgoing_messages')
+      .set({ lease_until: new Date(Date.now() + SEND_LEASE_MS).toISOString() })
+      .where('id', '=', row.id)
+      .where('lease_owner', '=', row.lease_owner)
+      .execute()
+      .catch(() => undefined);
+  }, SEND_LEASE_MS / 5);
+  timer.unref();
+  return () => clearInterval(timer);
+};
+
 /** Messages due for an attempt now, oldest first. */
 export const dueOutgoing = async (db: Db, limit: number, now = new Date()): Promise<string[]> => {
   const at = now.toISOString();
