@@ -1,5 +1,6 @@
 // `npm run demo`: Mailroom on SQLite together with the Microsoft 365 emulator, configured with the
 // emulator's demo app registration, with a demo administrator and staff member. Offline; Ctrl-C stops all.
+import { rmSync } from 'node:fs';
 import { startEmulator } from '../emulator/start.ts';
 import { parseConfig } from '../src/config.ts';
 import { startWorkers } from '../src/jobs/workers.ts';
@@ -13,7 +14,11 @@ import type { User } from '../src/users/users.table.ts';
 
 const port = Number(process.env.PORT ?? 3000);
 const publicUrl = `http://localhost:${port}`;
-const dataDir = process.env.MAILROOM_DATA_DIR ?? './data/demo';
+const DEFAULT_DATA_DIR = './data/demo';
+const dataDir = process.env.MAILROOM_DATA_DIR ?? DEFAULT_DATA_DIR;
+// The emulator keeps its tenants, tokens and mail in memory: a demo's data is only good for the emulator
+// that made it, so the default demo folder starts empty each time (one you name is never deleted).
+if (dataDir === DEFAULT_DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
 
 const emu = await startEmulator({
   demoRedirectUris: [
@@ -80,12 +85,12 @@ ${people.map((u) => `    ${u.upn.padEnd(24)} ${u.password.padEnd(14)} ${u.role}`
 
   Or press "Sign in with Microsoft 365": the same accounts and passwords sign in at the emulator's
   Microsoft pages. Then open Mailboxes › Connect my mailbox (25 messages are waiting in each Inbox),
-  and read them under Mail.
+  and read them under Mail; New message, Reply and Forward send through the emulator's SMTP.
   The Microsoft 365 settings are filled in with the emulator's demo app registration; an administrator
   can press "Check configuration" there, and add support@contoso.example under System mailboxes.
 
   Microsoft 365 emulator: ${emu.httpsUrl} (control API ${emu.httpUrl}/_emulator)
-  IMAP 127.0.0.1:${emu.mail!.imap.port}, SMTP 127.0.0.1:${emu.mail!.smtp.port}; data in ${dataDir}
+  IMAP 127.0.0.1:${emu.mail!.imap.port}, SMTP 127.0.0.1:${emu.mail!.smtp.port}; data in ${dataDir}${dataDir === DEFAULT_DATA_DIR ? ' (fresh each run)' : ''}
 
 Press Ctrl-C to stop.
 `);
