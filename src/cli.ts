@@ -4,6 +4,8 @@ import { ConfigError, parseConfig } from './config.ts';
 import { startWorkers } from './jobs/workers.ts';
 import { createLogger } from './log/logger.ts';
 import { buildDeps, openMigratedDatabase, startMailroom } from './main.ts';
+import { dataBlobStore } from './messages/blob-store.ts';
+import { sweepBlobs } from './messages/blob-sweep.ts';
 import { generateSecretKey, SecretBoxError } from './secrets/secret-box.ts';
 import { rotateCommand, statusCommand } from './secrets/secrets-command.ts';
 import { createApiToken } from './users/api-tokens.ts';
@@ -30,6 +32,9 @@ Commands:
                               servers run (adds a key to the data folder's keyring; with
                               MAILROOM_SECRET_KEY, its first key is the newest)
   secrets status              how many encrypted values each key holds
+  blobs sweep [--older-than-hours N]
+                              delete attachment and message files no message names any more, older
+                              than N hours (24); workers do this every 6 hours by themselves
 
 Configuration comes from the environment: MAILROOM_ENV, HOST, PORT, MAILROOM_PUBLIC_URL, DATABASE_URL
 (unset: SQLite in MAILROOM_DATA_DIR, default ./data), MAILROOM_SECRET_KEY, MAILROOM_EXTRA_CA_FILE,
@@ -108,6 +113,23 @@ const run = async (argv: string[]): Promise<number> => {
       });
       process.stdout.write(`Created ${user.role} ${user.email}.\n`);
       if (generated) process.stdout.write(`Password (shown once): ${generated}\n`);
+      return 0;
+    }
+    if (command === 'blobs' && sub === 'sweep') {
+      const { values } = parseArgs({
+        args: argv.slice(2),
+        options: { 'older-than-hours': { type: 'string', default: '24' } },
+      });
+      const hours = Number(values['older-than-hours']);
+      if (!Number.isFinite(hours) || hours < 1) {
+        process.stderr.write('--older-than-hours takes a number of hours, at least 1.\n');
+        return 2;
+      }
+      const blobs = dataBlobStore(config.dataDir);
+      const result = await sweepBlobs(db, blobs, { graceMs: hours * 3600_000 });
+      process.stdout.write(
+        `Examined ${result.examined} blobs; removed ${result.removed} no message names any more, and ${result.temporaries} stale temporary files.\n`,
+      );
       return 0;
     }
     if (command === 'secrets' && (sub === 'rotate' || sub === 'status')) {

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Config } from './config.ts';
 import { type Db, openDatabase } from './db/database.ts';
@@ -9,7 +8,7 @@ import { buildApp } from './http/app.ts';
 import type { AppDeps } from './http/context.ts';
 import { createSessionStore } from './http/session.ts';
 import { createLogger, type Logger } from './log/logger.ts';
-import { createFileBlobStore } from './messages/blob-store.ts';
+import { dataBlobStore } from './messages/blob-store.ts';
 import { createJwksCache } from './microsoft/jwks-cache.ts';
 import { createMetadataCache } from './microsoft/metadata.ts';
 import { createOutboundFetch, type OutboundFetch } from './net/outbound-fetch.ts';
@@ -49,7 +48,7 @@ export const buildDeps = async (config: Config, options: StartOptions = {}): Pro
     fetch,
     microsoft: { metadata: createMetadataCache(fetch), jwks: createJwksCache(fetch) },
     extraCa: config.extraCaFile ? [readFileSync(config.extraCaFile, 'utf8')] : null,
-    blobs: createFileBlobStore(join(config.dataDir, 'blobs')),
+    blobs: dataBlobStore(config.dataDir),
   };
 };
 

@@ -33,8 +33,17 @@ export const sweep = async (db: Db, queue: JobQueue): Promise<number> => {
  * Takes the sweep lease for the coming interval: with several workers, one of them sweeps per interval,
  * so each due mailbox is sent once per round (the queue and the sync lease make any overlap harmless).
  */
-export const takeSweepLease = async (
+export const takeSweepLease = (
   db: Db,
+  owner: string,
+  intervalMs: number,
+  now = new Date(),
+): Promise<boolean> => takeSchedulerLease(db, 'sweep', owner, intervalMs, now);
+
+/** Takes the named lease for about `intervalMs`, when no other worker holds it: one worker does the round. */
+export const takeSchedulerLease = async (
+  db: Db,
+  name: string,
   owner: string,
   intervalMs: number,
   now = new Date(),
@@ -42,13 +51,13 @@ export const takeSweepLease = async (
   const until = new Date(now.getTime() + intervalMs * 0.9).toISOString();
   await db
     .insertInto('scheduler_leases')
-    .values({ name: 'sweep', until: now.toISOString(), owner })
+    .values({ name, until: now.toISOString(), owner })
     .onConflict((oc) => oc.column('name').doNothing())
     .execute();
   const result = await db
     .updateTable('scheduler_leases')
     .set({ until, owner })
-    .where('name', '=', 'sweep')
+    .where('name', '=', name)
     .where((eb) => eb.or([eb('until', '<=', now.toISOString()), eb('owner', '=', owner)]))
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;

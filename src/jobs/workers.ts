@@ -3,6 +3,7 @@ import type { AppDeps } from '../http/context.ts';
 import { startOutbox } from '../send/outbox.ts';
 import { startIdleWatchers } from '../sync/idle-watcher.ts';
 import { runMailboxSync } from '../sync/run-sync.ts';
+import { startBlobSweeper } from './blob-sweeper.ts';
 import { createInProcessQueue } from './in-process-queue.ts';
 import { createPgBossQueue } from './pg-boss-queue.ts';
 import type { JobQueue } from './queue.ts';
@@ -51,6 +52,7 @@ export const startWorkers = async (
     intervalMs: Math.min(2000, config.send.retrySeconds * 1000),
     concurrency: config.sync.concurrency,
   });
+  const stopBlobSweeper = startBlobSweeper(deps);
   deps.log.info(
     { event: 'workers.started', driver: queue.driver, concurrency: config.sync.concurrency },
     'sync workers started',
@@ -68,6 +70,7 @@ export const startWorkers = async (
     sendDueNow: () => outbox.runNow(),
     async stop() {
       stopScheduler();
+      stopBlobSweeper();
       await outbox.stop();
       await idle?.stop();
       await queue.stop();

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,9 +17,18 @@ export interface BlobStore {
   /** Streams a blob back; a missing blob makes the stream fail with ENOENT. */
   open(sha256: string): Readable;
   has(sha256: string): Promise<boolean>;
+  /** Every stored blob with when it was last written or stored again (for the sweep). */
+  list(): AsyncIterable<{ readonly sha256: string; readonly modifiedAt: number }>;
+  /** Deletes a blob; a missing one is no error. */
+  remove(sha256: string): Promise<void>;
+  /** Deletes temporary files older than `before` (left by a crash mid-write). */
+  removeStaleTemporaries(before: number): Promise<number>;
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
+
+/** The blob store of a data folder (`<data>/blobs`): the one place that names it. */
+export const dataBlobStore = (dataDir: string): BlobStore => createFileBlobStore(join(dataDir, 'blobs'));
 /**
  * Content up to this size is hashed in memory before anything is written, so a blob already stored
  * (a logo in every signature) costs one stat instead of a temporary file, a flush and an unlink.
@@ -72,6 +81,10 @@ export const createFileBlobStore = (dir: string): BlobStore => {
         const target = pathOf(sink.sha256);
         if (await exists(target)) {
           if (sink.spilled) await unlink(sink.tmp);
+          // Stored again: the sweep's grace period starts over, so a blob a row is about to name again is
+          // never swept between this put and that row's commit.
+          const now = new Date();
+          await utimes(target, now, now);
         } else {
           if (!sink.spilled) await writeFile(sink.tmp, Buffer.concat(sink.head), { flush: true });
           await folder(join(dir, sink.sha256.slice(0, 2)));
@@ -86,6 +99,33 @@ export const createFileBlobStore = (dir: string): BlobStore => {
     },
     open: (sha256) => createReadStream(pathOf(sha256)),
     has: (sha256) => exists(pathOf(sha256)),
+    async *list() {
+      const folders = await readdir(dir).catch(() => [] as string[]);
+      for (const name of folders.filter((f) => /^[0-9a-f]{2}$/.test(f)).sort()) {
+        for (const file of await readdir(join(dir, name)).catch(() => [] as string[])) {
+          if (!SHA256.test(file)) continue;
+          const info = await stat(join(dir, name, file)).catch(() => null);
+          if (info) yield { sha256: file, modifiedAt: info.mtimeMs };
+        }
+      }
+    },
+    async remove(sha256) {
+      await unlink(pathOf(sha256)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      });
+    },
+    async removeStaleTemporaries(before) {
+      let removed = 0;
+      for (const file of await readdir(join(dir, 'tmp')).catch(() => [] as string[])) {
+        const path = join(dir, 'tmp', file);
+        const info = await stat(path).catch(() => null);
+        if (info && info.mtimeMs < before) {
+          await unlink(path).catch(() => undefined);
+          removed++;
+        }
+      }
+      return removed;
+    },
   };
 };
 

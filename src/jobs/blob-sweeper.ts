@@ -1,0 +1,29 @@
+import { randomBytes } from 'node:crypto';
+import type { AppDeps } from '../http/context.ts';
+import { sweepBlobs } from '../messages/blob-sweep.ts';
+import { takeSchedulerLease } from './scheduler.ts';
+
+/** How often the workers sweep the blob folder (one of them, under a lease). */
+export const BLOB_SWEEP_INTERVAL_MS = 6 * 3600_000;
+
+/**
+ * Sweeps unreferenced blobs every `intervalMs` (the first sweep one interval after start), in the one
+ * worker that holds the `blob-sweep` lease for that interval.
+ */
+export const startBlobSweeper = (
+  deps: Pick<AppDeps, 'db' | 'blobs' | 'log'>,
+  intervalMs = BLOB_SWEEP_INTERVAL_MS,
+): (() => void) => {
+  const owner = randomBytes(9).toString('base64url');
+  const timer = setInterval(() => {
+    void (async () => {
+      if (!(await takeSchedulerLease(deps.db, 'blob-sweep', owner, intervalMs))) return;
+      const result = await sweepBlobs(deps.db, deps.blobs);
+      deps.log.info({ event: 'blobs.swept', ...result }, 'blob folder swept');
+    })().catch((error: Error) =>
+      deps.log.error({ event: 'blobs.sweep_failed', err: error.message }, 'blob sweep failed'),
+    );
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+};
