@@ -8,6 +8,7 @@ import {
   storePrepared,
   updateFlags,
 } from '../messages/store-message.ts';
+import { type FlagChange, parsePending, setLocalFlags } from '../reading/local-flags.ts';
 import { pushSelectedFolderFlags } from '../reading/write-flags.ts';
 import { newUidBatches, planSync, uidSet, vanished } from './cursor.ts';
 import { loadCursor, saveProgress, storedUids } from './folder-state.ts';
@@ -35,6 +36,24 @@ export interface FolderSyncResult {
 const DEFAULT_BATCH = 100;
 /** Parsed messages held before they are stored: a batch of large messages is stored in several goes. */
 const MAX_PENDING_BYTES = 8 * 1024 * 1024;
+
+/** The pending flag changes of a folder's copies under one UIDVALIDITY, by message. */
+const pendingByMessage = async (
+  db: Db,
+  mailboxId: string,
+  path: string,
+  uidValidity: number,
+): Promise<Map<string, FlagChange>> => {
+  const rows = await db
+    .selectFrom('message_locations')
+    .select(['message_id', 'pending_flags'])
+    .where('mailbox_id', '=', mailboxId)
+    .where('path', '=', path)
+    .where('uidvalidity', '=', uidValidity)
+    .where('pending_flags', 'is not', null)
+    .execute();
+  return new Map(rows.map((r) => [r.message_id, parsePending(r.pending_flags)]));
+};
 
 /** imapflow's errors from a FETCH stream, translated once (a BYE mid-stream becomes `imap.token_expired`). */
 async function* imapStream<T>(stream: AsyncIterable<T>): AsyncGenerator<T> {
@@ -81,6 +100,12 @@ export const syncFolder = async (
     };
     const cursor = await loadCursor(deps.db, mailboxId, path);
     const plan = planSync(cursor, server);
+    // Read/unread changed in Mailroom and not yet on the server would go with the old copies: carried
+    // over to the copies the refetch brings back, and pushed below like any other pending change.
+    const carried =
+      plan.reset && cursor?.uidValidity != null
+        ? await pendingByMessage(deps.db, mailboxId, path, cursor.uidValidity)
+        : new Map<string, FlagChange>();
     if (plan.reset && cursor?.uidValidity != null) {
       await removeLocations(
         deps.db,
@@ -147,6 +172,8 @@ export const syncFolder = async (
         await saveProgress(deps.db, mailboxId, path, { uidNext: batch.at(-1)! + 1, storedMessages: stored });
       }
     }
+
+    for (const [messageId, change] of carried) await setLocalFlags(deps.db, mailboxId, messageId, change);
 
     let flagsChanged = 0;
     let removed = 0;

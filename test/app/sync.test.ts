@@ -4,13 +4,14 @@ import { ImapFlow } from 'imapflow';
 import { type RunningEmulator, startEmulator } from '../../emulator/start.ts';
 import { getAccessToken } from '../../src/mailboxes/access-token.ts';
 import { findMailbox } from '../../src/mailboxes/repository.ts';
+import { setLocalFlags } from '../../src/reading/local-flags.ts';
 import { type SyncDeps, syncMailbox } from '../../src/sync/sync-mailbox.ts';
 import { createApiToken } from '../../src/users/api-tokens.ts';
 import { findUserByEmail } from '../../src/users/users.repository.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { control } from '../support/control.ts';
 import { DATABASES } from '../support/databases.ts';
-import { outlookToken } from '../support/mail-token.ts';
+import { inEmulatorFolder, outlookToken } from '../support/mail-token.ts';
 import {
   configureForMail,
   connectThroughMicrosoft,
@@ -155,8 +156,18 @@ for (const kind of DATABASES) {
       assert.equal(after.messages, before.messages - 5, 'messages with no location left are gone');
     });
 
-    test('a changed UIDVALIDITY resyncs the folder without duplicates', async () => {
+    test('a changed UIDVALIDITY resyncs the folder without duplicates, and keeps a read mark not yet pushed', async () => {
       const before = await counts();
+      // Marked read in Mailroom just before: the change is pending, not yet on the server.
+      const copy = await deps.db
+        .selectFrom('message_locations')
+        .select(['message_id', 'uid'])
+        .where('mailbox_id', '=', mailboxId)
+        .where('path', '=', 'Archive')
+        .where('seen', '=', 0)
+        .orderBy('uid')
+        .executeTakeFirstOrThrow();
+      await setLocalFlags(deps.db, mailboxId, copy.message_id, { seen: true });
       await control(emu, 'POST', '/mail/reset-uidvalidity', { address: MEGAN, folder: 'Archive' });
       const result = await sync();
       assert.equal(result.Archive?.reset, true);
@@ -164,6 +175,18 @@ for (const kind of DATABASES) {
       assert.equal(after.messages, before.messages);
       assert.equal(after.locations, before.locations);
       assert.equal(after.duplicates, 0);
+      const back = await deps.db
+        .selectFrom('message_locations')
+        .select(['uid', 'seen', 'pending_flags'])
+        .where('mailbox_id', '=', mailboxId)
+        .where('path', '=', 'Archive')
+        .where('message_id', '=', copy.message_id)
+        .executeTakeFirstOrThrow();
+      assert.deepEqual([back.seen, back.pending_flags], [1, null], 'still read, and pushed');
+      const onServer = await inEmulatorFolder(emu, MEGAN, 'Archive', async (client) =>
+        client.fetchOne(String(back.uid), { flags: true }, { uid: true }),
+      );
+      assert.ok(onServer && onServer.flags?.has('\\Seen'), 'the server has it too');
     });
 
     test('BYE Session invalidated - AccessTokenExpired mid-sync: refresh and resume, nothing twice, nothing missed', async () => {
