@@ -6,7 +6,7 @@ import { getMessage } from '../messages/queries.ts';
 import { sanitizeEmailHtml } from '../reading/sanitize.ts';
 import { isInlinePicture } from '../reading/views.ts';
 import type { User } from '../users/users.table.ts';
-import { buildMime, type MimeAttachment, newMessageId } from './build-mime.ts';
+import { buildMime, type MimeAttachment, type MimeInput, newMessageId } from './build-mime.ts';
 import type { ComposeRequest, Recipient } from './compose-input.ts';
 import type { SendDeps } from './deliver.ts';
 import { findOutgoing, type OutgoingRow } from './outgoing-store.ts';
@@ -66,14 +66,9 @@ const replay = (existing: OutgoingRow, hash: string): OutgoingRow => {
 const asRecipients = (addresses: readonly string[]): Recipient[] =>
   addresses.map((address) => ({ name: '', address }));
 
-interface Composed {
-  readonly to: readonly Recipient[];
-  readonly cc: readonly Recipient[];
-  readonly subject: string;
-  readonly text: string;
-  readonly html: string | null;
-  readonly inReplyTo: string | null;
-  readonly references: readonly string[];
+/** What is sent: the request with what a reply or forward took from its original. */
+interface Composed
+  extends Pick<MimeInput, 'to' | 'cc' | 'subject' | 'text' | 'html' | 'inReplyTo' | 'references'> {
   readonly originalFiles: readonly MimeAttachment[];
 }
 
