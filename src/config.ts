@@ -37,6 +37,7 @@ const schema = z
     MAILROOM_SEND_MAX_ATTACHMENTS_MB: z.coerce.number().min(0.001).max(150).default(25),
     MAILROOM_SEND_RETRY_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
     MAILROOM_SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+    MAILROOM_METRICS_TOKEN: z.string().min(16, 'needs at least 16 characters').optional(),
   })
   .superRefine((env, ctx) => {
     const ids = splitSecretKeyList(env.MAILROOM_SECRET_KEY ?? '').map((k) => k.split(':')[0]);
@@ -93,6 +94,8 @@ export interface Config {
     /** `mailroom serve` also runs the sync workers (small installs); `mailroom worker` always does. */
     readonly inServe: boolean;
   };
+  /** Secret. The bearer token a Prometheus scraper sends; null: only loopback may read /metrics. */
+  readonly metricsToken: string | null;
   readonly send: {
     /** Attachments of one message together, in bytes (Exchange Online's default limit is 25 MB). */
     readonly maxAttachmentBytes: number;
@@ -140,6 +143,7 @@ export const parseConfig = (env: Record<string, string | undefined>): Config => 
       idleConnections: e.MAILROOM_IDLE_CONNECTIONS,
       inServe: e.MAILROOM_SERVE_WORKERS === 'true',
     },
+    metricsToken: e.MAILROOM_METRICS_TOKEN ?? null,
     send: {
       maxAttachmentBytes: Math.round(e.MAILROOM_SEND_MAX_ATTACHMENTS_MB * 1024 * 1024),
       retrySeconds: e.MAILROOM_SEND_RETRY_SECONDS,

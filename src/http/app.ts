@@ -4,6 +4,7 @@ import { apiRoutes } from '../api/routes.ts';
 import { auditRoutes } from '../audit/audit-routes.tsx';
 import { mailboxRoutes } from '../mailboxes/routes.tsx';
 import { systemMailboxRoutes } from '../mailboxes/system-routes.tsx';
+import { metricsRoutes } from '../metrics/routes.ts';
 import { microsoftSettingsRoutes } from '../microsoft/settings-routes.tsx';
 import { ownPolicies } from '../reading/own-policy.ts';
 import { readingRoutes } from '../reading/routes.tsx';
@@ -42,6 +43,7 @@ export const buildApp = (deps: AppDeps): Hono<AppEnv> => {
   );
   app.route('/', assetRoutes());
   app.route('/', healthRoutes(deps));
+  app.route('/', metricsRoutes(deps));
   app.use(authenticate(deps));
   app.use(csrfProtection(deps));
   app.route('/', setupRoutes(deps));
