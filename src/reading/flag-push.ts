@@ -11,7 +11,10 @@ const pushes = new Map<string, 'running' | 'again'>();
  * after it. What fails stays pending in the database (and on the mailbox's state) for the next push
  * or sync: nothing is kept only in memory.
  */
-export const schedulePendingFlagPush = (deps: AppDeps, mailboxId: string): void => {
+export const schedulePendingFlagPush = (
+  deps: Pick<AppDeps, 'db' | 'secrets' | 'fetch' | 'microsoft' | 'log' | 'extraCa'>,
+  mailboxId: string,
+): void => {
   if (pushes.has(mailboxId)) {
     pushes.set(mailboxId, 'again');
     return;

@@ -4,6 +4,8 @@ import type { Db } from '../db/database.ts';
 export interface FlagChange {
   readonly seen?: boolean;
   readonly flagged?: boolean;
+  /** Set by Mailroom when a reply to the message was sent (`\Answered`, RFC 3501 §2.3.2). */
+  readonly answered?: boolean;
 }
 
 /** `message_locations.pending_flags` as written here: `{"seen":true}`, `{"seen":false,"flagged":true}`. */
@@ -13,6 +15,7 @@ export const parsePending = (json: string | null): FlagChange => {
   return {
     ...(typeof value.seen === 'boolean' ? { seen: value.seen } : {}),
     ...(typeof value.flagged === 'boolean' ? { flagged: value.flagged } : {}),
+    ...(typeof value.answered === 'boolean' ? { answered: value.answered } : {}),
   };
 };
 
@@ -54,6 +57,7 @@ const setOne = async (db: Db, mailboxId: string, first: Row, change: FlagChange)
         pending_flags: pending,
         ...(change.seen === undefined ? {} : { seen: change.seen ? 1 : 0 }),
         ...(change.flagged === undefined ? {} : { flagged: change.flagged ? 1 : 0 }),
+        ...(change.answered === undefined ? {} : { answered: change.answered ? 1 : 0 }),
       })
       .where('mailbox_id', '=', mailboxId)
       .where('path', '=', row.path)

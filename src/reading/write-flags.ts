@@ -12,18 +12,21 @@ type Deps = Pick<AppDeps, 'db' | 'secrets' | 'fetch' | 'microsoft' | 'log' | 'ex
 
 type PendingRow = { uidvalidity: number; uid: number; pending_flags: string | null };
 
-/** The four STOREs a folder's pending changes need, as UID lists. */
+/** The STOREs (at most six) a folder's pending changes need, as UID lists. */
 const storesFor = (rows: readonly PendingRow[]) => {
   const stores = [
     { flag: '\\Seen', add: true, uids: [] as number[] },
     { flag: '\\Seen', add: false, uids: [] as number[] },
     { flag: '\\Flagged', add: true, uids: [] as number[] },
     { flag: '\\Flagged', add: false, uids: [] as number[] },
+    { flag: '\\Answered', add: true, uids: [] as number[] },
+    { flag: '\\Answered', add: false, uids: [] as number[] },
   ];
   for (const row of rows) {
     const pending = parsePending(row.pending_flags);
     if (pending.seen !== undefined) stores[pending.seen ? 0 : 1]!.uids.push(row.uid);
     if (pending.flagged !== undefined) stores[pending.flagged ? 2 : 3]!.uids.push(row.uid);
+    if (pending.answered !== undefined) stores[pending.answered ? 4 : 5]!.uids.push(row.uid);
   }
   return stores.filter((s) => s.uids.length > 0);
 };

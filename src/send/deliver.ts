@@ -9,6 +9,8 @@ import { findMailbox, setMailboxState } from '../mailboxes/repository.ts';
 import { storeMessage } from '../messages/store-message.ts';
 import { mailServersOf } from '../microsoft/mail-servers-of.ts';
 import { loadMicrosoftSettings } from '../microsoft/settings.ts';
+import { schedulePendingFlagPush } from '../reading/flag-push.ts';
+import { setLocalFlags } from '../reading/local-flags.ts';
 import { ImapError } from '../sync/imap-error.ts';
 import { withImap } from '../sync/imap-session.ts';
 import {
@@ -204,6 +206,11 @@ const succeed = async (
         : null,
   });
   await setSendProblem(deps.db, mailbox.id, null);
+  // The original of a reply is answered, here and on the server, as any mail client marks it.
+  if ((row.mode === 'reply' || row.mode === 'reply_all') && row.reply_to_message_id) {
+    if ((await setLocalFlags(deps.db, mailbox.id, row.reply_to_message_id, { answered: true })) > 0)
+      schedulePendingFlagPush(deps, mailbox.id);
+  }
   deps.log.info(
     {
       event: 'send.sent',

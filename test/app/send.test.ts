@@ -7,6 +7,7 @@ import { DEMO } from '../../emulator/state/demo-seed.ts';
 import { findMailbox } from '../../src/mailboxes/repository.ts';
 import { control } from '../support/control.ts';
 import { DATABASES } from '../support/databases.ts';
+import { inEmulatorFolder } from '../support/mail-token.ts';
 import { ADELE, MEGAN, SUPPORT } from '../support/mailbox-setup.ts';
 import { copiesIn, type Json, type SendWorld, startSendWorld } from '../support/send-fixture.ts';
 
@@ -78,6 +79,24 @@ for (const kind of DATABASES) {
       );
       assert.match(String(parsedReply.html), /<blockquote[^>]*>.*the numbers are in/s);
 
+      // The original is marked answered, in Mailroom at once and on the server in the background.
+      const answered = await w.app.mailroom.deps.db
+        .selectFrom('message_locations')
+        .select('answered')
+        .where('message_id', '=', original.id)
+        .executeTakeFirstOrThrow();
+      assert.equal(answered.answered, 1);
+      for (let i = 0; ; i++) {
+        const flags = await inEmulatorFolder(w.emu, MEGAN, 'INBOX', async (client) => {
+          const [uid] =
+            (await client.search({ header: { 'message-id': `<${sent.messageId}>` } }, { uid: true })) || [];
+          const found = uid ? await client.fetchOne(String(uid), { flags: true }, { uid: true }) : false;
+          return found === false ? undefined : found.flags;
+        });
+        if (flags?.has('\\Answered')) break;
+        assert.ok(i < 100, 'the server’s copy is not marked \\Answered');
+        await sleep(100);
+      }
       const meganThread = await messageOf(w.meganToken, w.mailboxes.megan, reply.storedMessageId);
       assert.deepEqual(meganThread.threadMessageIds, [original.id, reply.storedMessageId], 'Megan’s thread');
       await w.sync(w.mailboxes.adele);
