@@ -96,7 +96,8 @@ const classify = (e: NodemailerFields, code: string, enhanced: string | null): S
   if (enhanced === '5.7.139') return 'smtp.auth_disabled';
   if (code === 'EAUTH' || code === 'ENOAUTH' || code === 'EOAUTH2') return 'smtp.auth_failed';
   // `554 5.2.252 SendAsDenied; info@x not allowed to send as noreply@x; …` after DATA (§13.5).
-  if (enhanced === '5.2.252') return 'smtp.send_as_denied';
+  // Also `550 5.7.60 SMTP; Client does not have permissions to send as this sender` (the older wording).
+  if (enhanced === '5.2.252' || enhanced === '5.7.60') return 'smtp.send_as_denied';
   if (code === 'EENVELOPE' && e.command === 'RCPT TO') return 'smtp.recipient_rejected';
   if (code === 'EENVELOPE' || code === 'EMESSAGE' || code === 'EMAXRECIPIENTS')
     return 'smtp.message_rejected';

@@ -310,6 +310,13 @@ describe('toSmtpError: nodemailer-shaped errors, by code, reply code and enhance
   const cases: [string, object, string | null][] = [
     ['smtp.send_as_denied', reply('EMESSAGE', sendAs, { command: 'DATA' }), null],
     [
+      'smtp.send_as_denied',
+      reply('EENVELOPE', '550 5.7.60 SMTP; Client does not have permissions to send as this sender', {
+        command: 'MAIL FROM',
+      }),
+      null,
+    ],
+    [
       'smtp.recipient_rejected',
       reply('EENVELOPE', '550 5.1.10 RESOLVER.ADR.RecipientNotFound', {
         command: 'RCPT TO',
