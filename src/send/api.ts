@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { z } from 'zod';
 import { requireUser } from '../http/auth.ts';
 import type { AppDeps, AppEnv } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
@@ -8,6 +9,12 @@ import { deliverSoon } from './outbox.ts';
 import { outgoingView } from './outgoing-view.ts';
 import { queueSend } from './queue-send.ts';
 import { discardOutgoing, listOutgoing, outgoingOf, retryOutgoing } from './retry.ts';
+
+const listQuery = z.object({
+  state: z.enum(['queued', 'sending', 'sent', 'failed']).optional(),
+  cursor: z.string().max(1000).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
 
 /** Printable ASCII, like Stripe's and the IETF draft's keys; a UUID fits. */
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
@@ -40,7 +47,20 @@ export const sendApi = (deps: AppDeps): Hono<AppEnv> => {
 
   app.get('/mailboxes/:id/outgoing', async (c) => {
     const mailbox = await visibleMailbox(deps, requireUser(c), c.req.param('id'));
-    return c.json({ outgoing: (await listOutgoing(deps.db, mailbox.id)).map(outgoingView) });
+    const query = listQuery.safeParse(c.req.query());
+    if (!query.success)
+      throw new AppError(
+        'request.invalid',
+        'The list parameters are not valid.',
+        Object.fromEntries(query.error.issues.map((i) => [i.path.join('.'), i.message])),
+      );
+    const { state, cursor, limit } = query.data;
+    const page = await listOutgoing(deps.db, mailbox.id, {
+      limit,
+      ...(state ? { state } : {}),
+      ...(cursor ? { cursor } : {}),
+    });
+    return c.json({ outgoing: page.rows.map(outgoingView), nextCursor: page.nextCursor });
   });
 
   app.get('/mailboxes/:id/outgoing/:outgoingId', async (c) => {

@@ -140,13 +140,33 @@ export const sendPaths = {
   },
   '/api/mailboxes/{id}/outgoing': {
     get: {
-      summary: 'Messages sent from this mailbox through Mailroom, newest first (the last 100)',
-      parameters: [path('id')],
+      summary:
+        'Messages sent from this mailbox through Mailroom, newest first, a page at a time (pass nextCursor back as cursor)',
+      parameters: [
+        path('id'),
+        {
+          name: 'state',
+          in: 'query',
+          schema: { enum: ['queued', 'sending', 'sent', 'failed'] },
+          description: 'Only this state',
+        },
+        { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'From the previous page' },
+        {
+          name: 'limit',
+          in: 'query',
+          schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+          description: 'Page size',
+        },
+      ],
       responses: {
-        200: json('The outbox', {
+        200: json('A page of the outbox', {
           type: 'object',
-          properties: { outgoing: { type: 'array', items: ref('OutgoingMessage') } },
+          properties: {
+            outgoing: { type: 'array', items: ref('OutgoingMessage') },
+            nextCursor: { type: ['string', 'null'] },
+          },
         }),
+        400: errorResponse('`request.invalid`'),
         404: notVisible,
       },
     },

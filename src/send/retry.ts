@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts';
+import { AppError } from '../http/errors.ts';
 import type { Mailbox } from '../mailboxes/mailbox.ts';
 import type { User } from '../users/users.table.ts';
 import { findOutgoing, type OutgoingRow } from './outgoing-store.ts';
@@ -66,12 +67,44 @@ export const outgoingOf = async (db: Db, mailbox: Mailbox, id: string): Promise<
   return row;
 };
 
-export const listOutgoing = (db: Db, mailboxId: string, limit = 100) =>
-  db
-    .selectFrom('outgoing_messages')
-    .selectAll()
-    .where('mailbox_id', '=', mailboxId)
+/** The cursor is opaque to callers: base64url of `created_at|id`, the last row of the page. */
+const encodeCursor = (row: OutgoingRow) => Buffer.from(`${row.created_at}|${row.id}`).toString('base64url');
+
+const decodeCursor = (cursor: string): { createdAt: string; id: string } | null => {
+  const [createdAt, id, extra] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  return createdAt && id && extra === undefined && !Number.isNaN(Date.parse(createdAt))
+    ? { createdAt, id }
+    : null;
+};
+
+/**
+ * A mailbox's messages sent through Mailroom, newest first, a page at a time (keyset on created_at, id:
+ * every message once, however many are queued meanwhile), optionally of one state.
+ */
+export const listOutgoing = async (
+  db: Db,
+  mailboxId: string,
+  options: { limit?: number; state?: OutgoingRow['state']; cursor?: string } = {},
+): Promise<{ rows: OutgoingRow[]; nextCursor: string | null }> => {
+  const limit = Math.min(Math.max(options.limit ?? 100, 1), 200);
+  let query = db.selectFrom('outgoing_messages').selectAll().where('mailbox_id', '=', mailboxId);
+  if (options.state) query = query.where('state', '=', options.state);
+  if (options.cursor) {
+    const after = decodeCursor(options.cursor);
+    if (!after)
+      throw new AppError(
+        'request.invalid',
+        'This cursor was not given by this list: start again without it.',
+      );
+    query = query
+      .where('created_at', '<=', after.createdAt)
+      .where((eb) => eb.or([eb('created_at', '<', after.createdAt), eb('id', '<', after.id)]));
+  }
+  const rows = await query
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
-    .limit(limit)
+    .limit(limit + 1)
     .execute();
+  const page = rows.slice(0, limit);
+  return { rows: page, nextCursor: rows.length > limit ? encodeCursor(page.at(-1)!) : null };
+};

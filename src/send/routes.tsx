@@ -148,7 +148,7 @@ export const sendRoutes = (deps: AppDeps): Hono<AppEnv> => {
 
   app.get('/mail/:mailboxId/outbox', async (c) => {
     const mailbox = await visibleMailbox(deps, requireUser(c), c.req.param('mailboxId'));
-    const items = (await listOutgoing(deps.db, mailbox.id)).map(outgoingView);
+    const items = (await listOutgoing(deps.db, mailbox.id, { limit: 100 })).rows.map(outgoingView);
     return renderPage(deps, c, { title: 'Outbox', current: '/mail' }, () => (
       <OutboxPage mailbox={mailbox} items={items} />
     ));

@@ -444,8 +444,37 @@ for (const kind of DATABASES) {
       const huge = await send({ to: [ADELE], text: 'x'.repeat(9 * 1024 * 1024) });
       assert.equal(huge.status, 413);
       assert.equal(huge.json.error.code, 'request.too_large');
-      const outgoing = await w.api(w.meganToken, 'GET', `/mailboxes/${w.mailboxes.megan}/outgoing`);
-      assert.ok(outgoing.json.outgoing.length > 0);
+      const outgoing = await w.api(w.meganToken, 'GET', `/mailboxes/${w.mailboxes.megan}/outgoing?limit=200`);
+      assert.ok(outgoing.json.outgoing.length > 3);
+      // Paged two at a time: every message once, newest first.
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await w.api(
+          w.meganToken,
+          'GET',
+          `/mailboxes/${w.mailboxes.megan}/outgoing?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        );
+        assert.equal(page.status, 200);
+        ids.push(...page.json.outgoing.map((o: Json) => o.id));
+        cursor = page.json.nextCursor;
+      } while (cursor);
+      assert.deepEqual(
+        ids,
+        outgoing.json.outgoing.map((o: Json) => o.id),
+      );
+      const sentOnly = await w.api(
+        w.meganToken,
+        'GET',
+        `/mailboxes/${w.mailboxes.megan}/outgoing?state=sent`,
+      );
+      assert.ok(sentOnly.json.outgoing.every((o: Json) => o.state === 'sent'));
+      for (const query of ['state=lost', 'cursor=bm9wZQ', 'limit=0'])
+        assert.equal(
+          (await w.api(w.meganToken, 'GET', `/mailboxes/${w.mailboxes.megan}/outgoing?${query}`)).status,
+          400,
+          query,
+        );
       assert.ok(!JSON.stringify(outgoing.json).includes('eyJ'), 'no token in the API');
       assert.ok(!w.app.logs.some((line) => /eyJ[\w-]+\.eyJ/.test(line)), 'no token in the logs');
     });
