@@ -5,6 +5,7 @@ import * as microsoftSignin from './migrations/2026-11-26-0002-microsoft-signin.
 import * as mailboxes from './migrations/2026-11-26-0003-mailboxes.ts';
 import * as messages from './migrations/2026-11-26-0004-messages.ts';
 import * as sending from './migrations/2026-11-26-0005-sending.ts';
+import * as search from './migrations/2026-11-26-0006-search.ts';
 
 /** Every migration, in order; names are timestamps so they sort as they were written. */
 const migrations: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-26-0003-mailboxes': mailboxes,
   '2026-11-26-0004-messages': messages,
   '2026-11-26-0005-sending': sending,
+  '2026-11-26-0006-search': search,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

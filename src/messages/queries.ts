@@ -1,13 +1,11 @@
-import { type ExpressionBuilder, sql } from 'kysely';
+import type { ExpressionBuilder } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import { type Message, type MessageSummary, rowToMessage, rowToSummary, SUMMARY_COLUMNS } from './message.ts';
 import { MessagesError } from './messages-error.ts';
+import { matchesSearch } from './search.ts';
 
 export const MAX_PAGE = 200;
-
-/** `%` and `_` are LIKE wildcards; a backslash escapes them (both databases take `escape '\'`). */
-export const likeEscape = (value: string): string => value.replace(/[\\%_]/g, '\\$&');
 
 /** The cursor is opaque to callers: base64url of `received_at|id`, the last row of the page. */
 export const encodeCursor = (receivedAt: string, id: string): string =>
@@ -18,29 +16,6 @@ const decodeCursor = (cursor: string): { receivedAt: string; id: string } => {
   if (!receivedAt || !id || extra !== undefined || Number.isNaN(Date.parse(receivedAt)))
     throw new MessagesError('messages.invalid_cursor', 'this paging cursor was not made by listMessages');
   return { receivedAt, id };
-};
-
-type Eb = ExpressionBuilder<
-  Database & { m: Database['messages']; l: Database['message_locations'] },
-  'm' | 'l'
->;
-
-/**
- * The simple search: case-insensitive LIKE over subject, sender, recipients (their JSON) and the text
- * body, the same on both databases. It scans the mailbox's rows and SQLite's lower() folds ASCII only;
- * full-text search (FTS5, tsvector) is the later, faster version.
- */
-const matches = (eb: Eb, search: string) => {
-  const pattern = `%${likeEscape(search.toLowerCase())}%`;
-  const columns = [
-    'm.subject',
-    'm.from_address',
-    'm.from_name',
-    'm.to_json',
-    'm.cc_json',
-    'm.body_text',
-  ] as const;
-  return eb.or(columns.map((c) => sql<boolean>`lower(${sql.ref(c)}) like ${pattern} escape '\\'`));
 };
 
 /**
@@ -62,7 +37,7 @@ export const listMessages = async (
       .where('m.received_at', '<=', after.receivedAt)
       .where((eb) => eb.or([eb('m.received_at', '<', after.receivedAt), eb('m.id', '<', after.id)]));
   }
-  if (search) query = query.where((eb) => matches(eb, search));
+  if (search) query = query.where(matchesSearch(db, search));
   const rows = await query
     .orderBy('m.received_at', 'desc')
     .orderBy('m.id', 'desc')

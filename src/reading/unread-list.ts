@@ -3,7 +3,8 @@ import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import { type MessageSummary, rowToSummary, SUMMARY_COLUMNS } from '../messages/message.ts';
 import { MessagesError } from '../messages/messages-error.ts';
-import { encodeCursor, likeEscape, listMessages, MAX_PAGE } from '../messages/queries.ts';
+import { encodeCursor, listMessages, MAX_PAGE } from '../messages/queries.ts';
+import { matchesSearch } from '../messages/search.ts';
 
 export interface ListOptions {
   readonly mailboxId: string;
@@ -16,7 +17,7 @@ export interface ListOptions {
 
 /**
  * listMessages with an "unread only" filter. Without it this is listMessages itself; with it, the same
- * query (keyset on received_at and id, the same cursor, the same LIKE search, correlated look-ups of
+ * query (keyset on received_at and id, the same cursor, the same full-text search, correlated look-ups of
  * the copies) keeping messages no listed copy of which is seen. It belongs in messages/queries.ts as
  * an `unread` option (with decodeCursor exported); until then it lives here, then shrinks to a call.
  */
@@ -53,13 +54,7 @@ export const listForReading = async (
       ]),
     );
   }
-  if (search) {
-    const pattern = `%${likeEscape(search.toLowerCase())}%`;
-    const columns = ['m.subject', 'm.from_address', 'm.from_name', 'm.to_json', 'm.cc_json', 'm.body_text'];
-    query = query.where((eb) =>
-      eb.or(columns.map((c) => sql<boolean>`lower(${sql.ref(c)}) like ${pattern} escape '\\'`)),
-    );
-  }
+  if (search) query = query.where(matchesSearch(db, search));
   const rows = await query
     .orderBy('m.received_at', 'desc')
     .orderBy('m.id', 'desc')

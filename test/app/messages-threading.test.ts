@@ -11,7 +11,6 @@ import { dedupeKey } from '../../src/messages/dedupe.ts';
 import { firstMessageId, messageIdsIn } from '../../src/messages/header-fields.ts';
 import { flagColumns } from '../../src/messages/locations.ts';
 import { toSnippet } from '../../src/messages/parsed-message.ts';
-import { likeEscape } from '../../src/messages/queries.ts';
 import { newThreadId, pickThread, threadCandidates } from '../../src/messages/threading.ts';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -101,10 +100,6 @@ describe('thread candidates and choice', () => {
     assert.equal(newThreadId(deep, 'mid:c@x'), id);
     assert.notEqual(newThreadId({ messageId: null, inReplyTo: null, references: [] }, 'sha256:00'), id);
     assert.match(id, /^[0-9a-f]{32}$/);
-  });
-
-  test('LIKE wildcards in a Message-ID are escaped', () => {
-    assert.equal(likeEscape('"50%_off\\now@x"'), '"50\\%\\_off\\\\now@x"');
   });
 });
 
