@@ -111,6 +111,11 @@ for (const kind of DATABASES) {
       assert.deepEqual(await search('ZOE@fabrikam'), [ids[5]]);
       assert.deepEqual(await search('pineapple'), [ids[9]]);
       assert.deepEqual(await search('100%_sure'), []);
+      // Full text: every word, in any order, each as the start of a word; punctuation separates words.
+      assert.deepEqual(await search('review QUARTERLY'), [ids[14]]);
+      assert.deepEqual(await search('zoe@fab'), [ids[5]]);
+      assert.deepEqual(await search('pineapp'), [ids[9]]);
+      assert.deepEqual(await search('%_'), [], 'no word, nothing found');
       await assert.rejects(listMessages(db, { mailboxId, limit: 5, cursor: 'bm90IGEgY3Vyc29y' }), {
         code: 'messages.invalid_cursor',
       });
