@@ -16,7 +16,7 @@ export const systemMailboxesApi = (deps: AppDeps): Hono<AppEnv> => {
   const app = new Hono<AppEnv>();
   const view = async (id: string) => {
     const mailbox = await findMailbox(deps.db, id);
-    if (!mailbox || mailbox.kind !== 'system')
+    if (mailbox?.kind !== 'system')
       throw new AppError('request.not_found', 'There is no such system mailbox.');
     return { ...mailboxView(mailbox), access: await accessOf(deps.db, id) };
   };

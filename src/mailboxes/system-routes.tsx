@@ -232,7 +232,7 @@ export const systemMailboxRoutes = (deps: AppDeps): Hono<AppEnv> => {
   };
   const systemMailbox = async (id: string) => {
     const mailbox = await findMailbox(deps.db, id);
-    if (!mailbox || mailbox.kind !== 'system')
+    if (mailbox?.kind !== 'system')
       throw new AppError('request.not_found', 'There is no such system mailbox.');
     return mailbox;
   };

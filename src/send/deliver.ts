@@ -69,7 +69,7 @@ export const deliverOutgoing = async (deps: SendDeps, id: string): Promise<Outgo
 
 const attempt = async (deps: SendDeps, row: OutgoingRow): Promise<OutgoingRow['state']> => {
   const mailbox = await findMailbox(deps.db, row.mailbox_id);
-  if (!mailbox || !mailbox.connected) {
+  if (!mailbox?.connected) {
     return apply(deps, row, mailbox ?? null, {
       kind: 'failed',
       code: 'send.mailbox_not_connected',

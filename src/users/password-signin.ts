@@ -35,7 +35,7 @@ export const signInWithPassword = async (
   }
   const user = await findUserByEmail(db, email);
   const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-  if (!user || !user.passwordHash || !valid || user.disabled) {
+  if (!user?.passwordHash || !valid || user.disabled) {
     await recordEvent(db, account);
     await recordEvent(db, client);
     return { ok: false, code: 'auth.invalid_credentials' };
