@@ -77,6 +77,14 @@ const attempt = async (deps: SendDeps, row: OutgoingRow): Promise<OutgoingRow['s
       message: `${row.from_address} is no longer connected to Microsoft 365. Reconnect it, then press Retry.`,
     });
   }
+  if (!mailbox.enabled) {
+    return apply(deps, row, mailbox, {
+      kind: 'failed',
+      code: 'send.mailbox_disabled',
+      who: 'administrator',
+      message: `${row.from_address} was switched off after this message was queued. An administrator can switch it on again (System mailboxes), then press Retry.`,
+    });
+  }
   const servers = mailServersOf(await loadMicrosoftSettings(deps.db), deps.extraCa);
   if (!servers) {
     return apply(deps, row, mailbox, {

@@ -295,6 +295,28 @@ for (const kind of DATABASES) {
       assert.equal((await copiesIn(w.emu, SUPPORT, 'Sent Items', sent.messageId, ADELE)).length, 1);
     });
 
+    test('a system mailbox switched off while a message waits: it is not sent, and an administrator is told', async () => {
+      await control(w.emu, 'PUT', '/faults/smtp', { mode: 'temporary_failure', count: 2 });
+      const queued = await w.api(w.adeleToken, 'POST', `/mailboxes/${w.mailboxes.support}/send`, {
+        to: [MEGAN],
+        subject: `Switched off ${kind}`,
+        text: 'x',
+      });
+      assert.equal(queued.status, 202);
+      const db = w.app.mailroom.deps.db;
+      await db.updateTable('mailboxes').set({ enabled: 0 }).where('id', '=', w.mailboxes.support).execute();
+      try {
+        const failed = await w.waitFor(w.mailboxes.support, queued.json.id, ['sent', 'failed']);
+        assert.equal(failed.state, 'failed');
+        assert.equal(failed.error.code, 'send.mailbox_disabled');
+        assert.equal(failed.error.forWhom, 'administrator');
+        assert.equal((await copiesIn(w.emu, MEGAN, 'INBOX', failed.messageId)).length, 0);
+      } finally {
+        await db.updateTable('mailboxes').set({ enabled: 1 }).where('id', '=', w.mailboxes.support).execute();
+        await control(w.emu, 'DELETE', '/faults/smtp');
+      }
+    });
+
     test('a refused recipient is named; with others it is sent to them and the refusal noted', async () => {
       const nobody = `nobody@${DEMO.domain}`;
       const failed = await w.send(w.meganToken, w.mailboxes.megan, {
