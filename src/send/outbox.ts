@@ -1,5 +1,6 @@
-import { deliverOutgoing, type SendDeps } from './deliver.ts';
+import { deliverOutgoing } from './deliver.ts';
 import { dueOutgoing } from './outgoing-store.ts';
+import type { SendDeps } from './send-deps.ts';
 
 const inFlight = new Set<string>();
 

@@ -8,9 +8,9 @@ import { isInlinePicture } from '../reading/views.ts';
 import type { User } from '../users/users.table.ts';
 import { buildMime, type MimeAttachment, type MimeInput, newMessageId } from './build-mime.ts';
 import type { ComposeRequest, Recipient } from './compose-input.ts';
-import type { SendDeps } from './deliver.ts';
 import { findOutgoing, type OutgoingRow } from './outgoing-store.ts';
 import { quotedHtml, quotedText, replyRecipients, subjectFor, textToHtml, threadingFor } from './reply.ts';
+import type { SendDeps } from './send-deps.ts';
 import { SendError } from './send-error.ts';
 
 /** May this user send from this mailbox? Their own mailbox, or a system mailbox they may use, connected. */
