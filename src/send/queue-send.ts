@@ -1,15 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AppError } from '../http/errors.ts';
 import type { Mailbox } from '../mailboxes/mailbox.ts';
-import type { Message } from '../messages/message.ts';
 import { getMessage } from '../messages/queries.ts';
-import { sanitizeEmailHtml } from '../reading/sanitize.ts';
-import { isInlinePicture } from '../reading/views.ts';
 import type { User } from '../users/users.table.ts';
-import { buildMime, type MimeAttachment, type MimeInput, newMessageId } from './build-mime.ts';
-import type { ComposeRequest, Recipient } from './compose-input.ts';
+import { buildMime, newMessageId } from './build-mime.ts';
+import { compose } from './compose.ts';
+import type { ComposeRequest } from './compose-input.ts';
 import { findOutgoing, type OutgoingRow } from './outgoing-store.ts';
-import { quotedHtml, quotedText, replyRecipients, subjectFor, textToHtml, threadingFor } from './reply.ts';
 import type { SendDeps } from './send-deps.ts';
 import { SendError } from './send-error.ts';
 
@@ -61,63 +58,6 @@ const replay = (existing: OutgoingRow, hash: string): OutgoingRow => {
       'This Idempotency-Key was already used for a different message. Use a new key for a new message.',
     );
   return existing;
-};
-
-const asRecipients = (addresses: readonly string[]): Recipient[] =>
-  addresses.map((address) => ({ name: '', address }));
-
-/** What is sent: the request with what a reply or forward took from its original. */
-interface Composed
-  extends Pick<MimeInput, 'to' | 'cc' | 'subject' | 'text' | 'html' | 'inReplyTo' | 'references'> {
-  readonly originalFiles: readonly MimeAttachment[];
-}
-
-/** The request with what a reply or forward takes from its original: recipients, subject, quote, headers. */
-const compose = (
-  deps: SendDeps,
-  mailbox: Mailbox,
-  request: ComposeRequest,
-  original: Message | null,
-): Composed => {
-  if (!original || request.mode === 'new')
-    return {
-      to: request.to,
-      cc: request.cc,
-      subject: request.subject,
-      text: request.text,
-      html: request.html,
-      inReplyTo: null,
-      references: [],
-      originalFiles: [],
-    };
-  const mode = request.mode;
-  const derived =
-    mode !== 'forward' && request.to.length + request.cc.length + request.bcc.length === 0
-      ? replyRecipients(mode, original, mailbox.address)
-      : null;
-  const safeOriginal = original.bodyHtml
-    ? sanitizeEmailHtml(original.bodyHtml, { allowRemoteImages: true }).html
-    : null;
-  const ownHtml = request.html ?? textToHtml(request.text);
-  const threading = mode === 'forward' ? { inReplyTo: null, references: [] } : threadingFor(original);
-  return {
-    to: derived ? asRecipients(derived.to) : request.to,
-    cc: derived ? asRecipients(derived.cc) : request.cc,
-    subject: request.subject || subjectFor(mode, original.subject),
-    text: `${request.text.replace(/\s+$/, '')}\n\n${quotedText(mode, original)}\n`,
-    html: `${ownHtml}\n<br>\n${quotedHtml(mode, original, safeOriginal)}`,
-    ...threading,
-    originalFiles:
-      mode === 'forward' && request.includeOriginalAttachments
-        ? original.attachments
-            .filter((a) => !isInlinePicture(a))
-            .map((a) => ({
-              filename: a.filename ?? `attachment-${a.position + 1}`,
-              contentType: a.contentType,
-              content: () => deps.blobs.open(a.sha256),
-            }))
-        : [],
-  };
 };
 
 /**
