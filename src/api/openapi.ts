@@ -4,19 +4,9 @@
  */
 import { readingPaths, readingSchemas } from '../reading/openapi-paths.ts';
 import { sendPaths, sendSchemas } from '../send/openapi-paths.ts';
+import { errorResponse, json, path, ref } from './openapi-helpers.ts';
 
-const error = { $ref: '#/components/schemas/Error' };
-const errorResponse = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: error } },
-});
-
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (description: string, schema: unknown) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const idParam = path('id');
 
 const settings = {
   type: 'object',

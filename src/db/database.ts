@@ -9,11 +9,11 @@ import type { Database } from './schema.ts';
 export type Db = Kysely<Database>;
 export type DbKind = Config['database']['kind'];
 
-/** Opens the configured database: SQLite (a file under the data folder) or PostgreSQL. */
 // UIDs and UIDVALIDITY reach 2^32 - 1, beyond PostgreSQL's integer: they are bigint columns, read back
 // as numbers (safe up to 2^53). MODSEQ, which can be larger, is stored as text instead.
 pg.types.setTypeParser(20, (value) => Number(value));
 
+/** Opens the configured database: SQLite (a file under the data folder) or PostgreSQL. */
 export const openDatabase = (database: Config['database']): Db => {
   if (database.kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: database.url, max: 10 });

@@ -3,7 +3,7 @@ import type { Db } from '../db/database.ts';
 import type { JobQueue } from './queue.ts';
 
 /** Mailboxes a sweep should sync now: connected, enabled, and not waiting on a person or on Retry-After. */
-export const dueMailboxes = async (db: Db, now = new Date()): Promise<string[]> =>
+const dueMailboxes = async (db: Db, now = new Date()): Promise<string[]> =>
   (
     await db
       .selectFrom('mailboxes')
@@ -30,17 +30,9 @@ export const sweep = async (db: Db, queue: JobQueue): Promise<number> => {
 };
 
 /**
- * Takes the sweep lease for the coming interval: with several workers, one of them sweeps per interval,
- * so each due mailbox is sent once per round (the queue and the sync lease make any overlap harmless).
+ * Takes the named lease for about `intervalMs`, when no other worker holds it: one worker does the round
+ * (`sweep`: each due mailbox is sent once per round; the queue and the sync lease make any overlap harmless).
  */
-export const takeSweepLease = (
-  db: Db,
-  owner: string,
-  intervalMs: number,
-  now = new Date(),
-): Promise<boolean> => takeSchedulerLease(db, 'sweep', owner, intervalMs, now);
-
-/** Takes the named lease for about `intervalMs`, when no other worker holds it: one worker does the round. */
 export const takeSchedulerLease = async (
   db: Db,
   name: string,
@@ -76,7 +68,7 @@ export const startScheduler = (
   const owner = randomBytes(9).toString('base64url');
   const tick = async () => {
     try {
-      if (await takeSweepLease(db, owner, intervalMs)) await sweep(db, queue);
+      if (await takeSchedulerLease(db, 'sweep', owner, intervalMs)) await sweep(db, queue);
     } catch (error) {
       onError(error);
     }

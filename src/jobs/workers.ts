@@ -7,7 +7,7 @@ import { startBlobSweeper } from './blob-sweeper.ts';
 import { createInProcessQueue } from './in-process-queue.ts';
 import { createPgBossQueue } from './pg-boss-queue.ts';
 import type { JobQueue } from './queue.ts';
-import { startScheduler, sweep, takeSweepLease } from './scheduler.ts';
+import { startScheduler, sweep, takeSchedulerLease } from './scheduler.ts';
 
 export interface RunningWorkers {
   readonly queue: JobQueue;
@@ -60,8 +60,9 @@ export const startWorkers = async (
   return {
     queue,
     sweepNow: async () =>
-      (await takeSweepLease(
+      (await takeSchedulerLease(
         deps.db,
+        'sweep',
         `now-${process.pid}-${Math.random()}`,
         config.sync.intervalSeconds * 1000,
       ))

@@ -86,8 +86,10 @@ export const bannersFor = async (db: Db, user: User): Promise<Banner[]> => {
       .selectFrom('mailboxes')
       .select(['id', 'address', 'send_problem_code'])
       .where('send_problem_code', 'is not', null)
+      .orderBy('address')
+      .limit(3)
       .execute();
-    for (const m of blocked.slice(0, 3)) {
+    for (const m of blocked) {
       banners.push({
         kind: 'error',
         text: `Mail cannot be sent from ${m.address}: ${m.send_problem_code === 'smtp.auth_disabled' ? 'Exchange has SMTP AUTH switched off for it' : m.send_problem_code === 'smtp.send_as_denied' ? 'its delegate has no Send As right' : 'Exchange refuses it'}.`,

@@ -1,13 +1,13 @@
 import type { AppDeps } from '../http/context.ts';
 import { mailServersOf } from '../microsoft/mail-servers-of.ts';
 import { loadMicrosoftSettings } from '../microsoft/settings.ts';
-import { setSendProblem } from '../send/outgoing-store.ts';
 import { SmtpError } from '../send/smtp-error.ts';
 import { smtpLoginOf, verifySmtp } from '../send/smtp-session.ts';
 import { ImapError } from '../sync/imap-error.ts';
 import { getAccessToken, MailboxTokenError } from './access-token.ts';
 import { withMailboxImap } from './imap-access.ts';
 import type { Mailbox } from './mailbox.ts';
+import { setSendProblem } from './repository.ts';
 
 export interface ProtocolResult {
   readonly ok: boolean;

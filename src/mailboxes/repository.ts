@@ -112,3 +112,20 @@ export const setMailboxState = async (db: Db, id: string, change: StateChange): 
     .where('id', '=', id)
     .execute();
 };
+
+/** Why sending from the mailbox fails while reading works, or null once it works again. */
+export const setSendProblem = async (
+  db: Db,
+  mailboxId: string,
+  problem: { code: string; message: string } | null,
+): Promise<void> => {
+  await db
+    .updateTable('mailboxes')
+    .set({
+      send_problem_code: problem?.code ?? null,
+      send_problem_message: problem?.message ?? null,
+      send_problem_at: problem ? new Date().toISOString() : null,
+    })
+    .where('id', '=', mailboxId)
+    .execute();
+};

@@ -1,6 +1,5 @@
 import type { Db } from '../db/database.ts';
 import type { BlobStore } from './blob-store.ts';
-import { chunks } from './locations.ts';
 
 /** A blob younger than this is never swept: its row may not be committed yet (a sync mid-batch). */
 export const BLOB_GRACE_MS = 24 * 3600_000;
@@ -46,14 +45,12 @@ export const sweepBlobs = async (
   let removed = 0;
   let old: string[] = [];
   const sweepOld = async () => {
-    for (const part of chunks(old)) {
-      const keep = await referenced(db, part);
-      for (const name of part)
-        if (!keep.has(name)) {
-          await blobs.remove(name);
-          removed++;
-        }
-    }
+    const keep = await referenced(db, old);
+    for (const name of old)
+      if (!keep.has(name)) {
+        await blobs.remove(name);
+        removed++;
+      }
     old = [];
   };
   for await (const blob of blobs.list()) {

@@ -24,7 +24,22 @@ export const flagColumns = (flags: ReadonlySet<string> | readonly string[]): Fla
   };
 };
 
-/** Forgets copies the server no longer has (expunged, moved away, or a UIDVALIDITY reset). */
+/** Forgets every copy of a folder under an old UIDVALIDITY (the server reset it): one statement. */
+export const removeGeneration = async (
+  db: Db,
+  mailboxId: string,
+  path: string,
+  uidValidity: number,
+): Promise<void> => {
+  await db
+    .deleteFrom('message_locations')
+    .where('mailbox_id', '=', mailboxId)
+    .where('path', '=', path)
+    .where('uidvalidity', '=', uidValidity)
+    .execute();
+};
+
+/** Forgets copies the server no longer has (expunged or moved away). */
 export const removeLocations = async (
   db: Db,
   mailboxId: string,

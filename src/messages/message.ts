@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { AttachmentsTable, MessageLocationsTable, MessagesTable } from './messages.table.ts';
-import type { ParsedAddress } from './parsed-message.ts';
+import type { ParsedAddress, ParsedAttachment } from './parsed-message.ts';
 
 /** A line of a message list. */
 export interface MessageSummary {
@@ -18,16 +18,9 @@ export interface MessageSummary {
   readonly flagged: boolean;
 }
 
-export interface Attachment {
+/** A stored attachment: what parsing found, with its row id. Open the content with `BlobStore.open(sha256)`. */
+export interface Attachment extends ParsedAttachment {
   readonly id: string;
-  readonly position: number;
-  readonly filename: string | null;
-  readonly contentType: string;
-  readonly disposition: string | null;
-  readonly contentId: string | null;
-  readonly size: number;
-  /** Open the content with `BlobStore.open(sha256)`. */
-  readonly sha256: string;
 }
 
 export interface MessageLocation {

@@ -13,8 +13,6 @@ import { MessagesError } from './messages-error.ts';
 import type { ParsedAttachment, ParsedMessage } from './parsed-message.ts';
 import { parseWarning, toParsedAddresses, toSnippet, withoutNul } from './parsed-message.ts';
 
-export type { ParsedAddress, ParsedAttachment, ParsedMessage } from './parsed-message.ts';
-
 /** Raw text kept when a body cannot be parsed (no boundary, not a message): enough to read, bounded. */
 const MAX_SALVAGED_BYTES = 1024 * 1024;
 /** HTML longer than this is kept but not turned into text: html-to-text is slow on huge markup. */

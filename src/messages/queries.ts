@@ -1,4 +1,4 @@
-import type { ExpressionBuilder } from 'kysely';
+import { type ExpressionBuilder, sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import { type Message, type MessageSummary, rowToMessage, rowToSummary, SUMMARY_COLUMNS } from './message.ts';
@@ -25,12 +25,20 @@ const decodeCursor = (cursor: string): { receivedAt: string; id: string } => {
  */
 export const listMessages = async (
   db: Db,
-  options: { mailboxId: string; path?: string; cursor?: string; limit: number; search?: string },
+  options: {
+    mailboxId: string;
+    path?: string;
+    cursor?: string;
+    limit: number;
+    search?: string;
+    /** Only messages no listed copy of which is seen. */
+    unread?: boolean;
+  },
 ): Promise<{ messages: MessageSummary[]; nextCursor: string | null }> => {
   const limit = Math.min(Math.max(Math.trunc(options.limit), 1), MAX_PAGE);
   const after = options.cursor ? decodeCursor(options.cursor) : null;
   const search = options.search?.trim();
-  let query = summaries(db, options.mailboxId, options.path);
+  let query = summaries(db, options.mailboxId, options.path, options.unread === true);
   if (after) {
     // The first condition is implied by the second; it is there so the index range starts at the cursor.
     query = query
@@ -52,28 +60,34 @@ export const listMessages = async (
 };
 
 /**
- * Messages with at least one copy (in `path`, when given), flags over those copies. Correlated
- * look-ups (index `message_locations_message`) rather than a join and GROUP BY, so a page walks
- * `messages_mailbox_received` newest first and stops at the limit instead of grouping the mailbox.
+ * Messages with at least one copy (in `path`, when given), flags over those copies; with `unread`, only
+ * those no such copy of which is seen. Correlated look-ups (index `message_locations_message`) rather
+ * than a join and GROUP BY, so a page walks `messages_mailbox_received` newest first and stops at the
+ * limit instead of grouping the mailbox.
  */
-const summaries = (db: Db, mailboxId: string, path: string | undefined) => {
+const summaries = (db: Db, mailboxId: string, path: string | undefined, unread: boolean) => {
   const copies = (eb: ExpressionBuilder<Database & { m: Database['messages'] }, 'm'>) => {
     const query = eb.selectFrom('message_locations as l').whereRef('l.message_id', '=', 'm.id');
     return path === undefined ? query : query.where('l.path', '=', path);
   };
-  return db
+  const query = db
     .selectFrom('messages as m')
     .select(SUMMARY_COLUMNS)
     .select((eb) => [
-      copies(eb)
-        .select((e) => e.fn.max('l.seen').as('v'))
-        .as('seen'),
+      unread
+        ? sql<number>`0`.as('seen')
+        : copies(eb)
+            .select((e) => e.fn.max('l.seen').as('v'))
+            .as('seen'),
       copies(eb)
         .select((e) => e.fn.max('l.flagged').as('v'))
         .as('flagged'),
     ])
     .where('m.mailbox_id', '=', mailboxId)
     .where((eb) => eb.exists(copies(eb).select('l.uid')));
+  return unread
+    ? query.where((eb) => eb.not(eb.exists(copies(eb).select('l.uid').where('l.seen', '=', 1))))
+    : query;
 };
 
 /** One message with its attachments and copies, or undefined when the mailbox has no such message. */
@@ -101,7 +115,7 @@ export const getMessage = async (db: Db, mailboxId: string, id: string): Promise
 /** A thread's messages, oldest first. */
 export const threadOf = async (db: Db, mailboxId: string, threadId: string): Promise<MessageSummary[]> =>
   (
-    await summaries(db, mailboxId, undefined)
+    await summaries(db, mailboxId, undefined, false)
       .where('m.thread_id', '=', threadId)
       .orderBy('m.received_at')
       .orderBy('m.id')

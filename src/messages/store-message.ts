@@ -6,10 +6,9 @@ import { dedupeKey } from './dedupe.ts';
 import { chunks, flagColumns } from './locations.ts';
 import type { MessagesTable } from './messages.table.ts';
 import { MessagesError } from './messages-error.ts';
-import { type ParsedMessage, parseMessage } from './parse-message.ts';
+import { parseMessage } from './parse-message.ts';
+import type { ParsedMessage } from './parsed-message.ts';
 import { resolveThreadIds } from './threading.ts';
-
-export { pruneOrphans, removeLocations, updateFlags } from './locations.ts';
 
 /** One message as IMAP FETCH returned it, and where it was. */
 export interface StoreInput {
@@ -81,17 +80,20 @@ export const storePrepared = async (db: Db, batch: readonly PreparedMessage[]): 
     );
     const rows = news.map((b, i) => messageRow(randomUUID(), b.input, b.parsed, b.key, threads[i]!));
     // About 25 columns a row: 40 rows stay under SQLite's and PostgreSQL's bound-parameter limits.
+    const now = new Map<string, string>();
     for (const part of chunks(rows, 40))
-      await trx
+      for (const r of await trx
         .insertInto('messages')
         .values(part)
         .onConflict((oc) => oc.columns(['mailbox_id', 'dedupe_key']).doNothing())
-        .execute();
-    // Another worker may have stored one of them between our look-up and our insert. PostgreSQL made
-    // our insert wait for theirs to commit (READ COMMITTED), so this look-up sees theirs: theirs is the one.
-    const now =
-      rows.length > 0 ? await idsByKey(trx, mailboxId, [...fresh.keys()]) : new Map<string, string>();
-    const ours = new Set(rows.filter((r) => now.get(r.dedupe_key) === r.id).map((r) => r.id as string));
+        .returning(['id', 'dedupe_key'])
+        .execute())
+        now.set(r.dedupe_key, r.id);
+    const ours = new Set(now.values());
+    // A key the insert did not return was stored by another worker between our look-up and our insert.
+    // PostgreSQL made our insert wait for theirs to commit (READ COMMITTED), so this look-up sees theirs.
+    const theirs = [...fresh.keys()].filter((key) => !now.has(key));
+    if (theirs.length > 0) for (const [key, id] of await idsByKey(trx, mailboxId, theirs)) now.set(key, id);
     const attachments = news.flatMap((b, i) =>
       ours.has(rows[i]!.id as string)
         ? b.parsed.attachments.map((a) => ({

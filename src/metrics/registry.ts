@@ -1,63 +1,73 @@
+import { sql } from 'kysely';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Db } from '../db/database.ts';
 
+/** The process's own figures (CPU, memory, event loop, GC): one collector per process, however many apps. */
+let processRegistry: Registry | null = null;
+const processMetrics = (): Registry => {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, prefix: 'mailroom_' });
+  }
+  return processRegistry;
+};
+
+type Grouped = 'mailboxes' | 'outgoing_messages' | 'folder_sync_state';
+
 /**
- * Mailroom's Prometheus metrics, one registry per running app (never prom-client's global one). The
- * database is the truth every process shares, so the gauges are read from it at scrape time: any web
- * or worker process reports the whole installation, and nothing is lost when a process restarts.
+ * Mailroom's Prometheus metrics, one registry per running app (never prom-client's global one), with the
+ * process's figures beside them. The database is the truth every process shares, so the gauges are read
+ * from it at scrape time: any web or worker process reports the whole installation, and nothing is lost
+ * when a process restarts.
  */
-export const createMetrics = (db: Db): Registry => {
+export const createMetrics = (db: Db): { metrics(): Promise<string>; readonly contentType: string } => {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'mailroom_' });
-
-  new Gauge({
-    name: 'mailroom_mailboxes',
-    help: 'Mailboxes by connection state (reconnect_required and admin_action_required wait on a person).',
-    labelNames: ['state'],
-    registers: [registry],
-    async collect() {
-      this.reset();
-      const rows = await db
-        .selectFrom('mailboxes')
-        .select(['state', (eb) => eb.fn.countAll<number | string>().as('n')])
-        .groupBy('state')
-        .execute();
-      for (const r of rows) this.set({ state: r.state }, Number(r.n));
-    },
-  });
-
-  new Gauge({
-    name: 'mailroom_mailboxes_send_blocked',
-    help: 'Mailboxes Exchange does not let Mailroom send from (SMTP AUTH off, Send As missing), by code.',
-    labelNames: ['code'],
-    registers: [registry],
-    async collect() {
-      this.reset();
-      const rows = await db
-        .selectFrom('mailboxes')
-        .select(['send_problem_code', (eb) => eb.fn.countAll<number | string>().as('n')])
-        .where('send_problem_code', 'is not', null)
-        .groupBy('send_problem_code')
-        .execute();
-      for (const r of rows) this.set({ code: r.send_problem_code ?? '' }, Number(r.n));
-    },
-  });
-
-  new Gauge({
-    name: 'mailroom_outgoing_messages',
-    help: 'Messages sent through Mailroom by state (queued, sending, sent, failed).',
-    labelNames: ['state'],
-    registers: [registry],
-    async collect() {
-      this.reset();
-      const rows = await db
-        .selectFrom('outgoing_messages')
-        .select(['state', (eb) => eb.fn.countAll<number | string>().as('n')])
-        .groupBy('state')
-        .execute();
-      for (const r of rows) this.set({ state: r.state }, Number(r.n));
-    },
-  });
+  /** A gauge of rows counted by one column's values, the label named after what they are. */
+  const countBy = (name: string, help: string, table: Grouped, column: string, label: string) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: [label],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        const rows = await db
+          .selectFrom(table)
+          .select([sql.ref<string>(column).as('value'), (eb) => eb.fn.countAll<number | string>().as('n')])
+          .where(sql.ref(column), 'is not', null)
+          .groupBy(sql.ref(column))
+          .execute();
+        for (const r of rows) this.set({ [label]: String(r.value) }, Number(r.n));
+      },
+    });
+  countBy(
+    'mailroom_mailboxes',
+    'Mailboxes by connection state (reconnect_required and admin_action_required wait on a person).',
+    'mailboxes',
+    'state',
+    'state',
+  );
+  countBy(
+    'mailroom_mailboxes_send_blocked',
+    'Mailboxes Exchange does not let Mailroom send from (SMTP AUTH off, Send As missing), by code.',
+    'mailboxes',
+    'send_problem_code',
+    'code',
+  );
+  countBy(
+    'mailroom_outgoing_messages',
+    'Messages sent through Mailroom by state (queued, sending, sent, failed).',
+    'outgoing_messages',
+    'state',
+    'state',
+  );
+  countBy(
+    'mailroom_folders',
+    'Synced folders by sync status (idle, syncing, failed).',
+    'folder_sync_state',
+    'status',
+    'status',
+  );
 
   new Gauge({
     name: 'mailroom_outgoing_oldest_queued_seconds',
@@ -75,22 +85,6 @@ export const createMetrics = (db: Db): Registry => {
   });
 
   new Gauge({
-    name: 'mailroom_folders',
-    help: 'Synced folders by sync status (idle, syncing, failed).',
-    labelNames: ['status'],
-    registers: [registry],
-    async collect() {
-      this.reset();
-      const rows = await db
-        .selectFrom('folder_sync_state')
-        .select(['status', (eb) => eb.fn.countAll<number | string>().as('n')])
-        .groupBy('status')
-        .execute();
-      for (const r of rows) this.set({ status: r.status }, Number(r.n));
-    },
-  });
-
-  new Gauge({
     name: 'mailroom_messages_stored',
     help: 'Messages stored, summed over the folders’ sync state (a copy in two folders counts twice).',
     registers: [registry],
@@ -102,5 +96,8 @@ export const createMetrics = (db: Db): Registry => {
       this.set(Number(row?.n ?? 0));
     },
   });
-  return registry;
+  return {
+    contentType: registry.contentType,
+    metrics: () => Registry.merge([processMetrics(), registry]).metrics(),
+  };
 };

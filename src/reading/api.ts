@@ -5,13 +5,12 @@ import type { AppContext, AppDeps, AppEnv } from '../http/context.ts';
 import { AppError, errorBody } from '../http/errors.ts';
 import { visibleMailbox } from '../mailboxes/routes.tsx';
 import { MessagesError } from '../messages/messages-error.ts';
-import { getMessage, threadOf } from '../messages/queries.ts';
+import { getMessage, listMessages, threadOf } from '../messages/queries.ts';
 import { visibleMessage } from './access.ts';
 import { attachmentResponse } from './attachment-download.ts';
 import { schedulePendingFlagPush } from './flag-push.ts';
 import { setLocalFlags } from './local-flags.ts';
 import { sanitizeEmailHtml } from './sanitize.ts';
-import { listForReading } from './unread-list.ts';
 import { messageView, summaryView } from './views.ts';
 
 const listQuery = z.object({
@@ -48,7 +47,7 @@ export const readingApi = (deps: AppDeps): Hono<AppEnv> => {
     if (!query.success) throw invalid(query.error, 'The list parameters are not valid.');
     const { folder, q, unread, cursor, limit } = query.data;
     try {
-      const page = await listForReading(deps.db, {
+      const page = await listMessages(deps.db, {
         mailboxId: mailbox.id,
         limit,
         unread: unread === 'true',

@@ -7,7 +7,7 @@ import { storedFolders } from '../mailboxes/folders.ts';
 import { mailboxesVisibleTo } from '../mailboxes/repository.ts';
 import { visibleMailbox } from '../mailboxes/routes.tsx';
 import { MessagesError } from '../messages/messages-error.ts';
-import { threadOf } from '../messages/queries.ts';
+import { listMessages, threadOf } from '../messages/queries.ts';
 import { maySendFrom } from '../send/queue-send.ts';
 import { visibleMessage } from './access.ts';
 import { attachmentResponse } from './attachment-download.ts';
@@ -18,7 +18,6 @@ import { type FolderLink, MailHome, MessageList, mailboxTitle } from './mail-pag
 import { MessagePage } from './message-page.tsx';
 import { sanitizeEmailHtml } from './sanitize.ts';
 import { unreadCounts } from './unread-counts.ts';
-import { listForReading } from './unread-list.ts';
 
 const PAGE_SIZE = 50;
 
@@ -66,7 +65,7 @@ export const readingRoutes = (deps: AppDeps): Hono<AppEnv> => {
       unread: c.req.query('unread') === '1',
       cursor: c.req.query('cursor') || undefined,
     };
-    const page = await listForReading(deps.db, {
+    const page = await listMessages(deps.db, {
       mailboxId: mailbox.id,
       limit: PAGE_SIZE,
       unread: state.unread,

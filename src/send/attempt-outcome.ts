@@ -1,8 +1,8 @@
 import type { Mailbox } from '../mailboxes/mailbox.ts';
-import { setMailboxState } from '../mailboxes/repository.ts';
+import { setMailboxState, setSendProblem } from '../mailboxes/repository.ts';
 import { schedulePendingFlagPush } from '../reading/flag-push.ts';
 import { setLocalFlags } from '../reading/local-flags.ts';
-import { finishAttempt, type OutgoingRow, setSendProblem } from './outgoing-store.ts';
+import { finishAttempt, type OutgoingRow } from './outgoing-store.ts';
 import type { SendDeps } from './send-deps.ts';
 import { backoffSeconds, type SendVerdict } from './send-failure.ts';
 import { keepSentCopy } from './sent-items.ts';
@@ -41,7 +41,7 @@ export const recordSent = async (
         ? `Delivered to the others, but the server refused ${rejected.join(', ')}${firstError ? `: “${toSmtpError(firstError).serverText ?? ''}”` : ''}.`
         : null,
   });
-  await setSendProblem(deps.db, mailbox.id, null);
+  if (mailbox.sendProblem) await setSendProblem(deps.db, mailbox.id, null);
   // The original of a reply is answered, here and on the server, as any mail client marks it.
   if ((row.mode === 'reply' || row.mode === 'reply_all') && row.reply_to_message_id) {
     if ((await setLocalFlags(deps.db, mailbox.id, row.reply_to_message_id, { answered: true })) > 0)

@@ -56,7 +56,8 @@ export const splitRecipientList = (value: string): string[] =>
 
 const recipientList = z.array(z.string().max(320)).max(MAX_RECIPIENTS).default([]);
 
-const FILENAME_BAD = /[/\\\u0000-\u001f\u007f]/;
+/** What a file name may not hold: a path separator or a control character. */
+export const FILENAME_BAD = /[/\\\u0000-\u001f\u007f]/;
 const CONTENT_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i;
 
 export const composeSchema = z
@@ -95,8 +96,6 @@ export const composeSchema = z
     includeOriginalAttachments: z.boolean().default(true),
   })
   .strict();
-
-export type ComposeBody = z.input<typeof composeSchema>;
 
 /**
  * Checks a send request field by field; every problem is named under its field, so a form can show it

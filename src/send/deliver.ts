@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { getAccessToken, MailboxTokenError } from '../mailboxes/access-token.ts';
 import type { Mailbox } from '../mailboxes/mailbox.ts';
 import { findMailbox } from '../mailboxes/repository.ts';
@@ -18,12 +18,6 @@ import { type SendVerdict, smtpVerdict, type WhoActs } from './send-failure.ts';
 import { deliveredCopy } from './sent-items.ts';
 import { SmtpError, toSmtpError } from './smtp-error.ts';
 import { createSmtpTransport, smtpLoginOf } from './smtp-session.ts';
-
-const readAll = async (stream: Readable): Promise<Buffer> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-};
 
 /**
  * One attempt at sending a queued message: claims it (one worker per message across all processes),
@@ -81,7 +75,7 @@ const attempt = async (deps: SendDeps, row: OutgoingRow): Promise<OutgoingRow['s
       message: 'The SMTP server of the custom authority is not set on the Microsoft 365 settings page.',
     });
   }
-  const raw = await readAll(deps.blobs.open(row.mime_sha256));
+  const raw = await buffer(deps.blobs.open(row.mime_sha256));
 
   if (row.transmitted === 1) {
     // An earlier attempt may have handed the message over before its connection broke: if a copy is

@@ -1,5 +1,6 @@
-import type { Selectable, Updateable } from 'kysely';
+import type { ExpressionBuilder, Selectable, Updateable } from 'kysely';
 import type { Db } from '../db/database.ts';
+import type { Database } from '../db/schema.ts';
 import type { OutgoingMessagesTable } from './outgoing.table.ts';
 
 export type OutgoingRow = Selectable<OutgoingMessagesTable>;
@@ -24,6 +25,13 @@ export const SEND_LEASE_MS = 5 * 60_000;
 export const findOutgoing = (db: Db, id: string): Promise<OutgoingRow | undefined> =>
   db.selectFrom('outgoing_messages').selectAll().where('id', '=', id).executeTakeFirst();
 
+/** Due for an attempt at `at`: queued and its wait over, or an attempt's lease ran out (its worker died). */
+const isDue = (eb: ExpressionBuilder<Database, 'outgoing_messages'>, at: string) =>
+  eb.or([
+    eb.and([eb('state', '=', 'queued'), eb('next_attempt_at', '<=', at)]),
+    eb.and([eb('state', '=', 'sending'), eb('lease_until', '<', at)]),
+  ]);
+
 /**
  * Claims a message for one attempt: a row update that only one process wins, on either database. A
  * message is due when queued and its wait is over, or when an attempt's lease ran out (its worker died).
@@ -45,15 +53,7 @@ export const claimOutgoing = async (
       updated_at: at,
     }))
     .where('id', '=', id)
-    .where((eb) =>
-      eb.or([
-        eb.and([
-          eb('state', '=', 'queued'),
-          eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '<=', at)]),
-        ]),
-        eb.and([eb('state', '=', 'sending'), eb('lease_until', '<', at)]),
-      ]),
-    )
+    .where((eb) => isDue(eb, at))
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) !== 1) return null;
   const row = await findOutgoing(db, id);
@@ -85,12 +85,7 @@ export const dueOutgoing = async (db: Db, limit: number, now = new Date()): Prom
     await db
       .selectFrom('outgoing_messages')
       .select('id')
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('state', '=', 'queued'), eb('next_attempt_at', '<=', at)]),
-          eb.and([eb('state', '=', 'sending'), eb('lease_until', '<', at)]),
-        ]),
-      )
+      .where((eb) => isDue(eb, at))
       .orderBy('created_at')
       .limit(limit)
       .execute()
@@ -114,19 +109,3 @@ export const finishAttempt = async (
 /** Marks that bytes may have reached the server: every later attempt first looks for a delivered copy. */
 export const markTransmitting = (db: Db, row: OutgoingRow) =>
   db.updateTable('outgoing_messages').set({ transmitted: 1 }).where('id', '=', row.id).execute();
-
-export const setSendProblem = async (
-  db: Db,
-  mailboxId: string,
-  problem: { code: string; message: string } | null,
-): Promise<void> => {
-  await db
-    .updateTable('mailboxes')
-    .set({
-      send_problem_code: problem?.code ?? null,
-      send_problem_message: problem?.message ?? null,
-      send_problem_at: problem ? new Date().toISOString() : null,
-    })
-    .where('id', '=', mailboxId)
-    .execute();
-};

@@ -10,21 +10,29 @@ import { findOutgoing, type OutgoingRow } from './outgoing-store.ts';
 import type { SendDeps } from './send-deps.ts';
 import { SendError } from './send-error.ts';
 
-/** May this user send from this mailbox? Their own mailbox, or a system mailbox they may use, connected. */
-export const checkMaySend = (user: User, mailbox: Mailbox): void => {
+/**
+ * Why this user may not send from this mailbox, or null when they may: their own mailbox, or a system
+ * mailbox they can see, enabled and connected.
+ */
+const sendRefusal = (user: User, mailbox: Mailbox): SendError | null => {
   if (mailbox.kind === 'user' && mailbox.ownerUserId !== user.id)
-    throw new SendError('send.forbidden', 'Only the owner of a personal mailbox sends from it.');
-  if (!mailbox.enabled) throw new SendError('send.mailbox_disabled', `${mailbox.address} is switched off.`);
+    return new SendError('send.forbidden', 'Only the owner of a personal mailbox sends from it.');
+  if (!mailbox.enabled) return new SendError('send.mailbox_disabled', `${mailbox.address} is switched off.`);
   if (!mailbox.connected)
-    throw new SendError(
+    return new SendError(
       'send.mailbox_not_connected',
       `${mailbox.address} is not connected to Microsoft 365: connect it first.`,
     );
+  return null;
+};
+
+export const checkMaySend = (user: User, mailbox: Mailbox): void => {
+  const refusal = sendRefusal(user, mailbox);
+  if (refusal) throw refusal;
 };
 
 /** The same rule as a yes or no, for pages that offer Reply and New message only when they would work. */
-export const maySendFrom = (user: User, mailbox: Mailbox): boolean =>
-  (mailbox.kind === 'system' || mailbox.ownerUserId === user.id) && mailbox.enabled && mailbox.connected;
+export const maySendFrom = (user: User, mailbox: Mailbox): boolean => sendRefusal(user, mailbox) === null;
 
 /** SHA-256 over the request, attachments by their own hash: the same idempotency key must come with the same request. */
 const requestHash = (mailboxId: string, request: ComposeRequest): string =>

@@ -1,5 +1,6 @@
 import type { Message } from '../messages/message.ts';
 import type { ParsedAddress } from '../messages/parsed-message.ts';
+import { shortDate } from '../reading/mail-pages.tsx';
 import type { ComposeMode } from './outgoing.table.ts';
 
 /**
@@ -62,7 +63,7 @@ export const replyRecipients = (
 const display = (a: ParsedAddress | null): string =>
   !a ? 'an unknown sender' : a.name && a.address ? `${a.name} <${a.address}>` : a.name || a.address || '';
 
-const dateLine = (iso: string): string => `${iso.replace('T', ' ').slice(0, 16)} UTC`;
+const dateLine = (iso: string): string => `${shortDate(iso)} UTC`;
 
 type Original = Pick<Message, 'from' | 'to' | 'cc' | 'subject' | 'sentAt' | 'receivedAt' | 'bodyText'>;
 

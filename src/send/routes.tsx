@@ -7,7 +7,12 @@ import type { Mailbox } from '../mailboxes/mailbox.ts';
 import { visibleMailbox } from '../mailboxes/routes.tsx';
 import type { Message } from '../messages/message.ts';
 import { getMessage } from '../messages/queries.ts';
-import { type AttachmentInput, parseComposeRequest, splitRecipientList } from './compose-input.ts';
+import {
+  type AttachmentInput,
+  FILENAME_BAD,
+  parseComposeRequest,
+  splitRecipientList,
+} from './compose-input.ts';
 import { ComposePage, type ComposeValues, composeTitle } from './compose-page.tsx';
 import { deliverSoon } from './outbox.ts';
 import { OutboxPage, OutgoingPage } from './outbox-page.tsx';
@@ -48,7 +53,7 @@ const filesOf = async (value: unknown): Promise<AttachmentInput[]> => {
     .filter((f): f is File => f instanceof File && f.size > 0);
   return Promise.all(
     files.map(async (f) => ({
-      filename: f.name.replace(/[/\\\u0000-\u001f\u007f]/g, '_').slice(0, 255) || 'attachment',
+      filename: f.name.replace(new RegExp(FILENAME_BAD, 'g'), '_').slice(0, 255) || 'attachment',
       contentType: f.type || 'application/octet-stream',
       content: Buffer.from(await f.arrayBuffer()),
     })),

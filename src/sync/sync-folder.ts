@@ -1,13 +1,8 @@
 import type { ImapFlow } from 'imapflow';
 import type { Db } from '../db/database.ts';
 import type { BlobStore } from '../messages/blob-store.ts';
-import {
-  type PreparedMessage,
-  prepareMessage,
-  removeLocations,
-  storePrepared,
-  updateFlags,
-} from '../messages/store-message.ts';
+import { removeGeneration, removeLocations, updateFlags } from '../messages/locations.ts';
+import { type PreparedMessage, prepareMessage, storePrepared } from '../messages/store-message.ts';
 import { type FlagChange, parsePending, setLocalFlags } from '../reading/local-flags.ts';
 import { pushSelectedFolderFlags } from '../reading/write-flags.ts';
 import { newUidBatches, planSync, uidSet, vanished } from './cursor.ts';
@@ -102,21 +97,13 @@ export const syncFolder = async (
     const plan = planSync(cursor, server);
     // Read/unread changed in Mailroom and not yet on the server would go with the old copies: carried
     // over to the copies the refetch brings back, and pushed below like any other pending change.
-    const carried =
-      plan.reset && cursor?.uidValidity != null
-        ? await pendingByMessage(deps.db, mailboxId, path, cursor.uidValidity)
-        : new Map<string, FlagChange>();
+    let carried = new Map<string, FlagChange>();
     if (plan.reset && cursor?.uidValidity != null) {
-      await removeLocations(
-        deps.db,
-        mailboxId,
-        path,
-        cursor.uidValidity,
-        await storedUids(deps.db, mailboxId, path, cursor.uidValidity),
-      );
-      await saveProgress(deps.db, mailboxId, path, { uidNext: 1, highestModseq: null, storedMessages: 0 });
+      carried = await pendingByMessage(deps.db, mailboxId, path, cursor.uidValidity);
+      await removeGeneration(deps.db, mailboxId, path, cursor.uidValidity);
     }
     await saveProgress(deps.db, mailboxId, path, {
+      ...(plan.reset ? { uidNext: 1, highestModseq: null, storedMessages: 0 } : {}),
       uidValidity: server.uidValidity,
       serverMessages: server.exists,
       status: 'syncing',
@@ -125,13 +112,13 @@ export const syncFolder = async (
 
     let fetched = 0;
     let created = 0;
-    let stored =
-      plan.fetchFrom === 1 ? 0 : (await storedUids(deps.db, mailboxId, path, server.uidValidity)).length;
     if (plan.hasNew) {
       const found =
         (await client
           .search({ uid: `${plan.fetchFrom}:*` }, { uid: true })
           .catch((e: unknown) => Promise.reject(toImapError(e)))) || [];
+      let stored =
+        plan.fetchFrom === 1 ? 0 : (await storedUids(deps.db, mailboxId, path, server.uidValidity)).length;
       for (const batch of newUidBatches(found, plan.fetchFrom, batchSize)) {
         options.signal?.throwIfAborted();
         // Parsed as they arrive, stored together: one transaction per FETCH batch, or sooner when the
@@ -181,27 +168,29 @@ export const syncFolder = async (
     await pushSelectedFolderFlags(deps.db, client, mailboxId, path).catch((error: { code?: string }) => {
       if (error.code !== 'reading.flags_refused') throw error;
     });
-    if (plan.flags.kind !== 'none') {
-      const known = await storedUids(deps.db, mailboxId, path, server.uidValidity);
-      const range = known.length > 0 ? `1:${Math.max(...known)}` : null;
-      if (range) {
-        const query =
-          plan.flags.kind === 'changedsince' ? { uid: true, changedSince: plan.flags.modseq } : { uid: true };
-        const changes: { uid: number; flags: string[] }[] = [];
-        for await (const msg of imapStream(client.fetch(range, { uid: true, flags: true }, query)))
-          changes.push({ uid: msg.uid, flags: [...(msg.flags ?? [])] });
-        flagsChanged = await updateFlags(deps.db, mailboxId, path, server.uidValidity, changes);
-        const present = new Set(
-          plan.flags.kind === 'rescan'
-            ? changes.map((c) => c.uid)
-            : (await client.search({ all: true }, { uid: true })) || [],
-        );
-        const gone = vanished(known, present);
-        if (gone.length > 0) await removeLocations(deps.db, mailboxId, path, server.uidValidity, gone);
-        removed = gone.length;
-      }
+    // Ascending: the highest UID stored is the last (never spread into Math.max: it overflows the stack).
+    const known = await storedUids(deps.db, mailboxId, path, server.uidValidity);
+    if (plan.flags.kind !== 'none' && known.length > 0) {
+      const query =
+        plan.flags.kind === 'changedsince' ? { uid: true, changedSince: plan.flags.modseq } : { uid: true };
+      const changes: { uid: number; flags: string[] }[] = [];
+      for await (const msg of imapStream(
+        client.fetch(`1:${known.at(-1)}`, { uid: true, flags: true }, query),
+      ))
+        changes.push({ uid: msg.uid, flags: [...(msg.flags ?? [])] });
+      flagsChanged = await updateFlags(deps.db, mailboxId, path, server.uidValidity, changes);
+      const present = new Set(
+        plan.flags.kind === 'rescan'
+          ? changes.map((c) => c.uid)
+          : (await client
+              .search({ all: true }, { uid: true })
+              .catch((e: unknown) => Promise.reject(toImapError(e)))) || [],
+      );
+      const gone = vanished(known, present);
+      if (gone.length > 0) await removeLocations(deps.db, mailboxId, path, server.uidValidity, gone);
+      removed = gone.length;
     }
-    const total = (await storedUids(deps.db, mailboxId, path, server.uidValidity)).length;
+    const total = known.length - removed;
     await saveProgress(deps.db, mailboxId, path, {
       uidNext: Math.max(server.uidNext, plan.fetchFrom),
       highestModseq: server.highestModseq,

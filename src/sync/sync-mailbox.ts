@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppDeps } from '../http/context.ts';
+import { storedFolders } from '../mailboxes/folders.ts';
 import { withMailboxImap } from '../mailboxes/imap-access.ts';
 import type { Mailbox } from '../mailboxes/mailbox.ts';
 import { setMailboxState } from '../mailboxes/repository.ts';
 import type { BlobStore } from '../messages/blob-store.ts';
-import { pruneOrphans } from '../messages/store-message.ts';
+import { pruneOrphans } from '../messages/locations.ts';
 import { ImapError } from './imap-error.ts';
 import { type FolderSyncResult, syncFolder } from './sync-folder.ts';
 
@@ -36,15 +37,7 @@ export const syncMailbox = async (
   mailbox: Mailbox,
   options: { signal?: AbortSignal } = {},
 ): Promise<Record<string, FolderSyncResult>> => {
-  const folders = (
-    await deps.db
-      .selectFrom('mailbox_folders')
-      .select('path')
-      .where('mailbox_id', '=', mailbox.id)
-      .where('selected', '=', 1)
-      .orderBy('path')
-      .execute()
-  ).map((r) => r.path);
+  const folders = (await storedFolders(deps.db, mailbox.id)).filter((f) => f.selected).map((f) => f.path);
   const results: Record<string, FolderSyncResult> = {};
   for (let attempt = 1; ; attempt++) {
     try {

@@ -6,14 +6,9 @@ import { type Db, openDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { insertMailbox } from '../../src/mailboxes/repository.ts';
 import { type BlobStore, createFileBlobStore } from '../../src/messages/blob-store.ts';
+import { pruneOrphans, removeLocations, updateFlags } from '../../src/messages/locations.ts';
 import { listMessages } from '../../src/messages/queries.ts';
-import {
-  pruneOrphans,
-  removeLocations,
-  type StoreInput,
-  storeMessage,
-  updateFlags,
-} from '../../src/messages/store-message.ts';
+import { type StoreInput, storeMessage } from '../../src/messages/store-message.ts';
 import { createTestDatabase, DATABASES, type TestDatabase } from '../support/databases.ts';
 
 /** An RFC 5322 message (CRLF line ends, §2.1). */

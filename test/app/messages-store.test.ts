@@ -360,6 +360,7 @@ for (const kind of DATABASES) {
     });
 
     test('a whole batch in one go: a reply before its root, a reply to an earlier one, a message twice', async () => {
+      await freshMailbox();
       const prepare = (source: Buffer, uid: number) =>
         prepareMessage(blobs, {
           mailboxId,

@@ -490,7 +490,19 @@ for (const kind of DATABASES) {
         'GET',
         `/mailboxes/${w.mailboxes.megan}/outgoing?state=sent`,
       );
+      assert.equal(sentOnly.status, 200);
+      assert.ok(sentOnly.json.outgoing.length > 0);
       assert.ok(sentOnly.json.outgoing.every((o: Json) => o.state === 'sent'));
+      const queuedOnly = await w.api(
+        w.meganToken,
+        'GET',
+        `/mailboxes/${w.mailboxes.megan}/outgoing?state=queued`,
+      );
+      assert.deepEqual(
+        queuedOnly.json.outgoing,
+        [],
+        'nothing is queued: the filter leaves the sent ones out',
+      );
       for (const query of ['state=lost', 'cursor=bm9wZQ', 'limit=0'])
         assert.equal(
           (await w.api(w.meganToken, 'GET', `/mailboxes/${w.mailboxes.megan}/outgoing?${query}`)).status,
