@@ -2,13 +2,13 @@ import { Hono } from 'hono';
 import { requireAdmin, requireUser } from '../http/auth.ts';
 import type { AppDeps, AppEnv } from '../http/context.ts';
 import { AppError, errorBody } from '../http/errors.ts';
+import { managedMailbox, visibleMailbox } from '../mailboxes/access.ts';
 import { MailboxTokenError } from '../mailboxes/access-token.ts';
 import { checkConnection } from '../mailboxes/check-connection.ts';
 import { disconnectMailbox } from '../mailboxes/disconnect.ts';
 import { FolderSelectionError, retrieveFolders, selectFolders, storedFolders } from '../mailboxes/folders.ts';
 import { mailboxView } from '../mailboxes/mailbox.ts';
 import { mailboxesVisibleTo } from '../mailboxes/repository.ts';
-import { mayManage, visibleMailbox } from '../mailboxes/routes.tsx';
 import { ImapError } from '../sync/imap-error.ts';
 
 const folderView = (f: Awaited<ReturnType<typeof storedFolders>>[number]) => ({
@@ -32,27 +32,29 @@ export const mailboxesApi = (deps: AppDeps): Hono<AppEnv> => {
 
   app.get('/mailboxes/:id/folders', async (c) => {
     const mailbox = await visibleMailbox(deps, requireUser(c), c.req.param('id'));
-    const refresh = c.req.query('refresh') === 'true';
+    // A GET changes nothing: retrieving the list over IMAP rewrites it, so it is a POST of its own.
+    if (c.req.query('refresh') === 'true')
+      throw new AppError(
+        'request.invalid',
+        `A GET only reads the stored folders: retrieve them with POST /api/mailboxes/${mailbox.id}/folders/refresh.`,
+      );
+    return c.json({ folders: (await storedFolders(deps.db, mailbox.id)).map(folderView) });
+  });
+
+  app.post('/mailboxes/:id/folders/refresh', async (c) => {
+    const user = requireUser(c);
+    const mailbox = await managedMailbox(deps, user, c.req.param('id'), 'retrieve its folders');
     try {
-      const folders = refresh
-        ? await retrieveFolders(deps, mailbox)
-        : await storedFolders(deps.db, mailbox.id);
-      return c.json({ folders: folders.map(folderView) });
+      return c.json({ folders: (await retrieveFolders(deps, mailbox)).map(folderView) });
     } catch (error) {
       if (!(error instanceof ImapError) && !(error instanceof MailboxTokenError)) throw error;
-      const state = await visibleMailbox(deps, requireUser(c), mailbox.id);
+      const state = await visibleMailbox(deps, user, mailbox.id);
       return c.json(errorBody(error.code, state.stateMessage ?? 'The folders could not be retrieved.'), 502);
     }
   });
 
   app.put('/mailboxes/:id/folders', async (c) => {
-    const user = requireUser(c);
-    const mailbox = await visibleMailbox(deps, user, c.req.param('id'));
-    if (!mayManage(user, mailbox))
-      throw new AppError(
-        'auth.forbidden',
-        'Only the mailbox’s owner or an administrator may choose its folders.',
-      );
+    const mailbox = await managedMailbox(deps, requireUser(c), c.req.param('id'), 'choose its folders');
     const body = (await c.req.json().catch(() => null)) as { selected?: unknown } | null;
     if (!body || !Array.isArray(body.selected) || !body.selected.every((p) => typeof p === 'string')) {
       return c.json(
@@ -71,18 +73,13 @@ export const mailboxesApi = (deps: AppDeps): Hono<AppEnv> => {
   });
 
   app.post('/mailboxes/:id/check', async (c) => {
-    const user = requireUser(c);
-    const mailbox = await visibleMailbox(deps, user, c.req.param('id'));
-    if (!mayManage(user, mailbox))
-      throw new AppError('auth.forbidden', 'Only the mailbox’s owner or an administrator may check it.');
+    const mailbox = await managedMailbox(deps, requireUser(c), c.req.param('id'), 'check it');
     return c.json(await checkConnection(deps, mailbox));
   });
 
   app.delete('/mailboxes/:id', async (c) => {
     const user = requireUser(c);
-    const mailbox = await visibleMailbox(deps, user, c.req.param('id'));
-    if (!mayManage(user, mailbox))
-      throw new AppError('auth.forbidden', 'Only the mailbox’s owner or an administrator may delete it.');
+    const mailbox = await managedMailbox(deps, user, c.req.param('id'), 'delete it');
     const keep = c.req.query('mail') === 'keep';
     if (mailbox.kind === 'system' && !keep) {
       requireAdmin(c);

@@ -335,15 +335,16 @@ export const openApiDocument = (serverUrl: string) => ({
     },
     '/api/mailboxes/{id}/folders': {
       get: {
-        summary: 'The folders, as a flat list with parents; `?refresh=true` retrieves them over IMAP first',
-        parameters: [idParam, { name: 'refresh', in: 'query', schema: { type: 'boolean' } }],
+        summary:
+          'The stored folders, as a flat list with parents (a GET changes nothing: `?refresh=true` is refused, use POST …/folders/refresh)',
+        parameters: [idParam],
         responses: {
           200: json('Folders', {
             type: 'object',
             properties: { folders: { type: 'array', items: ref('Folder') } },
           }),
+          400: errorResponse('`request.invalid`: `?refresh=true` on a GET'),
           404: errorResponse('No such mailbox'),
-          502: errorResponse('IMAP failed; the mailbox state says who must act'),
         },
       },
       put: {
@@ -366,7 +367,24 @@ export const openApiDocument = (serverUrl: string) => ({
             properties: { folders: { type: 'array', items: ref('Folder') } },
           }),
           400: errorResponse('`mailbox.unknown_folder` or `request.invalid`'),
+          403: errorResponse('Not the owner (personal) or an administrator (system mailbox)'),
           404: errorResponse('No such mailbox'),
+        },
+      },
+    },
+    '/api/mailboxes/{id}/folders/refresh': {
+      post: {
+        summary:
+          'Retrieve the folder list over IMAP and store it, keeping the ticks (the owner, or an administrator for a system mailbox)',
+        parameters: [idParam],
+        responses: {
+          200: json('Folders', {
+            type: 'object',
+            properties: { folders: { type: 'array', items: ref('Folder') } },
+          }),
+          403: errorResponse('Not the owner (personal) or an administrator (system mailbox)'),
+          404: errorResponse('No such mailbox'),
+          502: errorResponse('IMAP failed; the mailbox state says who must act'),
         },
       },
     },

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { requireUser } from '../http/auth.ts';
 import type { AppDeps, AppEnv } from '../http/context.ts';
-import { visibleMailbox } from '../mailboxes/routes.tsx';
+import { visibleMailbox } from '../mailboxes/access.ts';
 import { syncProgress } from '../sync/run-sync.ts';
 import { startSyncNow } from '../sync/sync-now.ts';
 

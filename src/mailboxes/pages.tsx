@@ -203,7 +203,23 @@ export const MailboxDetail = (p: {
 
       {m.connected && <SyncProgress csrf={p.csrf} mailboxId={m.id} progress={p.progress} />}
 
-      {m.connected && (
+      {m.connected && !p.mayManage && (
+        <div class="card" id="synced-folders">
+          <h2>Folders that sync</h2>
+          {selected.size === 0 ? (
+            <p>None yet.</p>
+          ) : (
+            <ul>
+              {[...selected].sort().map((path) => (
+                <li>{path}</li>
+              ))}
+            </ul>
+          )}
+          <p class="hint">An administrator chooses them.</p>
+        </div>
+      )}
+
+      {m.connected && p.mayManage && (
         <form method="post" action={`/mailboxes/${m.id}/folders`} class="card">
           <h2>Folders to sync</h2>
           <Csrf token={p.csrf} />

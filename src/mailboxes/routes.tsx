@@ -1,13 +1,12 @@
 import { Hono } from 'hono';
 import { requireUser } from '../http/auth.ts';
 import type { AppContext, AppDeps, AppEnv } from '../http/context.ts';
-import { AppError } from '../http/errors.ts';
 import { flash, renderPage } from '../http/render.tsx';
 import { loadMicrosoftSettings } from '../microsoft/settings.ts';
 import { ImapError } from '../sync/imap-error.ts';
 import { syncProgress } from '../sync/run-sync.ts';
 import { startSyncNow } from '../sync/sync-now.ts';
-import type { User } from '../users/users.table.ts';
+import { managedMailbox, mayManage, visibleMailbox } from './access.ts';
 import { MailboxTokenError } from './access-token.ts';
 import { type ConnectionCheck, checkConnection } from './check-connection.ts';
 import { finishConnect } from './connect-callback.ts';
@@ -17,19 +16,6 @@ import { FolderSelectionError, retrieveFolders, selectFolders, storedFolders } f
 import type { Mailbox } from './mailbox.ts';
 import { MailboxDetail, MailboxList } from './pages.tsx';
 import { findMailbox, mailboxesVisibleTo } from './repository.ts';
-
-/** The mailbox the user may see, or 404 (never telling whether an id exists). */
-export const visibleMailbox = async (deps: AppDeps, user: User, id: string): Promise<Mailbox> => {
-  const mailbox = await findMailbox(deps.db, id);
-  if (!mailbox || !(await mailboxesVisibleTo(deps.db, user)).some((m) => m.id === id)) {
-    throw new AppError('request.not_found', 'There is no such mailbox.');
-  }
-  return mailbox;
-};
-
-/** Owners manage their own mailbox; administrators manage system mailboxes. */
-export const mayManage = (user: User, m: Mailbox): boolean =>
-  m.kind === 'user' ? m.ownerUserId === user.id : user.role === 'administrator';
 
 export const mailboxRoutes = (deps: AppDeps): Hono<AppEnv> => {
   const app = new Hono<AppEnv>();
@@ -70,10 +56,7 @@ export const mailboxRoutes = (deps: AppDeps): Hono<AppEnv> => {
   );
 
   app.post('/mailboxes/:id/check', async (c) => {
-    const user = requireUser(c);
-    const mailbox = await visibleMailbox(deps, user, c.req.param('id'));
-    if (!mayManage(user, mailbox))
-      throw new AppError('auth.forbidden', 'Only the mailbox’s owner or an administrator may check it.');
+    const mailbox = await managedMailbox(deps, requireUser(c), c.req.param('id'), 'check it');
     return detail(c, mailbox, await checkConnection(deps, mailbox));
   });
 
@@ -90,7 +73,7 @@ export const mailboxRoutes = (deps: AppDeps): Hono<AppEnv> => {
   });
 
   app.post('/mailboxes/:id/folders/retrieve', async (c) => {
-    const mailbox = await visibleMailbox(deps, requireUser(c), c.req.param('id'));
+    const mailbox = await managedMailbox(deps, requireUser(c), c.req.param('id'), 'retrieve its folders');
     try {
       const folders = await retrieveFolders(deps, mailbox);
       await flash(deps, c, 'success', `Retrieved ${folders.length} folders.`);
@@ -102,13 +85,7 @@ export const mailboxRoutes = (deps: AppDeps): Hono<AppEnv> => {
   });
 
   app.post('/mailboxes/:id/folders', async (c) => {
-    const user = requireUser(c);
-    const mailbox = await visibleMailbox(deps, user, c.req.param('id'));
-    if (!mayManage(user, mailbox))
-      throw new AppError(
-        'auth.forbidden',
-        'Only the mailbox’s owner or an administrator may choose its folders.',
-      );
+    const mailbox = await managedMailbox(deps, requireUser(c), c.req.param('id'), 'choose its folders');
     const body = await c.req.parseBody({ all: true });
     const paths = ([] as unknown[]).concat(body.folders ?? []).map(String);
     try {
@@ -123,9 +100,7 @@ export const mailboxRoutes = (deps: AppDeps): Hono<AppEnv> => {
 
   app.post('/mailboxes/:id/disconnect', async (c) => {
     const user = requireUser(c);
-    const mailbox = await visibleMailbox(deps, user, c.req.param('id'));
-    if (!mayManage(user, mailbox))
-      throw new AppError('auth.forbidden', 'Only the mailbox’s owner or an administrator may disconnect it.');
+    const mailbox = await managedMailbox(deps, user, c.req.param('id'), 'disconnect it');
     const mail = (await c.req.parseBody()).mail === 'delete' ? 'delete' : 'keep';
     await disconnectMailbox(deps.db, user, mailbox, mail);
     await flash(

@@ -1,7 +1,7 @@
 import type { AppDeps } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
+import { visibleMailbox } from '../mailboxes/access.ts';
 import type { Mailbox } from '../mailboxes/mailbox.ts';
-import { visibleMailbox } from '../mailboxes/routes.tsx';
 import type { Message } from '../messages/message.ts';
 import { getMessage } from '../messages/queries.ts';
 import type { User } from '../users/users.table.ts';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { requireUser } from '../http/auth.ts';
 import type { AppContext, AppDeps, AppEnv } from '../http/context.ts';
 import { AppError, errorBody } from '../http/errors.ts';
-import { visibleMailbox } from '../mailboxes/routes.tsx';
+import { visibleMailbox } from '../mailboxes/access.ts';
 import { MessagesError } from '../messages/messages-error.ts';
 import { getMessage, listMessages, threadOf } from '../messages/queries.ts';
 import { visibleMessage } from './access.ts';

@@ -85,10 +85,16 @@ export const MessagePage = (p: {
             ))}
           </p>
         )}
-        <form method="post" action={`${self}/flags${suffix}`} class="actions">
+        {/* Unread: client.js sends the read receipt (the API's PATCH, with the CSRF token) once the page is shown. */}
+        <form
+          method="post"
+          action={`${self}/flags${suffix}`}
+          class="actions"
+          data-read-receipt={m.seen ? undefined : `/api/mailboxes/${p.mailbox.id}/messages/${m.id}`}
+        >
           <Csrf token={p.csrf} />
-          <button type="submit" name="seen" value="false" class="secondary">
-            Mark unread
+          <button type="submit" name="seen" value={m.seen ? 'false' : 'true'} class="secondary">
+            {m.seen ? 'Mark unread' : 'Mark read'}
           </button>
           <button type="submit" name="flagged" value={m.flagged ? 'false' : 'true'} class="secondary">
             {m.flagged ? 'Remove flag' : 'Flag'}

@@ -108,7 +108,8 @@ export const readingPaths = {
   },
   '/api/mailboxes/{id}/messages/{messageId}': {
     get: {
-      summary: 'One message: headers, text, sanitised HTML, attachments, its thread (does not mark it seen)',
+      summary:
+        'One message: headers, text, sanitised HTML, attachments, its thread (a GET marks nothing seen: PATCH `{"seen": true}` does)',
       parameters: [
         ...messageParams,
         query('remoteImages', { type: 'boolean' }, 'Keep remote images in the HTML'),
@@ -116,7 +117,8 @@ export const readingPaths = {
       responses: { 200: json('The message', ref('Message')), 404: notVisible },
     },
     patch: {
-      summary: 'Mark seen/unseen, flagged/unflagged: at once in Mailroom, on the server in the background',
+      summary:
+        'Mark seen/unseen, flagged/unflagged: at once in Mailroom, on the server in the background (the message page sends `{"seen": true}` as its read receipt once shown; a session needs X-CSRF-Token)',
       parameters: messageParams,
       requestBody: {
         required: true,

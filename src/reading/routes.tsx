@@ -3,9 +3,9 @@ import { requireUser } from '../http/auth.ts';
 import type { AppContext, AppDeps, AppEnv } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
 import { flash, renderPage } from '../http/render.tsx';
+import { visibleMailbox } from '../mailboxes/access.ts';
 import { storedFolders } from '../mailboxes/folders.ts';
 import { mailboxesVisibleTo } from '../mailboxes/repository.ts';
-import { visibleMailbox } from '../mailboxes/routes.tsx';
 import { MessagesError } from '../messages/messages-error.ts';
 import { listMessages, threadOf } from '../messages/queries.ts';
 import { maySendFrom } from '../send/queue-send.ts';
@@ -96,8 +96,8 @@ export const readingRoutes = (deps: AppDeps): Hono<AppEnv> => {
 
   app.get('/mail/:mailboxId/messages/:messageId', async (c) => {
     const { mailbox, message } = await messageOf(deps, c);
-    // Opening a message reads it, as in every mail client; "Mark unread" takes it back.
-    if (!message.seen) await changeFlags(deps, mailbox.id, message.id, { seen: true });
+    // A GET changes nothing (a link preview or a prefetch is not a reader): the page sends its own read
+    // receipt once it is shown, and without a script the reader presses Mark read.
     const thread = await threadOf(deps.db, mailbox.id, message.threadId);
     const blockedImages = message.bodyHtml
       ? sanitizeEmailHtml(message.bodyHtml, { allowRemoteImages: false }).blockedImages
@@ -107,7 +107,7 @@ export const readingRoutes = (deps: AppDeps): Hono<AppEnv> => {
       <MessagePage
         csrf={csrf}
         mailbox={mailbox}
-        message={{ ...message, seen: true }}
+        message={message}
         thread={thread}
         blockedImages={blockedImages}
         folder={folder}

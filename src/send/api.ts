@@ -3,10 +3,10 @@ import { z } from 'zod';
 import { requireUser } from '../http/auth.ts';
 import type { AppDeps, AppEnv } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
-import { visibleMailbox } from '../mailboxes/routes.tsx';
+import { visibleMailbox } from '../mailboxes/access.ts';
 import { parseComposeRequest } from './compose-input.ts';
 import { deliverSoon } from './outbox.ts';
-import { outgoingView } from './outgoing-view.ts';
+import { outgoingViewFor } from './outgoing-access.ts';
 import { queueSend } from './queue-send.ts';
 import { discardOutgoing, listOutgoing, outgoingOf, retryOutgoing } from './retry.ts';
 
@@ -42,11 +42,12 @@ export const sendApi = (deps: AppDeps): Hono<AppEnv> => {
     const { row, replayed } = await queueSend(deps, user, mailbox, request, { idempotencyKey: key });
     if (!replayed) void deliverSoon(deps, row.id);
     if (replayed) c.header('Idempotent-Replayed', 'true');
-    return c.json(outgoingView(row), replayed ? 200 : 202);
+    return c.json(outgoingViewFor(user, row), replayed ? 200 : 202);
   });
 
   app.get('/mailboxes/:id/outgoing', async (c) => {
-    const mailbox = await visibleMailbox(deps, requireUser(c), c.req.param('id'));
+    const user = requireUser(c);
+    const mailbox = await visibleMailbox(deps, user, c.req.param('id'));
     const query = listQuery.safeParse(c.req.query());
     if (!query.success)
       throw new AppError(
@@ -60,23 +61,22 @@ export const sendApi = (deps: AppDeps): Hono<AppEnv> => {
       ...(state ? { state } : {}),
       ...(cursor ? { cursor } : {}),
     });
-    return c.json({ outgoing: page.rows.map(outgoingView), nextCursor: page.nextCursor });
+    return c.json({
+      outgoing: page.rows.map((row) => outgoingViewFor(user, row)),
+      nextCursor: page.nextCursor,
+    });
   });
 
   app.get('/mailboxes/:id/outgoing/:outgoingId', async (c) => {
-    const mailbox = await visibleMailbox(deps, requireUser(c), c.req.param('id'));
-    return c.json(outgoingView(await outgoingOf(deps.db, mailbox, c.req.param('outgoingId'))));
+    const user = requireUser(c);
+    const mailbox = await visibleMailbox(deps, user, c.req.param('id'));
+    return c.json(outgoingViewFor(user, await outgoingOf(deps.db, mailbox, c.req.param('outgoingId'))));
   });
 
   app.delete('/mailboxes/:id/outgoing/:outgoingId', async (c) => {
     const user = requireUser(c);
     const mailbox = await visibleMailbox(deps, user, c.req.param('id'));
-    await discardOutgoing(
-      deps.db,
-      user,
-      mailbox,
-      await outgoingOf(deps.db, mailbox, c.req.param('outgoingId')),
-    );
+    await discardOutgoing(deps.db, user, await outgoingOf(deps.db, mailbox, c.req.param('outgoingId')));
     return c.body(null, 204);
   });
 
@@ -90,7 +90,7 @@ export const sendApi = (deps: AppDeps): Hono<AppEnv> => {
       await outgoingOf(deps.db, mailbox, c.req.param('outgoingId')),
     );
     void deliverSoon(deps, row.id);
-    return c.json(outgoingView(row), 202);
+    return c.json(outgoingViewFor(user, row), 202);
   });
 
   return app;

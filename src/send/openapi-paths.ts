@@ -71,7 +71,12 @@ const outgoing = {
     from: { type: 'string' },
     to: { type: 'array', items: { type: 'string' } },
     cc: { type: 'array', items: { type: 'string' } },
-    bcc: { type: 'array', items: { type: 'string' } },
+    bcc: {
+      type: 'array',
+      items: { type: 'string' },
+      description:
+        'Only for the message’s writer and administrators; the mailbox’s other people get an empty list (and a refusal that names a Bcc recipient says “(a Bcc recipient)” instead)',
+    },
     subject: { type: 'string' },
     size: { type: 'integer' },
     attempts: { type: 'integer' },
@@ -178,11 +183,11 @@ export const sendPaths = {
       responses: { 200: json('The message', ref('OutgoingMessage')), 404: notVisible },
     },
     delete: {
-      summary: 'Discard a failed message',
+      summary: 'Discard a failed message (its writer or an administrator)',
       parameters: [path('id'), path('outgoingId')],
       responses: {
         204: { description: 'Discarded' },
-        403: errorResponse('`send.forbidden`'),
+        403: errorResponse('`send.forbidden`: not the message’s writer nor an administrator'),
         404: notVisible,
         409: errorResponse('`send.not_retryable`: only a failed message is discarded'),
       },
@@ -190,11 +195,13 @@ export const sendPaths = {
   },
   '/api/mailboxes/{id}/outgoing/{outgoingId}/retry': {
     post: {
-      summary: 'Queue a failed message again (same bytes, same Message-ID; never delivered twice)',
+      summary:
+        'Queue a failed message again (its writer or an administrator; same bytes, same Message-ID; never delivered twice)',
       parameters: [path('id'), path('outgoingId')],
       responses: {
         202: json('Queued again', ref('OutgoingMessage')),
         ...refusals,
+        403: errorResponse('`send.forbidden`: not the message’s writer nor an administrator'),
         409: errorResponse('`send.not_retryable` (not failed), `send.mailbox_not_connected`'),
       },
     },

@@ -11,7 +11,7 @@ const STATE_WORDS: Record<OutgoingView['state'], string> = {
 };
 
 const WHO: Record<string, string> = {
-  sender: 'For you to fix',
+  sender: 'For its writer to fix',
   mailbox_owner: 'For the mailbox’s owner to fix',
   administrator: 'For an administrator to fix',
 };
@@ -19,8 +19,13 @@ const WHO: Record<string, string> = {
 const recipientsLine = (o: OutgoingView) =>
   [...o.to, ...o.cc.map((a) => `cc ${a}`), ...o.bcc.map((a) => `bcc ${a}`)].join(', ');
 
-/** The state of one message: what happened, who must act, and Retry when it failed. */
-export const OutgoingPage = (p: { csrf: string; mailbox: Mailbox; outgoing: OutgoingView }) => {
+/** The state of one message: what happened, who must act, and Retry when it failed (for its writer or an administrator). */
+export const OutgoingPage = (p: {
+  csrf: string;
+  mailbox: Mailbox;
+  outgoing: OutgoingView;
+  mayHandle: boolean;
+}) => {
   const o = p.outgoing;
   const pending = o.state === 'queued' || o.state === 'sending';
   return (
@@ -66,7 +71,10 @@ export const OutgoingPage = (p: { csrf: string; mailbox: Mailbox; outgoing: Outg
             {o.sentCopy === 'appended' ? ' (Mailroom put the copy in Sent Items)' : ''}
           </p>
         )}
-        {o.state === 'failed' && (
+        {o.state === 'failed' && !p.mayHandle && (
+          <p class="hint">Only its writer or an administrator may retry or discard it.</p>
+        )}
+        {o.state === 'failed' && p.mayHandle && (
           <div class="actions">
             <form method="post" action={`/mail/${p.mailbox.id}/outbox/${o.id}/retry`}>
               <Csrf token={p.csrf} />

@@ -2,6 +2,7 @@ import type { Db } from '../db/database.ts';
 import { AppError } from '../http/errors.ts';
 import type { Mailbox } from '../mailboxes/mailbox.ts';
 import type { User } from '../users/users.table.ts';
+import { checkMayHandleOutgoing } from './outgoing-access.ts';
 import { findOutgoing, type OutgoingRow } from './outgoing-store.ts';
 import { checkMaySend } from './queue-send.ts';
 import { SendError } from './send-error.ts';
@@ -18,6 +19,7 @@ export const retryOutgoing = async (
   row: OutgoingRow,
 ): Promise<OutgoingRow> => {
   checkMaySend(user, mailbox);
+  checkMayHandleOutgoing(user, row, 'retry');
   if (row.state !== 'failed')
     throw new SendError(
       'send.not_retryable',
@@ -42,15 +44,9 @@ export const retryOutgoing = async (
   return (await findOutgoing(db, row.id)) ?? row;
 };
 
-/** Forgets a failed message for good (its sender's choice); a queued or sent one stays. */
-export const discardOutgoing = async (
-  db: Db,
-  user: User,
-  mailbox: Mailbox,
-  row: OutgoingRow,
-): Promise<void> => {
-  if (mailbox.kind === 'user' && mailbox.ownerUserId !== user.id)
-    throw new SendError('send.forbidden', 'Only the owner of a personal mailbox discards its messages.');
+/** Forgets a failed message for good (its writer's or an administrator's choice); a queued or sent one stays. */
+export const discardOutgoing = async (db: Db, user: User, row: OutgoingRow): Promise<void> => {
+  checkMayHandleOutgoing(user, row, 'discard');
   if (row.state !== 'failed')
     throw new SendError(
       'send.not_retryable',

@@ -3,8 +3,8 @@ import { requireUser } from '../http/auth.ts';
 import type { AppContext, AppDeps, AppEnv } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
 import { flash, renderPage } from '../http/render.tsx';
+import { visibleMailbox } from '../mailboxes/access.ts';
 import type { Mailbox } from '../mailboxes/mailbox.ts';
-import { visibleMailbox } from '../mailboxes/routes.tsx';
 import type { Message } from '../messages/message.ts';
 import { getMessage } from '../messages/queries.ts';
 import {
@@ -17,7 +17,7 @@ import { ComposePage, type ComposeValues, composeTitle } from './compose-page.ts
 import { deliverSoon } from './outbox.ts';
 import { OutboxPage, OutgoingPage } from './outbox-page.tsx';
 import type { ComposeMode } from './outgoing.table.ts';
-import { outgoingView } from './outgoing-view.ts';
+import { mayHandleOutgoing, outgoingViewFor } from './outgoing-access.ts';
 import { checkMaySend, queueSend } from './queue-send.ts';
 import { replyRecipients, subjectFor } from './reply.ts';
 import { discardOutgoing, listOutgoing, outgoingOf, retryOutgoing } from './retry.ts';
@@ -152,18 +152,27 @@ export const sendRoutes = (deps: AppDeps): Hono<AppEnv> => {
   });
 
   app.get('/mail/:mailboxId/outbox', async (c) => {
-    const mailbox = await visibleMailbox(deps, requireUser(c), c.req.param('mailboxId'));
-    const items = (await listOutgoing(deps.db, mailbox.id, { limit: 100 })).rows.map(outgoingView);
+    const user = requireUser(c);
+    const mailbox = await visibleMailbox(deps, user, c.req.param('mailboxId'));
+    const items = (await listOutgoing(deps.db, mailbox.id, { limit: 100 })).rows.map((row) =>
+      outgoingViewFor(user, row),
+    );
     return renderPage(deps, c, { title: 'Outbox', current: '/mail' }, () => (
       <OutboxPage mailbox={mailbox} items={items} />
     ));
   });
 
   app.get('/mail/:mailboxId/outbox/:id', async (c) => {
-    const mailbox = await visibleMailbox(deps, requireUser(c), c.req.param('mailboxId'));
+    const user = requireUser(c);
+    const mailbox = await visibleMailbox(deps, user, c.req.param('mailboxId'));
     const row = await outgoingOf(deps.db, mailbox, c.req.param('id'));
     return renderPage(deps, c, { title: row.subject || 'Message', current: '/mail' }, (csrf) => (
-      <OutgoingPage csrf={csrf} mailbox={mailbox} outgoing={outgoingView(row)} />
+      <OutgoingPage
+        csrf={csrf}
+        mailbox={mailbox}
+        outgoing={outgoingViewFor(user, row)}
+        mayHandle={mayHandleOutgoing(user, row)}
+      />
     ));
   });
 
@@ -184,7 +193,7 @@ export const sendRoutes = (deps: AppDeps): Hono<AppEnv> => {
     const user = requireUser(c);
     const mailbox = await visibleMailbox(deps, user, c.req.param('mailboxId'));
     const row = await outgoingOf(deps.db, mailbox, c.req.param('id'));
-    await discardOutgoing(deps.db, user, mailbox, row);
+    await discardOutgoing(deps.db, user, row);
     await flash(deps, c, 'info', `“${row.subject || '(no subject)'}” was discarded.`);
     return c.redirect(`/mail/${mailbox.id}/outbox`);
   });

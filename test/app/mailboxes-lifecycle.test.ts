@@ -163,7 +163,7 @@ for (const kind of DATABASES) {
         [MEGAN],
       );
       assert.equal((await api(meganToken, 'GET', `/mailboxes/${adeleMailbox}`)).status, 404);
-      const folders = await api(meganToken, 'GET', `/mailboxes/${meganMailbox}/folders?refresh=true`);
+      const folders = await api(meganToken, 'POST', `/mailboxes/${meganMailbox}/folders/refresh`);
       assert.equal(folders.status, 200);
       assert.deepEqual(folders.json.folders.find((f: Json) => f.specialUse === '\\Sent').path, 'Sent Items');
       const bad = await api(meganToken, 'PUT', `/mailboxes/${meganMailbox}/folders`, {

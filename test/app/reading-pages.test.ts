@@ -55,18 +55,25 @@ for (const kind of DATABASES) {
       assert.match(archive.html, /Re: Project kickoff/);
     });
 
-    test('opening a message reads it, here and on the server; Mark unread takes it back', async () => {
+    test('opening a message and its read receipt read it, here and on the server; Mark unread takes it back', async () => {
       const id = await idOf('invoice 2026');
       const opened = await page(`${base()}/messages/${id}`);
       assert.equal(opened.status, 200);
       assert.equal((opened.html.match(/\/attachments\/[^"]+" download/g) ?? []).length, 3);
+      assert.equal((await copyOf(id)).seen, 0, 'the GET itself marks nothing read');
+      // The read receipt: the page's script sends it as the API's PATCH; without a script, this form.
+      const flags = parseForms(opened.html, opened.url).findIndex((f) => f.action.endsWith('/flags'));
+      const read = await world.browser.submit(opened, { formIndex: flags, button: 'Mark read' });
+      assert.equal(read.status, 302);
+      assert.equal(read.location, `${world.app.url}${base()}/messages/${id}`);
       const copy = await copyOf(id);
       assert.equal(copy.seen, 1);
       await untilServerFlag(world.emu, copy, '\\Seen', true);
       assert.equal(unreadCount((await page('/mail')).html, 'INBOX'), 24);
 
-      const index = parseForms(opened.html, opened.url).findIndex((f) => f.action.endsWith('/flags'));
-      const back = await world.browser.submit(opened, { formIndex: index, button: 'Mark unread' });
+      const reopened = await page(`${base()}/messages/${id}`);
+      const index = parseForms(reopened.html, reopened.url).findIndex((f) => f.action.endsWith('/flags'));
+      const back = await world.browser.submit(reopened, { formIndex: index, button: 'Mark unread' });
       assert.equal(back.status, 302);
       assert.equal(back.location, `${world.app.url}${base()}`);
       assert.equal((await copyOf(id)).seen, 0);

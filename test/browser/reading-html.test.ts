@@ -61,6 +61,15 @@ test('a message whose HTML carries scripts, handlers and remote images runs and 
   const frame = page.frameLocator('iframe[name="message-body"]');
   await frame.getByText('Dear customer, nothing is wrong.').waitFor();
   await frame.getByText('Red text').waitFor();
+  // The GET marked nothing read; the page's own receipt (a PATCH with the CSRF token) did, once shown.
+  await page.getByRole('button', { name: 'Mark unread' }).waitFor();
+  const messageId = new URL(page.url()).pathname.split('/').at(-1)!;
+  const copy = await world.app.mailroom.deps.db
+    .selectFrom('message_locations')
+    .select('seen')
+    .where('message_id', '=', messageId)
+    .executeTakeFirstOrThrow();
+  assert.equal(copy.seen, 1, 'the message is read once the page is shown');
   // Whatever could still run or load has had its chance.
   await sleep(1000);
 
