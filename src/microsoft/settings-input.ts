@@ -61,11 +61,15 @@ export const MESSAGES = {
   allowedTenantIds: 'List directory (tenant) IDs, GUIDs separated by commas or spaces.',
   mailServer: 'Enter the server as host:port, such as mail.example.com:993.',
   tenantsOnlyMultiTenant: 'Allowed directories apply only when the tenant is “organizations” or “common”.',
+  tenantsRequired:
+    'With “organizations” or “common”, list the directory (tenant) IDs whose people may sign in and connect mailboxes: Mailroom does not accept every Microsoft 365 organisation. For your own directory alone, enter its ID as the tenant instead.',
 } as const;
 
 /** A list given as an array or as text separated by commas, semicolons or white space; lower case. */
 const listOf = (value: string | string[]): string[] =>
   (Array.isArray(value) ? value : value.split(/[\s,;]+/)).map((v) => v.trim().toLowerCase()).filter(Boolean);
+
+const MULTI_TENANT = ['organizations', 'common'];
 
 const HOST_PORT = /^(\[[0-9a-f:]+\]|[a-z0-9.-]+):\d{1,5}$/;
 
@@ -136,8 +140,12 @@ export const validateSettings = (
     errors.passwordDisabledDomains = MESSAGES.allowedDomains;
   const tenantIds = listOf(input.allowedTenantIds);
   if (tenantIds.some((t) => !GUID.test(t))) errors.allowedTenantIds = MESSAGES.allowedTenantIds;
-  else if (tenantIds.length > 0 && tenant && !['organizations', 'common'].includes(tenant)) {
+  else if (tenantIds.length > 0 && tenant && !MULTI_TENANT.includes(tenant)) {
     errors.allowedTenantIds = MESSAGES.tenantsOnlyMultiTenant;
+  } else if (tenantIds.length === 0 && tenant && MULTI_TENANT.includes(tenant)) {
+    // Any directory's administrator can give their own users any e-mail address: without a list, anyone
+    // could sign in (issue 11, item 1). Auto-provisioned accounts for strangers are not offered instead.
+    errors.allowedTenantIds = MESSAGES.tenantsRequired;
   }
 
   const value: ValidSettings = {

@@ -240,15 +240,25 @@ export const SettingsPage = (p: {
           label="Allowed e-mail domains"
           value={p.values.allowedDomains}
           error={p.errors.allowedDomains}
-          hint="Only people with these domains may sign in with Microsoft 365 (comma-separated). Empty allows every domain of the tenant."
+          hint="Only people whose verified address (below) is in one of these domains may sign in with Microsoft 365 (comma-separated). Empty allows every domain of the allowed directories."
         />
         <h2>4. Sign-in rules</h2>
+        <p id="linking-rules">
+          Only accounts of your own directory (the tenant above), or of the directories listed below, may sign
+          in and connect mailboxes. The first time, a Microsoft account is linked to the Mailroom user whose
+          address Microsoft vouches for: the account’s user name (UPN), or its e-mail address when the app
+          registration sends the optional claim <span class="mono">xms_edov</span> (in Azure: Token
+          configuration › Add optional claim › ID › xms_edov) and it says the directory owns the address’s
+          domain. An e-mail address alone links nobody: any directory’s administrator can set it to anyone’s.
+          A user who already signs in with one Microsoft account gets a second one only when an administrator
+          confirms it: <a href="/settings/microsoft/links">Microsoft accounts waiting for confirmation</a>.
+        </p>
         <Field
           name="allowedTenantIds"
           label="Allowed directories (multi-tenant only)"
           value={p.values.allowedTenantIds}
           error={p.errors.allowedTenantIds}
-          hint="With “organizations” or “common”: the directory (tenant) IDs whose users may sign in, comma-separated. Empty allows any."
+          hint="Required with “organizations” or “common”: the directory (tenant) IDs whose people may sign in and connect mailboxes, comma-separated. Mailroom never accepts every organisation; for your own directory alone, enter its ID as the tenant."
         />
         <Field
           name="passwordDisabledDomains"
@@ -262,7 +272,7 @@ export const SettingsPage = (p: {
           label="Create accounts at first sign-in"
           checked={p.values.autoProvision}
           error={p.errors.autoProvision}
-          hint="Someone of an allowed domain without a Mailroom account gets a staff account when they first sign in with Microsoft 365. Off: an administrator creates accounts first."
+          hint="Someone of an allowed directory and domain without a Mailroom account gets a staff account, under their verified address, when they first sign in with Microsoft 365. Off: an administrator creates accounts first."
         />
         <Toggle
           name="signOutOfMicrosoft"

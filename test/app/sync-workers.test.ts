@@ -85,7 +85,7 @@ describe('two workers on one PostgreSQL share 50 mailboxes', () => {
   before(async () => {
     emu = await startEmulator();
     app = await startTestApp('postgres', { MAILROOM_EXTRA_CA_FILE: emu.tls.caPath });
-    await configureForMail(emu, app, { tenant: 'organizations' });
+    await configureForMail(emu, app, { tenant: 'organizations', allowedTenantIds: [DEMO.tenantId] });
   });
   after(async () => {
     await app?.stop();
