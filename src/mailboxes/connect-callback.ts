@@ -3,6 +3,7 @@ import { requireUser } from '../http/auth.ts';
 import type { AppContext, AppDeps } from '../http/context.ts';
 import { takeFlow } from '../http/flows.ts';
 import { flash } from '../http/render.tsx';
+import { checkDirectory } from '../microsoft/directory-rule.ts';
 import { IdentityError } from '../microsoft/identity-error.ts';
 import { redeemAuthorizationCode } from '../microsoft/redeem-code.ts';
 import { MAILBOX_SCOPES, redirectUris } from '../microsoft/redirect-uris.ts';
@@ -30,8 +31,9 @@ const fail = async (deps: AppDeps, c: AppContext, message: string, to = '/mailbo
 
 /**
  * The mailbox-connection Redirect URI: checks `state`, redeems the code (server side: tokens never reach
- * the browser), validates the ID token, ties the tokens to the right mailbox (refusing another Microsoft
- * account on reconnect), stores them sealed, and retrieves the folders over IMAP.
+ * the browser), validates the ID token, accepts only an account of the installation's directory (the
+ * sign-in rule), ties the tokens to the right mailbox (refusing another Microsoft account on reconnect),
+ * stores them sealed, and retrieves the folders over IMAP.
  */
 export const finishConnect = async (deps: AppDeps, c: AppContext) => {
   const user = requireUser(c);
@@ -61,7 +63,7 @@ export const finishConnect = async (deps: AppDeps, c: AppContext) => {
     return fail(deps, c, 'Mailbox sync is not configured.');
 
   try {
-    const { tokens, claims } = await redeemAuthorizationCode(
+    const { tokens, claims, metadata } = await redeemAuthorizationCode(
       deps,
       { authority, tenant: settings.tenant, clientId: settings.clientId, clientSecret: secret },
       {
@@ -78,6 +80,20 @@ export const finishConnect = async (deps: AppDeps, c: AppContext) => {
         c,
         'Microsoft did not grant offline access, so Mailroom cannot keep the mailbox connected. Try again and accept every permission.',
       );
+    // The same directory rule as sign-in: only the installation's own (or a listed) directory.
+    const directory = checkDirectory(settings, metadata, claims.tid);
+    if (!directory.ok) {
+      deps.log.warn(
+        { event: 'mailbox.connect_refused', reason: directory.reason, tid: claims.tid },
+        'mailbox connection refused: directory not accepted',
+      );
+      return fail(
+        deps,
+        c,
+        `The Microsoft account ${claims.preferredUsername ?? claims.oid} belongs to a directory (${claims.tid}) this Mailroom does not accept. Connect the mailbox with an account of your organisation’s directory.`,
+        flow.mailboxId ? `/mailboxes/${flow.mailboxId}` : '/mailboxes',
+      );
+    }
     const adopted = await adoptMailbox(deps.db, user, flow.mailboxId, claims);
     if (!adopted.ok)
       return fail(deps, c, adopted.message, flow.mailboxId ? `/mailboxes/${flow.mailboxId}` : '/mailboxes');
