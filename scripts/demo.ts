@@ -67,6 +67,7 @@ const settings = validateSettings(
     allowedDomains: ['contoso.example'],
   },
   await loadMicrosoftSettings(db),
+  config,
 );
 if (!settings.ok) throw new Error(`demo settings invalid: ${JSON.stringify(settings.errors)}`);
 await saveMicrosoftSettings(db, secrets, users[0]!, settings.value);

@@ -8,6 +8,7 @@ import { IdentityError } from '../microsoft/identity-error.ts';
 import { redeemAuthorizationCode } from '../microsoft/redeem-code.ts';
 import { MAILBOX_SCOPES, redirectUris } from '../microsoft/redirect-uris.ts';
 import { authorityOf, loadMicrosoftSettings, readClientSecret } from '../microsoft/settings.ts';
+import { tokenOriginOf } from '../microsoft/token-origin.ts';
 import { ImapError } from '../sync/imap-error.ts';
 import { adoptMailbox } from './adopt-mailbox.ts';
 import { CONNECT_FLOW, type ConnectFlow } from './connect-start.ts';
@@ -58,8 +59,9 @@ export const finishConnect = async (deps: AppDeps, c: AppContext) => {
   }
   const settings = await loadMicrosoftSettings(deps.db);
   const authority = authorityOf(settings);
-  const secret = await readClientSecret(deps.db, deps.secrets);
-  if (!authority || !settings.clientId || !settings.tenant || !secret)
+  const secret = authority ? await readClientSecret(deps.db, deps.secrets, authority) : null;
+  const origin = tokenOriginOf(settings);
+  if (!authority || !origin || !settings.clientId || !settings.tenant || !secret)
     return fail(deps, c, 'Mailbox sync is not configured.');
 
   try {
@@ -102,6 +104,7 @@ export const finishConnect = async (deps: AppDeps, c: AppContext) => {
       accessToken: tokens.access_token,
       expiresInSeconds: tokens.expires_in,
       refreshToken: tokens.refresh_token,
+      origin,
     });
     await recordAudit(deps.db, user, adopted.reconnected ? 'mailbox.reconnected' : 'mailbox.connected', {
       mailbox: mailbox.address,

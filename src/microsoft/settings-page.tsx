@@ -112,6 +112,8 @@ export const SettingsPage = (p: {
   config: Config;
   csrf: string;
   settings: MicrosoftSettings;
+  /** Mailboxes holding tokens: what a change of authority or mail servers disconnects. */
+  connectedMailboxes: number;
   values: SettingsFormValues;
   errors: FieldErrors;
   check?: CheckResult | undefined;
@@ -195,7 +197,11 @@ export const SettingsPage = (p: {
           type="url"
           value={p.values.customAuthorityUrl}
           error={p.errors.customAuthorityUrl}
-          hint="Only with the “Custom authority URL” cloud, e.g. the Microsoft 365 emulator’s base URL."
+          hint={`Only with the “Custom authority URL” cloud, e.g. the Microsoft 365 emulator’s base URL. ${
+            p.config.allowCustomAuthority
+              ? 'The operator allowed authorities and mail servers outside this machine (MAILROOM_ALLOW_CUSTOM_AUTHORITY=true): the client secret and every mailbox’s tokens go to the ones you name.'
+              : 'It must be on this machine (localhost, 127.0.0.1): the client secret and every mailbox’s tokens go to it, so one elsewhere, and IMAP or SMTP servers elsewhere, are accepted only when the operator sets MAILROOM_ALLOW_CUSTOM_AUTHORITY=true in the environment.'
+          }`}
         />
 
         <Field
@@ -212,6 +218,14 @@ export const SettingsPage = (p: {
           error={p.errors.customSmtpServer}
           hint="Only with a custom authority: host:port of SMTP submission with STARTTLS (Exchange Online uses smtp.office365.com:587)."
         />
+        <p class="hint" id="authority-change">
+          Changing the cloud, the custom authority URL or the IMAP or SMTP server asks for the client secret
+          again and disconnects{' '}
+          {p.connectedMailboxes === 1 ? '1 connected mailbox' : `${p.connectedMailboxes} connected mailboxes`}
+          : the secret and the tokens are only ever sent to the authority and servers they were given for, so
+          the tokens of the old ones are deleted, each mailbox says <em>reconnect required</em>, and the audit
+          log records it.
+        </p>
         <h2>3. Features</h2>
         <Toggle
           name="signinEnabled"

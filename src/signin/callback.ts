@@ -60,7 +60,7 @@ export const finishMicrosoftSignIn = async (deps: AppDeps, c: AppContext) => {
 
   const settings = await loadMicrosoftSettings(deps.db);
   const authority = authorityOf(settings);
-  const secret = await readClientSecret(deps.db, deps.secrets);
+  const secret = authority ? await readClientSecret(deps.db, deps.secrets, authority) : null;
   if (!settings.signinEnabled) return showRefusal(deps, c, { code: 'signin.disabled' });
   if (!authority || !settings.clientId || !settings.tenant || !secret)
     return showRefusal(deps, c, { code: 'signin.not_configured' });
