@@ -40,7 +40,7 @@ const { db, secrets } = mailroom.deps;
 // Mail syncs in the same process, as `mailroom serve` does for a small install.
 const workers = await startWorkers(mailroom.deps, config);
 
-const people = emu.demo!.users.filter((u) => u.role !== 'user of another tenant');
+const people = emu.demo!.users.filter((u) => u.role === 'administrator' || u.role === 'staff');
 const ensureUser = async (u: (typeof people)[number]): Promise<User> =>
   (await findUserByEmail(db, u.upn)) ??
   createUser(db, {
@@ -67,6 +67,7 @@ const settings = validateSettings(
     allowedDomains: ['contoso.example'],
   },
   await loadMicrosoftSettings(db),
+  config,
 );
 if (!settings.ok) throw new Error(`demo settings invalid: ${JSON.stringify(settings.errors)}`);
 await saveMicrosoftSettings(db, secrets, users[0]!, settings.value);

@@ -38,6 +38,7 @@ const schema = z
     MAILROOM_SEND_RETRY_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
     MAILROOM_SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
     MAILROOM_METRICS_TOKEN: z.string().min(16, 'needs at least 16 characters').optional(),
+    MAILROOM_ALLOW_CUSTOM_AUTHORITY: z.enum(['true', 'false']).default('false'),
   })
   .superRefine((env, ctx) => {
     const ids = splitSecretKeyList(env.MAILROOM_SECRET_KEY ?? '').map((k) => k.split(':')[0]);
@@ -96,6 +97,12 @@ export interface Config {
   };
   /** Secret. The bearer token a Prometheus scraper sends; null: only loopback may read /metrics. */
   readonly metricsToken: string | null;
+  /**
+   * The operator lets administrators name a custom authority or mail server outside this machine (a
+   * loopback one, such as the emulator's, is always allowed): the client secret and every mailbox's
+   * tokens would go there.
+   */
+  readonly allowCustomAuthority: boolean;
   readonly send: {
     /** Attachments of one message together, in bytes (Exchange Online's default limit is 25 MB). */
     readonly maxAttachmentBytes: number;
@@ -144,6 +151,7 @@ export const parseConfig = (env: Record<string, string | undefined>): Config => 
       inServe: e.MAILROOM_SERVE_WORKERS === 'true',
     },
     metricsToken: e.MAILROOM_METRICS_TOKEN ?? null,
+    allowCustomAuthority: e.MAILROOM_ALLOW_CUSTOM_AUTHORITY === 'true',
     send: {
       maxAttachmentBytes: Math.round(e.MAILROOM_SEND_MAX_ATTACHMENTS_MB * 1024 * 1024),
       retrySeconds: e.MAILROOM_SEND_RETRY_SECONDS,

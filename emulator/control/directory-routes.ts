@@ -32,6 +32,7 @@ const schemas = {
     signInAudience: z.enum(['AzureADMyOrg', 'AzureADMultipleOrgs']).optional(),
     redirectUris: z.array(z.url()).default([]),
     permissions: z.array(permission).optional(),
+    optionalClaims: z.array(z.enum(['xms_edov'])).optional(),
   }),
   secret: z.object({ expiresInSeconds: z.number().int().optional(), value: z.string().min(8).optional() }),
   user: z.object({

@@ -22,6 +22,7 @@ export const appView = (a: App) => ({
   signInAudience: a.signInAudience,
   redirectUris: a.redirectUris,
   permissions: a.permissions,
+  optionalClaims: a.optionalClaims,
   secrets: a.secrets.map((s) => ({
     id: s.id,
     hint: s.value.slice(0, 3),

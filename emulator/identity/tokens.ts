@@ -59,7 +59,15 @@ export const mintIdToken = async (ctx: EmulatorContext, input: IdTokenInput): Pr
     claims.oid = user.oid;
     claims.preferred_username = user.upn;
   }
-  if (scopes.includes('email') && user.mail) claims.email = user.mail;
+  if (scopes.includes('email') && user.mail) {
+    claims.email = user.mail;
+    // The optional claim xms_edov ("email domain owner verified"), when the app's Token configuration
+    // asks for it: true only when the address's domain is a verified domain of the user's directory.
+    if (app.optionalClaims.includes('xms_edov')) {
+      const domains = ctx.dir.tenants.get(user.tenantId)?.domains ?? [];
+      claims.xms_edov = domains.includes(user.mail.split('@')[1] ?? '');
+    }
+  }
   if (input.nonce !== null) claims.nonce = input.nonce;
   const fault = takeIdTokenFault(ctx);
   if (fault) forgeClaims(fault, claims, input.authority);

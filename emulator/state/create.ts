@@ -5,6 +5,7 @@ import type {
   App,
   AppSecret,
   Mailbox,
+  OptionalClaim,
   Permission,
   RedirectUri,
   SignInAudience,
@@ -79,6 +80,8 @@ export const createUser = (
 ): User => {
   const tenant = requireTenant(dir, input.tenantId);
   const upn = input.upn.toLowerCase();
+  if (!tenant.domains.includes(upn.split('@')[1] ?? ''))
+    throw new DirectoryError('invalid', `the UPN ${upn} is not in a verified domain of tenant ${tenant.id}`);
   for (const u of dir.users.values())
     if (u.upn === upn) throw new DirectoryError('conflict', `user ${upn} exists`);
   const withMailbox = input.mailbox ?? true;
@@ -171,6 +174,7 @@ export const createApp = (
     signInAudience?: SignInAudience;
     redirectUris?: RedirectUri[];
     permissions?: Permission[];
+    optionalClaims?: OptionalClaim[];
   },
 ): App => {
   const tenant = requireTenant(dir, input.homeTenantId);
@@ -184,6 +188,7 @@ export const createApp = (
     secrets: [],
     redirectUris: [...(input.redirectUris ?? [])],
     permissions: [...(input.permissions ?? [])],
+    optionalClaims: [...(input.optionalClaims ?? [])],
   };
   dir.apps.set(appId, app);
   return app;

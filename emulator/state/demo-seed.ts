@@ -10,6 +10,10 @@ export const DEMO = {
   appId: '8c2d6f1e-4a7b-4c3d-9e0f-1b2a3c4d5e6f',
   domain: 'contoso.example',
   otherDomain: 'fabrikam.example',
+  /** A Contoso user whose `mail` is in a domain Contoso has not verified. */
+  unverifiedMailUser: { upn: 'lynne@contoso.example', mail: 'lynne.robbins@northwind.example' },
+  /** A Fabrikam user whose `mail` is set to a Contoso user's address. */
+  forgedMailUser: { upn: 'mallory@fabrikam.example', mail: 'adele@contoso.example' },
 } as const;
 
 export const DEMO_PERMISSIONS: Permission[] = [
@@ -56,6 +60,21 @@ export const seedDemo = (dir: Directory, options: { redirectUris: string[] }): D
       displayName: 'Alex Wilber',
       role: 'user of another tenant',
     },
+    // Two accounts whose `mail` attribute Microsoft does not vouch for, as an Entra administrator may set
+    // it (no Exchange mailbox): Lynne's is outside Contoso's verified domains; Mallory, of Fabrikam, carries
+    // Adele's address (the "nOAuth" case).
+    {
+      ...DEMO.unverifiedMailUser,
+      password: 'Lynne-demo-1',
+      displayName: 'Lynne Robbins',
+      role: `mail ${DEMO.unverifiedMailUser.mail}, outside Contoso's verified domains`,
+    },
+    {
+      ...DEMO.forgedMailUser,
+      password: 'Mallory-demo-1',
+      displayName: 'Mallory',
+      role: `user of another tenant, mail set to ${DEMO.forgedMailUser.mail}`,
+    },
   ];
   const [adele] = users.map((u) =>
     createUser(dir, {
@@ -63,6 +82,7 @@ export const seedDemo = (dir: Directory, options: { redirectUris: string[] }): D
       upn: u.upn,
       password: u.password,
       displayName: u.displayName,
+      ...('mail' in u ? { mail: u.mail, mailbox: false } : {}),
     }),
   );
   const support = createSharedMailbox(dir, {
@@ -79,6 +99,7 @@ export const seedDemo = (dir: Directory, options: { redirectUris: string[] }): D
     signInAudience: 'AzureADMultipleOrgs',
     redirectUris: options.redirectUris.map((uri) => ({ uri, type: 'web' as const })),
     permissions: DEMO_PERMISSIONS,
+    optionalClaims: ['xms_edov'],
   });
   const secret = addSecret(dir, app);
   return { appSecret: secret.value, appSecretId: secret.id, users, sharedMailboxes: [support.address] };

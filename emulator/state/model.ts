@@ -44,12 +44,22 @@ export interface App {
   secrets: AppSecret[];
   redirectUris: RedirectUri[];
   permissions: Permission[];
+  /**
+   * Optional claims of the ID token (the app's Token configuration in Entra, the manifest's
+   * `optionalClaims.idToken`). Only `xms_edov` is modelled: whether the `email` claim's domain is
+   * verified by the user's directory.
+   */
+  optionalClaims: OptionalClaim[];
 }
+
+export type OptionalClaim = 'xms_edov';
 
 export interface User {
   readonly oid: string;
   readonly tenantId: string;
+  /** A member's UPN always ends in a verified domain of its tenant (Entra refuses any other suffix). */
   upn: string;
+  /** Entra's `mail` attribute: an administrator may set it to any address, verified domain or not. */
   mail: string | null;
   displayName: string;
   password: string;

@@ -45,7 +45,7 @@ export const settingsApi = (deps: AppDeps): Hono<AppEnv> => {
     if (body === undefined || typeof body !== 'object' || body === null) {
       return c.json(errorBody('request.invalid', 'Send a JSON object.'), 400);
     }
-    const validation = validateSettings(body, await loadMicrosoftSettings(deps.db));
+    const validation = validateSettings(body, await loadMicrosoftSettings(deps.db), deps.config);
     if (!validation.ok) {
       const fields = Object.fromEntries(Object.entries(validation.errors).filter(([, v]) => v)) as Record<
         string,

@@ -1,12 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import type { AppDeps } from '../http/context.ts';
+import type { MailServers } from '../mail-servers.ts';
 import { IdentityError } from '../microsoft/identity-error.ts';
 import { MAILBOX_SCOPES } from '../microsoft/redirect-uris.ts';
-import { authorityOf, loadMicrosoftSettings, readClientSecret } from '../microsoft/settings.ts';
+import {
+  authorityOf,
+  loadMicrosoftSettings,
+  type MicrosoftSettings,
+  readClientSecret,
+} from '../microsoft/settings.ts';
 import { requestToken } from '../microsoft/token-client.ts';
+import { originOf, tokenOriginOf } from '../microsoft/token-origin.ts';
 import { setMailboxState } from './repository.ts';
 import { classifyTokenFailure } from './token-failure.ts';
-import { readTokens, writeTokens } from './token-store.ts';
+import {
+  AUTHORITY_CHANGED_MESSAGE,
+  dropTokensOfOtherOrigins,
+  readTokens,
+  type StoredTokens,
+  writeTokens,
+} from './token-store.ts';
 
 /** Refresh this long before `expires_in` runs out (ms-identity-spec.md §15: ~5 minutes). */
 const REFRESH_MARGIN_MS = 5 * 60_000;
@@ -17,6 +30,7 @@ export class MailboxTokenError extends Error {
   constructor(
     readonly code:
       | 'mailbox.not_connected'
+      | 'mailbox.origin_changed'
       | 'mailbox.token_refresh_failed'
       | 'mailbox.refresh_busy'
       | 'mailbox.retry_later',
@@ -60,14 +74,14 @@ const releaseLease = (deps: Deps, mailboxId: string, owner: string) =>
 /** Redeems the refresh token for a new access token and the rotated refresh token (one resource: Outlook). */
 const refresh = async (
   deps: Deps,
+  settings: MicrosoftSettings,
   mailboxId: string,
-  refreshToken: string,
-  version: number,
+  current: StoredTokens,
 ): Promise<string> => {
-  const settings = await loadMicrosoftSettings(deps.db);
   const authority = authorityOf(settings);
-  const secret = await readClientSecret(deps.db, deps.secrets);
-  if (!authority || !settings.clientId || !settings.tenant || !secret) {
+  const origin = tokenOriginOf(settings);
+  const secret = authority ? await readClientSecret(deps.db, deps.secrets, authority) : null;
+  if (!authority || !origin || !settings.clientId || !settings.tenant || !secret) {
     throw new IdentityError('microsoft.not_configured', 'the Microsoft 365 settings are incomplete');
   }
   const metadata = await deps.microsoft.metadata(authority, settings.tenant);
@@ -77,7 +91,7 @@ const refresh = async (
     { clientId: settings.clientId, clientSecret: secret },
     {
       grant_type: 'refresh_token',
-      refresh_token: refreshToken,
+      refresh_token: current.refreshToken,
       scope: MAILBOX_SCOPES.join(' '),
     },
   );
@@ -91,26 +105,58 @@ const refresh = async (
       accessToken: tokens.access_token,
       expiresInSeconds: tokens.expires_in,
       refreshToken: tokens.refresh_token,
+      origin,
     },
-    version,
+    current.version,
   );
   await setMailboxState(deps.db, mailboxId, { state: 'connected', code: null, message: null });
   return tokens.access_token;
 };
 
 /**
- * A usable access token for the mailbox. Refreshes shortly before expiry, or when `force` (once after an
- * authentication failure). One refresh at a time per mailbox across all processes: the lease is a row in
- * the database; a process that loses the race waits and uses the winner's token. Failures are stored on
- * the mailbox, sorted by who must act, and thrown.
+ * Tokens go only to the authority and mail hosts they were issued for. Tokens of another origin than the
+ * settings' (the settings moved, or the row was changed behind validation's back) are dropped, and the
+ * mailbox asks to reconnect. `servers` are the hosts the caller is about to send the token to.
+ */
+const checkOrigin = async (
+  deps: Deps,
+  settings: MicrosoftSettings,
+  mailboxId: string,
+  tokens: StoredTokens,
+  servers: MailServers | undefined,
+): Promise<void> => {
+  const origin = tokenOriginOf(settings);
+  if (tokens.origin === null || tokens.origin !== origin) {
+    await dropTokensOfOtherOrigins(deps.db, origin, mailboxId);
+    deps.log.warn(
+      { event: 'mailbox.tokens_dropped', mailboxId, reason: 'origin_changed' },
+      'tokens of another authority or mail host dropped',
+    );
+    throw new MailboxTokenError('mailbox.origin_changed', AUTHORITY_CHANGED_MESSAGE);
+  }
+  const authority = authorityOf(settings);
+  if (servers && (!authority || originOf(authority, servers) !== origin)) {
+    // The settings changed between the caller's look-up and ours: its hosts are not the tokens' hosts.
+    throw new MailboxTokenError('mailbox.retry_later', 'the Microsoft 365 settings changed meanwhile');
+  }
+};
+
+/**
+ * A usable access token for the mailbox, for use with `servers` (its IMAP and SMTP hosts). Refreshes
+ * shortly before expiry, or when `force` (once after an authentication failure). One refresh at a time
+ * per mailbox across all processes: the lease is a row in the database; a process that loses the race
+ * waits and uses the winner's token. Failures are stored on the mailbox, sorted by who must act, and
+ * thrown. Tokens of another authority or mail host than the settings' are never used (`checkOrigin`).
  */
 export const getAccessToken = async (
   deps: Deps,
   mailboxId: string,
-  options: { force?: boolean } = {},
+  options: { force?: boolean; servers?: MailServers } = {},
 ): Promise<string> => {
   const before = await readTokens(deps.db, deps.secrets, mailboxId);
   if (!before) throw new MailboxTokenError('mailbox.not_connected', 'the mailbox is not connected');
+  const settings = await loadMicrosoftSettings(deps.db);
+  await checkOrigin(deps, settings, mailboxId, before, options.servers);
   const fresh = (t: typeof before) =>
     t.accessToken !== null && (t.accessTokenExpiresAt ?? 0) - Date.now() > REFRESH_MARGIN_MS;
   if (!options.force && fresh(before)) return before.accessToken!;
@@ -139,9 +185,10 @@ export const getAccessToken = async (
       try {
         const current = await readTokens(deps.db, deps.secrets, mailboxId);
         if (!current) throw new MailboxTokenError('mailbox.not_connected', 'the mailbox was disconnected');
+        await checkOrigin(deps, settings, mailboxId, current, options.servers);
         // Someone refreshed between our first read and the lease: their token is ours too.
         if (current.version !== before.version && fresh(current)) return current.accessToken!;
-        return await refresh(deps, mailboxId, current.refreshToken, current.version);
+        return await refresh(deps, settings, mailboxId, current);
       } catch (error) {
         if (error instanceof IdentityError) {
           const change = classifyTokenFailure(error);

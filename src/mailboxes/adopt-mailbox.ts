@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts';
+import { memberUpn } from '../microsoft/directory-rule.ts';
 import type { IdTokenClaims } from '../microsoft/id-token.ts';
 import type { User } from '../users/users.table.ts';
 import type { Mailbox } from './mailbox.ts';
@@ -9,8 +10,8 @@ export type Adoption =
   | { readonly ok: false; readonly message: string };
 
 /**
- * Decides which mailbox a fresh set of tokens belongs to. A user's own mailbox is the address of the
- * Microsoft account that signed in; a system mailbox keeps its configured address and is reached with
+ * Decides which mailbox a fresh set of tokens belongs to (the caller checked the account's directory).
+ * A user's own mailbox is the UPN of the Microsoft account that signed in, never its `email` claim; a system mailbox keeps its configured address and is reached with
  * the signed-in administrator's account (XOAUTH2 `user=` = the shared address, ms-identity-spec.md §12.2).
  * Reconnect keeps everything but refuses another Microsoft account than the mailbox's own.
  */
@@ -26,11 +27,14 @@ export const adoptMailbox = async (
     mailbox = await findMailbox(db, mailboxId);
     if (!mailbox) return { ok: false, message: 'That mailbox no longer exists.' };
   } else {
-    const address = (claims.email ?? claims.preferredUsername ?? '').toLowerCase();
-    if (!address.includes('@'))
+    // The address Exchange logs this account in with: its UPN as a member of the directory. The `email`
+    // claim is an attribute any administrator can set to anyone's address, so it never names a mailbox.
+    const address = memberUpn(claims);
+    if (!address)
       return {
         ok: false,
-        message: 'Microsoft sent no e-mail address for this account, so there is no mailbox to connect.',
+        message:
+          'Microsoft sent no user name (UPN) of your organisation’s directory for this account, so there is no mailbox to connect. Sign in with your own work account.',
       };
     mailbox = await findMailboxByAddress(db, address);
     if (mailbox && mailbox.ownerUserId !== user.id) {

@@ -61,7 +61,7 @@ export const checkConnection = async (deps: AppDeps, mailbox: Mailbox): Promise<
     const attempt = async (force: boolean) =>
       verifySmtp(servers, {
         user: smtpLoginOf(mailbox),
-        accessToken: await getAccessToken(deps, mailbox.id, { force }),
+        accessToken: await getAccessToken(deps, mailbox.id, { force, servers }),
       });
     try {
       await attempt(false);

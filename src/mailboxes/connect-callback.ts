@@ -3,10 +3,12 @@ import { requireUser } from '../http/auth.ts';
 import type { AppContext, AppDeps } from '../http/context.ts';
 import { takeFlow } from '../http/flows.ts';
 import { flash } from '../http/render.tsx';
+import { checkDirectory } from '../microsoft/directory-rule.ts';
 import { IdentityError } from '../microsoft/identity-error.ts';
 import { redeemAuthorizationCode } from '../microsoft/redeem-code.ts';
 import { MAILBOX_SCOPES, redirectUris } from '../microsoft/redirect-uris.ts';
 import { authorityOf, loadMicrosoftSettings, readClientSecret } from '../microsoft/settings.ts';
+import { tokenOriginOf } from '../microsoft/token-origin.ts';
 import { ImapError } from '../sync/imap-error.ts';
 import { adoptMailbox } from './adopt-mailbox.ts';
 import { CONNECT_FLOW, type ConnectFlow } from './connect-start.ts';
@@ -30,8 +32,9 @@ const fail = async (deps: AppDeps, c: AppContext, message: string, to = '/mailbo
 
 /**
  * The mailbox-connection Redirect URI: checks `state`, redeems the code (server side: tokens never reach
- * the browser), validates the ID token, ties the tokens to the right mailbox (refusing another Microsoft
- * account on reconnect), stores them sealed, and retrieves the folders over IMAP.
+ * the browser), validates the ID token, accepts only an account of the installation's directory (the
+ * sign-in rule), ties the tokens to the right mailbox (refusing another Microsoft account on reconnect),
+ * stores them sealed, and retrieves the folders over IMAP.
  */
 export const finishConnect = async (deps: AppDeps, c: AppContext) => {
   const user = requireUser(c);
@@ -56,12 +59,13 @@ export const finishConnect = async (deps: AppDeps, c: AppContext) => {
   }
   const settings = await loadMicrosoftSettings(deps.db);
   const authority = authorityOf(settings);
-  const secret = await readClientSecret(deps.db, deps.secrets);
-  if (!authority || !settings.clientId || !settings.tenant || !secret)
+  const secret = authority ? await readClientSecret(deps.db, deps.secrets, authority) : null;
+  const origin = tokenOriginOf(settings);
+  if (!authority || !origin || !settings.clientId || !settings.tenant || !secret)
     return fail(deps, c, 'Mailbox sync is not configured.');
 
   try {
-    const { tokens, claims } = await redeemAuthorizationCode(
+    const { tokens, claims, metadata } = await redeemAuthorizationCode(
       deps,
       { authority, tenant: settings.tenant, clientId: settings.clientId, clientSecret: secret },
       {
@@ -78,6 +82,20 @@ export const finishConnect = async (deps: AppDeps, c: AppContext) => {
         c,
         'Microsoft did not grant offline access, so Mailroom cannot keep the mailbox connected. Try again and accept every permission.',
       );
+    // The same directory rule as sign-in: only the installation's own (or a listed) directory.
+    const directory = checkDirectory(settings, metadata, claims.tid);
+    if (!directory.ok) {
+      deps.log.warn(
+        { event: 'mailbox.connect_refused', reason: directory.reason, tid: claims.tid },
+        'mailbox connection refused: directory not accepted',
+      );
+      return fail(
+        deps,
+        c,
+        `The Microsoft account ${claims.preferredUsername ?? claims.oid} belongs to a directory (${claims.tid}) this Mailroom does not accept. Connect the mailbox with an account of your organisation’s directory.`,
+        flow.mailboxId ? `/mailboxes/${flow.mailboxId}` : '/mailboxes',
+      );
+    }
     const adopted = await adoptMailbox(deps.db, user, flow.mailboxId, claims);
     if (!adopted.ok)
       return fail(deps, c, adopted.message, flow.mailboxId ? `/mailboxes/${flow.mailboxId}` : '/mailboxes');
@@ -86,6 +104,7 @@ export const finishConnect = async (deps: AppDeps, c: AppContext) => {
       accessToken: tokens.access_token,
       expiresInSeconds: tokens.expires_in,
       refreshToken: tokens.refresh_token,
+      origin,
     });
     await recordAudit(deps.db, user, adopted.reconnected ? 'mailbox.reconnected' : 'mailbox.connected', {
       mailbox: mailbox.address,

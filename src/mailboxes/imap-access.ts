@@ -40,7 +40,7 @@ export const withMailboxImap = async <T>(
   const attempt = async (force: boolean) =>
     withImap(
       servers,
-      { user: mailbox.address, accessToken: await getAccessToken(deps, mailbox.id, { force }) },
+      { user: mailbox.address, accessToken: await getAccessToken(deps, mailbox.id, { force, servers }) },
       fn,
     );
   try {

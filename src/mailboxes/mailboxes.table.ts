@@ -30,6 +30,11 @@ export interface MailboxesTable {
   access_token_encrypted: string | null;
   access_token_expires_at: string | null;
   refresh_token_encrypted: string | null;
+  /**
+   * The authority and mail hosts the tokens were issued for (`tokenOriginOf`): they are used with no
+   * other, and dropped when the settings move to another.
+   */
+  token_origin: string | null;
   /** Bumped with every token write: a writer that read an older version lost the race. */
   token_version: number;
   /** A lease on refreshing: one refresh per mailbox across all processes. */

@@ -11,8 +11,13 @@ export interface IdTokenClaims {
   readonly oid: string;
   readonly sub: string;
   readonly name: string | null;
+  /** A hint, never a key: an administrator of the account's directory may set it to any address. */
   readonly email: string | null;
+  /** The optional claim `xms_edov`: the directory has verified the domain of `email`. */
+  readonly emailDomainVerified: boolean;
   readonly preferredUsername: string | null;
+  /** Set when the account comes from another identity provider than the issuer (a guest, §11.1). */
+  readonly idp: string | null;
 }
 
 const CLOCK_SKEW_SECONDS = 300;
@@ -77,7 +82,9 @@ export const verifyIdToken = async (
     sub: payload.sub,
     name: str(payload.name),
     email: str(payload.email),
+    emailDomainVerified: payload.xms_edov === true,
     preferredUsername: str(payload.preferred_username),
+    idp: str(payload.idp),
   };
 };
 

@@ -38,6 +38,14 @@ export const createMetadataCache = (fetch: OutboundFetch) => {
         `discovery at ${url} answered HTTP ${response.status} without valid metadata`,
       );
     }
+    // The client secret and refresh tokens go to the token endpoint: only the authority's own host may
+    // receive them, whatever its discovery document says (Entra's is always on the authority's host, §2.1).
+    if (new URL(parsed.data.token_endpoint).origin !== new URL(authority).origin) {
+      throw new IdentityError(
+        'microsoft.discovery_invalid',
+        `discovery at ${url} names a token endpoint on another host than the authority`,
+      );
+    }
     cache.set(url, { metadata: parsed.data, at: Date.now() });
     return parsed.data;
   };

@@ -1,12 +1,27 @@
 import { recordAudit } from '../audit/record.ts';
 import type { Db } from '../db/database.ts';
+import { dropTokensOfOtherOrigins } from '../mailboxes/token-store.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
 import type { User } from '../users/users.table.ts';
+import { authorityBase } from './cloud.ts';
 import { loadMicrosoftSettings, type MicrosoftSettings, SECRET_PURPOSE } from './settings.ts';
 import type { ValidSettings } from './settings-input.ts';
+import { tokenOriginOf } from './token-origin.ts';
 
-/** Stores validated settings (the secret sealed with the secret box) and audits which fields changed. */
-export const saveMicrosoftSettings = async (
+/**
+ * Stores validated settings (the secret sealed with the secret box, with the authority it is for) and
+ * audits which fields changed. When the authority or the mail hosts change, the tokens issued for the old
+ * ones are dropped in the same transaction (their mailboxes ask to reconnect), so no reader ever sees the
+ * new hosts with the old tokens.
+ */
+export const saveMicrosoftSettings = (
+  db: Db,
+  secrets: SecretBox,
+  actor: User,
+  value: ValidSettings,
+): Promise<MicrosoftSettings> => db.transaction().execute((trx) => save(trx, secrets, actor, value));
+
+const save = async (
   db: Db,
   secrets: SecretBox,
   actor: User,
@@ -34,6 +49,7 @@ export const saveMicrosoftSettings = async (
       ? {
           client_secret_encrypted: secrets.seal(value.newClientSecret, SECRET_PURPOSE),
           client_secret_set_at: now,
+          client_secret_authority: authorityBase(value.cloud, value.customAuthorityUrl),
         }
       : {}),
   };
@@ -43,6 +59,8 @@ export const saveMicrosoftSettings = async (
     .onConflict((oc) => oc.column('id').doUpdateSet(row))
     .execute();
   const after = await loadMicrosoftSettings(db);
+  const origin = tokenOriginOf(after);
+  const dropped = origin === tokenOriginOf(before) ? 0 : await dropTokensOfOtherOrigins(db, origin);
 
   const changed: Record<string, unknown> = {};
   for (const key of [
@@ -65,6 +83,11 @@ export const saveMicrosoftSettings = async (
   }
   // Never the secret's value: only that it was replaced.
   if (value.newClientSecret) changed.clientSecret = before.clientSecretSetAt ? 'replaced' : 'set';
+  if (dropped > 0)
+    changed.tokensDropped = {
+      mailboxes: dropped,
+      reason: 'the authority or the mail servers changed: the mailboxes must reconnect',
+    };
   if (Object.keys(changed).length > 0) await recordAudit(db, actor, 'settings.microsoft.updated', changed);
   return after;
 };

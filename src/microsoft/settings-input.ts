@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type Cloud, DOMAIN, GUID, tenantKind } from './cloud.ts';
+import { authorityBase, type Cloud, DOMAIN, GUID, tenantKind } from './cloud.ts';
 import { credentialsComplete, type MicrosoftSettings } from './settings.ts';
 
 /** What an administrator submits, from the form or `PUT /api/settings/microsoft`. */
@@ -60,16 +60,49 @@ export const MESSAGES = {
   allowedDomains: 'List domain names such as contoso.com, separated by commas or spaces.',
   allowedTenantIds: 'List directory (tenant) IDs, GUIDs separated by commas or spaces.',
   mailServer: 'Enter the server as host:port, such as mail.example.com:993.',
+  customAuthorityRemote:
+    'A custom authority outside this machine receives the client secret and every mailbox’s tokens, so Mailroom accepts one only when its operator set MAILROOM_ALLOW_CUSTOM_AUTHORITY=true in the environment. Pick a Microsoft cloud instead.',
+  mailServerRemote:
+    'A custom mail server outside this machine receives every mailbox’s tokens, so Mailroom accepts one only when its operator set MAILROOM_ALLOW_CUSTOM_AUTHORITY=true in the environment.',
+  secretAgain:
+    'The cloud, the authority or the mail servers change: paste the client secret Value again. The secret and the mailboxes’ tokens are only ever sent to the authority and the servers they were given for, so the connected mailboxes must reconnect.',
   tenantsOnlyMultiTenant: 'Allowed directories apply only when the tenant is “organizations” or “common”.',
+  tenantsRequired:
+    'With “organizations” or “common”, list the directory (tenant) IDs whose people may sign in and connect mailboxes: Mailroom does not accept every Microsoft 365 organisation. For your own directory alone, enter its ID as the tenant instead.',
 } as const;
 
 /** A list given as an array or as text separated by commas, semicolons or white space; lower case. */
 const listOf = (value: string | string[]): string[] =>
   (Array.isArray(value) ? value : value.split(/[\s,;]+/)).map((v) => v.trim().toLowerCase()).filter(Boolean);
 
+const MULTI_TENANT = ['organizations', 'common'];
+
 const HOST_PORT = /^(\[[0-9a-f:]+\]|[a-z0-9.-]+):\d{1,5}$/;
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** This machine: where the emulator runs. Anything else as a custom host needs the operator's consent. */
+const isLoopbackHost = (host: string): boolean => {
+  const h = host.toLowerCase();
+  return LOOPBACK.has(h) || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+};
+
+const hostOf = (hostPort: string): string => hostPort.replace(/:\d{1,5}$/, '');
+
+export interface ValidationOptions {
+  /** `MAILROOM_ALLOW_CUSTOM_AUTHORITY`: custom authorities and mail servers outside loopback. */
+  readonly allowCustomAuthority: boolean;
+}
+
+/** The authority and mail hosts a settings value sends secrets and tokens to (`tokenOriginOf`'s parts). */
+const hostsOf = (
+  s: Pick<MicrosoftSettings, 'cloud' | 'customAuthorityUrl' | 'customImapServer' | 'customSmtpServer'>,
+) =>
+  JSON.stringify([
+    authorityBase(s.cloud, s.customAuthorityUrl),
+    s.cloud === 'custom' ? s.customImapServer : null,
+    s.cloud === 'custom' ? s.customSmtpServer : null,
+  ]);
 
 const checkAuthorityUrl = (value: string): string | null => {
   try {
@@ -94,6 +127,7 @@ const checkAuthorityUrl = (value: string): string | null => {
 export const validateSettings = (
   raw: unknown,
   current: MicrosoftSettings,
+  options: ValidationOptions,
 ): { ok: true; value: ValidSettings } | { ok: false; errors: FieldErrors } => {
   const parsed = settingsInputSchema.safeParse(raw);
   if (!parsed.success) {
@@ -123,10 +157,18 @@ export const validateSettings = (
   if (input.cloud === 'custom') {
     customAuthorityUrl = checkAuthorityUrl(input.customAuthorityUrl);
     if (!customAuthorityUrl) errors.customAuthorityUrl = MESSAGES.customAuthorityUrl;
+    else if (!options.allowCustomAuthority && !isLoopbackHost(new URL(customAuthorityUrl).hostname))
+      errors.customAuthorityUrl = MESSAGES.customAuthorityRemote;
     customImapServer = input.customImapServer.toLowerCase() || null;
     customSmtpServer = input.customSmtpServer.toLowerCase() || null;
-    if (customImapServer && !HOST_PORT.test(customImapServer)) errors.customImapServer = MESSAGES.mailServer;
-    if (customSmtpServer && !HOST_PORT.test(customSmtpServer)) errors.customSmtpServer = MESSAGES.mailServer;
+    for (const [field, server] of [
+      ['customImapServer', customImapServer],
+      ['customSmtpServer', customSmtpServer],
+    ] as const) {
+      if (server && !HOST_PORT.test(server)) errors[field] = MESSAGES.mailServer;
+      else if (server && !options.allowCustomAuthority && !isLoopbackHost(hostOf(server)))
+        errors[field] = MESSAGES.mailServerRemote;
+    }
   }
 
   const domains = listOf(input.allowedDomains).map((d) => d.replace(/^@/, ''));
@@ -136,8 +178,12 @@ export const validateSettings = (
     errors.passwordDisabledDomains = MESSAGES.allowedDomains;
   const tenantIds = listOf(input.allowedTenantIds);
   if (tenantIds.some((t) => !GUID.test(t))) errors.allowedTenantIds = MESSAGES.allowedTenantIds;
-  else if (tenantIds.length > 0 && tenant && !['organizations', 'common'].includes(tenant)) {
+  else if (tenantIds.length > 0 && tenant && !MULTI_TENANT.includes(tenant)) {
     errors.allowedTenantIds = MESSAGES.tenantsOnlyMultiTenant;
+  } else if (tenantIds.length === 0 && tenant && MULTI_TENANT.includes(tenant)) {
+    // Any directory's administrator can give their own users any e-mail address: without a list, anyone
+    // could sign in (issue 11, item 1). Auto-provisioned accounts for strangers are not offered instead.
+    errors.allowedTenantIds = MESSAGES.tenantsRequired;
   }
 
   const value: ValidSettings = {
@@ -156,6 +202,10 @@ export const validateSettings = (
     customImapServer,
     customSmtpServer,
   };
+  // Tokens and the secret belong to the authority and mail hosts they were issued for: moving elsewhere
+  // asks for the secret again (and drops the tokens when saved, see saveMicrosoftSettings).
+  if (current.clientSecretSetAt && !value.newClientSecret && hostsOf(current) !== hostsOf(value))
+    errors.clientSecret ??= MESSAGES.secretAgain;
   const complete = credentialsComplete({
     ...current,
     clientId: value.clientId,

@@ -112,6 +112,8 @@ export const SettingsPage = (p: {
   config: Config;
   csrf: string;
   settings: MicrosoftSettings;
+  /** Mailboxes holding tokens: what a change of authority or mail servers disconnects. */
+  connectedMailboxes: number;
   values: SettingsFormValues;
   errors: FieldErrors;
   check?: CheckResult | undefined;
@@ -195,7 +197,11 @@ export const SettingsPage = (p: {
           type="url"
           value={p.values.customAuthorityUrl}
           error={p.errors.customAuthorityUrl}
-          hint="Only with the “Custom authority URL” cloud, e.g. the Microsoft 365 emulator’s base URL."
+          hint={`Only with the “Custom authority URL” cloud, e.g. the Microsoft 365 emulator’s base URL. ${
+            p.config.allowCustomAuthority
+              ? 'The operator allowed authorities and mail servers outside this machine (MAILROOM_ALLOW_CUSTOM_AUTHORITY=true): the client secret and every mailbox’s tokens go to the ones you name.'
+              : 'It must be on this machine (localhost, 127.0.0.1): the client secret and every mailbox’s tokens go to it, so one elsewhere, and IMAP or SMTP servers elsewhere, are accepted only when the operator sets MAILROOM_ALLOW_CUSTOM_AUTHORITY=true in the environment.'
+          }`}
         />
 
         <Field
@@ -212,6 +218,14 @@ export const SettingsPage = (p: {
           error={p.errors.customSmtpServer}
           hint="Only with a custom authority: host:port of SMTP submission with STARTTLS (Exchange Online uses smtp.office365.com:587)."
         />
+        <p class="hint" id="authority-change">
+          Changing the cloud, the custom authority URL or the IMAP or SMTP server asks for the client secret
+          again and disconnects{' '}
+          {p.connectedMailboxes === 1 ? '1 connected mailbox' : `${p.connectedMailboxes} connected mailboxes`}
+          : the secret and the tokens are only ever sent to the authority and servers they were given for, so
+          the tokens of the old ones are deleted, each mailbox says <em>reconnect required</em>, and the audit
+          log records it.
+        </p>
         <h2>3. Features</h2>
         <Toggle
           name="signinEnabled"
@@ -240,15 +254,25 @@ export const SettingsPage = (p: {
           label="Allowed e-mail domains"
           value={p.values.allowedDomains}
           error={p.errors.allowedDomains}
-          hint="Only people with these domains may sign in with Microsoft 365 (comma-separated). Empty allows every domain of the tenant."
+          hint="Only people whose verified address (below) is in one of these domains may sign in with Microsoft 365 (comma-separated). Empty allows every domain of the allowed directories."
         />
         <h2>4. Sign-in rules</h2>
+        <p id="linking-rules">
+          Only accounts of your own directory (the tenant above), or of the directories listed below, may sign
+          in and connect mailboxes. The first time, a Microsoft account is linked to the Mailroom user whose
+          address Microsoft vouches for: the account’s user name (UPN), or its e-mail address when the app
+          registration sends the optional claim <span class="mono">xms_edov</span> (in Azure: Token
+          configuration › Add optional claim › ID › xms_edov) and it says the directory owns the address’s
+          domain. An e-mail address alone links nobody: any directory’s administrator can set it to anyone’s.
+          A user who already signs in with one Microsoft account gets a second one only when an administrator
+          confirms it: <a href="/settings/microsoft/links">Microsoft accounts waiting for confirmation</a>.
+        </p>
         <Field
           name="allowedTenantIds"
           label="Allowed directories (multi-tenant only)"
           value={p.values.allowedTenantIds}
           error={p.errors.allowedTenantIds}
-          hint="With “organizations” or “common”: the directory (tenant) IDs whose users may sign in, comma-separated. Empty allows any."
+          hint="Required with “organizations” or “common”: the directory (tenant) IDs whose people may sign in and connect mailboxes, comma-separated. Mailroom never accepts every organisation; for your own directory alone, enter its ID as the tenant."
         />
         <Field
           name="passwordDisabledDomains"
@@ -262,7 +286,7 @@ export const SettingsPage = (p: {
           label="Create accounts at first sign-in"
           checked={p.values.autoProvision}
           error={p.errors.autoProvision}
-          hint="Someone of an allowed domain without a Mailroom account gets a staff account when they first sign in with Microsoft 365. Off: an administrator creates accounts first."
+          hint="Someone of an allowed directory and domain without a Mailroom account gets a staff account, under their verified address, when they first sign in with Microsoft 365. Off: an administrator creates accounts first."
         />
         <Toggle
           name="signOutOfMicrosoft"

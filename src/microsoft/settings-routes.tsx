@@ -3,10 +3,11 @@ import { recordAudit } from '../audit/record.ts';
 import { requireAdmin } from '../http/auth.ts';
 import type { AppContext, AppDeps, AppEnv } from '../http/context.ts';
 import { flash, renderPage } from '../http/render.tsx';
+import { countMailboxesWithTokens } from '../mailboxes/token-store.ts';
 import { startAdminConsent } from './admin-consent.ts';
 import { type CheckResult, checkConfiguration } from './check-configuration.ts';
 import { saveMicrosoftSettings } from './save-settings.ts';
-import { loadMicrosoftSettings, readClientSecret } from './settings.ts';
+import { authorityOf, loadMicrosoftSettings, readClientSecret } from './settings.ts';
 import { type FieldErrors, validateSettings } from './settings-input.ts';
 import { formValuesOf, type SettingsFormValues, SettingsPage } from './settings-page.tsx';
 
@@ -30,7 +31,8 @@ const formToInput = (body: Record<string, unknown>) => ({
 /** Runs Check configuration with the stored settings and audits its outcome (never the secret). */
 export const runCheck = async (deps: AppDeps, actor: { id: string; email: string }): Promise<CheckResult> => {
   const settings = await loadMicrosoftSettings(deps.db);
-  const secret = await readClientSecret(deps.db, deps.secrets);
+  const authority = authorityOf(settings);
+  const secret = authority ? await readClientSecret(deps.db, deps.secrets, authority) : null;
   const result = await checkConfiguration(deps.fetch, settings, secret, deps.config.httpTimeoutMs);
   deps.log.info(
     { event: 'microsoft.check', outcome: result.outcome, aadsts: result.diagnostics.aadsts },
@@ -54,12 +56,14 @@ export const microsoftSettingsRoutes = (deps: AppDeps): Hono<AppEnv> => {
     check?: CheckResult,
   ) => {
     const settings = await loadMicrosoftSettings(deps.db);
+    const connectedMailboxes = await countMailboxesWithTokens(deps.db);
     const status = Object.keys(errors).length > 0 ? 400 : 200;
     return renderPage(deps, c, { title: 'Microsoft 365', current: '/settings/microsoft', status }, (csrf) => (
       <SettingsPage
         config={deps.config}
         csrf={csrf}
         settings={settings}
+        connectedMailboxes={connectedMailboxes}
         values={values ?? formValuesOf(settings)}
         errors={errors}
         check={check}
@@ -76,7 +80,7 @@ export const microsoftSettingsRoutes = (deps: AppDeps): Hono<AppEnv> => {
     const actor = requireAdmin(c);
     const input = formToInput(await c.req.parseBody());
     const current = await loadMicrosoftSettings(deps.db);
-    const validation = validateSettings(input, current);
+    const validation = validateSettings(input, current, deps.config);
     if (!validation.ok) {
       const { clientSecret: _, ...values } = input;
       return show(c, values, validation.errors);

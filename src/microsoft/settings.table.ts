@@ -5,6 +5,8 @@ export interface MicrosoftSettingsTable {
   /** Encrypted with the secret box; never sent back to any client. */
   client_secret_encrypted: string | null;
   client_secret_set_at: string | null;
+  /** The authority the secret was entered for: it is sent to no other (DESIGN.md "Trust boundaries"). */
+  client_secret_authority: string | null;
   tenant: string | null;
   cloud: string;
   custom_authority_url: string | null;
@@ -12,7 +14,7 @@ export interface MicrosoftSettingsTable {
   sync_enabled: number;
   /** JSON array of lower-case domains; empty = any. */
   allowed_domains: string;
-  /** JSON array of tenant GUIDs a multi-tenant (`organizations`/`common`) setting accepts; empty = any. */
+  /** JSON array of tenant GUIDs a multi-tenant (`organizations`/`common`) setting accepts; empty = none. */
   allowed_tenant_ids: string;
   /** JSON array of domains whose users must sign in with Microsoft 365, not a password. */
   password_disabled_domains: string;

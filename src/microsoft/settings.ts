@@ -52,12 +52,15 @@ export const EMPTY_SETTINGS: MicrosoftSettings = {
 export const loadMicrosoftSettings = async (db: Db): Promise<MicrosoftSettings> => {
   const row = await db.selectFrom('microsoft_settings').selectAll().where('id', '=', 1).executeTakeFirst();
   if (!row) return EMPTY_SETTINGS;
+  const authority = authorityBase(row.cloud as Cloud, row.custom_authority_url);
+  // A secret entered for another authority is no secret here: it is never sent to this one.
+  const secretHere = row.client_secret_encrypted !== null && row.client_secret_authority === authority;
   return {
     clientId: row.client_id,
     tenant: row.tenant,
     cloud: row.cloud as Cloud,
     customAuthorityUrl: row.custom_authority_url,
-    clientSecretSetAt: row.client_secret_encrypted ? row.client_secret_set_at : null,
+    clientSecretSetAt: secretHere ? row.client_secret_set_at : null,
     signinEnabled: row.signin_enabled === 1,
     syncEnabled: row.sync_enabled === 1,
     allowedDomains: JSON.parse(row.allowed_domains) as string[],
@@ -72,14 +75,22 @@ export const loadMicrosoftSettings = async (db: Db): Promise<MicrosoftSettings> 
   };
 };
 
-/** The decrypted client secret, for the one place that sends it: the token endpoint. */
-export const readClientSecret = async (db: Db, secrets: SecretBox): Promise<string | null> => {
+/**
+ * The decrypted client secret, for the one place that sends it: the token endpoint of `authority`.
+ * `null` unless it was entered for that very authority (DESIGN.md "Trust boundaries").
+ */
+export const readClientSecret = async (
+  db: Db,
+  secrets: SecretBox,
+  authority: string,
+): Promise<string | null> => {
   const row = await db
     .selectFrom('microsoft_settings')
-    .select('client_secret_encrypted')
+    .select(['client_secret_encrypted', 'client_secret_authority'])
     .where('id', '=', 1)
     .executeTakeFirst();
-  return row?.client_secret_encrypted ? secrets.open(row.client_secret_encrypted, SECRET_PURPOSE) : null;
+  if (!row?.client_secret_encrypted || row.client_secret_authority !== authority) return null;
+  return secrets.open(row.client_secret_encrypted, SECRET_PURPOSE);
 };
 
 /** Client id, tenant, an authority and a secret: what every Microsoft flow needs. */

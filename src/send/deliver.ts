@@ -93,7 +93,7 @@ const attempt = async (deps: SendDeps, row: OutgoingRow): Promise<OutgoingRow['s
 
   const login = smtpLoginOf(mailbox);
   const sendOnce = async (force: boolean) => {
-    const accessToken = await getAccessToken(deps, mailbox.id, { force });
+    const accessToken = await getAccessToken(deps, mailbox.id, { force, servers });
     const transport = createSmtpTransport(servers, { user: login, accessToken });
     try {
       await markTransmitting(deps.db, row);

@@ -24,7 +24,7 @@ export const deliveredCopy = async (
   if (await withMailboxImap(deps, mailbox, look)) return true;
   const login = smtpLoginOf(mailbox);
   if (login === mailbox.address) return false;
-  const accessToken = await getAccessToken(deps, mailbox.id);
+  const accessToken = await getAccessToken(deps, mailbox.id, { servers });
   return (await withImap(servers, { user: login, accessToken }, look)) !== null;
 };
 

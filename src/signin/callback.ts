@@ -1,4 +1,5 @@
 import type { AppContext, AppDeps } from '../http/context.ts';
+import { checkDirectory } from '../microsoft/directory-rule.ts';
 import { IdentityError } from '../microsoft/identity-error.ts';
 import { redeemAuthorizationCode } from '../microsoft/redeem-code.ts';
 import { redirectUris, SIGNIN_SCOPES } from '../microsoft/redirect-uris.ts';
@@ -45,8 +46,8 @@ const identityRefusal = (error: IdentityError): Refusal => {
 
 /**
  * The sign-in Redirect URI: checks `state` (single use, this browser, ten minutes), redeems the code with
- * the PKCE verifier, validates the ID token, applies the tenant and domain rules, links the account and
- * starts a new session.
+ * the PKCE verifier, validates the ID token, applies the directory rule (the installation's own or a
+ * listed directory) and the domain rules, links the account and starts a new session.
  */
 export const finishMicrosoftSignIn = async (deps: AppDeps, c: AppContext) => {
   const q = c.req.query();
@@ -59,7 +60,7 @@ export const finishMicrosoftSignIn = async (deps: AppDeps, c: AppContext) => {
 
   const settings = await loadMicrosoftSettings(deps.db);
   const authority = authorityOf(settings);
-  const secret = await readClientSecret(deps.db, deps.secrets);
+  const secret = authority ? await readClientSecret(deps.db, deps.secrets, authority) : null;
   if (!settings.signinEnabled) return showRefusal(deps, c, { code: 'signin.disabled' });
   if (!authority || !settings.clientId || !settings.tenant || !secret)
     return showRefusal(deps, c, { code: 'signin.not_configured' });
@@ -79,14 +80,13 @@ export const finishMicrosoftSignIn = async (deps: AppDeps, c: AppContext) => {
     if (!claims)
       return showRefusal(deps, c, { code: 'signin.id_token_invalid', reason: 'id_token.malformed' });
 
-    // A GUID or domain tenant accepts only itself: its metadata issuer names its GUID.
-    const multiTenant = metadata.issuer.includes('{tenantid}');
-    const tenantOfIssuer = new URL(metadata.issuer).pathname.split('/')[1]?.toLowerCase();
-    const tenantAllowed = multiTenant
-      ? settings.allowedTenantIds.length === 0 || settings.allowedTenantIds.includes(claims.tid.toLowerCase())
-      : claims.tid.toLowerCase() === tenantOfIssuer;
-    if (!tenantAllowed)
-      return showRefusal(deps, c, { code: 'signin.tenant_not_allowed', subject: claims.tid });
+    const directory = checkDirectory(settings, metadata, claims.tid);
+    if (!directory.ok)
+      return showRefusal(deps, c, {
+        code: 'signin.tenant_not_allowed',
+        reason: directory.reason,
+        subject: claims.tid,
+      });
 
     const linked = await linkAccount(deps.db, settings, claims);
     if (!linked.ok) return showRefusal(deps, c, linked.refusal);

@@ -3,6 +3,11 @@ export interface MicrosoftIdentitiesTable {
   tid: string;
   oid: string;
   user_id: string;
+  /**
+   * `pending`: a second Microsoft identity for a user who already has one, waiting for an administrator
+   * to confirm it; it signs nobody in until then.
+   */
+  status: 'active' | 'pending';
   /** preferred_username at the last sign-in: for display only, it can change. */
   upn: string | null;
   created_at: string;

@@ -15,6 +15,8 @@ export type RefusalCode =
   | 'signin.unreachable'
   | 'signin.id_token_invalid'
   | 'signin.tenant_not_allowed'
+  | 'signin.address_unverified'
+  | 'signin.link_pending'
   | 'signin.domain_not_allowed'
   | 'signin.no_matching_user'
   | 'signin.user_disabled';
@@ -130,8 +132,31 @@ export const refusalText = (r: Refusal, adminConsentHint: boolean): RefusalText 
     case 'signin.tenant_not_allowed':
       return {
         title: 'Your organisation is not allowed here',
-        happened: `Your Microsoft account belongs to a directory (${r.subject ?? 'unknown'}) this Mailroom does not accept.`,
-        todo: 'Sign in with an account of your organisation’s directory, or ask the administrator to allow this one.',
+        happened:
+          r.reason === 'no_allowed_directories'
+            ? `Your Microsoft account belongs to the directory ${r.subject ?? 'unknown'}. This Mailroom is set to accept work accounts of any organisation but lists no allowed directory, so it accepts none.`
+            : `Your Microsoft account belongs to a directory (${r.subject ?? 'unknown'}) this Mailroom does not accept: only its own directory${r.reason === 'directory_not_listed' ? ' and the allowed directories listed by its administrator' : ''} may sign in.`,
+        todo:
+          r.reason === 'no_allowed_directories'
+            ? `${ADMIN} to list the allowed directories on the Microsoft 365 settings page.`
+            : 'Sign in with an account of your organisation’s directory, or ask the administrator to allow this one.',
+        status: 403,
+      };
+    case 'signin.address_unverified':
+      return {
+        title: 'Microsoft did not verify your e-mail address',
+        happened:
+          r.reason === 'no_address'
+            ? 'Microsoft sent no address it vouches for: your account has no user name (UPN) in a domain of its directory.'
+            : `Your Microsoft account gives the e-mail address ${r.subject ?? 'of a Mailroom user'}, but that address is not verified: it is not your user name (UPN) in your directory, and Microsoft did not confirm that your directory owns its domain (the xms_edov claim). Mailroom never links an account by an unverified address.`,
+        todo: `${ADMIN}: they can create your account with your user name (UPN), or add the optional claim xms_edov to the app registration.`,
+        status: 403,
+      };
+    case 'signin.link_pending':
+      return {
+        title: 'An administrator must confirm this Microsoft account',
+        happened: `The Mailroom account ${r.subject ?? ''} already signs in with another Microsoft account. A second one is linked only when an administrator confirms it, and this request now waits for them.`,
+        todo: `${ADMIN} to confirm it under Microsoft 365 › Microsoft accounts waiting for confirmation, then sign in again.`,
         status: 403,
       };
     case 'signin.domain_not_allowed':

@@ -3,6 +3,7 @@ import type { AppDeps, AppEnv } from '../http/context.ts';
 import { flash } from '../http/render.tsx';
 import { finishAdminConsentReturn } from '../microsoft/admin-consent-return.ts';
 import { finishMicrosoftSignIn } from './callback.ts';
+import { linkRequestRoutes } from './link-requests-routes.tsx';
 import { startMicrosoftSignIn } from './start.ts';
 
 /** Sign in with Microsoft 365: the start, and the Redirect URI Azure knows (shared with admin consent). */
@@ -19,5 +20,6 @@ export const microsoftSigninRoutes = (deps: AppDeps): Hono<AppEnv> => {
     }
     return finishMicrosoftSignIn(deps, c);
   });
+  app.route('/', linkRequestRoutes(deps));
   return app;
 };

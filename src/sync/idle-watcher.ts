@@ -44,7 +44,7 @@ export const startIdleWatchers = (
       try {
         const servers = mailServersOf(await loadMicrosoftSettings(deps.db), deps.extraCa);
         if (!servers) break;
-        const token = await getAccessToken(deps, mailboxId);
+        const token = await getAccessToken(deps, mailboxId, { servers });
         const row = await deps.db
           .selectFrom('mailboxes')
           .select('access_token_expires_at')

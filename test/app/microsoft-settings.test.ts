@@ -103,7 +103,10 @@ for (const kind of DATABASES) {
         assert.match(json.error.fields[field] ?? '', message, `${field} for ${JSON.stringify(body)}`);
       }
       for (const tenant of [DEMO.tenantId, 'contoso.example', 'organizations', 'common']) {
-        assert.equal((await api('PUT', '/settings/microsoft', { tenant })).status, 200, tenant);
+        // Multi-tenant needs its list of allowed directories (issue 11: never every organisation).
+        const multi = tenant === 'organizations' || tenant === 'common';
+        const body = multi ? { tenant, allowedTenantIds: [DEMO.tenantId] } : { tenant };
+        assert.equal((await api('PUT', '/settings/microsoft', body)).status, 200, tenant);
       }
     });
 
@@ -187,12 +190,12 @@ for (const kind of DATABASES) {
       );
       await expectOutcome({ customAuthorityUrl: otherCa.httpsUrl }, 'tls', /is not trusted/);
       await expectOutcome(
-        { tenant: 'organizations', allowedDomains: [] },
+        { tenant: 'organizations', allowedTenantIds: [DEMO.tenantId], allowedDomains: [] },
         'multi_tenant_unverified',
         /names no directory/,
       );
       await expectOutcome(
-        { tenant: 'organizations', allowedDomains: ['contoso.example'] },
+        { tenant: 'organizations', allowedTenantIds: [DEMO.tenantId], allowedDomains: ['contoso.example'] },
         'ok',
         /configuration works/,
       );

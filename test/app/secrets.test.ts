@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { parseConfig } from '../../src/config.ts';
 import { type Db, openDatabase } from '../../src/db/database.ts';
 import { tokenPurpose } from '../../src/mailboxes/mailboxes.table.ts';
+import { CLOUDS } from '../../src/microsoft/cloud.ts';
 import { readClientSecret } from '../../src/microsoft/settings.ts';
 import { parseKeyring } from '../../src/secrets/keyring-file.ts';
 import { type LoadedSecrets, loadSecrets } from '../../src/secrets/load-key.ts';
@@ -19,6 +20,9 @@ import { createApiToken } from '../../src/users/api-tokens.ts';
 import { findUserByEmail } from '../../src/users/users.repository.ts';
 import { ADMIN, startTestApp, type TestApp } from '../support/app.ts';
 import { DATABASES } from '../support/databases.ts';
+
+/** The secret is saved for the global cloud (the default) and is read for that authority only. */
+const GLOBAL = CLOUDS.global.authority;
 
 const CLIENT_ID = '5a1f0c2e-8d4b-4c3a-9e7f-0b6d2c1a3e4f';
 const run = promisify(execFile);
@@ -191,7 +195,7 @@ for (const kind of DATABASES) {
       const settings = await api('GET', '/settings/microsoft');
       assert.equal(settings.status, 200);
       assert.equal(settings.json.clientSecret?.set, true);
-      assert.equal(await readClientSecret(db(), running()), clientSecret);
+      assert.equal(await readClientSecret(db(), running(), GLOBAL), clientSecret);
       for (const [id, t] of tokens) {
         const row = await db()
           .selectFrom('mailboxes')
@@ -225,7 +229,7 @@ for (const kind of DATABASES) {
       });
       assert.equal(saved.status, 200);
       assert.equal(await keyIdOf(column('client_secret_encrypted'), 1), result.keyId);
-      assert.equal(await readClientSecret(db(), running()), clientSecret);
+      assert.equal(await readClientSecret(db(), running(), GLOBAL), clientSecret);
     });
 
     test('a token written between the rotation’s read and write is never overwritten', async () => {
@@ -298,7 +302,7 @@ for (const kind of DATABASES) {
       assert.match(status.text, new RegExp(`^Current key: ${keyId} \\(.*secret-keys\\)`));
       assert.match(status.text, new RegExp(`mailboxes.refresh_token_encrypted: 4 under ${keyId}\\n`));
       assert.match(status.text, /Every sealed value is under the current key\./);
-      assert.equal(await readClientSecret(db(), running()), clientSecret);
+      assert.equal(await readClientSecret(db(), running(), GLOBAL), clientSecret);
     });
 
     test('no secret is stored or logged in clear text', async () => {
@@ -383,7 +387,7 @@ for (const kind of DATABASES) {
           /mailboxes\.refresh_token_encrypted: 1 under k0 \(no such key configured\)\n/,
         );
         const k2Only = createSecretBox(parseSecretKey(k2));
-        assert.equal(await readClientSecret(cliDb, k2Only), secret);
+        assert.equal(await readClientSecret(cliDb, k2Only, GLOBAL), secret);
         // A process still on k1 alone cannot open it: hence "every process runs with the new key first".
         const onlyOld = await statusCommand(parseConfig({ ...app.db.env, MAILROOM_SECRET_KEY: k1 }), cliDb);
         assert.match(onlyOld.text, /1 under k2 \(no such key configured\)/);

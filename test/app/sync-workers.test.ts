@@ -9,6 +9,8 @@ import { insertMailbox } from '../../src/mailboxes/repository.ts';
 import { writeTokens } from '../../src/mailboxes/token-store.ts';
 import { buildDeps } from '../../src/main.ts';
 import { MAILBOX_SCOPES } from '../../src/microsoft/redirect-uris.ts';
+import { loadMicrosoftSettings } from '../../src/microsoft/settings.ts';
+import { tokenOriginOf } from '../../src/microsoft/token-origin.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { control } from '../support/control.ts';
 import { DATABASES } from '../support/databases.ts';
@@ -85,7 +87,7 @@ describe('two workers on one PostgreSQL share 50 mailboxes', () => {
   before(async () => {
     emu = await startEmulator();
     app = await startTestApp('postgres', { MAILROOM_EXTRA_CA_FILE: emu.tls.caPath });
-    await configureForMail(emu, app, { tenant: 'organizations' });
+    await configureForMail(emu, app, { tenant: 'organizations', allowedTenantIds: [DEMO.tenantId] });
   });
   after(async () => {
     await app?.stop();
@@ -111,6 +113,7 @@ describe('two workers on one PostgreSQL share 50 mailboxes', () => {
         accessToken: tokens.accessToken,
         expiresInSeconds: tokens.expiresIn,
         refreshToken: tokens.refreshToken!,
+        origin: tokenOriginOf(await loadMicrosoftSettings(db))!,
       });
       await db.updateTable('mailboxes').set({ state: 'connected' }).where('id', '=', mailbox.id).execute();
       await db

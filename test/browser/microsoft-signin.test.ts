@@ -51,6 +51,7 @@ const configure = async (tenant: string) => {
       customAuthorityUrl: emu.httpUrl,
       clientSecret: emu.demo!.appSecret,
       signinEnabled: true,
+      ...(tenant === 'organizations' ? { allowedTenantIds: [DEMO.tenantId, DEMO.otherTenantId] } : {}),
     }),
   });
   assert.equal(res.status, 200);

@@ -8,6 +8,8 @@ export const DEMO_PASSWORDS: Record<string, string> = {
   [`adele@${DEMO.domain}`]: 'Adele-demo-1',
   [`megan@${DEMO.domain}`]: 'Megan-demo-1',
   [`alex@${DEMO.otherDomain}`]: 'Alex-demo-1',
+  [DEMO.unverifiedMailUser.upn]: 'Lynne-demo-1',
+  [DEMO.forgedMailUser.upn]: 'Mallory-demo-1',
 };
 
 /** A scripted browser that trusts the emulator's CA (it visits Mailroom and the emulator alike). */
@@ -31,14 +33,19 @@ export const signInWithMicrosoft = async (
   browser: Browser,
   app: TestApp,
   login: string,
-  options: { consent?: 'Accept' | 'Cancel'; beforeCallback?: (callbackUrl: URL) => Promise<void> } = {},
+  options: {
+    consent?: 'Accept' | 'Cancel';
+    beforeCallback?: (callbackUrl: URL) => Promise<void>;
+    /** For a user the test made itself (the demo users' passwords are known). */
+    password?: string;
+  } = {},
 ): Promise<Page> => {
   const start = await browser.get(`${app.url}/auth/microsoft`);
   if (!start.location) return start;
   const atMicrosoft = await completeSignIn(
     browser,
     await browser.get(start.location),
-    { login, password: DEMO_PASSWORDS[login] ?? '' },
+    { login, password: options.password ?? DEMO_PASSWORDS[login] ?? '' },
     options.consent ? { consent: options.consent } : {},
   );
   if (!atMicrosoft.location?.startsWith(app.url))
