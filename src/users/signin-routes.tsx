@@ -8,7 +8,7 @@ import { microsoftLogoutUrl } from '../signin/logout.ts';
 import { safeNext } from '../signin/start.ts';
 import { Csrf, Field } from '../ui/layout.tsx';
 import { signInWithPassword } from './password-signin.ts';
-import { countAdministrators } from './users.repository.ts';
+import { hasNoUsers } from './users.repository.ts';
 
 const form = z.object({
   email: z.string().trim().min(1),
@@ -71,7 +71,7 @@ export const signinRoutes = (deps: AppDeps): Hono<AppEnv> => {
 
   app.get('/signin', async (c) => {
     if (c.get('user')) return c.redirect('/');
-    if ((await countAdministrators(deps.db)) === 0) return c.redirect('/setup');
+    if (await hasNoUsers(deps.db)) return c.redirect('/setup');
     return page(c, { next: c.req.query('next') ?? '' });
   });
 
