@@ -1,6 +1,6 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { requestClientAddress, trustedProxies } from '../http/client-address.ts';
 import type { AppContext, AppDeps, AppEnv } from '../http/context.ts';
 import { localTarget, redirectLocal } from '../http/redirect.ts';
 import { flash, renderPage } from '../http/render.tsx';
@@ -24,6 +24,7 @@ const MESSAGES = {
 
 export const signinRoutes = (deps: AppDeps): Hono<AppEnv> => {
   const app = new Hono<AppEnv>();
+  const proxies = trustedProxies(deps.config);
 
   const page = async (
     c: AppContext,
@@ -94,8 +95,7 @@ export const signinRoutes = (deps: AppDeps): Hono<AppEnv> => {
         403,
       );
     }
-    const address = getConnInfo(c).remote.address ?? 'unknown';
-    const result = await signInWithPassword(deps.db, email, password, address);
+    const result = await signInWithPassword(deps.db, email, password, requestClientAddress(proxies, c));
     if (!result.ok) {
       deps.log.info({ event: 'signin.password_refused', code: result.code }, 'password sign-in refused');
       return page(c, { email, next }, MESSAGES[result.code], result.code === 'auth.rate_limited' ? 429 : 400);
