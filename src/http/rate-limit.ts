@@ -60,7 +60,7 @@ export const clearBucket = async (db: Db, bucket: string): Promise<void> => {
   await db.deleteFrom('rate_limit_events').where('bucket', '=', bucket).execute();
 };
 
-/** Deletes events older than every window (the purge job's part for this table). */
+/** Deletes events older than every window (jobs/purge.ts runs it). */
 export const purgeRateLimitEvents = async (db: Db, now = new Date()): Promise<number> => {
   const result = await db
     .deleteFrom('rate_limit_events')
