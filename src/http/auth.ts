@@ -57,9 +57,8 @@ export const csrfProtection =
     const valid =
       sent !== undefined &&
       sent.length <= 256 &&
-      (session?.userId
-        ? sameToken(sent, session.csrfToken)
-        : (session !== null && sameToken(sent, session.csrfToken)) || isAnonymousCsrfToken(deps, c, sent));
+      ((session !== null && sameToken(sent, session.csrfToken)) ||
+        (!session?.userId && isAnonymousCsrfToken(deps, c, sent)));
     if (!valid) {
       throw new AppError(
         'csrf.invalid',
