@@ -39,6 +39,23 @@ const schema = z
     MAILROOM_SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
     MAILROOM_METRICS_TOKEN: z.string().min(16, 'needs at least 16 characters').optional(),
     MAILROOM_ALLOW_CUSTOM_AUTHORITY: z.enum(['true', 'false']).default('false'),
+    MAILROOM_TRUST_PROXY: z
+      .string()
+      .max(2000)
+      .default('')
+      .transform((list) =>
+        list
+          .split(',')
+          .map((a) => a.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()], {
+            error: 'expected IP addresses or CIDR ranges, comma-separated (e.g. 10.0.0.5 or 10.0.0.0/8)',
+          }),
+        ),
+      ),
   })
   .superRefine((env, ctx) => {
     const ids = splitSecretKeyList(env.MAILROOM_SECRET_KEY ?? '').map((k) => k.split(':')[0]);
@@ -95,6 +112,11 @@ export interface Config {
     /** `mailroom serve` also runs the sync workers (small installs); `mailroom worker` always does. */
     readonly inServe: boolean;
   };
+  /**
+   * The reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed; empty: the client is
+   * the socket's peer and the header is ignored.
+   */
+  readonly trustProxy: readonly string[];
   /** Secret. The bearer token a Prometheus scraper sends; null: only loopback may read /metrics. */
   readonly metricsToken: string | null;
   /**
@@ -152,6 +174,7 @@ export const parseConfig = (env: Record<string, string | undefined>): Config => 
     },
     metricsToken: e.MAILROOM_METRICS_TOKEN ?? null,
     allowCustomAuthority: e.MAILROOM_ALLOW_CUSTOM_AUTHORITY === 'true',
+    trustProxy: Object.freeze(e.MAILROOM_TRUST_PROXY),
     send: {
       maxAttachmentBytes: Math.round(e.MAILROOM_SEND_MAX_ATTACHMENTS_MB * 1024 * 1024),
       retrySeconds: e.MAILROOM_SEND_RETRY_SECONDS,

@@ -44,7 +44,7 @@ export const buildDeps = async (config: Config, options: StartOptions = {}): Pro
     db,
     log,
     secrets: loadSecretBox(config),
-    sessions: createSessionStore(config, db),
+    sessions: createSessionStore(config, db, log),
     fetch,
     microsoft: { metadata: createMetadataCache(fetch), jwks: createJwksCache(fetch) },
     extraCa: config.extraCaFile ? [readFileSync(config.extraCaFile, 'utf8')] : null,

@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { userForApiToken } from '../users/api-tokens.ts';
 import { findUserById } from '../users/users.repository.ts';
 import type { User } from '../users/users.table.ts';
+import { isAnonymousCsrfToken } from './anonymous-csrf.ts';
 import type { AppContext, AppDeps, AppEnv } from './context.ts';
 import { AppError } from './errors.ts';
 import { sameToken } from './session.ts';
@@ -35,8 +36,10 @@ export const authenticate =
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
- * CSRF protection for everything a cookie authenticates: the session's token must come back in the
- * `_csrf` form field or the `X-CSRF-Token` header. API-token requests carry no cookie and are exempt.
+ * CSRF protection for everything a cookie authenticates: a signed-in session's token must come back in
+ * the `_csrf` form field or the `X-CSRF-Token` header; a browser not signed in sends the signed
+ * double-submit token of its anonymous forms (anonymous-csrf.ts), so showing it a form stores nothing.
+ * API-token requests carry no cookie and are exempt.
  */
 export const csrfProtection =
   (deps: AppDeps): MiddlewareHandler<AppEnv> =>
@@ -51,7 +54,12 @@ export const csrfProtection =
         sent = typeof body._csrf === 'string' ? body._csrf : undefined;
       }
     }
-    if (!session || !sent || !sameToken(sent, session.csrfToken)) {
+    const valid =
+      sent !== undefined &&
+      sent.length <= 256 &&
+      ((session !== null && sameToken(sent, session.csrfToken)) ||
+        (!session?.userId && isAnonymousCsrfToken(deps, c, sent)));
+    if (!valid) {
       throw new AppError(
         'csrf.invalid',
         'This form has expired or did not come from Mailroom. Reload the page and try again.',

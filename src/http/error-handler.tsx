@@ -2,6 +2,7 @@ import type { ErrorHandler } from 'hono';
 import { Layout } from '../ui/layout.tsx';
 import type { AppDeps, AppEnv } from './context.ts';
 import { AppError, errorBody } from './errors.ts';
+import { signinLocation } from './redirect.ts';
 
 const isApi = (path: string) => path.startsWith('/api/');
 
@@ -20,7 +21,7 @@ export const errorHandler =
     const message =
       known?.message ?? 'Something went wrong on our side. It has been logged; try again in a moment.';
     if (isApi(c.req.path)) return c.json(errorBody(code, message, known?.fields), status);
-    if (code === 'auth.required') return c.redirect(`/signin?next=${encodeURIComponent(c.req.path)}`);
+    if (code === 'auth.required') return c.redirect(signinLocation(deps.config, c.req.path));
     return c.html(
       <Layout title="Problem" user={c.get('user')} narrow>
         <div class="card">

@@ -1,6 +1,7 @@
 import type { Child } from 'hono/jsx';
 import { bannersFor } from '../mailboxes/banners.ts';
 import { Layout } from '../ui/layout.tsx';
+import { anonymousCsrfToken } from './anonymous-csrf.ts';
 import type { AppContext, AppDeps } from './context.ts';
 import type { SessionData } from './session.ts';
 
@@ -26,14 +27,19 @@ const takeFlash = async (deps: AppDeps, c: AppContext): Promise<NonNullable<Sess
   return messages;
 };
 
-/** Renders a page inside the layout, with the signed-in user, a CSRF token and pending flash messages. */
+/**
+ * Renders a page inside the layout, with the signed-in user, a CSRF token and pending flash messages. A
+ * browser that is not signed in gets the anonymous (signed double-submit) token: a page view stores no
+ * session.
+ */
 export const renderPage = async (
   deps: AppDeps,
   c: AppContext,
   options: { title: string; current?: string; narrow?: boolean; status?: 200 | 400 | 403 | 404 | 429 | 500 },
   body: (csrf: string) => Child,
 ) => {
-  const session = await deps.sessions.ensure(c);
+  const session = await deps.sessions.load(c);
+  const csrf = session?.userId ? session.csrfToken : anonymousCsrfToken(deps, c);
   const messages = await takeFlash(deps, c);
   const user = c.get('user');
   const banners = user ? await bannersFor(deps.db, user) : [];
@@ -41,13 +47,13 @@ export const renderPage = async (
     <Layout
       title={options.title}
       user={user}
-      csrf={session.csrfToken}
+      csrf={csrf}
       banners={banners}
       flash={messages}
       {...(options.current ? { current: options.current } : {})}
       {...(options.narrow ? { narrow: true } : {})}
     >
-      {body(session.csrfToken)}
+      {body(csrf)}
     </Layout>,
     options.status ?? 200,
   );

@@ -1,8 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { z } from 'zod';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
+import type { Logger } from '../log/logger.ts';
 
 /**
  * Sessions in the database: a random id in an HttpOnly, SameSite=Lax cookie, only its SHA-256 stored,
@@ -16,11 +18,50 @@ export interface Session {
   readonly createdAt: string;
 }
 
+/** A flow's stored state: `state` and `startedAt` (flows.ts), plus what its kind keeps (nonce, verifier…). */
+export interface StoredFlow {
+  readonly state: string;
+  readonly startedAt: number;
+}
+
 export interface SessionData {
   flash?: { kind: 'success' | 'error' | 'info'; text: string }[];
-  /** Short-lived state of a flow bound to this browser (e.g. Microsoft authorization requests). */
-  flows?: Record<string, unknown>;
+  /** Short-lived state of a flow bound to this browser (e.g. Microsoft authorization requests), by kind. */
+  flows?: Record<string, StoredFlow | readonly StoredFlow[]>;
 }
+
+const storedFlow = z.looseObject({ state: z.string(), startedAt: z.number() });
+
+const sessionDataSchema: z.ZodType<SessionData> = z.object({
+  flash: z.array(z.object({ kind: z.enum(['success', 'error', 'info']), text: z.string() })).optional(),
+  flows: z.record(z.string(), z.union([storedFlow, z.array(storedFlow)])).optional(),
+});
+
+export type SessionDataProblem = 'session.data_invalid';
+
+/**
+ * A row's `data`, read through the schema: what does not parse (a hand-edited row, a shape an older
+ * version wrote) is no data, and logged, never a failed request.
+ */
+export const readSessionData = (text: string, log: Logger): SessionData => {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    json = undefined;
+  }
+  const parsed = sessionDataSchema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  log.warn(
+    {
+      event: 'session.data_invalid' satisfies SessionDataProblem,
+      issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.code}`),
+    },
+    'a session’s stored data did not parse; it is read as empty',
+  );
+  return {};
+};
 
 export const sessionCookieName = (config: Config): string =>
   config.publicUrl.startsWith('https://') ? '__Host-mailroom_session' : 'mailroom_session';
@@ -43,7 +84,7 @@ export interface SessionStore {
   save(session: Session): Promise<void>;
 }
 
-export const createSessionStore = (config: Config, db: Db): SessionStore => {
+export const createSessionStore = (config: Config, db: Db, log: Logger): SessionStore => {
   const cookie = sessionCookieName(config);
   const secure = config.publicUrl.startsWith('https://');
 
@@ -97,7 +138,7 @@ export const createSessionStore = (config: Config, db: Db): SessionStore => {
           idHash: row.id_hash,
           userId: row.user_id,
           csrfToken: row.csrf_token,
-          data: JSON.parse(row.data),
+          data: readSessionData(row.data, log),
           createdAt: row.created_at,
         };
         // Slide the idle timeout, at most once a minute per session.

@@ -6,6 +6,7 @@ import { runMailboxSync } from '../sync/run-sync.ts';
 import { startBlobSweeper } from './blob-sweeper.ts';
 import { createInProcessQueue } from './in-process-queue.ts';
 import { createPgBossQueue } from './pg-boss-queue.ts';
+import { startPurger } from './purge.ts';
 import type { JobQueue } from './queue.ts';
 import { startScheduler, sweep, takeSchedulerLease } from './scheduler.ts';
 
@@ -21,7 +22,7 @@ export interface RunningWorkers {
 /**
  * Sync workers: the job queue (pg-boss on PostgreSQL, in-process on SQLite), the scheduler that sweeps
  * every folder at the configured interval, and IDLE on each connected mailbox's Inbox, which enqueues a
- * sync as soon as mail arrives.
+ * sync as soon as mail arrives. Also the periodic housekeeping: blobs, expired sessions and rate-limit events.
  */
 export const startWorkers = async (
   deps: AppDeps,
@@ -53,6 +54,7 @@ export const startWorkers = async (
     concurrency: config.sync.concurrency,
   });
   const stopBlobSweeper = startBlobSweeper(deps);
+  const stopPurger = startPurger(deps);
   deps.log.info(
     { event: 'workers.started', driver: queue.driver, concurrency: config.sync.concurrency },
     'sync workers started',
@@ -72,6 +74,7 @@ export const startWorkers = async (
     async stop() {
       stopScheduler();
       stopBlobSweeper();
+      stopPurger();
       await outbox.stop();
       await idle?.stop();
       await queue.stop();

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { requireUser } from '../http/auth.ts';
 import type { AppContext, AppDeps, AppEnv } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
+import { redirectLocal } from '../http/redirect.ts';
 import { flash, renderPage } from '../http/render.tsx';
 import { visibleMailbox } from '../mailboxes/access.ts';
 import { storedFolders } from '../mailboxes/folders.ts';
@@ -143,9 +144,9 @@ export const readingRoutes = (deps: AppDeps): Hono<AppEnv> => {
     // Back to the list after "Mark unread": reopening the message would read it again.
     if (change.seen === false) {
       await flash(deps, c, 'info', `“${message.subject || '(no subject)'}” is marked unread.`);
-      return c.redirect(`/mail/${mailbox.id}${suffix}`);
+      return redirectLocal(c, deps.config, `/mail/${mailbox.id}${suffix}`);
     }
-    return c.redirect(`/mail/${mailbox.id}/messages/${message.id}${suffix}`);
+    return redirectLocal(c, deps.config, `/mail/${mailbox.id}/messages/${message.id}${suffix}`);
   });
 
   return app;

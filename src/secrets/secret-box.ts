@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 /**
  * AES-256-GCM for secrets at rest (client secret, OAuth tokens). Each value records the id of the key
@@ -30,6 +30,12 @@ export interface SecretBox {
   open(sealed: string, purpose: string): string;
   /** The key id a sealed value was made with. */
   keyIdOf(sealed: string): string;
+  /**
+   * MAC keys for one purpose (e.g. `csrf.anonymous`), derived from each key with HKDF-SHA256, the current
+   * key's first: sign with the first, accept any, so a rotation does not void what was signed just before.
+   * Every process with the same keys derives the same MAC keys.
+   */
+  macKeys(purpose: string): readonly Buffer[];
 }
 
 export type SecretsErrorCode =
@@ -110,6 +116,16 @@ export const secretBoxOver = (source: KeySource): SecretBox => {
     if (source.changed?.()) reload();
     return ring;
   };
+  const derived = new Map<string, Buffer>();
+  const macKey = (keyId: string, key: Buffer, purpose: string): Buffer => {
+    const name = `${keyId}\n${purpose}`;
+    let mac = derived.get(name);
+    if (!mac) {
+      mac = Buffer.from(hkdfSync('sha256', key, 'mailroom mac', purpose, 32));
+      derived.set(name, mac);
+    }
+    return mac;
+  };
   const keyFor = (keyId: string): Buffer => {
     if (!ring.keys.has(keyId) && source.changed) reload();
     return ring.keys.get(keyId) ?? unknownKey(keyId);
@@ -146,6 +162,13 @@ export const secretBoxOver = (source: KeySource): SecretBox => {
       }
     },
     keyIdOf: (sealed) => split(sealed).keyId,
+    macKeys(purpose) {
+      const { current, keys } = fresh();
+      return [
+        macKey(current.id, current.key, purpose),
+        ...[...keys].filter(([id]) => id !== current.id).map(([id, key]) => macKey(id, key, purpose)),
+      ];
+    },
   };
 };
 

@@ -1,4 +1,5 @@
 import type { AppContext, AppDeps } from '../http/context.ts';
+import { redirectLocal } from '../http/redirect.ts';
 import { checkDirectory } from '../microsoft/directory-rule.ts';
 import { IdentityError } from '../microsoft/identity-error.ts';
 import { redeemAuthorizationCode } from '../microsoft/redeem-code.ts';
@@ -95,7 +96,7 @@ export const finishMicrosoftSignIn = async (deps: AppDeps, c: AppContext) => {
       { event: 'signin.microsoft', userId: linked.user.id, tid: claims.tid },
       'signed in with Microsoft 365',
     );
-    return c.redirect(flow.next);
+    return redirectLocal(c, deps.config, flow.next);
   } catch (error) {
     if (!(error instanceof IdentityError)) throw error;
     return showRefusal(deps, c, identityRefusal(error), true);

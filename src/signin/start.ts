@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AppContext, AppDeps } from '../http/context.ts';
+import { localTarget } from '../http/redirect.ts';
 import { IdentityError } from '../microsoft/identity-error.ts';
 import { redirectUris, SIGNIN_SCOPES } from '../microsoft/redirect-uris.ts';
 import { authorityOf, credentialsComplete, loadMicrosoftSettings } from '../microsoft/settings.ts';
@@ -7,10 +8,6 @@ import { rememberFlow } from './flow.ts';
 import { showRefusal } from './refusal-page.tsx';
 
 const random = () => randomBytes(32).toString('base64url');
-
-/** Only a local path may be where a sign-in returns to. */
-export const safeNext = (next: string | undefined): string =>
-  next && /^\/(?!\/)[^\\]*$/.test(next) ? next : '/';
 
 /**
  * `GET /auth/microsoft`: starts an authorization code flow with PKCE (S256), `state` and `nonce`, all
@@ -35,7 +32,7 @@ export const startMicrosoftSignIn = async (deps: AppDeps, c: AppContext) => {
     state: random(),
     nonce: random(),
     verifier: random(),
-    next: safeNext(c.req.query('next')),
+    next: localTarget(deps.config.publicUrl, c.req.query('next')) ?? '/',
     startedAt: Date.now(),
   };
   const session = await deps.sessions.ensure(c);

@@ -5,15 +5,18 @@ import { AppError } from '../http/errors.ts';
 import { flash, renderPage } from '../http/render.tsx';
 import { Csrf, Field } from '../ui/layout.tsx';
 import { createUser, UserError } from './create-user.ts';
-import { countAdministrators } from './users.repository.ts';
+import { hasNoUsers } from './users.repository.ts';
 
-/** The first-run page: it exists only while Mailroom has no administrator. */
+/** The first-run page: it exists only while Mailroom has no user at all (not even a disabled one). */
 export const setupRoutes = (deps: AppDeps): Hono<AppEnv> => {
   const app = new Hono<AppEnv>();
 
   const closedUnlessFirstRun = async () => {
-    if ((await countAdministrators(deps.db)) > 0)
-      throw new AppError('setup.closed', 'This page is not available.');
+    if (!(await hasNoUsers(deps.db)))
+      throw new AppError(
+        'setup.closed',
+        'Mailroom is set up already. If no administrator can sign in any more, create one on the server with `mailroom user create --admin`.',
+      );
   };
 
   const page = (c: AppContext, values: Record<string, string>, errors: Record<string, string>) =>
@@ -24,7 +27,7 @@ export const setupRoutes = (deps: AppDeps): Hono<AppEnv> => {
       (csrf) => (
         <div class="card">
           <h1>Welcome to Mailroom</h1>
-          <p class="lead">Create the first administrator. This page disappears once one exists.</p>
+          <p class="lead">Create the first administrator. This page disappears once any user exists.</p>
           <form method="post" action="/setup">
             <Csrf token={csrf} />
             <Field

@@ -1,14 +1,14 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { requestClientAddress, trustedProxies } from '../http/client-address.ts';
 import type { AppContext, AppDeps, AppEnv } from '../http/context.ts';
+import { localTarget, redirectLocal } from '../http/redirect.ts';
 import { flash, renderPage } from '../http/render.tsx';
 import { loadMicrosoftSettings } from '../microsoft/settings.ts';
 import { microsoftLogoutUrl } from '../signin/logout.ts';
-import { safeNext } from '../signin/start.ts';
 import { Csrf, Field } from '../ui/layout.tsx';
 import { signInWithPassword } from './password-signin.ts';
-import { countAdministrators } from './users.repository.ts';
+import { hasNoUsers } from './users.repository.ts';
 
 const form = z.object({
   email: z.string().trim().min(1),
@@ -24,6 +24,7 @@ const MESSAGES = {
 
 export const signinRoutes = (deps: AppDeps): Hono<AppEnv> => {
   const app = new Hono<AppEnv>();
+  const proxies = trustedProxies(deps.config);
 
   const page = async (
     c: AppContext,
@@ -71,14 +72,16 @@ export const signinRoutes = (deps: AppDeps): Hono<AppEnv> => {
 
   app.get('/signin', async (c) => {
     if (c.get('user')) return c.redirect('/');
-    if ((await countAdministrators(deps.db)) === 0) return c.redirect('/setup');
-    return page(c, { next: c.req.query('next') ?? '' });
+    if (await hasNoUsers(deps.db)) return c.redirect('/setup');
+    // A `next` that is not a place of Mailroom's is dropped: the plain sign-in, never an error.
+    return page(c, { next: localTarget(deps.config.publicUrl, c.req.query('next')) ?? '' });
   });
 
   app.post('/signin', async (c) => {
     const parsed = form.safeParse(await c.req.parseBody());
     if (!parsed.success) return page(c, {}, 'Enter your e-mail and password.', 400);
-    const { email, password, next } = parsed.data;
+    const { email, password } = parsed.data;
+    const next = localTarget(deps.config.publicUrl, parsed.data.next) ?? '';
     const domain = email.split('@')[1]?.toLowerCase() ?? '';
     const settings = await loadMicrosoftSettings(deps.db);
     if (settings.passwordDisabledDomains.includes(domain)) {
@@ -87,25 +90,19 @@ export const signinRoutes = (deps: AppDeps): Hono<AppEnv> => {
         : 'Ask your administrator to switch on Microsoft 365 sign-in.';
       return page(
         c,
-        { email, next: next ?? '' },
+        { email, next },
         `People at ${domain} sign in with Microsoft 365, not a password. ${how}`,
         403,
       );
     }
-    const address = getConnInfo(c).remote.address ?? 'unknown';
-    const result = await signInWithPassword(deps.db, email, password, address);
+    const result = await signInWithPassword(deps.db, email, password, requestClientAddress(proxies, c));
     if (!result.ok) {
       deps.log.info({ event: 'signin.password_refused', code: result.code }, 'password sign-in refused');
-      return page(
-        c,
-        { email, next: next ?? '' },
-        MESSAGES[result.code],
-        result.code === 'auth.rate_limited' ? 429 : 400,
-      );
+      return page(c, { email, next }, MESSAGES[result.code], result.code === 'auth.rate_limited' ? 429 : 400);
     }
     await deps.sessions.signIn(c, result.user.id);
     deps.log.info({ event: 'signin.password', userId: result.user.id }, 'signed in with password');
-    return c.redirect(safeNext(next));
+    return redirectLocal(c, deps.config, next);
   });
 
   app.post('/signout', async (c) => {

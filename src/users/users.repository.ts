@@ -19,15 +19,13 @@ export const findUserByEmail = async (
   return row && { ...rowToUser(row), passwordHash: row.password_hash };
 };
 
-export const countAdministrators = async (db: Db): Promise<number> => {
-  const row = await db
-    .selectFrom('users')
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('role', '=', 'administrator')
-    .where('disabled', '=', 0)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-};
+/**
+ * Whether Mailroom has no user at all, disabled ones included: only then may the first-run page create an
+ * administrator without a credential. Disabled administrators are restored on the server
+ * (`mailroom user create --admin`), never through the web.
+ */
+export const hasNoUsers = async (db: Db): Promise<boolean> =>
+  (await db.selectFrom('users').select('id').limit(1).executeTakeFirst()) === undefined;
 
 export const insertUser = async (
   db: Db,
