@@ -11,7 +11,8 @@ export type PasswordSignIn =
 /**
  * Checks an e-mail and password. Every attempt is counted per account and per client address in the
  * database *before* the password is checked, so no burst gets more than the limit's checks in a window;
- * an attempt over a limit is refused unchecked (and still counts: hammering keeps the window shut). A
+ * an attempt over a limit is refused unchecked and takes its rows back out, so a flood of refused attempts
+ * stores nothing (the checked attempts' rows stay, so the window stays shut until they age out). A
  * success clears the account's bucket and takes itself out of the address count, where only failures
  * count. The same answer is given for an unknown account, a wrong password and a disabled user.
  */
@@ -32,7 +33,10 @@ export const signInWithPassword = async (
     ],
     now,
   );
-  if (!attempt.allowed) return { ok: false, code: 'auth.rate_limited' };
+  if (!attempt.allowed) {
+    await attempt.withdraw([account, client]);
+    return { ok: false, code: 'auth.rate_limited' };
+  }
   const user = await findUserByEmail(db, email);
   const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
   if (!user?.passwordHash || !valid || user.disabled) return { ok: false, code: 'auth.invalid_credentials' };

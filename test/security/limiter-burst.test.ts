@@ -100,6 +100,13 @@ for (const kind of DATABASES) {
       assert.ok(checked <= SIGNIN_PER_ACCOUNT.max, `${checked} passwords were checked, at most 5 may be`);
       assert.equal(checked + limited, 30);
       assert.equal(await post({ email: STAFF.email, password: STAFF.password }), 429, 'the right password');
+      // Refused attempts take their rows back out: a flood stores no more than the checked attempts.
+      const stored = await app.mailroom.deps.db
+        .selectFrom('rate_limit_events')
+        .select('bucket')
+        .where('bucket', '=', `signin:account:${STAFF.email}`)
+        .execute();
+      assert.equal(stored.length, checked, 'rows kept for the account: the checked attempts only');
 
       // Past the window the account opens again (a clock passed in, not a wait).
       const later = new Date(Date.now() + SIGNIN_PER_ACCOUNT.windowMs + 1000);
