@@ -11,10 +11,15 @@ export const dedupeKey = (messageId: string | null, source: Buffer): string => {
   return normalised ? `mid:${normalised}` : `sha256:${createHash('sha256').update(source).digest('hex')}`;
 };
 
-/** `<Abc@Example.COM>` → `abc@example.com`. */
-export const normaliseMessageId = (messageId: string): string =>
-  messageId
-    .trim()
-    .replace(/^<+|>+$/g, '')
-    .trim()
-    .toLowerCase();
+/**
+ * `<Abc@Example.COM>` → `abc@example.com`. Brackets are counted off in a loop: `/>+$/` is quadratic on
+ * a header of `>` that do not end it.
+ */
+export const normaliseMessageId = (messageId: string): string => {
+  const value = messageId.trim();
+  let start = 0;
+  let end = value.length;
+  while (start < end && value[start] === '<') start++;
+  while (end > start && value[end - 1] === '>') end--;
+  return value.slice(start, end).trim().toLowerCase();
+};

@@ -6,6 +6,7 @@ import { AppError, errorBody } from '../http/errors.ts';
 import { visibleMailbox } from '../mailboxes/routes.tsx';
 import { MessagesError } from '../messages/messages-error.ts';
 import { getMessage, listMessages, threadOf } from '../messages/queries.ts';
+import { MAX_QUERY_LENGTH } from '../messages/search.ts';
 import { visibleMessage } from './access.ts';
 import { attachmentResponse } from './attachment-download.ts';
 import { schedulePendingFlagPush } from './flag-push.ts';
@@ -15,7 +16,7 @@ import { messageView, summaryView } from './views.ts';
 
 const listQuery = z.object({
   folder: z.string().min(1).optional(),
-  q: z.string().max(500).optional(),
+  q: z.string().max(MAX_QUERY_LENGTH).optional(),
   unread: z.enum(['true', 'false']).optional(),
   cursor: z.string().max(1000).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),

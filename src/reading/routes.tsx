@@ -8,6 +8,7 @@ import { mailboxesVisibleTo } from '../mailboxes/repository.ts';
 import { visibleMailbox } from '../mailboxes/routes.tsx';
 import { MessagesError } from '../messages/messages-error.ts';
 import { listMessages, threadOf } from '../messages/queries.ts';
+import { MAX_QUERY_LENGTH } from '../messages/search.ts';
 import { maySendFrom } from '../send/queue-send.ts';
 import { visibleMessage } from './access.ts';
 import { attachmentResponse } from './attachment-download.ts';
@@ -65,6 +66,10 @@ export const readingRoutes = (deps: AppDeps): Hono<AppEnv> => {
       unread: c.req.query('unread') === '1',
       cursor: c.req.query('cursor') || undefined,
     };
+    if (state.q && state.q.length > MAX_QUERY_LENGTH)
+      throw new AppError('request.invalid', `A search has at most ${MAX_QUERY_LENGTH} characters.`, {
+        q: 'Shorten the search.',
+      });
     const page = await listMessages(deps.db, {
       mailboxId: mailbox.id,
       limit: PAGE_SIZE,

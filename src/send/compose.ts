@@ -48,7 +48,8 @@ export const compose = (
     to: derived ? asRecipients(derived.to) : request.to,
     cc: derived ? asRecipients(derived.cc) : request.cc,
     subject: request.subject || subjectFor(mode, original.subject),
-    text: `${request.text.replace(/\s+$/, '')}\n\n${quotedText(mode, original)}\n`,
+    // trimEnd, not `/\s+$/`: the expression is quadratic on a text of spaces that do not end it.
+    text: `${request.text.trimEnd()}\n\n${quotedText(mode, original)}\n`,
     html: `${ownHtml}\n<br>\n${quotedHtml(mode, original, safeOriginal)}`,
     ...threading,
     originalFiles:
