@@ -6,7 +6,7 @@ import * as mailboxes from './migrations/2026-11-26-0003-mailboxes.ts';
 import * as messages from './migrations/2026-11-26-0004-messages.ts';
 import * as sending from './migrations/2026-11-26-0005-sending.ts';
 import * as search from './migrations/2026-11-26-0006-search.ts';
-import * as dedupeByContent from './migrations/2026-12-02-0003-dedupe-by-content.ts';
+import * as messageContent from './migrations/2026-12-02-0003-message-content.ts';
 
 /** Every migration, in order; names are timestamps so they sort as they were written. */
 const migrations: Record<string, Migration> = {
@@ -16,7 +16,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-26-0004-messages': messages,
   '2026-11-26-0005-sending': sending,
   '2026-11-26-0006-search': search,
-  '2026-12-02-0003-dedupe-by-content': dedupeByContent,
+  '2026-12-02-0003-message-content': messageContent,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -191,6 +191,22 @@ const idsByKey = async (db: Db, mailboxId: string, keys: readonly string[]): Pro
   return found;
 };
 
+/** Characters as SQL's length() counts them: code points, a surrogate pair being one. */
+const characters = (text: string): number => {
+  let count = text.length;
+  for (let at = 0; at < text.length - 1; at++) {
+    const code = text.charCodeAt(at);
+    if (code >= 0xd800 && code <= 0xdbff) {
+      const next = text.charCodeAt(at + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        count--;
+        at++;
+      }
+    }
+  }
+  return count;
+};
+
 const isoOrNull = (date: Date | null): string | null =>
   date && !Number.isNaN(date.getTime()) ? date.toISOString() : null;
 
@@ -222,6 +238,7 @@ const messageRow = (
     snippet: parsed.snippet,
     body_text: parsed.text,
     body_html: parsed.html,
+    html_length: parsed.html === null ? null : characters(parsed.html),
     // Inline parts with a Content-ID are pictures of the HTML, not attachments a person would list.
     has_attachments: parsed.attachments.some((a) => !(a.disposition === 'inline' && a.contentId)) ? 1 : 0,
     parse_warnings: JSON.stringify(parsed.warnings),

@@ -13,12 +13,13 @@ import { maySendFrom } from '../send/queue-send.ts';
 import { visibleMessage } from './access.ts';
 import { attachmentResponse } from './attachment-download.ts';
 import { bodyFrameResponse } from './body-frame.ts';
+import { displayHtml } from './display-html.ts';
 import { schedulePendingFlagPush } from './flag-push.ts';
 import { type FlagChange, setLocalFlags } from './local-flags.ts';
 import { type FolderLink, MailHome, MessageList, mailboxTitle } from './mail-pages.tsx';
 import { MessagePage } from './message-page.tsx';
-import { sanitizeEmailHtml } from './sanitize.ts';
 import { unreadCounts } from './unread-counts.ts';
+import { wholeHtmlResponse } from './whole-html.ts';
 
 const PAGE_SIZE = 50;
 
@@ -104,9 +105,8 @@ export const readingRoutes = (deps: AppDeps): Hono<AppEnv> => {
     // Opening a message reads it, as in every mail client; "Mark unread" takes it back.
     if (!message.seen) await changeFlags(deps, mailbox.id, message.id, { seen: true });
     const thread = await threadOf(deps.db, mailbox.id, message.threadId);
-    const blockedImages = message.bodyHtml
-      ? sanitizeEmailHtml(message.bodyHtml, { allowRemoteImages: false }).blockedImages
-      : 0;
+    // The frame's own run: the frame that loads next finds it done.
+    const shown = await displayHtml(deps, message, { allowRemoteImages: false, inlineImages: true });
     const folder = c.req.query('folder') || undefined;
     return renderPage(deps, c, { title: message.subject || '(no subject)', current: '/mail' }, (csrf) => (
       <MessagePage
@@ -114,7 +114,8 @@ export const readingRoutes = (deps: AppDeps): Hono<AppEnv> => {
         mailbox={mailbox}
         message={{ ...message, seen: true }}
         thread={thread}
-        blockedImages={blockedImages}
+        blockedImages={shown?.blockedImages ?? 0}
+        htmlCut={shown?.cut ?? null}
         folder={folder}
         maySend={maySendFrom(requireUser(c), mailbox)}
       />
@@ -124,6 +125,11 @@ export const readingRoutes = (deps: AppDeps): Hono<AppEnv> => {
   app.get('/mail/:mailboxId/messages/:messageId/body', async (c) => {
     const { message } = await messageOf(deps, c);
     return bodyFrameResponse(deps, c, message, c.req.query('images') === '1');
+  });
+
+  app.get('/mail/:mailboxId/messages/:messageId/html', async (c) => {
+    const { message } = await messageOf(deps, c);
+    return wholeHtmlResponse(deps, c, message);
   });
 
   app.get('/mail/:mailboxId/messages/:messageId/attachments/:attachmentId', async (c) => {

@@ -8,7 +8,7 @@ import { type Db, openDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { insertMailbox } from '../../src/mailboxes/repository.ts';
 import { type BlobStore, createFileBlobStore } from '../../src/messages/blob-store.ts';
-import { getMessage, threadOf } from '../../src/messages/queries.ts';
+import { getMessage, htmlOf, threadOf } from '../../src/messages/queries.ts';
 import {
   prepareMessage,
   type StoreInput,
@@ -107,7 +107,8 @@ for (const kind of DATABASES) {
       assert.equal(m.sentAt, '2026-12-01T08:30:00.000Z');
       assert.equal(m.receivedAt, '2026-12-01T08:31:00.000Z');
       assert.equal(m.bodyText, 'Hello,\n\nthe invoice is attached.\n');
-      assert.equal(m.bodyHtml, null);
+      assert.equal(m.htmlLength, null);
+      assert.equal(await htmlOf(db, m.id), null);
       assert.equal(m.snippet, 'Hello, the invoice is attached.');
       assert.deepEqual(m.warnings, []);
       assert.equal(m.hasAttachments, false);
@@ -147,7 +148,8 @@ for (const kind of DATABASES) {
       );
       const m = (await getMessage(db, mailboxId, (await store(source)).messageId))!;
       assert.equal(m.bodyText?.trim(), 'Plain words.');
-      assert.equal(m.bodyHtml?.trim(), '<p>Rich <b>words</b> — café.</p>');
+      assert.equal((await htmlOf(db, m.id))?.trim(), '<p>Rich <b>words</b> — café.</p>');
+      assert.equal(m.htmlLength, (await htmlOf(db, m.id))?.length);
       assert.deepEqual(m.attachments, []);
     });
 
@@ -185,7 +187,11 @@ for (const kind of DATABASES) {
       );
       const m = (await getMessage(db, mailboxId, (await store(source)).messageId))!;
       assert.equal(m.hasAttachments, true);
-      assert.match(m.bodyHtml ?? '', /cid:chart@contoso\.test/, 'cid links are kept, not inlined');
+      assert.match(
+        (await htmlOf(db, m.id)) ?? '',
+        /cid:chart@contoso\.test/,
+        'cid links are kept, not inlined',
+      );
       const [image, report] = m.attachments;
       assert.deepEqual(
         { ...image!, id: '' },

@@ -1,7 +1,13 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { contentHash, normaliseMessageId } from '../../messages/dedupe.ts';
 
 /**
+ * What a message says, kept so that copies merge and different messages do not, and so that showing it
+ * does not read all of it.
+ *
+ * `html_length`: the HTML's length in characters, so a page view knows whether the HTML is cut to be
+ * shown (reading/display-html.ts) without reading megabytes of it.
+ *
  * Dedupe keys of messages with a Message-ID become `mid:<id>#<content hash>` (messages/dedupe.ts), so a
  * second message under an id already stored is stored too instead of being hidden behind the first.
  * The hash is computed from what the rows hold (sender, subject, text, HTML, attachment hashes), exactly
@@ -84,6 +90,9 @@ const setKey = (db: AnyDb, id: string, key: string) =>
   db.updateTable('messages').set({ dedupe_key: key }).where('id', '=', id).execute();
 
 export const up = async (db: AnyDb): Promise<void> => {
+  await db.schema.alterTable('messages').addColumn('html_length', 'integer').execute();
+  // length() counts characters on both databases, as messages/store-message.ts does.
+  await sql`update messages set html_length = length(body_html) where body_html is not null`.execute(db);
   for await (const { row, hash } of keyedRows(db)) {
     const normalised = normaliseMessageId(row.message_id);
     if (normalised) await setKey(db, row.id, `mid:${normalised}#${hash}`);
@@ -104,4 +113,5 @@ export const down = async (db: AnyDb): Promise<void> => {
     await setKey(db, row.id, claimed.has(id) ? `sha256:${hash}` : `mid:${normalised}`);
     claimed.add(id);
   }
+  await db.schema.alterTable('messages').dropColumn('html_length').execute();
 };
