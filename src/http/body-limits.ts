@@ -1,6 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { megabytes } from '../send/compose-input.ts';
 import type { AppEnv } from './context.ts';
 import { AppError } from './errors.ts';
 
@@ -15,6 +14,8 @@ const MAX_FORM_FIELDS = 10_000;
 const MAX_PARTS = 200;
 /** One part's headers: a 255-character file name, percent-encoded, with its type, fits many times. */
 const MAX_PART_HEADER = 2048;
+
+const megabytes = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /** The two routes that take a message to send with its files; only a signed-in person reaches them. */
 const sendsMail = (method: string, path: string): boolean => {
