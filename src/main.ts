@@ -12,6 +12,7 @@ import { dataBlobStore } from './messages/blob-store.ts';
 import { createJwksCache } from './microsoft/jwks-cache.ts';
 import { createMetadataCache } from './microsoft/metadata.ts';
 import { createOutboundFetch, type OutboundFetch } from './net/outbound-fetch.ts';
+import { createHtmlSanitizer } from './reading/html-sanitizer.ts';
 import { loadSecretBox } from './secrets/load-key.ts';
 
 export interface RunningMailroom {
@@ -49,6 +50,7 @@ export const buildDeps = async (config: Config, options: StartOptions = {}): Pro
     microsoft: { metadata: createMetadataCache(fetch), jwks: createJwksCache(fetch) },
     extraCa: config.extraCaFile ? [readFileSync(config.extraCaFile, 'utf8')] : null,
     blobs: dataBlobStore(config.dataDir),
+    html: createHtmlSanitizer(),
   };
 };
 
@@ -73,6 +75,7 @@ export const startMailroom = async (config: Config, options: StartOptions = {}):
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
         server.close(() => resolve());
       });
+      await deps.html.close();
       await db.destroy();
     },
   };

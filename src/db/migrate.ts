@@ -8,6 +8,7 @@ import * as sending from './migrations/2026-11-26-0005-sending.ts';
 import * as search from './migrations/2026-11-26-0006-search.ts';
 import * as identityBoundary from './migrations/2026-12-02-0001-identity-boundary.ts';
 import * as purgeIndexes from './migrations/2026-12-02-0002-purge-indexes.ts';
+import * as messageContent from './migrations/2026-12-02-0003-message-content.ts';
 
 /** Every migration, in order; names are timestamps so they sort as they were written. */
 const migrations: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '2026-11-26-0006-search': search,
   '2026-12-02-0001-identity-boundary': identityBoundary,
   '2026-12-02-0002-purge-indexes': purgeIndexes,
+  '2026-12-02-0003-message-content': messageContent,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

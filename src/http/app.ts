@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { apiRoutes } from '../api/routes.ts';
 import { auditRoutes } from '../audit/audit-routes.tsx';
 import { mailboxRoutes } from '../mailboxes/routes.tsx';
@@ -8,7 +7,6 @@ import { metricsRoutes } from '../metrics/routes.ts';
 import { microsoftSettingsRoutes } from '../microsoft/settings-routes.tsx';
 import { ownPolicies } from '../reading/own-policy.ts';
 import { readingRoutes } from '../reading/routes.tsx';
-import { megabytes } from '../send/compose-input.ts';
 import { sendRoutes } from '../send/routes.tsx';
 import { microsoftSigninRoutes } from '../signin/routes.ts';
 import { assetRoutes } from '../ui/assets.ts';
@@ -16,6 +14,7 @@ import { homeRoutes } from '../ui/home.tsx';
 import { setupRoutes } from '../users/setup-routes.tsx';
 import { signinRoutes } from '../users/signin-routes.tsx';
 import { authenticate, csrfProtection } from './auth.ts';
+import { bodyLimits } from './body-limits.ts';
 import type { AppDeps, AppEnv } from './context.ts';
 import { errorHandler } from './error-handler.tsx';
 import { AppError } from './errors.ts';
@@ -28,23 +27,12 @@ export const buildApp = (deps: AppDeps): Hono<AppEnv> => {
   // Before securityHeaders, so the reading frame and downloads keep the CSP they declare.
   app.use(ownPolicies);
   app.use(securityHeaders);
-  // Before anything reads a body (the CSRF check parses forms): the largest honest request is a message
-  // with its attachments, base64 in JSON (4/3) plus its text; anything larger is refused unread.
-  app.use(
-    bodyLimit({
-      maxSize: Math.ceil(deps.config.send.maxAttachmentBytes * 1.4) + 5 * 1024 * 1024,
-      onError: () => {
-        throw new AppError(
-          'request.too_large',
-          `This request is larger than Mailroom accepts (attachments may add up to ${megabytes(deps.config.send.maxAttachmentBytes)}).`,
-        );
-      },
-    }),
-  );
   app.route('/', assetRoutes());
   app.route('/', healthRoutes(deps));
   app.route('/', metricsRoutes(deps));
   app.use(authenticate(deps));
+  // Before anything reads a body (the CSRF check parses forms); after authenticate, which reads none.
+  app.use(bodyLimits(deps.config.send.maxAttachmentBytes));
   app.use(csrfProtection(deps));
   app.route('/', setupRoutes(deps));
   app.route('/', signinRoutes(deps));

@@ -6,6 +6,7 @@ import type { BlobStore } from '../messages/blob-store.ts';
 import type { JwksCache } from '../microsoft/jwks-cache.ts';
 import type { MetadataCache } from '../microsoft/metadata.ts';
 import type { OutboundFetch } from '../net/outbound-fetch.ts';
+import type { HtmlSanitizer } from '../reading/html-sanitizer.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
 import type { User } from '../users/users.table.ts';
 import type { Session, SessionStore } from './session.ts';
@@ -24,6 +25,8 @@ export interface AppDeps {
   readonly extraCa: readonly string[] | null;
   /** Attachment content, kept apart from message rows (a folder under the data folder). */
   readonly blobs: BlobStore;
+  /** Mail HTML sanitised in worker threads, once per message and view (reading/html-sanitizer.ts). */
+  readonly html: HtmlSanitizer;
 }
 
 export type AppEnv = {

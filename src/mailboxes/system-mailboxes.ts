@@ -13,8 +13,11 @@ export interface SystemMailboxAccess {
 
 export const systemMailboxSchema = z.object({
   label: z.string().trim().min(1, 'Enter a label, such as Support.').max(100),
+  // Bounded before the e-mail pattern reads it (RFC 5321 §4.5.3.1.3: a path has at most 256 octets).
   address: z
-    .email('Enter the shared mailbox’s address, such as support@contoso.com.')
+    .string()
+    .max(320, { message: 'An address has at most 320 characters.', abort: true })
+    .pipe(z.email('Enter the shared mailbox’s address, such as support@contoso.com.'))
     .transform((a) => a.toLowerCase()),
   enabled: z.boolean().default(true),
   userIds: z.array(z.string()).default([]),

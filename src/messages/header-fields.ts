@@ -38,12 +38,19 @@ export const referencesOf = (lines: HeaderLines): string[] => [
 ];
 
 /**
+ * Longer than any date with its comment (`Tue, 1 Jul 2003 10:52:37 +0200 (CEST)`): not read, since
+ * removing comments is quadratic on a header of unclosed `(`.
+ */
+const MAX_DATE = 200;
+
+/**
  * The Date header, or null when it is missing or unreadable: mailparser would say "now", which would
  * date an old message today.
  */
 export const dateOf = (lines: HeaderLines): { date: Date | null; unreadable: string | null } => {
   const value = rawHeader(lines, 'date');
   if (value === null) return { date: null, unreadable: null };
+  if (value.length > MAX_DATE) return { date: null, unreadable: value.slice(0, MAX_DATE) };
   const date = new Date(value.replace(/\([^)]*\)/g, '').trim());
   return Number.isNaN(date.getTime()) ? { date: null, unreadable: value } : { date, unreadable: null };
 };

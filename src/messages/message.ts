@@ -41,8 +41,11 @@ export interface Message extends MessageSummary {
   readonly cc: readonly ParsedAddress[];
   readonly size: number;
   readonly bodyText: string | null;
-  /** As received: sanitise before showing it. */
-  readonly bodyHtml: string | null;
+  /**
+   * The HTML's length in characters, null when there is none. The HTML itself (as received: sanitise it
+   * before showing it) is read with `htmlOf`: it can be megabytes, which a page view should not load.
+   */
+  readonly htmlLength: number | null;
   readonly warnings: readonly string[];
   readonly attachments: readonly Attachment[];
   readonly locations: readonly MessageLocation[];
@@ -94,8 +97,35 @@ export const rowToSummary = (row: SummaryRow): MessageSummary => ({
   flagged: Number(row.flagged) === 1,
 });
 
+/** The columns of a whole message but its HTML, which `htmlOf` reads (a length stands in for it). */
+export const MESSAGE_COLUMNS = [
+  'id',
+  'mailbox_id',
+  'dedupe_key',
+  'message_id',
+  'thread_id',
+  'in_reply_to',
+  'references',
+  'subject',
+  'from_address',
+  'from_name',
+  'to_json',
+  'cc_json',
+  'sent_at',
+  'received_at',
+  'size',
+  'snippet',
+  'body_text',
+  'html_length',
+  'has_attachments',
+  'parse_warnings',
+  'created_at',
+] as const;
+
+export type MessageRow = Omit<Selectable<MessagesTable>, 'body_html'>;
+
 export const rowToMessage = (
-  row: Selectable<MessagesTable>,
+  row: MessageRow,
   attachments: readonly Selectable<AttachmentsTable>[],
   locations: readonly Selectable<MessageLocationsTable>[],
 ): Message => ({
@@ -110,7 +140,7 @@ export const rowToMessage = (
   cc: JSON.parse(row.cc_json) as ParsedAddress[],
   size: row.size,
   bodyText: row.body_text,
-  bodyHtml: row.body_html,
+  htmlLength: row.html_length,
   warnings: JSON.parse(row.parse_warnings) as string[],
   attachments: attachments.map((a) => ({
     id: a.id,

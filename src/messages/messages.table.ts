@@ -34,6 +34,8 @@ export interface MessagesTable {
   snippet: string;
   body_text: string | null;
   body_html: string | null;
+  /** body_html's length in characters (code points, as SQL's length() counts them). */
+  html_length: number | null;
   has_attachments: number;
   parse_warnings: string;
   created_at: string;

@@ -1,7 +1,14 @@
 import { type ExpressionBuilder, sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
-import { type Message, type MessageSummary, rowToMessage, rowToSummary, SUMMARY_COLUMNS } from './message.ts';
+import {
+  MESSAGE_COLUMNS,
+  type Message,
+  type MessageSummary,
+  rowToMessage,
+  rowToSummary,
+  SUMMARY_COLUMNS,
+} from './message.ts';
 import { MessagesError } from './messages-error.ts';
 import { matchesSearch } from './search.ts';
 
@@ -94,7 +101,7 @@ const summaries = (db: Db, mailboxId: string, path: string | undefined, unread: 
 export const getMessage = async (db: Db, mailboxId: string, id: string): Promise<Message | undefined> => {
   const row = await db
     .selectFrom('messages')
-    .selectAll()
+    .select(MESSAGE_COLUMNS)
     .where('mailbox_id', '=', mailboxId)
     .where('id', '=', id)
     .executeTakeFirst();
@@ -110,6 +117,21 @@ export const getMessage = async (db: Db, mailboxId: string, id: string): Promise
       .execute(),
   ]);
   return rowToMessage(row, attachments, locations);
+};
+
+/**
+ * A message's HTML as received (`upTo`: its first characters only), or null when it has none: read apart
+ * from the rest of the message, since it can be megabytes.
+ */
+export const htmlOf = async (db: Db, id: string, upTo?: number): Promise<string | null> => {
+  const row = await db
+    .selectFrom('messages')
+    .select(
+      upTo === undefined ? 'body_html' : sql<string | null>`substr(body_html, 1, ${upTo})`.as('body_html'),
+    )
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row?.body_html ?? null;
 };
 
 /** A thread's messages, oldest first. */

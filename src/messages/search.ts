@@ -5,9 +5,13 @@ import type { Database } from '../db/schema.ts';
 /** At most this many words of a query count; more narrow nothing a person would notice. */
 const MAX_WORDS = 16;
 
+/** The longest query the API and the mail page accept. */
+export const MAX_QUERY_LENGTH = 500;
+
 /** The words of a query: runs of letters and digits, lower case (what both indexes store). */
 export const searchWords = (query: string): string[] =>
   query
+    .slice(0, MAX_QUERY_LENGTH)
     .toLowerCase()
     .split(/[^\p{L}\p{N}]+/u)
     .filter((word) => word.length > 0)

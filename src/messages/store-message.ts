@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { BlobStore } from './blob-store.ts';
-import { dedupeKey } from './dedupe.ts';
+import { dedupeKey, type MessageContent } from './dedupe.ts';
 import { chunks, flagColumns } from './locations.ts';
 import type { MessagesTable } from './messages.table.ts';
 import { MessagesError } from './messages-error.ts';
@@ -35,13 +35,25 @@ export interface PreparedMessage {
 export const prepareMessage = async (blobs: BlobStore, input: StoreInput): Promise<PreparedMessage> => {
   const parsed = await parseMessage(input.source, blobs);
   const { source, ...rest } = input;
-  return { input: rest, parsed, key: dedupeKey(parsed.messageId, source) };
+  return { input: rest, parsed, key: dedupeKey(parsed.messageId, contentOf(parsed), source) };
 };
+
+/** What the dedupe key hashes of a parsed message: the values its row and attachment rows will hold. */
+const contentOf = (parsed: ParsedMessage): MessageContent => ({
+  fromAddress: parsed.from?.address ?? null,
+  subject: parsed.subject,
+  text: parsed.text,
+  html: parsed.html,
+  attachmentHashes: parsed.attachments.map((a) => a.sha256),
+});
 
 /**
  * Stores a fetched message: parsed first, then in one transaction the message found or inserted by its
  * dedupe key, its attachment rows, and its location with the copy's flags. Storing the same UID again
- * is a no-op beyond refreshing its flags, so a sync that resumes may fetch a message twice.
+ * is a no-op beyond refreshing its flags, so a sync that resumes may fetch a message twice: a UID names
+ * one message for as long as its UIDVALIDITY holds (RFC 3501 §2.3.1.1), so a copy already stored there
+ * is that message even when the server renders it otherwise than the bytes first stored (the sent copy,
+ * stored from what Mailroom sent before Exchange's own copy is fetched).
  */
 export const storeMessage = async (
   db: Db,
@@ -65,11 +77,16 @@ export const storePrepared = async (db: Db, batch: readonly PreparedMessage[]): 
   if (batch.some((b) => b.input.mailboxId !== mailboxId))
     throw new MessagesError('messages.store_conflict', 'one batch stores messages of one mailbox');
   return db.transaction().execute(async (trx) => {
+    const placed = await idsByPlace(trx, mailboxId, batch);
     const existing = await idsByKey(
       trx,
       mailboxId,
       batch.map((b) => b.key),
     );
+    for (const b of batch) {
+      const id = placed.get(placeOf(b.input));
+      if (id) existing.set(b.key, id);
+    }
     const fresh = new Map<string, PreparedMessage>();
     for (const b of batch) if (!existing.has(b.key) && !fresh.has(b.key)) fresh.set(b.key, b);
     const news = [...fresh.values()];
@@ -128,6 +145,38 @@ export const storePrepared = async (db: Db, batch: readonly PreparedMessage[]): 
   });
 };
 
+const placeOf = (input: Pick<StoreInput, 'path' | 'uidValidity' | 'uid'>): string =>
+  `${input.path}\u0000${input.uidValidity}\u0000${input.uid}`;
+
+/** The messages already stored at the batch's places (folder, UIDVALIDITY, UID), by place. */
+const idsByPlace = async (
+  db: Db,
+  mailboxId: string,
+  batch: readonly PreparedMessage[],
+): Promise<Map<string, string>> => {
+  const found = new Map<string, string>();
+  const folders = new Map<string, { path: string; uidValidity: number; uids: number[] }>();
+  for (const { input } of batch) {
+    const folder = `${input.path}\u0000${input.uidValidity}`;
+    if (!folders.has(folder))
+      folders.set(folder, { path: input.path, uidValidity: input.uidValidity, uids: [] });
+    folders.get(folder)!.uids.push(input.uid);
+  }
+  for (const { path, uidValidity, uids } of folders.values())
+    for (const part of chunks(uids)) {
+      const rows = await db
+        .selectFrom('message_locations')
+        .select(['uid', 'message_id'])
+        .where('mailbox_id', '=', mailboxId)
+        .where('path', '=', path)
+        .where('uidvalidity', '=', uidValidity)
+        .where('uid', 'in', part)
+        .execute();
+      for (const r of rows) found.set(placeOf({ path, uidValidity, uid: r.uid }), r.message_id);
+    }
+  return found;
+};
+
 const idsByKey = async (db: Db, mailboxId: string, keys: readonly string[]): Promise<Map<string, string>> => {
   const found = new Map<string, string>();
   for (const part of chunks([...new Set(keys)])) {
@@ -140,6 +189,22 @@ const idsByKey = async (db: Db, mailboxId: string, keys: readonly string[]): Pro
     for (const r of rows) found.set(r.dedupe_key, r.id);
   }
   return found;
+};
+
+/** Characters as SQL's length() counts them: code points, a surrogate pair being one. */
+const characters = (text: string): number => {
+  let count = text.length;
+  for (let at = 0; at < text.length - 1; at++) {
+    const code = text.charCodeAt(at);
+    if (code >= 0xd800 && code <= 0xdbff) {
+      const next = text.charCodeAt(at + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        count--;
+        at++;
+      }
+    }
+  }
+  return count;
 };
 
 const isoOrNull = (date: Date | null): string | null =>
@@ -173,6 +238,7 @@ const messageRow = (
     snippet: parsed.snippet,
     body_text: parsed.text,
     body_html: parsed.html,
+    html_length: parsed.html === null ? null : characters(parsed.html),
     // Inline parts with a Content-ID are pictures of the HTML, not attachments a person would list.
     has_attachments: parsed.attachments.some((a) => !(a.disposition === 'inline' && a.contentId)) ? 1 : 0,
     parse_warnings: JSON.stringify(parsed.warnings),
@@ -186,9 +252,7 @@ const upsertLocations = async (
   copies: readonly { input: Omit<StoreInput, 'source'>; messageId: string }[],
 ): Promise<void> => {
   // One row per place (PostgreSQL refuses to update a row twice in one statement): the last one wins.
-  const byPlace = new Map(
-    copies.map((c) => [`${c.input.path}\u0000${c.input.uidValidity}\u0000${c.input.uid}`, c] as const),
-  );
+  const byPlace = new Map(copies.map((c) => [placeOf(c.input), c] as const));
   for (const part of chunks([...byPlace.values()], 100))
     await trx
       .insertInto('message_locations')

@@ -33,14 +33,16 @@ export const pickThread = (
 };
 
 /**
- * A new thread's id: the hash of its root's dedupe key, the root being the oldest reference (RFC 5322
+ * A new thread's id: the hash of its root's Message-ID, the root being the oldest reference (RFC 5322
  * §3.6.4 keeps the thread's first message first in References) or, for a message without any, the
- * message itself. A root that arrives after its replies then names the thread they already started,
- * and two workers storing two replies of one conversation at once agree without seeing each other.
+ * message itself (by its dedupe key when it has no id). A root that arrives after its replies then names
+ * the thread they already started, and two workers storing two replies of one conversation at once
+ * agree without seeing each other. Two messages that share a Message-ID share its thread's name.
  */
 export const newThreadId = (m: ThreadFields, dedupeKey: string): string => {
-  const root = m.references[0] ?? m.inReplyTo;
-  return threadNamed(root ? `mid:${normaliseMessageId(root)}` : dedupeKey);
+  const root = m.references[0] ?? m.inReplyTo ?? m.messageId;
+  const normalised = root ? normaliseMessageId(root) : '';
+  return threadNamed(normalised ? `mid:${normalised}` : dedupeKey);
 };
 
 const threadNamed = (key: string): string => createHash('sha256').update(key).digest('hex').slice(0, 32);
@@ -62,6 +64,8 @@ export const resolveThreadIds = async (
   const named = batch.map((b) =>
     b.fields.messageId ? threadNamed(`mid:${normaliseMessageId(b.fields.messageId)}`) : null,
   );
+  // Two messages may share a Message-ID (a sender reused or forged it): a reply joins the thread of the
+  // one stored first, the id's first claimant, whichever order the rows come back in.
   const stored = new Map<string, string>();
   for (const part of chunks([...new Set(candidates.flat())])) {
     const rows = await db
@@ -69,8 +73,12 @@ export const resolveThreadIds = async (
       .select(['message_id', 'thread_id'])
       .where('mailbox_id', '=', mailboxId)
       .where('message_id', 'in', part)
+      .orderBy('created_at')
+      .orderBy('received_at')
+      .orderBy('id')
       .execute();
-    for (const r of rows) if (r.message_id) stored.set(r.message_id, r.thread_id);
+    for (const r of rows)
+      if (r.message_id && !stored.has(r.message_id)) stored.set(r.message_id, r.thread_id);
   }
   const existingThreads = new Set<string>();
   for (const part of chunks([...new Set(named.filter((n): n is string => n !== null))])) {
@@ -89,7 +97,7 @@ export const resolveThreadIds = async (
       (named[i] && existingThreads.has(named[i]) ? named[i] : null) ??
       newThreadId(b.fields, b.dedupeKey);
     // Later messages of the batch see this one as if it were stored.
-    if (b.fields.messageId) stored.set(b.fields.messageId, thread);
+    if (b.fields.messageId && !stored.has(b.fields.messageId)) stored.set(b.fields.messageId, thread);
     existingThreads.add(thread);
     return thread;
   });

@@ -2,23 +2,37 @@ import { z } from 'zod';
 import { authorityBase, type Cloud, DOMAIN, GUID, tenantKind } from './cloud.ts';
 import { credentialsComplete, type MicrosoftSettings } from './settings.ts';
 
+/**
+ * Longer than any honest value of the field: refused before a pattern reads it (zod runs every check
+ * even after one failed; `abort` stops it).
+ */
+const bounded = (max: number) =>
+  z.string().max(max, { message: `This is too long: at most ${max} characters.`, abort: true });
+const MAX_LIST_ENTRIES = 500;
+/** A list as an array or as text; each entry a domain name (RFC 1035 §2.3.4) or a GUID at most. */
+const list = z
+  .union([z.array(bounded(253)).max(MAX_LIST_ENTRIES), bounded(MAX_LIST_ENTRIES * 100)], {
+    error: `This list is too long: at most ${MAX_LIST_ENTRIES} entries of 253 characters.`,
+  })
+  .default([]);
+
 /** What an administrator submits, from the form or `PUT /api/settings/microsoft`. */
 export const settingsInputSchema = z.object({
-  clientId: z.string().trim().default(''),
-  tenant: z.string().trim().default(''),
+  clientId: bounded(100).trim().default(''),
+  tenant: bounded(253).trim().default(''),
   cloud: z.enum(['global', 'usgov', 'china', 'custom']).default('global'),
-  customAuthorityUrl: z.string().trim().default(''),
+  customAuthorityUrl: bounded(2048).trim().default(''),
   /** Write-only; empty or absent keeps the stored secret. */
-  clientSecret: z.string().default(''),
+  clientSecret: bounded(1024).default(''),
   signinEnabled: z.boolean().default(false),
   syncEnabled: z.boolean().default(false),
-  allowedDomains: z.union([z.array(z.string()), z.string()]).default([]),
-  allowedTenantIds: z.union([z.array(z.string()), z.string()]).default([]),
-  passwordDisabledDomains: z.union([z.array(z.string()), z.string()]).default([]),
+  allowedDomains: list,
+  allowedTenantIds: list,
+  passwordDisabledDomains: list,
   autoProvision: z.boolean().default(false),
   signOutOfMicrosoft: z.boolean().default(false),
-  customImapServer: z.string().trim().default(''),
-  customSmtpServer: z.string().trim().default(''),
+  customImapServer: bounded(300).trim().default(''),
+  customSmtpServer: bounded(300).trim().default(''),
 });
 
 export type SettingsInput = z.input<typeof settingsInputSchema>;

@@ -6,16 +6,17 @@ import { AppError, errorBody } from '../http/errors.ts';
 import { visibleMailbox } from '../mailboxes/access.ts';
 import { MessagesError } from '../messages/messages-error.ts';
 import { getMessage, listMessages, threadOf } from '../messages/queries.ts';
+import { MAX_QUERY_LENGTH } from '../messages/search.ts';
 import { visibleMessage } from './access.ts';
 import { attachmentResponse } from './attachment-download.ts';
+import { displayHtml } from './display-html.ts';
 import { schedulePendingFlagPush } from './flag-push.ts';
 import { setLocalFlags } from './local-flags.ts';
-import { sanitizeEmailHtml } from './sanitize.ts';
 import { messageView, summaryView } from './views.ts';
 
 const listQuery = z.object({
   folder: z.string().min(1).optional(),
-  q: z.string().max(500).optional(),
+  q: z.string().max(MAX_QUERY_LENGTH).optional(),
   unread: z.enum(['true', 'false']).optional(),
   cursor: z.string().max(1000).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -68,14 +69,12 @@ export const readingApi = (deps: AppDeps): Hono<AppEnv> => {
   app.get('/mailboxes/:id/messages/:messageId', async (c) => {
     const { mailbox, message } = await messageOf(deps, c);
     const remoteImages = c.req.query('remoteImages') === 'true';
-    const html = message.bodyHtml
-      ? sanitizeEmailHtml(message.bodyHtml, { allowRemoteImages: remoteImages }).html
-      : null;
+    const shown = await displayHtml(deps, message, { allowRemoteImages: remoteImages, inlineImages: false });
     const thread = await threadOf(deps.db, mailbox.id, message.threadId);
     return c.json(
       messageView(
         message,
-        html,
+        shown,
         thread.map((t) => t.id),
       ),
     );

@@ -10,13 +10,17 @@
  * the others (`expr\65ssion(`).
  */
 const NOTHING_ACTIVE = /^(?![\s\S]*(?:expression|javascript:|@import|behavior|binding|\\))[\s\S]*$/i;
-/** An inline value is stricter still: no `url(` or `image-set(`, so no image loads from an attribute. */
-const SAFE_VALUE =
-  /^(?![\s\S]*(?:url\s*\(|image-set|expression|javascript:|@import|behavior|binding|\\))[^<>]*$/i;
+/**
+ * An inline value is stricter still: no `image-set(` (its URLs are strings, not `url()`); `url(…)` is
+ * left only where `filterCssUrls` kept it (sanitize.ts runs it on every style attribute first).
+ */
+const SAFE_VALUE = /^(?![\s\S]*(?:image-set|expression|javascript:|@import|behavior|binding|\\))[^<>]*$/i;
 
 /** Formatting properties; position, z-index and the like are left out (nothing may cover the page). */
 const PROPERTIES = [
+  'background',
   'background-color',
+  'background-image',
   'border',
   'border-bottom',
   'border-collapse',
@@ -71,7 +75,90 @@ export const ALLOWED_STYLES = {
 };
 
 /**
- * A `<style>` block is kept whole or dropped whole (sanitize-html cannot filter its rules). Its `url(…)`
- * images stay: the frame's CSP loads them only after the reader asked for remote images.
+ * A `<style>` block is kept whole or dropped whole (sanitize-html cannot filter its rules); its `url(…)`
+ * go through `filterCssUrls` afterwards (sanitize.ts).
  */
 export const isSafeStyleSheet = (css: string): boolean => NOTHING_ACTIVE.test(css);
+
+/** CSS functions that load an image: `url(…)`, and `image-set(…)`, whose URLs are bare strings. */
+const IMAGE_FUNCTIONS = ['url', 'image-set'] as const;
+
+/**
+ * Every `url(…)` of `css` that `keep` refuses, and every `image-set(…)`, becomes `none` (`background:
+ * url(x) #fff` stays a background, of colour only): the frame's CSP is the second wall, this the first.
+ * A scan by position, parentheses counted and quotes skipped, not a regular expression (the CSS is the
+ * sender's); an unclosed function runs to the end and goes whole. Returns the URLs removed.
+ */
+export const filterCssUrls = (
+  css: string,
+  keep: (url: string) => boolean,
+): { readonly css: string; readonly removed: readonly string[] } => {
+  const next = imageFunctions(css.toLowerCase());
+  const removed: string[] = [];
+  let out = '';
+  let from = 0;
+  for (;;) {
+    const found = next(from);
+    if (!found) break;
+    const close = closingParenthesis(css, found.open + 1);
+    const inner = css.slice(found.open + 1, close).trim();
+    const url = found.name === 'url' && close < css.length ? unquoted(inner) : null;
+    if (url !== null && keep(url)) out += css.slice(from, close + 1);
+    else {
+      out += `${css.slice(from, found.at)}none`;
+      removed.push(url ?? inner);
+    }
+    from = close + 1;
+  }
+  return { css: from === 0 ? css : out + css.slice(from), removed };
+};
+
+/**
+ * Finds the next `url(` or `image-set(` (white space allowed before the parenthesis) at or after a
+ * position that only grows: each name's next match is remembered, so the whole scan stays linear.
+ */
+const imageFunctions = (lower: string) => {
+  const ahead = new Map<string, { at: number; open: number } | null>();
+  const find = (name: string, from: number) => {
+    for (let at = lower.indexOf(name, from); at >= 0; at = lower.indexOf(name, at + 1)) {
+      let open = at + name.length;
+      while (open < lower.length && CSS_SPACE.includes(lower[open]!)) open++;
+      if (lower[open] === '(') return { at, open };
+    }
+    return null;
+  };
+  return (from: number) => {
+    let best: { name: (typeof IMAGE_FUNCTIONS)[number]; at: number; open: number } | null = null;
+    for (const name of IMAGE_FUNCTIONS) {
+      let hit = ahead.get(name);
+      if (hit === undefined || (hit !== null && hit.at < from)) {
+        hit = find(name, from);
+        ahead.set(name, hit);
+      }
+      if (hit && (!best || hit.at < best.at)) best = { name, ...hit };
+    }
+    return best;
+  };
+};
+
+const CSS_SPACE = ' \t\n\r\f';
+
+/** Where the parenthesis opened before `start` closes (nested ones counted, quoted text skipped); the end if never. */
+const closingParenthesis = (css: string, start: number): number => {
+  let depth = 1;
+  for (let at = start; at < css.length; at++) {
+    const char = css[at];
+    if (char === '"' || char === "'") {
+      const end = css.indexOf(char, at + 1);
+      if (end < 0) return css.length;
+      at = end;
+    } else if (char === '(') depth++;
+    else if (char === ')' && --depth === 0) return at;
+  }
+  return css.length;
+};
+
+const unquoted = (value: string): string =>
+  value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0]!)
+    ? value.slice(1, -1).trim()
+    : value;

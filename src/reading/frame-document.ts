@@ -28,5 +28,18 @@ const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#
 export const frameDocument = (sanitisedHtml: string): string =>
   `<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><style>${BASE_STYLE}</style></head><body>${sanitisedHtml}</body></html>`;
 
+const [FRAME_HEAD, FRAME_TAIL] = frameDocument('\u0000')
+  .split('\u0000')
+  .map((part) => new TextEncoder().encode(part)) as [Uint8Array, Uint8Array];
+
+/** `frameDocument` of sanitised HTML already encoded as UTF-8 (html-sanitizer.ts keeps it so). */
+export const frameDocumentBytes = (sanitisedHtml: Uint8Array): Uint8Array<ArrayBuffer> => {
+  const document = new Uint8Array(FRAME_HEAD.length + sanitisedHtml.length + FRAME_TAIL.length);
+  document.set(FRAME_HEAD);
+  document.set(sanitisedHtml, FRAME_HEAD.length);
+  document.set(FRAME_TAIL, FRAME_HEAD.length + sanitisedHtml.length);
+  return document;
+};
+
 /** A text body in the same frame, for a client that asks for the frame of a message without HTML. */
 export const textFrameDocument = (text: string): string => frameDocument(`<pre>${escapeHtml(text)}</pre>`);

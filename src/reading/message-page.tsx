@@ -48,6 +48,8 @@ export const MessagePage = (p: {
   message: Message;
   thread: readonly MessageSummary[];
   blockedImages: number;
+  /** When the HTML shown is only its beginning (display-html.ts): the lengths of both. */
+  htmlCut: { readonly shown: number; readonly whole: number } | null;
   folder?: string | undefined;
   maySend: boolean;
 }) => {
@@ -119,8 +121,18 @@ export const MessagePage = (p: {
           </ul>
         </div>
       )}
-      {m.bodyHtml !== null ? (
+      {m.htmlLength !== null ? (
         <div class="message-body">
+          {p.htmlCut && (
+            <p class="flash info" id="html-cut">
+              This message’s HTML is {size(p.htmlCut.whole)} long: Mailroom shows its first{' '}
+              {size(p.htmlCut.shown)}.{' '}
+              <a href={`${self}/html`} download>
+                Download the whole HTML
+              </a>{' '}
+              to read the rest (it is the sender’s HTML as received: open it with care).
+            </p>
+          )}
           {p.blockedImages > 0 && (
             <p class="flash info" id="remote-images">
               {p.blockedImages === 1 ? '1 remote image is' : `${p.blockedImages} remote images are`} blocked

@@ -65,6 +65,11 @@ const message = {
           description:
             'Sanitised (no script, event handler, form or frame); remote images have no src unless ?remoteImages=true, nor have cid: images (see attachments[].contentId)',
         },
+        htmlCut: {
+          type: 'boolean',
+          description:
+            'true when html is only the beginning (250,000 characters) of a longer HTML; the page offers the whole at /mail/{id}/messages/{messageId}/html',
+        },
         attachments: { type: 'array', items: ref('Attachment') },
         threadMessageIds: { type: 'array', items: { type: 'string' }, description: 'Oldest first' },
       },

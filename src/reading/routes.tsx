@@ -9,16 +9,18 @@ import { storedFolders } from '../mailboxes/folders.ts';
 import { mailboxesVisibleTo } from '../mailboxes/repository.ts';
 import { MessagesError } from '../messages/messages-error.ts';
 import { listMessages, threadOf } from '../messages/queries.ts';
+import { MAX_QUERY_LENGTH } from '../messages/search.ts';
 import { maySendFrom } from '../send/queue-send.ts';
 import { visibleMessage } from './access.ts';
 import { attachmentResponse } from './attachment-download.ts';
 import { bodyFrameResponse } from './body-frame.ts';
+import { displayHtml } from './display-html.ts';
 import { schedulePendingFlagPush } from './flag-push.ts';
 import { type FlagChange, setLocalFlags } from './local-flags.ts';
 import { type FolderLink, MailHome, MessageList, mailboxTitle } from './mail-pages.tsx';
 import { MessagePage } from './message-page.tsx';
-import { sanitizeEmailHtml } from './sanitize.ts';
 import { unreadCounts } from './unread-counts.ts';
+import { wholeHtmlResponse } from './whole-html.ts';
 
 const PAGE_SIZE = 50;
 
@@ -66,6 +68,10 @@ export const readingRoutes = (deps: AppDeps): Hono<AppEnv> => {
       unread: c.req.query('unread') === '1',
       cursor: c.req.query('cursor') || undefined,
     };
+    if (state.q && state.q.length > MAX_QUERY_LENGTH)
+      throw new AppError('request.invalid', `A search has at most ${MAX_QUERY_LENGTH} characters.`, {
+        q: 'Shorten the search.',
+      });
     const page = await listMessages(deps.db, {
       mailboxId: mailbox.id,
       limit: PAGE_SIZE,
@@ -100,9 +106,8 @@ export const readingRoutes = (deps: AppDeps): Hono<AppEnv> => {
     // A GET changes nothing (a link preview or a prefetch is not a reader): the page sends its own read
     // receipt once it is shown, and without a script the reader presses Mark read.
     const thread = await threadOf(deps.db, mailbox.id, message.threadId);
-    const blockedImages = message.bodyHtml
-      ? sanitizeEmailHtml(message.bodyHtml, { allowRemoteImages: false }).blockedImages
-      : 0;
+    // The frame's own run: the frame that loads next finds it done.
+    const shown = await displayHtml(deps, message, { allowRemoteImages: false, inlineImages: true });
     const folder = c.req.query('folder') || undefined;
     return renderPage(deps, c, { title: message.subject || '(no subject)', current: '/mail' }, (csrf) => (
       <MessagePage
@@ -110,7 +115,8 @@ export const readingRoutes = (deps: AppDeps): Hono<AppEnv> => {
         mailbox={mailbox}
         message={message}
         thread={thread}
-        blockedImages={blockedImages}
+        blockedImages={shown?.blockedImages ?? 0}
+        htmlCut={shown?.cut ?? null}
         folder={folder}
         maySend={maySendFrom(requireUser(c), mailbox)}
       />
@@ -120,6 +126,11 @@ export const readingRoutes = (deps: AppDeps): Hono<AppEnv> => {
   app.get('/mail/:mailboxId/messages/:messageId/body', async (c) => {
     const { message } = await messageOf(deps, c);
     return bodyFrameResponse(deps, c, message, c.req.query('images') === '1');
+  });
+
+  app.get('/mail/:mailboxId/messages/:messageId/html', async (c) => {
+    const { message } = await messageOf(deps, c);
+    return wholeHtmlResponse(deps, c, message);
   });
 
   app.get('/mail/:mailboxId/messages/:messageId/attachments/:attachmentId', async (c) => {

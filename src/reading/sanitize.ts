@@ -1,5 +1,5 @@
 import sanitizeHtml from 'sanitize-html';
-import { ALLOWED_STYLES, isSafeStyleSheet } from './email-css.ts';
+import { ALLOWED_STYLES, filterCssUrls, isSafeStyleSheet } from './email-css.ts';
 
 export interface SanitizeOptions {
   /** Keep `<img src="http(s)://…">`; otherwise they lose their `src` (no tracking pixel loads). */
@@ -64,12 +64,50 @@ const absoluteUrl = (value: string | undefined): URL | null => {
 const SAFE_DATA_IMAGE = /^data:image\/(?:png|jpe?g|gif|webp|bmp);/i;
 
 /**
+ * The text of each `<style>` block of sanitised HTML through `map`. In sanitize-html's output `<style`
+ * only opens a style element (text and attribute values have `<` and `>` escaped), and a block's text
+ * cannot hold `</style>`, which ends it.
+ */
+const mapStyleBlocks = (html: string, map: (css: string) => string): string => {
+  let out = '';
+  let from = 0;
+  for (let open = html.indexOf('<style', from); open >= 0; open = html.indexOf('<style', from)) {
+    const start = html.indexOf('>', open) + 1;
+    const end = start > 0 ? html.indexOf('</style>', start) : -1;
+    if (end < 0) break;
+    out += html.slice(from, start) + map(html.slice(start, end));
+    from = end;
+  }
+  return from === 0 ? html : out + html.slice(from);
+};
+
+/**
  * Sanitises a message's HTML for the reading frame: an allow-list of formatting tags and attributes
  * (sanitize-html), links that open outside, remote images blocked unless the reader asked, inline images
  * resolved. The frame's CSP and sandbox are the second wall: this function is the first.
  */
 export const sanitizeEmailHtml = (html: string, options: SanitizeOptions): SanitizedHtml => {
   let blockedImages = 0;
+
+  // CSS images: `data:` pictures always, remote ones when the reader asked (the CSP says the same);
+  // relative URLs never (they would reach Mailroom's own origin). Remote ones removed are counted.
+  const keepCssUrl = (value: string): boolean => {
+    const url = absoluteUrl(value);
+    if (url?.protocol === 'data:') return SAFE_DATA_IMAGE.test(url.href);
+    return options.allowRemoteImages && (url?.protocol === 'http:' || url?.protocol === 'https:');
+  };
+  const withoutCssImages = (css: string): string => {
+    const { css: kept, removed } = filterCssUrls(css, keepCssUrl);
+    for (const url of removed) {
+      const protocol = absoluteUrl(url)?.protocol;
+      if (protocol === 'http:' || protocol === 'https:') blockedImages++;
+    }
+    return kept;
+  };
+  const styleAttribute: sanitizeHtml.Transformer = (tagName, attribs) =>
+    attribs.style === undefined || !TAGS.includes(tagName)
+      ? { tagName, attribs }
+      : { tagName, attribs: { ...attribs, style: withoutCssImages(attribs.style) } };
 
   const link: sanitizeHtml.Transformer = (tagName, attribs) => {
     const url = absoluteUrl(attribs.href);
@@ -108,8 +146,9 @@ export const sanitizeEmailHtml = (html: string, options: SanitizeOptions): Sanit
     // drops any block with active CSS, and the frame's CSP allows no script or font or import.
     allowVulnerableTags: true,
     nonTextTags: DROPPED_WITH_CONTENT,
-    transformTags: { a: link, img: image },
+    // `*` runs after a tag's own transform (sanitize-html 2.17), on the attributes it left.
+    transformTags: { a: link, img: image, '*': styleAttribute },
     exclusiveFilter: (frame) => frame.tag === 'style' && !isSafeStyleSheet(frame.text),
   });
-  return { html: clean, blockedImages };
+  return { html: mapStyleBlocks(clean, withoutCssImages), blockedImages };
 };

@@ -1,4 +1,5 @@
 import type { Attachment, Message, MessageSummary } from '../messages/message.ts';
+import type { ShownHtml } from './display-html.ts';
 
 /** A message list line over the API. */
 export const summaryView = (m: MessageSummary) => ({
@@ -28,8 +29,8 @@ export const attachmentView = (a: Attachment) => ({
   inline: isInlinePicture(a),
 });
 
-/** A whole message over the API; `html` is already sanitised (never the HTML as received). */
-export const messageView = (m: Message, html: string | null, threadIds: readonly string[]) => ({
+/** A whole message over the API; its HTML as shown (sanitised, never the HTML as received). */
+export const messageView = (m: Message, shown: ShownHtml | null, threadIds: readonly string[]) => ({
   ...summaryView(m),
   cc: m.cc,
   messageId: m.messageId,
@@ -38,7 +39,8 @@ export const messageView = (m: Message, html: string | null, threadIds: readonly
   folders: [...new Set(m.locations.map((l) => l.path))],
   size: m.size,
   text: m.bodyText,
-  html,
+  html: shown ? shown.bytes.toString('utf8') : null,
+  htmlCut: Boolean(shown?.cut),
   attachments: m.attachments.map(attachmentView),
   threadMessageIds: threadIds,
 });

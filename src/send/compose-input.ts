@@ -30,21 +30,43 @@ export interface ComposeRequest {
 }
 
 export const MAX_RECIPIENTS = 500;
+/** An address with its display name (RFC 5321 §4.5.3.1 allows 254 for the address alone). */
+const MAX_ADDRESS = 320;
+/** A form's recipient field: 500 recipients of 100 characters each, longer than any honest list. */
+export const MAX_RECIPIENT_FIELD = MAX_RECIPIENTS * 100;
 const MAX_SUBJECT = 500;
 const MAX_TEXT = 2 * 1024 * 1024;
 const MAX_ATTACHMENTS = 100;
 
 const email = z.email();
-const ANGLE = /^\s*(?:"([^"]*)"|([^<>"]*?))\s*<([^<>\s]+)>\s*$/;
 
-/** `a@b.example` or `Name <a@b.example>` (quotes allowed around the name); null when it is neither. */
+/**
+ * `a@b.example` or `Name <a@b.example>` (quotes allowed around the name); null when it is neither.
+ * Read by position rather than by a regular expression: a backtracking one took seconds on a field of
+ * spaces, and this runs on whatever people type.
+ */
 export const parseRecipient = (value: string): Recipient | null => {
-  const angle = ANGLE.exec(value);
-  const name = (angle ? (angle[1] ?? angle[2] ?? '') : '').trim();
-  const address = (angle ? angle[3]! : value).trim();
+  if (value.length > MAX_ADDRESS) return null;
+  const { name, address } = nameAndAddress(value.trim());
   if (!email.safeParse(address).success) return null;
-  if (/[\r\n]/.test(name)) return null;
+  if (name.includes('\r') || name.includes('\n')) return null;
   return { name, address: address.toLowerCase() };
+};
+
+/** `Name <address>` or `"Name" <address>` into its parts; anything else is all address. */
+const nameAndAddress = (value: string): { name: string; address: string } => {
+  const open = value.lastIndexOf('<');
+  const address = value.slice(open + 1, -1);
+  const name = open >= 0 && value.endsWith('>') ? displayName(value.slice(0, open).trim()) : null;
+  if (name === null || address === '' || /[<>\s]/.test(address)) return { name: '', address: value };
+  return { name, address };
+};
+
+/** A display name as typed: quoted (anything but a quote inside), or plain without `<`, `>` or `"`. */
+const displayName = (value: string): string | null => {
+  if (!value.startsWith('"')) return /[<>"]/.test(value) ? null : value;
+  const inner = value.slice(1, -1);
+  return value.length >= 2 && value.endsWith('"') && !inner.includes('"') ? inner.trim() : null;
 };
 
 /** A form's recipient field: addresses separated by commas, semicolons or new lines. */
@@ -54,10 +76,20 @@ export const splitRecipientList = (value: string): string[] =>
     .map((part) => part.trim())
     .filter((part) => part.length > 0);
 
-const recipientList = z.array(z.string().max(320)).max(MAX_RECIPIENTS).default([]);
+/**
+ * A string refused by its length before anything else reads it: zod runs every check of a schema even
+ * after one failed, so without `abort` a pattern would still run over 80,000 characters.
+ */
+const bounded = (max: number, message: string) => z.string().max(max, { message, abort: true });
+
+const recipientList = z
+  .array(bounded(MAX_ADDRESS, `An address has at most ${MAX_ADDRESS} characters.`))
+  .max(MAX_RECIPIENTS, `At most ${MAX_RECIPIENTS} recipients in one message.`)
+  .default([]);
 
 /** What a file name may not hold: a path separator or a control character. */
 export const FILENAME_BAD = /[/\\\u0000-\u001f\u007f]/;
+export const MAX_FILENAME = 255;
 const CONTENT_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i;
 
 export const composeSchema = z
@@ -67,9 +99,7 @@ export const composeSchema = z
     to: recipientList,
     cc: recipientList,
     bcc: recipientList,
-    subject: z
-      .string()
-      .max(MAX_SUBJECT)
+    subject: bounded(MAX_SUBJECT, `A subject has at most ${MAX_SUBJECT} characters.`)
       .refine((s) => !/[\r\n]/.test(s), 'A subject is one line.')
       .default(''),
     text: z.string().max(MAX_TEXT).default(''),
@@ -78,13 +108,10 @@ export const composeSchema = z
       .array(
         z
           .object({
-            filename: z
-              .string()
+            filename: bounded(MAX_FILENAME, `A file name has at most ${MAX_FILENAME} characters.`)
               .min(1)
-              .max(255)
               .refine((f) => !FILENAME_BAD.test(f), 'A file name has no slashes or control characters.'),
-            contentType: z
-              .string()
+            contentType: bounded(255, 'A MIME type such as application/pdf.')
               .regex(CONTENT_TYPE, 'A MIME type such as application/pdf.')
               .default('application/octet-stream'),
             contentBase64: z.base64('The content is base64.'),
@@ -99,29 +126,33 @@ export const composeSchema = z
 
 /**
  * Checks a send request field by field; every problem is named under its field, so a form can show it
- * beside the field and the API in `error.fields`.
+ * beside the field and the API in `error.fields`. `known` holds problems the caller already found.
  */
 export const parseComposeRequest = (
   body: unknown,
   limits: { maxAttachmentBytes: number },
   files: readonly AttachmentInput[] = [],
+  known: Readonly<Record<string, string>> = {},
 ): ComposeRequest => {
   const parsed = composeSchema.safeParse(body);
-  const fields: Record<string, string> = {};
+  const fields: Record<string, string> = { ...known };
   const lists = { to: [] as Recipient[], cc: [] as Recipient[], bcc: [] as Recipient[] };
-  // Addresses are checked even when another field is wrong, so every problem is named at once.
+  // Addresses are checked even when another field is wrong, so every problem is named at once; a list
+  // or an address too long for the schema is not read at all.
   const raw = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   for (const field of ['to', 'cc', 'bcc'] as const) {
     const values = parsed.success ? parsed.data[field] : raw[field];
-    if (!Array.isArray(values)) continue;
+    if (!Array.isArray(values) || values.length > MAX_RECIPIENTS) continue;
     const wrong: string[] = [];
     for (const value of values) {
       const recipient = typeof value === 'string' ? parseRecipient(value) : null;
       if (recipient) lists[field].push(recipient);
-      else wrong.push(String(value));
+      else wrong.push(String(value).slice(0, 80));
     }
-    if (wrong.length > 0)
-      fields[field] = `Not an e-mail address: ${wrong.map((w) => `“${w.slice(0, 80)}”`).join(', ')}.`;
+    if (values.some((v) => typeof v === 'string' && v.length > MAX_ADDRESS))
+      fields[field] ??= `An address has at most ${MAX_ADDRESS} characters.`;
+    else if (wrong.length > 0)
+      fields[field] ??= `Not an e-mail address: ${wrong.map((w) => `“${w}”`).join(', ')}.`;
   }
   if (!parsed.success) {
     for (const issue of parsed.error.issues) fields[issue.path.join('.') || 'body'] ??= issue.message;
@@ -158,6 +189,34 @@ export const parseComposeRequest = (
     attachments,
     includeOriginalAttachments: data.includeOriginalAttachments,
   };
+};
+
+/** What the compose form posts, each field as typed. */
+export interface ComposeForm {
+  readonly mode: ComposeMode;
+  readonly originalId: string | null;
+  readonly to: string;
+  readonly cc: string;
+  readonly bcc: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly includeOriginalAttachments: boolean;
+}
+
+/** The compose form as a send request: a recipient field is bounded before it is split into addresses. */
+export const parseComposeForm = (
+  form: ComposeForm,
+  limits: { maxAttachmentBytes: number },
+  files: readonly AttachmentInput[],
+): ComposeRequest => {
+  const tooLong: Record<string, string> = {};
+  const list = (field: 'to' | 'cc' | 'bcc'): string[] => {
+    if (form[field].length <= MAX_RECIPIENT_FIELD) return splitRecipientList(form[field]);
+    tooLong[field] = `At most ${MAX_RECIPIENT_FIELD.toLocaleString('en')} characters of addresses.`;
+    return [];
+  };
+  const body = { ...form, to: list('to'), cc: list('cc'), bcc: list('bcc') };
+  return parseComposeRequest(body, limits, files, tooLong);
 };
 
 export const megabytes = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;

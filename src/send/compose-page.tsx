@@ -2,20 +2,11 @@ import type { Mailbox } from '../mailboxes/mailbox.ts';
 import type { Message } from '../messages/message.ts';
 import { mailboxTitle } from '../reading/mail-pages.tsx';
 import { Csrf, Field } from '../ui/layout.tsx';
-import { megabytes } from './compose-input.ts';
+import { type ComposeForm, megabytes } from './compose-input.ts';
 import type { ComposeMode } from './outgoing.table.ts';
 import { quotedText } from './reply.ts';
 
-export interface ComposeValues {
-  readonly mode: ComposeMode;
-  readonly originalId: string | null;
-  readonly to: string;
-  readonly cc: string;
-  readonly bcc: string;
-  readonly subject: string;
-  readonly text: string;
-  readonly includeOriginalAttachments: boolean;
-}
+export type ComposeValues = ComposeForm;
 
 const TITLES: Record<ComposeMode, string> = {
   new: 'New message',

@@ -1,6 +1,6 @@
 import type { Mailbox } from '../mailboxes/mailbox.ts';
 import type { Message } from '../messages/message.ts';
-import { sanitizeEmailHtml } from '../reading/sanitize.ts';
+import { displayHtml } from '../reading/display-html.ts';
 import { isInlinePicture } from '../reading/views.ts';
 import type { MimeAttachment, MimeInput } from './build-mime.ts';
 import type { ComposeRequest, Recipient } from './compose-input.ts';
@@ -17,12 +17,12 @@ export interface Composed
 }
 
 /** The request with what a reply or forward takes from its original: recipients, subject, quote, headers. */
-export const compose = (
+export const compose = async (
   deps: SendDeps,
   mailbox: Mailbox,
   request: ComposeRequest,
   original: Message | null,
-): Composed => {
+): Promise<Composed> => {
   if (!original || request.mode === 'new')
     return {
       to: request.to,
@@ -39,16 +39,19 @@ export const compose = (
     mode !== 'forward' && request.to.length + request.cc.length + request.bcc.length === 0
       ? replyRecipients(mode, original, mailbox.address)
       : null;
-  const safeOriginal = original.bodyHtml
-    ? sanitizeEmailHtml(original.bodyHtml, { allowRemoteImages: true }).html
-    : null;
+  // As the reader saw it (its beginning, when long), sanitised off the request thread.
+  const safeOriginal =
+    (await displayHtml(deps, original, { allowRemoteImages: true, inlineImages: false }))?.bytes.toString(
+      'utf8',
+    ) ?? null;
   const ownHtml = request.html ?? textToHtml(request.text);
   const threading = mode === 'forward' ? { inReplyTo: null, references: [] } : threadingFor(original);
   return {
     to: derived ? asRecipients(derived.to) : request.to,
     cc: derived ? asRecipients(derived.cc) : request.cc,
     subject: request.subject || subjectFor(mode, original.subject),
-    text: `${request.text.replace(/\s+$/, '')}\n\n${quotedText(mode, original)}\n`,
+    // trimEnd, not `/\s+$/`: the expression is quadratic on a text of spaces that do not end it.
+    text: `${request.text.trimEnd()}\n\n${quotedText(mode, original)}\n`,
     html: `${ownHtml}\n<br>\n${quotedHtml(mode, original, safeOriginal)}`,
     ...threading,
     originalFiles:

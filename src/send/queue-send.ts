@@ -92,7 +92,7 @@ export const queueSend = async (
     throw new AppError('request.invalid', 'The message cannot be sent as it is.', {
       originalId: 'There is no such message in this mailbox.',
     });
-  const composed = compose(deps, mailbox, request, original ?? null);
+  const composed = await compose(deps, mailbox, request, original ?? null);
   if (composed.to.length + composed.cc.length + request.bcc.length === 0)
     throw new AppError('request.invalid', 'The message cannot be sent as it is.', {
       to: 'Add at least one recipient.',

@@ -65,11 +65,18 @@ const display = (a: ParsedAddress | null): string =>
 
 const dateLine = (iso: string): string => `${shortDate(iso)} UTC`;
 
+/** A loop, not `/\n+$/`: that expression is quadratic on a body of new lines that do not end it. */
+const withoutTrailingNewLines = (text: string): string => {
+  let end = text.length;
+  while (end > 0 && text[end - 1] === '\n') end--;
+  return text.slice(0, end);
+};
+
 type Original = Pick<Message, 'from' | 'to' | 'cc' | 'subject' | 'sentAt' | 'receivedAt' | 'bodyText'>;
 
 /** The original below a reply's text: `On …, … wrote:` and each line behind `> `. */
 export const quotedText = (mode: Exclude<ComposeMode, 'new'>, original: Original): string => {
-  const body = (original.bodyText ?? '').replace(/\r\n/g, '\n').replace(/\n+$/, '');
+  const body = withoutTrailingNewLines((original.bodyText ?? '').replace(/\r\n/g, '\n'));
   const when = dateLine(original.sentAt ?? original.receivedAt);
   if (mode === 'forward') {
     return [

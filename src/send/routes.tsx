@@ -7,12 +7,7 @@ import { visibleMailbox } from '../mailboxes/access.ts';
 import type { Mailbox } from '../mailboxes/mailbox.ts';
 import type { Message } from '../messages/message.ts';
 import { getMessage } from '../messages/queries.ts';
-import {
-  type AttachmentInput,
-  FILENAME_BAD,
-  parseComposeRequest,
-  splitRecipientList,
-} from './compose-input.ts';
+import { type AttachmentInput, FILENAME_BAD, MAX_FILENAME, parseComposeForm } from './compose-input.ts';
 import { ComposePage, type ComposeValues, composeTitle } from './compose-page.tsx';
 import { deliverSoon } from './outbox.ts';
 import { OutboxPage, OutgoingPage } from './outbox-page.tsx';
@@ -53,7 +48,7 @@ const filesOf = async (value: unknown): Promise<AttachmentInput[]> => {
     .filter((f): f is File => f instanceof File && f.size > 0);
   return Promise.all(
     files.map(async (f) => ({
-      filename: f.name.replace(new RegExp(FILENAME_BAD, 'g'), '_').slice(0, 255) || 'attachment',
+      filename: f.name.slice(0, MAX_FILENAME).replace(new RegExp(FILENAME_BAD, 'g'), '_') || 'attachment',
       contentType: f.type || 'application/octet-stream',
       content: Buffer.from(await f.arrayBuffer()),
     })),
@@ -111,20 +106,7 @@ export const sendRoutes = (deps: AppDeps): Hono<AppEnv> => {
       includeOriginalAttachments: form.includeOriginalAttachments === 'true',
     };
     try {
-      const request = parseComposeRequest(
-        {
-          mode: values.mode,
-          originalId: values.originalId,
-          to: splitRecipientList(values.to),
-          cc: splitRecipientList(values.cc),
-          bcc: splitRecipientList(values.bcc),
-          subject: values.subject,
-          text: values.text,
-          includeOriginalAttachments: values.includeOriginalAttachments,
-        },
-        deps.config.send,
-        await filesOf(form.attachments),
-      );
+      const request = parseComposeForm(values, deps.config.send, await filesOf(form.attachments));
       const { row } = await queueSend(deps, user, mailbox, request);
       void deliverSoon(deps, row.id);
       await flash(deps, c, 'info', `“${row.subject || '(no subject)'}” is on its way.`);

@@ -5,7 +5,11 @@ import { findUserByEmail, insertUser } from './users.repository.ts';
 import type { Role, User } from './users.table.ts';
 
 export const newUserSchema = z.object({
-  email: z.email('Enter an e-mail address like name@example.com.').transform((e) => e.toLowerCase()),
+  email: z
+    .string()
+    .max(320, { message: 'An address has at most 320 characters.', abort: true })
+    .pipe(z.email('Enter an e-mail address like name@example.com.'))
+    .transform((e) => e.toLowerCase()),
   displayName: z.string().trim().min(1, 'Enter a name.').max(200),
   password: z
     .string()

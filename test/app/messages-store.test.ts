@@ -8,7 +8,7 @@ import { type Db, openDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { insertMailbox } from '../../src/mailboxes/repository.ts';
 import { type BlobStore, createFileBlobStore } from '../../src/messages/blob-store.ts';
-import { getMessage, threadOf } from '../../src/messages/queries.ts';
+import { getMessage, htmlOf, threadOf } from '../../src/messages/queries.ts';
 import {
   prepareMessage,
   type StoreInput,
@@ -107,7 +107,8 @@ for (const kind of DATABASES) {
       assert.equal(m.sentAt, '2026-12-01T08:30:00.000Z');
       assert.equal(m.receivedAt, '2026-12-01T08:31:00.000Z');
       assert.equal(m.bodyText, 'Hello,\n\nthe invoice is attached.\n');
-      assert.equal(m.bodyHtml, null);
+      assert.equal(m.htmlLength, null);
+      assert.equal(await htmlOf(db, m.id), null);
       assert.equal(m.snippet, 'Hello, the invoice is attached.');
       assert.deepEqual(m.warnings, []);
       assert.equal(m.hasAttachments, false);
@@ -147,7 +148,8 @@ for (const kind of DATABASES) {
       );
       const m = (await getMessage(db, mailboxId, (await store(source)).messageId))!;
       assert.equal(m.bodyText?.trim(), 'Plain words.');
-      assert.equal(m.bodyHtml?.trim(), '<p>Rich <b>words</b> — café.</p>');
+      assert.equal((await htmlOf(db, m.id))?.trim(), '<p>Rich <b>words</b> — café.</p>');
+      assert.equal(m.htmlLength, (await htmlOf(db, m.id))?.length);
       assert.deepEqual(m.attachments, []);
     });
 
@@ -185,7 +187,11 @@ for (const kind of DATABASES) {
       );
       const m = (await getMessage(db, mailboxId, (await store(source)).messageId))!;
       assert.equal(m.hasAttachments, true);
-      assert.match(m.bodyHtml ?? '', /cid:chart@contoso\.test/, 'cid links are kept, not inlined');
+      assert.match(
+        (await htmlOf(db, m.id)) ?? '',
+        /cid:chart@contoso\.test/,
+        'cid links are kept, not inlined',
+      );
       const [image, report] = m.attachments;
       assert.deepEqual(
         { ...image!, id: '' },
@@ -241,7 +247,7 @@ for (const kind of DATABASES) {
           ['INBOX', 10, false, false],
         ],
       );
-      assert.equal((await row(first.messageId)).dedupe_key, 'mid:same-1@contoso.test');
+      assert.match((await row(first.messageId)).dedupe_key, /^mid:same-1@contoso\.test#[0-9a-f]{64}$/);
     });
 
     test('two workers storing the same message at once: one insert, no failure', async () => {
@@ -259,6 +265,17 @@ for (const kind of DATABASES) {
     test('an insert that loses the race to another worker finds the winner instead of failing', async () => {
       await freshMailbox();
       let pending: ReturnType<typeof store> | undefined;
+      const source = plain('race-2@contoso.test', 'Race');
+      const { key } = await prepareMessage(blobs, {
+        mailboxId,
+        path: 'INBOX',
+        uidValidity: 7,
+        uid: 1,
+        flags: [],
+        internalDate: null,
+        size: source.length,
+        source,
+      });
       // The other worker's insert, not yet committed: ours misses it on look-up, then waits on the
       // unique index (PostgreSQL) or for the connection (SQLite), and must take the winner's row.
       await db.transaction().execute(async (trx) => {
@@ -267,7 +284,7 @@ for (const kind of DATABASES) {
           .values({
             id: 'the-winner',
             mailbox_id: mailboxId,
-            dedupe_key: 'mid:race-2@contoso.test',
+            dedupe_key: key,
             message_id: 'race-2@contoso.test',
             thread_id: 't',
             in_reply_to: null,
@@ -288,7 +305,7 @@ for (const kind of DATABASES) {
             created_at: '2026-12-01T08:00:00.000Z',
           })
           .execute();
-        pending = store(plain('race-2@contoso.test', 'Race'), { path: 'Archive' });
+        pending = store(source, { path: 'Archive' });
         await new Promise((resolve) => setTimeout(resolve, 300));
       });
       assert.deepEqual(await pending, { messageId: 'the-winner', created: false });

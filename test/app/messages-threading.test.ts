@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { describe, test } from 'node:test';
 import { createFileBlobStore } from '../../src/messages/blob-store.ts';
-import { dedupeKey } from '../../src/messages/dedupe.ts';
+import { contentHash, dedupeKey } from '../../src/messages/dedupe.ts';
 import { firstMessageId, messageIdsIn } from '../../src/messages/header-fields.ts';
 import { flagColumns } from '../../src/messages/locations.ts';
 import { toSnippet } from '../../src/messages/parsed-message.ts';
@@ -17,16 +17,40 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
 
 describe('dedupe keys', () => {
   const source = Buffer.from('Subject: x\r\n\r\nbody\r\n');
+  const content = { fromAddress: 'a@x', subject: 'x', text: 'body\n', html: null, attachmentHashes: [] };
+  const hash = contentHash(content);
   const cases: [string | null, string][] = [
-    ['<Abc.123@Example.COM>', 'mid:abc.123@example.com'],
-    ['abc.123@example.com', 'mid:abc.123@example.com'],
-    ['  <abc@x>  ', 'mid:abc@x'],
+    ['<Abc.123@Example.COM>', `mid:abc.123@example.com#${hash}`],
+    ['abc.123@example.com', `mid:abc.123@example.com#${hash}`],
+    ['  <abc@x>  ', `mid:abc@x#${hash}`],
     [null, `sha256:${sha256('Subject: x\r\n\r\nbody\r\n')}`],
     ['<>', `sha256:${sha256('Subject: x\r\n\r\nbody\r\n')}`],
   ];
   for (const [messageId, key] of cases)
     test(`${JSON.stringify(messageId)} → ${key.slice(0, 20)}`, () =>
-      assert.equal(dedupeKey(messageId, source), key));
+      assert.equal(dedupeKey(messageId, content, source), key));
+
+  test('the content hash: the same for CRLF, trailing blanks, another sender case; not for other words', () => {
+    const same = [
+      { ...content, text: 'body\r\n\r\n' },
+      { ...content, text: 'body  \n' },
+      { ...content, fromAddress: 'A@X' },
+    ];
+    for (const other of same) assert.equal(contentHash(other), hash, JSON.stringify(other));
+    const different = [
+      { ...content, text: 'Body\n' },
+      { ...content, subject: 'y' },
+      { ...content, fromAddress: 'b@x' },
+      { ...content, html: '<p>body</p>' },
+      { ...content, attachmentHashes: ['00'] },
+    ];
+    for (const other of different) assert.notEqual(contentHash(other), hash, JSON.stringify(other));
+    assert.equal(
+      contentHash({ ...content, attachmentHashes: ['01', '02'] }),
+      contentHash({ ...content, attachmentHashes: ['02', '01'] }),
+      'attachments in any order',
+    );
+  });
 });
 
 describe('Message-IDs in headers', () => {
@@ -95,7 +119,7 @@ describe('thread candidates and choice', () => {
     const root = { messageId: 'A@x', inReplyTo: null, references: [] };
     const reply = { messageId: 'b@x', inReplyTo: 'a@x', references: [] };
     const deep = { messageId: 'c@x', inReplyTo: 'b@x', references: ['<a@x>', 'b@x'] };
-    const id = newThreadId(root, dedupeKey('A@x', Buffer.alloc(0)));
+    const id = newThreadId(root, 'mid:a@x#0');
     assert.equal(newThreadId(reply, 'mid:b@x'), id);
     assert.equal(newThreadId(deep, 'mid:c@x'), id);
     assert.notEqual(newThreadId({ messageId: null, inReplyTo: null, references: [] }, 'sha256:00'), id);

@@ -93,7 +93,8 @@ for (const kind of DATABASES) {
       const id = await idOf('account statement');
       const html = (await page(`${base()}/messages/${id}`)).html;
       assert.match(html, /<iframe name="message-body" title="Message" sandbox="" src="[^"]+\/body">/);
-      assert.match(html, /1 remote image is blocked/);
+      // The tracking pixel and the <style> block's background image.
+      assert.match(html, /2 remote images are blocked/);
       const body = await page(`${base()}/messages/${id}/body`);
       assert.equal(body.status, 200);
       assert.equal(body.headers.get('content-security-policy'), frameCsp(false));
@@ -105,9 +106,11 @@ for (const kind of DATABASES) {
         /<script|onerror|onload|javascript:|<form|<iframe|<meta http|<base|expression/i,
       );
       assert.doesNotMatch(body.html, /src="http:\/\/127\.0\.0\.1:9\/pixel\.png"/);
+      assert.doesNotMatch(body.html, /pixel\.png\?css/, 'no CSS image while remote images are blocked');
       const images = await page(`${base()}/messages/${id}/body?images=1`);
       assert.equal(images.headers.get('content-security-policy'), frameCsp(true));
       assert.match(images.html, /src="http:\/\/127\.0\.0\.1:9\/pixel\.png"/);
+      assert.match(images.html, /url\(http:\/\/127\.0\.0\.1:9\/pixel\.png\?css\)/);
       assert.equal((await page('/mail')).headers.get('x-frame-options'), 'DENY', 'pages stay unframeable');
     });
 
