@@ -9,6 +9,7 @@ import * as search from './migrations/2026-11-26-0006-search.ts';
 import * as identityBoundary from './migrations/2026-12-02-0001-identity-boundary.ts';
 import * as purgeIndexes from './migrations/2026-12-02-0002-purge-indexes.ts';
 import * as messageContent from './migrations/2026-12-02-0003-message-content.ts';
+import * as leases from './migrations/2026-12-02-0007-leases.ts';
 
 /** Every migration, in order; names are timestamps so they sort as they were written. */
 const migrations: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-02-0001-identity-boundary': identityBoundary,
   '2026-12-02-0002-purge-indexes': purgeIndexes,
   '2026-12-02-0003-message-content': messageContent,
+  '2026-12-02-0007-leases': leases,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

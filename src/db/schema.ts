@@ -1,6 +1,7 @@
 import type { AuditTable } from '../audit/audit.table.ts';
 import type { RateLimitTable } from '../http/rate-limit.table.ts';
 import type { SessionsTable } from '../http/sessions.table.ts';
+import type { LeasesTable } from '../jobs/leases.table.ts';
 import type {
   MailboxesTable,
   MailboxFoldersTable,
@@ -11,7 +12,6 @@ import type {
   FolderSyncStateTable,
   MessageLocationsTable,
   MessagesTable,
-  SchedulerLeasesTable,
 } from '../messages/messages.table.ts';
 import type { MicrosoftSettingsTable } from '../microsoft/settings.table.ts';
 import type { OutgoingMessagesTable } from '../send/outgoing.table.ts';
@@ -35,6 +35,6 @@ export interface Database {
   messages: MessagesTable;
   message_locations: MessageLocationsTable;
   attachments: AttachmentsTable;
-  scheduler_leases: SchedulerLeasesTable;
+  leases: LeasesTable;
   outgoing_messages: OutgoingMessagesTable;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AppDeps } from '../http/context.ts';
 import { sweepBlobs } from '../messages/blob-sweep.ts';
-import { takeSchedulerLease } from './scheduler.ts';
+import { claimRound } from './lease.ts';
 
 /** How often the workers sweep the blob folder (one of them, under a lease). */
 export const BLOB_SWEEP_INTERVAL_MS = 6 * 3600_000;
@@ -17,7 +17,7 @@ export const startBlobSweeper = (
   const owner = randomBytes(9).toString('base64url');
   const timer = setInterval(() => {
     void (async () => {
-      if (!(await takeSchedulerLease(deps.db, 'blob-sweep', owner, intervalMs))) return;
+      if (!(await claimRound(deps.db, 'blob-sweep', owner, intervalMs))) return;
       const result = await sweepBlobs(deps.db, deps.blobs);
       deps.log.info({ event: 'blobs.swept', ...result }, 'blob folder swept');
     })().catch((error: Error) =>

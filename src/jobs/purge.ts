@@ -3,7 +3,7 @@ import type { Db } from '../db/database.ts';
 import type { AppDeps } from '../http/context.ts';
 import { purgeSessions } from '../http/purge-sessions.ts';
 import { purgeRateLimitEvents } from '../http/rate-limit.ts';
-import { takeSchedulerLease } from './scheduler.ts';
+import { claimRound } from './lease.ts';
 
 /** How often one worker deletes what has expired: as often as a flow lives, so abandoned ones go soon. */
 export const PURGE_INTERVAL_MS = 10 * 60_000;
@@ -31,7 +31,7 @@ export const runPurge = async (
   now = new Date(),
   intervalMs = PURGE_INTERVAL_MS,
 ): Promise<PurgeResult | null> => {
-  if (!(await takeSchedulerLease(deps.db, 'purge', owner, intervalMs, now))) return null;
+  if (!(await claimRound(deps.db, 'purge', owner, intervalMs, now))) return null;
   const result = await purgeExpired(deps.db, now);
   deps.log.info({ event: 'purge.done', ...result }, 'expired sessions and rate-limit events purged');
   return result;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.ts';
+import { claimRound } from './lease.ts';
 import type { JobQueue } from './queue.ts';
 
 /** Mailboxes a sweep should sync now: connected, enabled, and not waiting on a person or on Retry-After. */
@@ -29,32 +30,6 @@ export const sweep = async (db: Db, queue: JobQueue): Promise<number> => {
   return ids.length;
 };
 
-/**
- * Takes the named lease for about `intervalMs`, when no other worker holds it: one worker does the round
- * (`sweep`: each due mailbox is sent once per round; the queue and the sync lease make any overlap harmless).
- */
-export const takeSchedulerLease = async (
-  db: Db,
-  name: string,
-  owner: string,
-  intervalMs: number,
-  now = new Date(),
-): Promise<boolean> => {
-  const until = new Date(now.getTime() + intervalMs * 0.9).toISOString();
-  await db
-    .insertInto('scheduler_leases')
-    .values({ name, until: now.toISOString(), owner })
-    .onConflict((oc) => oc.column('name').doNothing())
-    .execute();
-  const result = await db
-    .updateTable('scheduler_leases')
-    .set({ until, owner })
-    .where('name', '=', name)
-    .where((eb) => eb.or([eb('until', '<=', now.toISOString()), eb('owner', '=', owner)]))
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
-};
-
 /** Sweeps every `intervalMs` (the first at once unless told otherwise), when it holds the sweep lease. */
 export const startScheduler = (
   db: Db,
@@ -68,7 +43,7 @@ export const startScheduler = (
   const owner = randomBytes(9).toString('base64url');
   const tick = async () => {
     try {
-      if (await takeSchedulerLease(db, 'sweep', owner, intervalMs)) await sweep(db, queue);
+      if (await claimRound(db, 'sweep', owner, intervalMs)) await sweep(db, queue);
     } catch (error) {
       onError(error);
     }

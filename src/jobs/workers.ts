@@ -5,10 +5,11 @@ import { startIdleWatchers } from '../sync/idle-watcher.ts';
 import { runMailboxSync } from '../sync/run-sync.ts';
 import { startBlobSweeper } from './blob-sweeper.ts';
 import { createInProcessQueue } from './in-process-queue.ts';
+import { claimRound } from './lease.ts';
 import { createPgBossQueue } from './pg-boss-queue.ts';
 import { startPurger } from './purge.ts';
 import type { JobQueue } from './queue.ts';
-import { startScheduler, sweep, takeSchedulerLease } from './scheduler.ts';
+import { startScheduler, sweep } from './scheduler.ts';
 
 export interface RunningWorkers {
   readonly queue: JobQueue;
@@ -62,7 +63,7 @@ export const startWorkers = async (
   return {
     queue,
     sweepNow: async () =>
-      (await takeSchedulerLease(
+      (await claimRound(
         deps.db,
         'sweep',
         `now-${process.pid}-${Math.random()}`,

@@ -66,8 +66,3 @@ export interface AttachmentsTable {
   sha256: string;
 }
 
-export interface SchedulerLeasesTable {
-  name: string;
-  until: string;
-  owner: string;
-}

@@ -31,7 +31,7 @@ for (const kind of DATABASES) {
     beforeEach(async () => {
       await app.mailroom.deps.db.deleteFrom('sessions').execute();
       await app.mailroom.deps.db.deleteFrom('rate_limit_events').execute();
-      await app.mailroom.deps.db.deleteFrom('scheduler_leases').execute();
+      await app.mailroom.deps.db.deleteFrom('leases').execute();
     });
     after(async () => {
       await app?.stop();

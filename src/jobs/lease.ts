@@ -1,0 +1,218 @@
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../db/database.ts';
+import type { Logger } from '../log/logger.ts';
+
+/**
+ * The one lease of Mailroom's background work: a named row in `leases` that at most one process holds
+ * until it expires. Whoever holds it renews it by heartbeat; a renewal that fails (the database is gone,
+ * or another process took the lease after it expired) aborts the lease's signal, and the work it guards
+ * must stop. A process that dies stops renewing, so its leases expire and others take the work over.
+ *
+ * Names say what is guarded: `sync:<mailboxId>`, `watch:<mailboxId>`, `refresh:<mailboxId>`,
+ * `outgoing:<id>`, `sweep`, `purge`, `blob-sweep`.
+ */
+
+export type LeaseErrorCode = 'lease.lost' | 'lease.expired' | 'lease.renewal_failed';
+
+/** Why a held lease's signal was aborted: the reason of `signal.reason`. */
+export class LeaseError extends Error {
+  constructor(
+    readonly code: LeaseErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'LeaseError';
+  }
+}
+
+/** Short by default, so work held by a process that died is taken up again within 30 s. */
+export const DEFAULT_LEASE_MS = 30_000;
+
+export interface LeaseOptions {
+  /** How long the lease lasts without a renewal. */
+  readonly ttlMs?: number;
+  /** How often it is renewed (default a third of the lifetime); 0: never (a lease for one round of work). */
+  readonly heartbeatMs?: number;
+  /** Taken by this owner (e.g. the process' id for a lease it must be able to re-take); default random. */
+  readonly owner?: string;
+  /** For tests: the time of the claim. */
+  readonly now?: Date;
+}
+
+export interface HeldLease {
+  readonly name: string;
+  readonly owner: string;
+  /** Aborted, with a `LeaseError` as reason, when the lease is lost: the guarded work must stop. */
+  readonly signal: AbortSignal;
+  /** Stops the heartbeat and gives the lease up (a no-op when it was lost meanwhile). */
+  release(): Promise<void>;
+}
+
+export interface LeaseDeps {
+  readonly db: Db;
+  readonly log: Logger;
+}
+
+export const newOwner = (): string => randomBytes(9).toString('base64url');
+
+/**
+ * Writes `until` for `owner` when the lease is free, expired or already theirs: one conditional row update
+ * only one process can win, the same on SQLite and PostgreSQL.
+ */
+const takeRow = async (db: Db, name: string, owner: string, now: Date, ttlMs: number): Promise<boolean> => {
+  const at = now.toISOString();
+  await db
+    .insertInto('leases')
+    .values({ name, owner: '', until: at, claimed_at: at })
+    .onConflict((oc) => oc.column('name').doNothing())
+    .execute();
+  const result = await db
+    .updateTable('leases')
+    .set({ owner, until: new Date(now.getTime() + ttlMs).toISOString(), claimed_at: at })
+    .where('name', '=', name)
+    .where((eb) => eb.or([eb('until', '<=', at), eb('owner', '=', owner)]))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+};
+
+/** Renews a lease this owner holds; false when another process has it now. */
+const renewRow = async (db: Db, name: string, owner: string, now: Date, ttlMs: number): Promise<boolean> => {
+  const result = await db
+    .updateTable('leases')
+    .set({ until: new Date(now.getTime() + ttlMs).toISOString() })
+    .where('name', '=', name)
+    .where('owner', '=', owner)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+};
+
+/**
+ * Takes the lease `name` if no other process holds it; `null` when one does. While held it is renewed
+ * every `heartbeatMs`; should a renewal fail, or the lease run out before one succeeds (a process paused
+ * longer than the lifetime), its signal is aborted and an error logged.
+ */
+export const claimLease = async (
+  deps: LeaseDeps,
+  name: string,
+  options: LeaseOptions = {},
+): Promise<HeldLease | null> => {
+  const ttlMs = options.ttlMs ?? DEFAULT_LEASE_MS;
+  const heartbeatMs = options.heartbeatMs ?? Math.floor(ttlMs / 3);
+  const owner = options.owner ?? newOwner();
+  const claimedAt = options.now ?? new Date();
+  if (!(await takeRow(deps.db, name, owner, claimedAt, ttlMs))) return null;
+
+  const controller = new AbortController();
+  let heartbeat: NodeJS.Timeout | null = null;
+  let deadline: NodeJS.Timeout | null = null;
+  const stopTimers = () => {
+    if (heartbeat) clearInterval(heartbeat);
+    if (deadline) clearTimeout(deadline);
+    heartbeat = deadline = null;
+  };
+  const lose = (error: LeaseError) => {
+    if (controller.signal.aborted) return;
+    stopTimers();
+    deps.log.error(
+      { event: 'lease.lost', lease: name, errorCode: error.code, err: error },
+      'a lease was lost: the work it guards stops',
+    );
+    controller.abort(error);
+  };
+  // The lease is ours until `until`; without a renewal by then another process may take it, so the work
+  // must have stopped by then (a little before, for the clocks of two machines).
+  const armDeadline = (from: number) => {
+    if (deadline) clearTimeout(deadline);
+    deadline = setTimeout(
+      () => lose(new LeaseError('lease.expired', `the lease ${name} ran out before it could be renewed`)),
+      Math.max(0, from + ttlMs - Date.now() - Math.min(2_000, ttlMs / 10)),
+    );
+    deadline.unref();
+  };
+  if (heartbeatMs > 0) {
+    armDeadline(claimedAt.getTime());
+    let renewing = false;
+    heartbeat = setInterval(() => {
+      if (renewing) return;
+      renewing = true;
+      const at = new Date();
+      renewRow(deps.db, name, owner, at, ttlMs)
+        .then(
+          (kept) => {
+            if (!kept) lose(new LeaseError('lease.lost', `another process took the lease ${name}`));
+            else if (!controller.signal.aborted) armDeadline(at.getTime());
+          },
+          (error: unknown) =>
+            lose(
+              new LeaseError('lease.renewal_failed', `the lease ${name} could not be renewed`, {
+                cause: error,
+              }),
+            ),
+        )
+        .finally(() => {
+          renewing = false;
+        });
+    }, heartbeatMs);
+    heartbeat.unref();
+  }
+
+  return {
+    name,
+    owner,
+    signal: controller.signal,
+    async release() {
+      stopTimers();
+      if (controller.signal.aborted) return;
+      controller.abort(new LeaseError('lease.lost', `the lease ${name} was released`));
+      await deps.db
+        .updateTable('leases')
+        .set({ owner: '', until: new Date(0).toISOString() })
+        .where('name', '=', name)
+        .where('owner', '=', owner)
+        .execute();
+    },
+  };
+};
+
+/**
+ * Runs `work` under the lease `name`, renewed while it runs and released after; `{ held: false }` when
+ * another process holds it. `work` gets the lease's signal and must stop when it aborts; its rejection is
+ * the caller's to handle.
+ */
+export const withLease = async <T>(
+  deps: LeaseDeps,
+  name: string,
+  options: LeaseOptions,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<{ held: true; value: T } | { held: false }> => {
+  const lease = await claimLease(deps, name, options);
+  if (!lease) return { held: false };
+  try {
+    return { held: true, value: await work(lease.signal) };
+  } finally {
+    await lease.release();
+  }
+};
+
+/**
+ * A lease for one round of periodic work (a sweep, a purge): taken for most of an interval and never
+ * renewed or released, so one process does the round and the others find it taken until the next.
+ */
+export const claimRound = (
+  db: Db,
+  name: string,
+  owner: string,
+  intervalMs: number,
+  now = new Date(),
+): Promise<boolean> => takeRow(db, name, owner, now, Math.floor(intervalMs * 0.9));
+
+/** Who holds `name` now, for tests and the UI; `null` when nobody does. */
+export const leaseHolder = async (db: Db, name: string, now = new Date()): Promise<string | null> => {
+  const row = await db
+    .selectFrom('leases')
+    .select(['owner', 'until'])
+    .where('name', '=', name)
+    .executeTakeFirst();
+  return row && row.owner !== '' && row.until > now.toISOString() ? row.owner : null;
+};
