@@ -65,4 +65,3 @@ export interface AttachmentsTable {
   size: number;
   sha256: string;
 }
-
