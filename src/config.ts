@@ -34,6 +34,7 @@ const schema = z
     MAILROOM_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
     MAILROOM_IDLE_CONNECTIONS: z.coerce.number().int().min(0).max(10_000).default(100),
     MAILROOM_SERVE_WORKERS: z.enum(['true', 'false']).default('true'),
+    MAILROOM_LEASE_SECONDS: z.coerce.number().min(1).max(300).default(30),
     MAILROOM_SEND_MAX_ATTACHMENTS_MB: z.coerce.number().min(0.001).max(150).default(25),
     MAILROOM_SEND_RETRY_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
     MAILROOM_SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
@@ -111,6 +112,11 @@ export interface Config {
     readonly idleConnections: number;
     /** `mailroom serve` also runs the sync workers (small installs); `mailroom worker` always does. */
     readonly inServe: boolean;
+    /**
+     * Lifetime of the leases of background work (sync, sending, token refresh), renewed every third of
+     * it: work held by a process that died is taken up again after at most this long.
+     */
+    readonly leaseMs: number;
   };
   /**
    * The reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed; empty: the client is
@@ -171,6 +177,7 @@ export const parseConfig = (env: Record<string, string | undefined>): Config => 
       concurrency: e.MAILROOM_SYNC_CONCURRENCY,
       idleConnections: e.MAILROOM_IDLE_CONNECTIONS,
       inServe: e.MAILROOM_SERVE_WORKERS === 'true',
+      leaseMs: Math.round(e.MAILROOM_LEASE_SECONDS * 1000),
     },
     metricsToken: e.MAILROOM_METRICS_TOKEN ?? null,
     allowCustomAuthority: e.MAILROOM_ALLOW_CUSTOM_AUTHORITY === 'true',

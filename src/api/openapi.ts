@@ -401,10 +401,10 @@ export const openApiDocument = (serverUrl: string) => ({
     },
     '/api/mailboxes/{id}/sync': {
       post: {
-        summary: 'Sync now: start a sync of the mailbox in the background',
+        summary: 'Sync now: enqueue a sync of the mailbox; a worker runs it',
         parameters: [idParam],
         responses: {
-          202: json('`started` is false when one is already running here', {
+          202: json('Enqueued (`started` is always true; one sync waits per mailbox)', {
             type: 'object',
             properties: { started: { type: 'boolean' } },
           }),

@@ -1,6 +1,7 @@
 import type { ExpressionBuilder, Selectable, Updateable } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
+import { inTransaction, recordEvent } from '../events/record-event.ts';
 import type { OutgoingMessagesTable } from './outgoing.table.ts';
 
 export type OutgoingRow = Selectable<OutgoingMessagesTable>;
@@ -92,18 +93,36 @@ export const dueOutgoing = async (db: Db, limit: number, now = new Date()): Prom
   ).map((r) => r.id);
 };
 
-/** Writes the outcome of an attempt, if this attempt still holds the message. */
+/**
+ * Writes the outcome of an attempt, if this attempt still holds the message, with its event in the same
+ * transaction (`message.sent`, or `message.send_failed` whether it is retried or failed for good).
+ */
 export const finishAttempt = async (
   db: Db,
   row: OutgoingRow,
   change: Updateable<OutgoingMessagesTable>,
 ): Promise<void> => {
-  await db
-    .updateTable('outgoing_messages')
-    .set({ ...change, lease_owner: null, lease_until: null, updated_at: new Date().toISOString() })
-    .where('id', '=', row.id)
-    .where('lease_owner', '=', row.lease_owner)
-    .execute();
+  await inTransaction(db, async (trx) => {
+    const result = await trx
+      .updateTable('outgoing_messages')
+      .set({ ...change, lease_owner: null, lease_until: null, updated_at: new Date().toISOString() })
+      .where('id', '=', row.id)
+      .where('lease_owner', '=', row.lease_owner)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1 || change.state === undefined || change.state === 'sending')
+      return;
+    await recordEvent(trx, {
+      type: change.state === 'sent' ? 'message.sent' : 'message.send_failed',
+      mailboxId: row.mailbox_id,
+      subject: { type: 'outgoing', id: row.id },
+      payload: {
+        state: change.state,
+        attempts: row.attempts,
+        errorCode: change.error_code ?? null,
+        ...(change.state === 'queued' ? { nextAttemptAt: change.next_attempt_at ?? null } : {}),
+      },
+    });
+  });
 };
 
 /** Marks that bytes may have reached the server: every later attempt first looks for a delivered copy. */
