@@ -2,6 +2,7 @@
  * The OpenAPI 3.1 document served at /api/openapi.json. Written by hand next to the routes it describes;
  * test/app/openapi.test.ts checks that every documented path answers and every API route is documented.
  */
+import { eventsPaths, eventsSchemas } from '../events/openapi-paths.ts';
 import { readingPaths, readingSchemas } from '../reading/openapi-paths.ts';
 import { sendPaths, sendSchemas } from '../send/openapi-paths.ts';
 import { errorResponse, json, path, ref } from './openapi-helpers.ts';
@@ -233,6 +234,7 @@ export const openApiDocument = (serverUrl: string) => ({
       },
       ...readingSchemas,
       ...sendSchemas,
+      ...eventsSchemas,
       Me: {
         type: 'object',
         properties: {
@@ -440,6 +442,7 @@ export const openApiDocument = (serverUrl: string) => ({
     },
     ...readingPaths,
     ...sendPaths,
+    ...eventsPaths,
     '/api/system-mailboxes': {
       get: {
         summary: 'System mailboxes (administrators)',
