@@ -1,4 +1,4 @@
-import type { ExpressionBuilder, Selectable, Updateable } from 'kysely';
+import { type ExpressionBuilder, type Selectable, sql, type Updateable } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import { inTransaction, recordEvent } from '../events/record-event.ts';
@@ -20,27 +20,44 @@ export const envelopeRecipients = (row: OutgoingRow): string[] => {
   return [...r.to, ...r.cc, ...r.bcc];
 };
 
-/** How long one attempt may hold a message before another worker may take it over. */
-export const SEND_LEASE_MS = 5 * 60_000;
-
 export const findOutgoing = (db: Db, id: string): Promise<OutgoingRow | undefined> =>
   db.selectFrom('outgoing_messages').selectAll().where('id', '=', id).executeTakeFirst();
 
-/** Due for an attempt at `at`: queued and its wait over, or an attempt's lease ran out (its worker died). */
+/** The lease (jobs/lease.ts) an attempt at sending the message holds while it runs. */
+export const outgoingLeaseName = (id: string): string => `outgoing:${id}`;
+
+/**
+ * Due for an attempt at `at`: queued and its wait over, or `sending` with nobody holding its lease (the
+ * attempt's process died, and the lease ran out).
+ */
 const isDue = (eb: ExpressionBuilder<Database, 'outgoing_messages'>, at: string) =>
   eb.or([
     eb.and([eb('state', '=', 'queued'), eb('next_attempt_at', '<=', at)]),
-    eb.and([eb('state', '=', 'sending'), eb('lease_until', '<', at)]),
+    eb.and([
+      eb('state', '=', 'sending'),
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('leases')
+            .select('leases.name')
+            .where('leases.name', '=', sql<string>`${'outgoing:'} || outgoing_messages.id`)
+            .where('leases.owner', '<>', '')
+            .where('leases.until', '>', at),
+        ),
+      ),
+    ]),
   ]);
 
 /**
- * Claims a message for one attempt: a row update that only one process wins, on either database. A
- * message is due when queued and its wait is over, or when an attempt's lease ran out (its worker died).
+ * Claims a message for one attempt, by the holder of its lease `outgoing:<id>` (`owner`): a row update
+ * that only one process wins, on either database. A message is due when queued and its wait is over; one
+ * left `sending` is due to whoever holds its lease now (the attempt that left it so lost the lease).
  */
 export const claimOutgoing = async (
   db: Db,
   id: string,
   owner: string,
+  leaseMs: number,
   now = new Date(),
 ): Promise<OutgoingRow | null> => {
   const at = now.toISOString();
@@ -50,33 +67,20 @@ export const claimOutgoing = async (
       state: 'sending',
       attempts: eb('attempts', '+', 1),
       lease_owner: owner,
-      lease_until: new Date(now.getTime() + SEND_LEASE_MS).toISOString(),
+      lease_until: new Date(now.getTime() + leaseMs).toISOString(),
       updated_at: at,
     }))
     .where('id', '=', id)
-    .where((eb) => isDue(eb, at))
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('state', '=', 'queued'), eb('next_attempt_at', '<=', at)]),
+        eb('state', '=', 'sending'),
+      ]),
+    )
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) !== 1) return null;
   const row = await findOutgoing(db, id);
   return row && row.lease_owner === owner ? row : null;
-};
-
-/**
- * Keeps an attempt's claim alive while it runs (a large message on a slow link may take longer than the
- * lease): without it another worker could take the message over mid-send and deliver it twice.
- */
-export const keepClaim = (db: Db, row: OutgoingRow): (() => void) => {
-  const timer = setInterval(() => {
-    void db
-      .updateTable('outgoing_messages')
-      .set({ lease_until: new Date(Date.now() + SEND_LEASE_MS).toISOString() })
-      .where('id', '=', row.id)
-      .where('lease_owner', '=', row.lease_owner)
-      .execute()
-      .catch(() => undefined);
-  }, SEND_LEASE_MS / 5);
-  timer.unref();
-  return () => clearInterval(timer);
 };
 
 /** Messages due for an attempt now, oldest first. */
