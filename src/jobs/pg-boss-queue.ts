@@ -4,10 +4,21 @@ import type { Logger } from '../log/logger.ts';
 import { JOB_ATTEMPTS, type JobData, type JobName, type JobQueue, recordJobFailure } from './queue.ts';
 
 /**
+ * `short`: at most one waiting job per singleton key, any number running. Not `stately` (one running per
+ * key too): a job left active by a process that died would block its key until pg-boss expires it (15
+ * minutes), where the sync lease (`sync:<id>`, seconds) already keeps one sync per mailbox at a time.
+ */
+const QUEUE_OPTIONS = {
+  policy: 'short',
+  retryLimit: JOB_ATTEMPTS - 1,
+  retryDelay: 2,
+  retryBackoff: true,
+  expireInSeconds: 900,
+} as const;
+
+/**
  * The PostgreSQL driver: pg-boss (v10, the last for Node 20) keeps jobs in the database, so any worker on
- * any machine can take them, and records a failed job's error. The `stately` policy keeps at most one
- * waiting and one running job per singleton key; the mailbox's sync lease (`sync:<id>`) is what
- * guarantees one sync at a time. Started on first use: a web process that never enqueues opens nothing.
+ * any machine can take them, and records a failed job's error. Started on first use: a web process that never enqueues opens nothing.
  */
 export const createPgBossQueue = (
   connectionString: string,
@@ -30,15 +41,10 @@ export const createPgBossQueue = (
     await start();
     for (let attempt = 1; !created.has(name); attempt++) {
       try {
-        if (!(await boss.getQueue(name)))
-          await boss.createQueue(name, {
-            name,
-            policy: 'stately',
-            retryLimit: JOB_ATTEMPTS - 1,
-            retryDelay: 2,
-            retryBackoff: true,
-            expireInSeconds: 900,
-          });
+        const queue = await boss.getQueue(name);
+        if (!queue) await boss.createQueue(name, { name, ...QUEUE_OPTIONS });
+        else if (queue.policy !== QUEUE_OPTIONS.policy)
+          await boss.updateQueue(name, { name, ...QUEUE_OPTIONS });
         created.add(name);
       } catch (error) {
         if (attempt >= 5) throw error;
