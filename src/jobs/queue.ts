@@ -7,10 +7,12 @@ import type { Logger } from '../log/logger.ts';
  * enqueue; workers run. Jobs are thin and idempotent, keyed by mailbox (STYLE.md 13): the state they act
  * on is in the database, so a lost job is re-sent by the next sweep.
  */
-export type JobName = 'sync-mailbox';
+export type JobName = 'sync-mailbox' | 'send-outgoing';
 
 export interface JobData {
   readonly mailboxId: string;
+  /** `send-outgoing`: the message to attempt. */
+  readonly outgoingId?: string;
 }
 
 export interface SendOptions {
@@ -48,7 +50,7 @@ export const recordJobFailure = async (
 ): Promise<void> => {
   const message = error instanceof Error ? error.message : String(error);
   deps.log.error(
-    { event: 'job.failed', job: name, mailboxId: data.mailboxId, err: error },
+    { event: 'job.failed', job: name, mailboxId: data.mailboxId, outgoingId: data.outgoingId, err: error },
     'a background job failed',
   );
   const at = new Date().toISOString();

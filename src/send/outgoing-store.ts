@@ -84,17 +84,19 @@ export const claimOutgoing = async (
 };
 
 /** Messages due for an attempt now, oldest first. */
-export const dueOutgoing = async (db: Db, limit: number, now = new Date()): Promise<string[]> => {
+export const dueOutgoing = async (
+  db: Db,
+  limit: number,
+  now = new Date(),
+): Promise<{ id: string; mailbox_id: string }[]> => {
   const at = now.toISOString();
-  return (
-    await db
-      .selectFrom('outgoing_messages')
-      .select('id')
-      .where((eb) => isDue(eb, at))
-      .orderBy('created_at')
-      .limit(limit)
-      .execute()
-  ).map((r) => r.id);
+  return db
+    .selectFrom('outgoing_messages')
+    .select(['id', 'mailbox_id'])
+    .where((eb) => isDue(eb, at))
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
 };
 
 /**
