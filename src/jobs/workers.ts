@@ -53,7 +53,7 @@ export const startWorkers = async (
   );
   await resumeInterrupted(deps);
   const onError = (error: unknown) =>
-    deps.log.error({ event: 'sync.sweep_failed', err: (error as Error).message }, 'sync sweep failed');
+    deps.log.error({ event: 'sync.sweep_failed', err: error }, 'sync sweep failed');
   const stopScheduler = startScheduler(deps.db, queue, config.sync.intervalSeconds * 1000, onError, options);
   const idle =
     config.sync.idleConnections > 0
