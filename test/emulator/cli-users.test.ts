@@ -31,7 +31,10 @@ test('--users 5 --json: five users made at start, described in the JSON', async 
         ms: 'number',
       },
     );
-    const state = await (await fetch(`${described.controlApi}/state`)).json();
+    const state = (await (await fetch(`${described.controlApi}/state`)).json()) as {
+      users: { upn: string }[];
+      mailboxes: { address: string }[];
+    };
     assert.ok(state.users.some((u: { upn: string }) => u.upn === `user5@${DEMO.domain}`));
     assert.ok(state.mailboxes.some((m: { address: string }) => m.address === `user5@${DEMO.domain}`));
   } finally {
