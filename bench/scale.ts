@@ -22,7 +22,7 @@ import {
   startWorker,
   waitForHealth,
 } from './scale/mailroom.ts';
-import { awaitListed, deliverProbes, latencySummary } from './scale/probes.ts';
+import { awaitListed, deliverProbes, fetchRetrying, latencySummary } from './scale/probes.ts';
 import { type Child, descendants, firstLine, measureUsage, startChild } from './scale/processes.ts';
 
 const count = Number(process.argv[2] ?? 1000);
@@ -87,7 +87,7 @@ try {
     `emulator started with ${emu.bulkUsers.count} users and mailboxes in ${seconds(performance.now() - began)} (users made in ${emu.bulkUsers.ms} ms)`,
   );
   const control = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${emu.controlApi}${path}`, {
+    const res = await fetchRetrying(`${emu.controlApi}${path}`, {
       method,
       ...(body === undefined
         ? {}
@@ -151,7 +151,7 @@ try {
   children.push(workerA);
   const watched = await waitWatched(count, 300_000, began);
   print(
-    `one worker: ${watched.s.totals.mailboxesIdling}/${count} mailboxes watched (IDLE) ${seconds(watched.ms)} after it started; ${watched.s.totals.sessions} IMAP sessions, most on one mailbox ${watched.s.totals.mostSessionsOnOneMailbox}`,
+    `one worker: ${watched.s.totals.mailboxesIdling}/${count} mailboxes watched (IDLE) ${seconds(watched.ms)} after it started; ${watched.s.totals.connections} connections and ${watched.s.totals.sessions} signed-in sessions on the IMAP front, most on one mailbox ${watched.s.totals.mostSessionsOnOneMailbox}`,
   );
 
   // 5. Idle: the worker's CPU and memory, the emulator's beside it.
