@@ -17,7 +17,7 @@ import {
   watchableMailboxes,
   watchLeaseName,
 } from '../watch/watchable.ts';
-import { ImapError } from './imap-error.ts';
+import { ImapError, toImapError } from './imap-error.ts';
 import { closeImap, openImap } from './imap-session.ts';
 import type { SyncDeps } from './sync-mailbox.ts';
 
@@ -152,7 +152,10 @@ export const startIdleWatchers = (
     signal.addEventListener('abort', close, { once: true });
     let renew: NodeJS.Timeout | null = null;
     try {
-      await client.mailboxOpen('INBOX');
+      // What imapflow throws is translated once, as the sync does (STYLE.md 6).
+      await client.mailboxOpen('INBOX').catch((error: unknown) => {
+        throw toImapError(error);
+      });
       client.on('exists', () => onNewMail(mailbox.id));
       const row = await deps.db
         .selectFrom('mailboxes')
@@ -166,7 +169,10 @@ export const startIdleWatchers = (
       // Mail that arrived while nobody watched is synced now.
       onNewMail(mailbox.id);
       // idle() resolves when IDLE is broken; it is re-entered until the session closes.
-      while (client.usable && !signal.aborted) await client.idle();
+      while (client.usable && !signal.aborted)
+        await client.idle().catch((error: unknown) => {
+          throw toImapError(error);
+        });
       return true;
     } finally {
       if (renew) clearTimeout(renew);

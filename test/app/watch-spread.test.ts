@@ -21,12 +21,13 @@ import { ADMIN, startTestApp, type TestApp } from '../support/app.ts';
 import { control } from '../support/control.ts';
 import { DATABASES } from '../support/databases.ts';
 import { configureForMail } from '../support/mailbox-setup.ts';
+import { msBrowser } from '../support/ms-signin.ts';
 import { signInAndGetTokens } from '../support/oauth-flow.ts';
 
 const run = promisify(execFile);
 const MAILBOXES = 6;
 /** Short leases, so take-overs are driven by the lease clock in seconds rather than minutes. */
-const LEASE_SECONDS = 2;
+const LEASE_SECONDS = 5;
 
 const waitFor = async <T>(
   what: string,
@@ -145,7 +146,7 @@ for (const kind of DATABASES) {
           for (const id of ids)
             assert.ok(
               (counts.get(addressOf.get(id)!) ?? 0) <= 2,
-              `more than two sessions on ${addressOf.get(id)}`,
+              `more than two sessions on ${addressOf.get(id)}: ${(await run('doveadm', ['-c', join(dirname(emu.mail!.store.mailRoot), 'dovecot.conf'), 'who'])).stdout}`,
             );
           return ids.every((id) => (counts.get(addressOf.get(id)!) ?? 0) === expected(id));
         },
@@ -244,8 +245,8 @@ for (const kind of DATABASES) {
         const failedAt = Date.now();
         await a.workers.watchers!.renewNow();
         await waitFor('A stops watching', async () => a.watching().length === 0, 5_000);
-        const lost = a.lines.find((l) => l.event === 'lease.lost');
-        assert.equal(lost?.errorCode, 'lease.renewal_failed');
+        const lost = a.lines.find((l) => l.event === 'lease.lost' && l.errorCode === 'lease.renewal_failed');
+        assert.ok(lost, 'the failed renewal is logged');
         assert.ok((lost?.err as { stack?: string })?.stack, 'logged with its stack');
 
         // Its leases run out in the database after their lifetime; the other worker takes them then.
@@ -254,7 +255,10 @@ for (const kind of DATABASES) {
         assert.ok(tookMs < 30_000, `taken over after ${tookMs} ms`);
         await sessionsSettle(() => 1, 20_000);
       } finally {
+        // Its database is gone, so its stop may fail half-way: its queue and watchers are stopped anyway.
         await a.stop().catch(() => undefined);
+        await a.workers.watchers?.stop().catch(() => undefined);
+        await a.workers.queue.stop().catch(() => undefined);
         await b?.stop();
       }
     });
@@ -278,8 +282,11 @@ for (const kind of DATABASES) {
             (await waitFor('stopped', async () => !a.watching().includes(victim), 5_000)),
         );
         await sessionsSettle((id) => (id === victim ? 0 : 1), 10_000);
-        const lost = a.lines.find((l) => l.event === 'lease.lost');
-        assert.equal(lost?.errorCode, 'lease.lost');
+        const lost = a.lines.find(
+          (l) =>
+            l.event === 'lease.lost' && l.errorCode === 'lease.lost' && String(l.leases).includes(victim),
+        );
+        assert.ok(lost, 'the lost lease is logged');
         // The intruder lets go: the lease is free and watched again.
         await db
           .updateTable('leases')
@@ -289,6 +296,112 @@ for (const kind of DATABASES) {
         await allWatchedOnce([a], 10_000);
         await sessionsSettle(() => 1, 20_000);
       } finally {
+        await a.stop();
+      }
+    });
+
+    test('capacity short: unwatched mailboxes are checked in turn, the delay on /metrics and the mailbox page', async () => {
+      const fast = { MAILROOM_POLL_SECONDS: '2' };
+      const a = await startWorker(2, fast);
+      const b = await startWorker(2, fast);
+      const db = app.mailroom.deps.db;
+      try {
+        const leases = await waitFor(
+          'four mailboxes watched',
+          async () => {
+            const held = await watchLeases();
+            return held.size === 4 && a.watching().length === 2 && b.watching().length === 2 && held;
+          },
+          30_000,
+        );
+        const unwatched = ids.filter((id) => !leases.has(id));
+        assert.equal(unwatched.length, 2);
+        const lastSynced = async () =>
+          (
+            await db
+              .selectFrom('mailboxes')
+              .select(['id', 'last_synced_at'])
+              .where('id', 'in', unwatched)
+              .execute()
+          ).map((r) => r.last_synced_at ?? '');
+        // Each unwatched mailbox is checked, and checked again: in turn, about every MAILROOM_POLL_SECONDS.
+        const first = await waitFor(
+          'checked',
+          async () => {
+            const at = await lastSynced();
+            return at.every(Boolean) && at;
+          },
+          15_000,
+        );
+        await waitFor(
+          'checked again',
+          async () => {
+            const at = await lastSynced();
+            return at.every((t, i) => t > first[i]!);
+          },
+          15_000,
+        );
+
+        const metrics = await (await fetch(`${app.url}/metrics`)).text();
+        const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1]);
+        assert.equal(value('mailroom_mailboxes_watched'), 4);
+        assert.equal(value('mailroom_mailboxes_unwatched'), 2);
+        const delay = value('mailroom_unwatched_check_delay_seconds');
+        assert.ok(delay >= 0 && delay <= 15, `unwatched delay ${delay} s`);
+
+        const browser = msBrowser(emu);
+        const signedIn = await browser.submit(await browser.get(`${app.url}/signin`), {
+          fields: { email: ADMIN.email, password: ADMIN.password },
+        });
+        assert.equal(signedIn.status, 302);
+        const polled = await browser.get(`${app.url}/mailboxes/${unwatched[0]}`);
+        assert.match(polled.html, /data-watch="polled"/);
+        assert.match(polled.html, /checked every ~\d+ s/);
+        const watched = await browser.get(`${app.url}/mailboxes/${[...leases.keys()][0]}`);
+        assert.match(watched.html, /Watched: new mail within a second/);
+      } finally {
+        await a.stop();
+        await b.stop();
+      }
+    });
+
+    test('a watcher failure is logged with its cause and recorded on the mailbox', async () => {
+      const a = await startWorker(10);
+      const db = app.mailroom.deps.db;
+      const victim = ids[1]!;
+      const address = addressOf.get(victim)!;
+      try {
+        await allWatchedOnce([a], 20_000);
+        await sessionsSettle(() => 1, 20_000);
+        await control(emu, 'PUT', '/faults/imap-throttle', { backoffMs: 100, mailbox: address, count: null });
+        await control(emu, 'POST', '/mail/cut-sessions', { address });
+        const row = await waitFor(
+          'the failure stored on the mailbox',
+          () =>
+            db
+              .selectFrom('mailboxes')
+              .select(['state', 'state_code', 'state_message'])
+              .where('id', '=', victim)
+              .where('state_code', '=', 'imap.throttled')
+              .executeTakeFirst(),
+          15_000,
+        );
+        assert.equal(row.state, 'retrying');
+        assert.match(row.state_message ?? '', /throttling/);
+        const logged = a.lines.find((l) => l.event === 'watch.failed' && l.errorCode === 'imap.throttled');
+        assert.ok(logged, 'the failure is logged');
+        assert.equal(logged.mailboxId, victim);
+        assert.match(String((logged.err as { stack?: string }).stack), /ImapError/);
+
+        // The server lets go: the watcher reopens its session by itself.
+        await control(emu, 'DELETE', '/faults/imap-throttle');
+        await waitFor(
+          'watched again',
+          async () => (await sessionsOnServer(emu)).get(address) === 1 && a.watching().includes(victim),
+          20_000,
+        );
+      } finally {
+        await control(emu, 'DELETE', '/faults/imap-throttle');
         await a.stop();
       }
     });
