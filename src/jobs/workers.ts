@@ -14,6 +14,8 @@ const BUSY_RETRY_MS = 1000;
 
 export interface RunningWorkers {
   readonly queue: JobQueue;
+  /** The IDLE watchers (null with MAILROOM_IDLE_CONNECTIONS=0). */
+  readonly watchers: ReturnType<typeof startIdleWatchers> | null;
   /** Sends every due mailbox now, if no worker swept this interval (what the scheduler does every interval). */
   sweepNow(): Promise<number>;
   /** Tries every message whose retry is due now (what the outbox does every couple of seconds). */
@@ -61,7 +63,11 @@ export const startWorkers = async (
           deps,
           (mailboxId) =>
             void queue.send('sync-mailbox', { mailboxId }, { singletonKey: mailboxId }).catch(onError),
-          { max: config.sync.idleConnections },
+          {
+            max: config.sync.idleConnections,
+            leaseMs: config.sync.watchLeaseSeconds * 1000,
+            pollSeconds: config.sync.pollSeconds,
+          },
         )
       : null;
   // Retries are due at seconds' notice (MAILROOM_SEND_RETRY_SECONDS): the outbox looks often, cheaply.
@@ -77,6 +83,7 @@ export const startWorkers = async (
   );
   return {
     queue,
+    watchers: idle,
     sweepNow: async () =>
       (await claimRound(
         deps.db,

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Db } from '../db/database.ts';
+import { registerWatchMetrics } from '../watch/metrics.ts';
 
 /** The process's own figures (CPU, memory, event loop, GC): one collector per process, however many apps. */
 let processRegistry: Registry | null = null;
@@ -107,6 +108,7 @@ export const createMetrics = (db: Db): { metrics(): Promise<string>; readonly co
       for (const r of rows) this.inc({ job: r.job }, Number(r.failures));
     },
   });
+  registerWatchMetrics(registry, db);
   return {
     contentType: registry.contentType,
     metrics: () => Registry.merge([processMetrics(), registry]).metrics(),
