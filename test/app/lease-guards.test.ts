@@ -103,6 +103,16 @@ for (const kind of DATABASES) {
         .executeTakeFirstOrThrow();
       assert.equal(Number(after.n), final.server_messages, 'nothing lost');
       assert.equal(Number(after.distinct), Number(after.n), 'nothing doubled');
+      // The finished sync said so in an event, written with the folder's cursor.
+      const synced = await deps.db
+        .selectFrom('events')
+        .selectAll()
+        .where('mailbox_id', '=', mailboxId)
+        .where('type', '=', 'folder.synced')
+        .where('subject_id', '=', 'INBOX')
+        .orderBy('id', 'desc')
+        .executeTakeFirstOrThrow();
+      assert.equal(JSON.parse(synced.payload_json).stored, Number(after.n));
     });
 
     test('a send whose lease is lost at DATA stops; the next attempt finds no copy and sends exactly once', async () => {
