@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { parseConfig } from '../src/config.ts';
-import { openDatabase } from '../src/db/database.ts';
+import { type Db, openDatabase } from '../src/db/database.ts';
 import { generateSecretKey } from '../src/secrets/secret-box.ts';
 import { connectMailboxes } from '../test/support/connect-mailboxes.ts';
 import { createTestDatabase, type DbKind } from '../test/support/databases.ts';
@@ -44,6 +44,21 @@ const freePort = (): Promise<number> =>
 const fmt = (n: number, digits = 0) => n.toFixed(digits);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const print = (line: string) => console.log(line);
+
+/** Waits until `want` mailboxes were synced since `since` (ISO); returns how many were, and when. */
+const waitSynced = async (db: Db, since: string, want: number, timeoutMs: number) => {
+  const started = performance.now();
+  for (;;) {
+    const row = await db
+      .selectFrom('mailboxes')
+      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .where('last_synced_at', '>=', since)
+      .executeTakeFirstOrThrow();
+    const n = Number(row.n);
+    if (n >= want || performance.now() - started > timeoutMs) return { n, ms: performance.now() - started };
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+};
 
 const logDir = mkdtempSync(join(tmpdir(), 'mailroom-scale-'));
 const children: Child[] = [];
@@ -154,7 +169,13 @@ try {
     `one worker: ${watched.s.totals.mailboxesIdling}/${count} mailboxes watched (IDLE) ${seconds(watched.ms)} after it started; ${watched.s.totals.connections} connections and ${watched.s.totals.sessions} signed-in sessions on the IMAP front, most on one mailbox ${watched.s.totals.mostSessionsOnOneMailbox}`,
   );
 
-  // 5. Idle: the worker's CPU and memory, the emulator's beside it.
+  // 5. Idle: once every mailbox had its first sync from this worker, the worker's CPU and memory, the
+  // emulator's beside it.
+  const db = openDatabase(parseConfig(setup.env).database);
+  const synced = await waitSynced(db, new Date(Date.now() - watched.ms).toISOString(), count, 300_000);
+  print(
+    `  first syncs by the worker: ${synced.n}/${count} mailboxes ${seconds(synced.ms)} after all were watched`,
+  );
   await new Promise((r) => setTimeout(r, 5000));
   const idle = await measureUsage(
     {
@@ -173,7 +194,6 @@ try {
   );
 
   // 6. One message to each mailbox over 10 s: delivery to listed.
-  const db = openDatabase(parseConfig(setup.env).database);
   const addresses = connected.map((c) => c.upn);
   await control('POST', '/mail/sessions/reset-peaks');
   const usage = measureUsage({ worker: () => [workerA.pid], emulator: () => [emulator.pid] }, 10);
