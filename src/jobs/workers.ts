@@ -13,6 +13,8 @@ import { startScheduler, sweep } from './scheduler.ts';
 
 export interface RunningWorkers {
   readonly queue: JobQueue;
+  /** The IDLE watchers (null with MAILROOM_IDLE_CONNECTIONS=0). */
+  readonly watchers: ReturnType<typeof startIdleWatchers> | null;
   /** Sends every due mailbox now, if no worker swept this interval (what the scheduler does every interval). */
   sweepNow(): Promise<number>;
   /** Tries every message whose retry is due now (what the outbox does every couple of seconds). */
@@ -46,7 +48,11 @@ export const startWorkers = async (
           deps,
           (mailboxId) =>
             void queue.send('sync-mailbox', { mailboxId }, { singletonKey: mailboxId }).catch(onError),
-          { max: config.sync.idleConnections },
+          {
+            max: config.sync.idleConnections,
+            leaseMs: config.sync.watchLeaseSeconds * 1000,
+            pollSeconds: config.sync.pollSeconds,
+          },
         )
       : null;
   // Retries are due at seconds' notice (MAILROOM_SEND_RETRY_SECONDS): the outbox looks often, cheaply.
@@ -62,6 +68,7 @@ export const startWorkers = async (
   );
   return {
     queue,
+    watchers: idle,
     sweepNow: async () =>
       (await claimRound(
         deps.db,

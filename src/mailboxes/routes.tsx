@@ -6,6 +6,7 @@ import { loadMicrosoftSettings } from '../microsoft/settings.ts';
 import { ImapError } from '../sync/imap-error.ts';
 import { syncProgress } from '../sync/run-sync.ts';
 import { startSyncNow } from '../sync/sync-now.ts';
+import { mailboxWatch } from '../watch/watchable.ts';
 import { managedMailbox, mayManage, visibleMailbox } from './access.ts';
 import { MailboxTokenError } from './access-token.ts';
 import { type ConnectionCheck, checkConnection } from './check-connection.ts';
@@ -25,12 +26,14 @@ export const mailboxRoutes = (deps: AppDeps): Hono<AppEnv> => {
     const fresh = (await findMailbox(deps.db, mailbox.id)) ?? mailbox;
     const folders = await storedFolders(deps.db, mailbox.id);
     const progress = await syncProgress(deps, mailbox.id);
+    const watch = await mailboxWatch(deps.db, mailbox.id, deps.config.sync.pollSeconds);
     return renderPage(deps, c, { title: fresh.address, current: '/mailboxes' }, (csrf) => (
       <MailboxDetail
         csrf={csrf}
         mailbox={fresh}
         folders={folders}
         progress={progress}
+        watch={watch}
         check={check}
         mayManage={mayManage(user, fresh)}
       />

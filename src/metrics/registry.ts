@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Db } from '../db/database.ts';
+import { registerWatchMetrics } from '../watch/metrics.ts';
 
 /** The process's own figures (CPU, memory, event loop, GC): one collector per process, however many apps. */
 let processRegistry: Registry | null = null;
@@ -96,6 +97,7 @@ export const createMetrics = (db: Db): { metrics(): Promise<string>; readonly co
       this.set(Number(row?.n ?? 0));
     },
   });
+  registerWatchMetrics(registry, db);
   return {
     contentType: registry.contentType,
     metrics: () => Registry.merge([processMetrics(), registry]).metrics(),
