@@ -18,7 +18,7 @@ export interface RunningWorkers {
   readonly watchers: ReturnType<typeof startIdleWatchers> | null;
   /** Sends every due mailbox now, if no worker swept this interval (what the scheduler does every interval). */
   sweepNow(): Promise<number>;
-  /** Tries every message whose retry is due now (what the outbox does every couple of seconds). */
+  /** Enqueues every message whose retry is due now (what the outbox does every couple of seconds). */
   sendDueNow(): Promise<void>;
   stop(): Promise<void>;
 }
