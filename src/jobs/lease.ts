@@ -422,6 +422,7 @@ export const createLeaseGroup = (
       closed = true;
       if (heartbeat) clearInterval(heartbeat);
       if (deadline) clearTimeout(deadline);
+      // renew() handles its own failures; this only waits for one in flight.
       await renewing?.catch(() => undefined);
       const names = [...leases.keys()];
       lose(names, new LeaseError('lease.lost', `the ${label} were released`));

@@ -355,7 +355,12 @@ export const startIdleWatchers = (
         .deleteFrom('leases')
         .where('name', '=', presence)
         .execute()
-        .catch(() => undefined);
+        .catch((error: unknown) =>
+          deps.log.warn(
+            { event: 'watch.presence_left', err: error },
+            'the watcher’s presence lease could not be deleted; it expires by itself',
+          ),
+        );
     },
   };
 };
