@@ -28,6 +28,30 @@ const MAX_SESSION_MS = 25 * 60_000;
 const TRANSIENT = new Set(['imap.closed', 'imap.timeout', 'imap.unavailable', 'imap.unreachable']);
 /** The longest a server's suggested wait (throttling) holds the watcher back. */
 const MAX_BACKOFF_MS = 5 * 60_000;
+/**
+ * Sessions a process opens at once (TLS, AUTHENTICATE, SELECT). A worker taking a thousand mailboxes at
+ * start, or after a network cut, opens them a few at a time rather than all together and timing out.
+ */
+const OPENING_AT_ONCE = 16;
+
+/** At most `n` at a time; the others wait their turn (first come, first served). */
+const limiter = (n: number) => {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (running >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await fn();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+};
+/** A pause of `ms` give or take a fifth, so sessions that failed together do not retry together. */
+const jitter = (ms: number) => Math.round(ms * (0.8 + Math.random() * 0.4));
 
 export interface IdleWatcherOptions {
   /** IDLE sessions this process may hold (MAILROOM_IDLE_CONNECTIONS): a per-process cap. */
@@ -80,21 +104,34 @@ export const startIdleWatchers = (
   const watching = new Map<string, { stop: AbortController; done: Promise<void> }>();
   let stopped = false;
   const stopAll = new AbortController();
-  const pause = (ms: number, signal: AbortSignal) => sleep(ms, undefined, { signal }).catch(() => undefined);
+  const pause = (ms: number, signal: AbortSignal) =>
+    sleep(jitter(ms), undefined, { signal }).catch(() => undefined);
+  const opening = limiter(OPENING_AT_ONCE);
 
   /** Opens the Inbox session: one forced refresh after an authentication failure, as the sync does. */
   const openSession = async (mailbox: Mailbox, signal: AbortSignal): Promise<ImapFlow | null> => {
     const servers = mailServersOf(await loadMicrosoftSettings(deps.db), deps.extraCa);
     if (!servers) return null;
-    const open = async (force: boolean) =>
-      openImap(
-        servers,
-        {
-          user: mailbox.address,
-          accessToken: await getAccessToken(deps, mailbox.id, { servers, ...(force ? { force } : {}) }),
-        },
-        { timeoutMs: 30_000, signal },
-      );
+    const open = (force: boolean) =>
+      opening(async () => {
+        signal.throwIfAborted();
+        const client = await openImap(
+          servers,
+          {
+            user: mailbox.address,
+            accessToken: await getAccessToken(deps, mailbox.id, { servers, ...(force ? { force } : {}) }),
+          },
+          { timeoutMs: 30_000, signal },
+        );
+        try {
+          await client.mailboxOpen('INBOX');
+        } catch (error) {
+          client.close();
+          // What imapflow throws is translated once, as the sync does (STYLE.md 6).
+          throw toImapError(error);
+        }
+        return client;
+      });
     try {
       return await open(false);
     } catch (error) {
@@ -152,10 +189,6 @@ export const startIdleWatchers = (
     signal.addEventListener('abort', close, { once: true });
     let renew: NodeJS.Timeout | null = null;
     try {
-      // What imapflow throws is translated once, as the sync does (STYLE.md 6).
-      await client.mailboxOpen('INBOX').catch((error: unknown) => {
-        throw toImapError(error);
-      });
       client.on('exists', () => onNewMail(mailbox.id));
       const row = await deps.db
         .selectFrom('mailboxes')

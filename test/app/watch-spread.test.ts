@@ -322,6 +322,7 @@ for (const kind of DATABASES) {
               .selectFrom('mailboxes')
               .select(['id', 'last_synced_at'])
               .where('id', 'in', unwatched)
+              .orderBy('id')
               .execute()
           ).map((r) => r.last_synced_at ?? '');
         // Each unwatched mailbox is checked, and checked again: in turn, about every MAILROOM_POLL_SECONDS.
@@ -331,7 +332,7 @@ for (const kind of DATABASES) {
             const at = await lastSynced();
             return at.every(Boolean) && at;
           },
-          15_000,
+          30_000,
         );
         await waitFor(
           'checked again',
@@ -339,7 +340,7 @@ for (const kind of DATABASES) {
             const at = await lastSynced();
             return at.every((t, i) => t > first[i]!);
           },
-          15_000,
+          30_000,
         );
 
         const metrics = await (await fetch(`${app.url}/metrics`)).text();
