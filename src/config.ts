@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { SECRET_KEY_LIST_PATTERN, splitSecretKeyList } from './secrets/secret-box.ts';
 
@@ -34,6 +35,7 @@ const schema = z
     MAILROOM_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
     MAILROOM_IDLE_CONNECTIONS: z.coerce.number().int().min(0).max(10_000).default(100),
     MAILROOM_SERVE_WORKERS: z.enum(['true', 'false']).default('true'),
+    MAILROOM_PARSE_WORKERS: z.coerce.number().int().min(0).max(64).optional(),
     MAILROOM_SEND_MAX_ATTACHMENTS_MB: z.coerce.number().min(0.001).max(150).default(25),
     MAILROOM_SEND_RETRY_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
     MAILROOM_SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
@@ -111,6 +113,8 @@ export interface Config {
     readonly idleConnections: number;
     /** `mailroom serve` also runs the sync workers (small installs); `mailroom worker` always does. */
     readonly inServe: boolean;
+    /** Worker threads reading listed messages' bodies (one per core by default; 0: on the main thread). */
+    readonly parseWorkers: number;
   };
   /**
    * The reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed; empty: the client is
@@ -171,6 +175,7 @@ export const parseConfig = (env: Record<string, string | undefined>): Config => 
       concurrency: e.MAILROOM_SYNC_CONCURRENCY,
       idleConnections: e.MAILROOM_IDLE_CONNECTIONS,
       inServe: e.MAILROOM_SERVE_WORKERS === 'true',
+      parseWorkers: e.MAILROOM_PARSE_WORKERS ?? availableParallelism(),
     },
     metricsToken: e.MAILROOM_METRICS_TOKEN ?? null,
     allowCustomAuthority: e.MAILROOM_ALLOW_CUSTOM_AUTHORITY === 'true',

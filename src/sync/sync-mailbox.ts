@@ -23,7 +23,10 @@ const RESUMABLE = new Set([
   'imap.unreachable',
 ]);
 
-export type SyncDeps = Pick<AppDeps, 'db' | 'secrets' | 'fetch' | 'microsoft' | 'log' | 'extraCa'> & {
+export type SyncDeps = Pick<
+  AppDeps,
+  'db' | 'secrets' | 'fetch' | 'microsoft' | 'log' | 'extraCa' | 'parser'
+> & {
   readonly blobs: BlobStore;
 };
 
@@ -68,6 +71,9 @@ export const syncMailbox = async (
         );
     }
   }
+  // Listed messages are in the list already; the sync ends once they are readable and searchable too,
+  // and copies found to be messages already stored (their locations moved) before orphans are pruned.
+  await deps.parser.drain(mailbox.id, options.signal);
   await pruneOrphans(deps.db, mailbox.id);
   await setMailboxState(deps.db, mailbox.id, { state: 'connected', code: null, message: null });
   return results;
