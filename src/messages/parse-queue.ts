@@ -129,17 +129,19 @@ export const createMessageParser = (deps: ParserDeps): MessageParser => {
       ).n,
     );
 
+  const wake = (mailboxId: string): void => {
+    if (closed) return;
+    run(mailboxId).catch((error: unknown) =>
+      // The messages stay pending and listed ("loading"); the next wake, sync or resume reads them.
+      deps.log.error(
+        { err: error, event: 'messages.parse_run_failed', mailboxId },
+        'reading listed messages failed',
+      ),
+    );
+  };
+
   return {
-    wake(mailboxId) {
-      if (closed) return;
-      run(mailboxId).catch((error: unknown) =>
-        // The messages stay pending and listed ("loading"); the next wake, sync or resume reads them.
-        deps.log.error(
-          { err: error, event: 'messages.parse_run_failed', mailboxId },
-          'reading listed messages failed',
-        ),
-      );
-    },
+    wake,
     async drain(mailboxId, signal) {
       for (;;) {
         signal?.throwIfAborted();
@@ -157,7 +159,7 @@ export const createMessageParser = (deps: ParserDeps): MessageParser => {
         .distinct()
         .where('parse_state', '=', 'pending')
         .execute();
-      for (const r of rows) this.wake(r.mailbox_id);
+      for (const r of rows) wake(r.mailbox_id);
       return rows.length;
     },
     async close() {
@@ -166,4 +168,27 @@ export const createMessageParser = (deps: ParserDeps): MessageParser => {
       await Promise.allSettled(running.values());
     },
   };
+};
+
+/**
+ * Takes up pending parses now and every `everyMs`: those left by a restart, or by a process that died
+ * holding a mailbox's parse lease (it expires within 30 s). Returns the stop function.
+ */
+export const startParseResume = (
+  deps: { readonly parser: MessageParser; readonly log: Logger },
+  everyMs = 30_000,
+): (() => void) => {
+  const resume = () =>
+    void deps.parser
+      .resume()
+      .catch((error: unknown) =>
+        deps.log.error(
+          { err: error, event: 'messages.parse_resume_failed' },
+          'pending parses could not be looked up',
+        ),
+      );
+  resume();
+  const timer = setInterval(resume, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
 };

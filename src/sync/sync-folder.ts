@@ -189,11 +189,13 @@ export const syncFolder = async (
         const listed = await fetchListed(deps, client, mailboxId, path, server.uidValidity, batch);
         // Listed as soon as this commits: envelope, flags, size and raw source in one transaction.
         for (const result of await storeListed(deps.db, listed)) if (result.created) created++;
-        deps.parser.wake(mailboxId);
         fetched += listed.length;
         stored += listed.length;
         await saveProgress(deps.db, mailboxId, path, { uidNext: batch.at(-1)! + 1, storedMessages: stored });
       }
+      // Read once the folder is listed: on the main thread, writing bodies and search text would slow the
+      // listing down (with two cores, the parse threads would too).
+      deps.parser.wake(mailboxId);
     }
 
     // Pending flags carried over apply to the messages the refetched copies are: known once they are read.
