@@ -30,6 +30,8 @@ const count = Number(process.argv[2] ?? 5000);
 const kind = (process.argv[3] ?? 'sqlite') as 'sqlite' | 'postgres';
 const FOLDER = 'Archive';
 
+const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
+
 const freePort = (): Promise<number> =>
   new Promise((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
@@ -47,6 +49,9 @@ const app = await startTestApp(kind, {
   MAILROOM_PUBLIC_URL: url,
   MAILROOM_EXTRA_CA_FILE: emu.tls.caPath,
   MAILROOM_LOG_LEVEL: 'silent',
+  ...(process.env.MAILROOM_PARSE_WORKERS
+    ? { MAILROOM_PARSE_WORKERS: process.env.MAILROOM_PARSE_WORKERS }
+    : {}),
 });
 const db = app.mailroom.deps.db;
 try {
@@ -69,6 +74,7 @@ try {
   // the same implicit-TLS port Mailroom uses, the session's set-up timed as Mailroom's is.
   const accessToken = await child.token(MEGAN);
   let started = performance.now();
+  let cpu = process.cpuUsage();
   const client = new ImapFlow({
     host: '127.0.0.1',
     port: emu.mail!.imap.tlsPort,
@@ -85,12 +91,15 @@ try {
   lock.release();
   await client.logout();
   const fetchMs = performance.now() - started;
+  const fetchCpuMs = cpuMs(process.cpuUsage(cpu));
 
   // Mailroom: the sync runs; the folder's stored count (written with each committed batch) says when the
   // last message is listed; RSS sampled meanwhile.
   let peakRss = process.memoryUsage().rss;
   const rssAtStart = peakRss;
   started = performance.now();
+  cpu = process.cpuUsage();
+  let listedCpuMs = 0;
   let listedMs = 0;
   let syncing = true;
   const sync = syncMailbox(app.mailroom.deps, (await findMailbox(db, mailboxId))!).finally(() => {
@@ -106,7 +115,10 @@ try {
           .where('mailbox_id', '=', mailboxId)
           .where('path', '=', FOLDER)
           .executeTakeFirst();
-        if ((state?.stored_messages ?? 0) >= count) listedMs = performance.now() - started;
+        if ((state?.stored_messages ?? 0) >= count) {
+          listedMs = performance.now() - started;
+          listedCpuMs = cpuMs(process.cpuUsage(cpu));
+        }
       }
       await sleep(20);
     }
@@ -141,6 +153,10 @@ try {
     `Mailroom listing (sync start to last message listed): ${synced} in ${listedMs.toFixed(0)} ms = ${rate(synced, listedMs)} msg/s`,
   );
   console.log(`ratio listing / FETCH (msg/s): ${(synced / listedMs / (fetched / fetchMs)).toFixed(2)}`);
+  // On a shared machine wall time follows the neighbours' load; the CPU this process spent does not.
+  console.log(
+    `CPU of this process: FETCH ${fetchCpuMs.toFixed(0)} ms, listing ${listedCpuMs.toFixed(0)} ms; ratio by CPU (FETCH / listing, per message): ${(fetchCpuMs / fetched / (listedCpuMs / synced)).toFixed(2)}`,
+  );
   console.log(
     `readable and searchable (sync end): ${synced} in ${readableMs.toFixed(0)} ms = ${rate(synced, readableMs)} msg/s`,
   );

@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import type { HeaderLines } from 'mailparser';
 import { parseAddressHeader } from 'mailparser';
 import { decodeUnknown } from './decode-text.ts';
@@ -53,7 +54,7 @@ export const headerLines = (source: Buffer): HeaderLines => {
   const lf = window.subarray(0, crlf >= 0 ? crlf : window.length).indexOf('\n\n');
   const end = lf >= 0 ? lf : crlf >= 0 ? crlf : window.length;
   const bytes = window.subarray(0, end);
-  const text = bytes.some((b) => b >= 0x80) ? decodeUnknown(bytes).text : bytes.toString('latin1');
+  const text = isAscii(bytes) ? bytes.toString('latin1') : decodeUnknown(bytes).text;
   const lines: { key: string; line: string }[] = [];
   let current: string[] | null = null;
   for (const line of text.split('\n')) {

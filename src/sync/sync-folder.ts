@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ImapFlow } from 'imapflow';
 import type { Db } from '../db/database.ts';
 import type { BlobStore } from '../messages/blob-store.ts';
@@ -32,7 +32,8 @@ export interface FolderSyncResult {
   readonly reset: boolean;
 }
 
-const DEFAULT_BATCH = 100;
+/** Larger batches commit less often: a commit costs SQLite as much as a hundred rows' inserts. */
+const DEFAULT_BATCH = 250;
 /**
  * A message up to this size comes whole in the batch's FETCH and waits for its parse in the database;
  * of a larger one the FETCH brings this much (its header), and the whole is streamed to the blob store
@@ -81,7 +82,7 @@ const fetchListed = async (
         input,
         header,
         source: msg.source,
-        sourceSha256: createHash('sha256').update(msg.source).digest('hex'),
+        sourceSha256: hash('sha256', msg.source),
         blobSha256: null,
       });
   }
@@ -184,14 +185,30 @@ export const syncFolder = async (
           .catch((e: unknown) => Promise.reject(toImapError(e)))) || [];
       let stored =
         plan.fetchFrom === 1 ? 0 : (await storedUids(deps.db, mailboxId, path, server.uidValidity)).length;
-      for (const batch of newUidBatches(found, plan.fetchFrom, batchSize)) {
+      const batches = newUidBatches(found, plan.fetchFrom, batchSize);
+      const fetchBatch = (at: number) => {
+        const next = batches[at]
+          ? fetchListed(deps, client, mailboxId, path, server.uidValidity, batches[at])
+          : null;
+        // Awaited below, after the batch before it is stored; until then a failure must not go unhandled.
+        next?.catch(() => undefined);
+        return next;
+      };
+      // The next batch is on the wire while this one is stored: the server and the socket are not idle
+      // while the database writes.
+      let next = fetchBatch(0);
+      for (let at = 0; next; at++) {
         options.signal?.throwIfAborted();
-        const listed = await fetchListed(deps, client, mailboxId, path, server.uidValidity, batch);
+        const listed = await next;
+        next = fetchBatch(at + 1);
         // Listed as soon as this commits: envelope, flags, size and raw source in one transaction.
         for (const result of await storeListed(deps.db, listed)) if (result.created) created++;
         fetched += listed.length;
         stored += listed.length;
-        await saveProgress(deps.db, mailboxId, path, { uidNext: batch.at(-1)! + 1, storedMessages: stored });
+        await saveProgress(deps.db, mailboxId, path, {
+          uidNext: batches[at]!.at(-1)! + 1,
+          storedMessages: stored,
+        });
       }
       // Read once the folder is listed: on the main thread, writing bodies and search text would slow the
       // listing down (with two cores, the parse threads would too).
