@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
+import { createUsersInBulk, DEFAULT_BULK_PASSWORD } from './bulk-users.ts';
 import { describeEmulator, describeForPeople } from './describe.ts';
 import { startEmulator } from './start.ts';
+import { DEMO } from './state/demo-seed.ts';
 
 const HELP = `Usage: npm run emulator -- [options]
 
@@ -14,6 +16,9 @@ Options:
   --profile P            IMAP capability profile: exchange (default; no CONDSTORE/QRESYNC) or rich (all of Dovecot's)
   --redirect-uri URI     a redirect URI for the demo app (repeatable; default: Mailroom on http://localhost:3000)
   --no-mail              start the identity platform only (no Dovecot, no SMTP)
+  --users N              also create N users with mailboxes in the demo tenant Contoso, user1 to userN
+                         @contoso.example, password ${DEFAULT_BULK_PASSWORD} (more at run time:
+                         POST /_emulator/users/bulk {prefix, count, tenant, password?, start?})
   -h, --help             show this text
 `;
 
@@ -26,6 +31,7 @@ const main = async (): Promise<void> => {
       profile: { type: 'string', default: 'exchange' },
       'redirect-uri': { type: 'string', multiple: true },
       'no-mail': { type: 'boolean', default: false },
+      users: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -41,14 +47,35 @@ const main = async (): Promise<void> => {
   };
   if (values.profile !== 'exchange' && values.profile !== 'rich')
     throw new Error('--profile expects exchange or rich');
+  const userCount = Number(values.users ?? 0);
+  if (!Number.isInteger(userCount) || userCount < 0 || userCount > 20_000)
+    throw new Error(`--users expects a number of users up to 20000, got ${values.users}`);
   const emu = await startEmulator({
     httpPort: port('http-port', values['http-port']),
     httpsPort: port('https-port', values['https-port']),
     mail: values['no-mail'] ? false : { profile: values.profile },
     ...(values['redirect-uri'] ? { demoRedirectUris: values['redirect-uri'] } : {}),
   });
+  const bulk =
+    userCount === 0
+      ? null
+      : createUsersInBulk(emu.ctx, emu.mail, {
+          prefix: 'user',
+          count: userCount,
+          tenant: DEMO.tenantId,
+          password: DEFAULT_BULK_PASSWORD,
+        });
+  const bulkUsers = bulk && {
+    count: bulk.users.length,
+    first: bulk.users[0]!.upn,
+    last: bulk.users.at(-1)!.upn,
+    password: bulk.password,
+    ms: bulk.ms,
+  };
   process.stdout.write(
-    values.json ? `${JSON.stringify(describeEmulator(emu))}\n` : `${describeForPeople(emu)}\n`,
+    values.json
+      ? `${JSON.stringify({ ...describeEmulator(emu), bulkUsers })}\n`
+      : `${describeForPeople(emu)}\n${bulkUsers ? `\n${bulkUsers.count} more users with mailboxes: ${bulkUsers.first} to ${bulkUsers.last}, password ${bulkUsers.password} (made in ${bulkUsers.ms} ms)\n` : ''}`,
   );
   const stop = async () => {
     await emu.stop();

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import type { EmulatorContext } from '../context.ts';
 import type { RunningMail } from '../mail/start-mail.ts';
 import { appRoleRoutes } from './app-role-routes.ts';
+import { bulkRoutes } from './bulk-routes.ts';
 import { directoryRoutes } from './directory-routes.ts';
 import { mailRoutes } from './mail-routes.ts';
 import { runtimeRoutes } from './runtime-routes.ts';
@@ -13,8 +14,9 @@ import { sessionRoutes } from './session-routes.ts';
  */
 export const controlRoutes = (ctx: EmulatorContext, mail: RunningMail | null): Hono => {
   const app = new Hono();
-  app.route('/', sessionRoutes(ctx));
+  app.route('/', sessionRoutes(ctx, mail));
   app.route('/mail', mailRoutes(ctx, mail));
+  app.route('/', bulkRoutes(ctx, mail));
   app.route('/', directoryRoutes(ctx));
   app.route('/', appRoleRoutes(ctx));
   app.route('/', runtimeRoutes(ctx));

@@ -134,6 +134,20 @@ export const runtimeRoutes = (ctx: EmulatorContext): Hono => {
     });
   });
 
+  // One access token per successful grant: how many each user (or app) got, by grant type, since start.
+  app.get('/tokens/grants', (c) => {
+    const { grantType, appId, subject } = c.req.query();
+    const grants = [...ctx.dir.grantCounts.values()]
+      .filter(
+        (g) =>
+          (!grantType || g.grantType === grantType) &&
+          (!appId || g.appId === appId) &&
+          (!subject || g.subject === subject),
+      )
+      .map((g) => ({ ...g, upn: ctx.dir.users.get(g.subject)?.upn ?? null }));
+    return c.json({ total: grants.reduce((n, g) => n + g.count, 0), grants });
+  });
+
   // Errors the authorize endpoint shows on its own page reach no redirect URI (ms-identity-spec.md §5.4).
   app.get('/last-page-error', (c) => {
     const shown = lastPageError(ctx.dir);

@@ -22,6 +22,14 @@ export const accessTokenLifetime = (ctx: EmulatorContext): number =>
 const record = (ctx: EmulatorContext, entry: IssuedToken): void => {
   ctx.dir.issuedTokens.push(entry);
   if (ctx.dir.issuedTokens.length > 10_000) ctx.dir.issuedTokens.splice(0, 1_000);
+  if (entry.kind === 'access_token') countGrant(ctx, entry);
+};
+
+const countGrant = (ctx: EmulatorContext, { subject, appId, grantType }: IssuedToken): void => {
+  const key = `${subject} ${appId} ${grantType}`;
+  const counted = ctx.dir.grantCounts.get(key) ?? { subject, appId, grantType, count: 0 };
+  counted.count += 1;
+  ctx.dir.grantCounts.set(key, counted);
 };
 
 export interface IdTokenInput {

@@ -27,6 +27,8 @@ export interface RunningMail {
   readonly store: MailStoreLayout;
   readonly outbound: OutboundMessage[];
   readonly profile: 'exchange' | 'rich';
+  /** Client connections open on the IMAP front, authenticated or not. */
+  imapConnections(): number;
   stop(): Promise<void>;
 }
 
@@ -62,6 +64,7 @@ export const startMail = async (
       store,
       outbound: smtp.outbound,
       profile,
+      imapConnections: () => front.connections(),
       async stop() {
         await smtp.stop();
         await front.stop();

@@ -2,6 +2,7 @@ import type {
   App,
   AuthCode,
   Consent,
+  GrantCount,
   IssuedToken,
   Knobs,
   Mailbox,
@@ -20,6 +21,8 @@ export interface Directory {
   readonly authCodes: Map<string, AuthCode>;
   readonly refreshTokens: Map<string, RefreshTokenRecord>;
   readonly issuedTokens: IssuedToken[];
+  /** Keyed by `subject appId grantType`. */
+  readonly grantCounts: Map<string, GrantCount>;
   readonly knobs: Knobs;
 }
 
@@ -44,6 +47,7 @@ export const createDirectory = (): Directory => ({
   authCodes: new Map(),
   refreshTokens: new Map(),
   issuedTokens: [],
+  grantCounts: new Map(),
   knobs: defaultKnobs(),
 });
 

@@ -150,6 +150,18 @@ export interface IssuedToken {
   readonly expiresAt: number | null;
 }
 
+/**
+ * How many grants the token endpoint answered for one subject, app and grant type: one access token is
+ * issued per successful grant. Unlike the issued-token log it is never trimmed, so a run over a thousand
+ * users can count its refreshes.
+ */
+export interface GrantCount {
+  readonly subject: string;
+  readonly appId: string;
+  readonly grantType: IssuedToken['grantType'];
+  count: number;
+}
+
 export interface TokenEndpointFault {
   readonly status: 429 | 500 | 503;
   readonly retryAfterSeconds: number | null;

@@ -57,6 +57,13 @@ const adversarial = (length: number): [string, string][] => [
   ['a name, spaces, an angle', `a${fill(' ', length - 3)}<x`],
 ];
 
+/**
+ * "At once", in milliseconds: a refusal or a parse bounded before any regular expression takes a few
+ * milliseconds; catastrophic backtracking over 80,000 characters takes seconds. The margin between is for
+ * a shared two-core machine, where a quick request can wait a hundred milliseconds for a core.
+ */
+const AT_ONCE_MS = 250;
+
 /** A multipart form's bytes and type, encoded before the request is timed. */
 const encoded = async (form: FormData, headers: Record<string, string> = {}) => {
   const request = new Request('http://encoder.invalid/', { method: 'POST', body: form });
@@ -127,8 +134,9 @@ test('every parser of request and mail text is linear on adversarial input (80,0
     for (const [shape, input] of adversarial(LONG)) {
       const tenth = quickest(() => run(small.get(shape)!));
       const full = quickest(() => run(input));
-      // Linear work grows tenfold; quadratic a hundredfold. The floor keeps sub-millisecond runs from flaking.
-      if (full > Math.max(50, 30 * tenth))
+      // Linear work grows tenfold; quadratic a hundredfold. The floor keeps fast runs on a busy machine from
+      // flaking: backtracking over 80,000 characters takes seconds.
+      if (full > Math.max(AT_ONCE_MS, 30 * tenth))
         slow.push(`${parser} on ${shape}: ${full.toFixed(1)} ms (${tenth.toFixed(1)} ms for a tenth)`);
     }
   }
@@ -176,7 +184,7 @@ for (const kind of DATABASES) {
      */
     const timed = async (url: string, init: RequestInit) => {
       let best: { status: number; text: string; ms: number } | null = null;
-      for (let i = 0; i < 5 && (best === null || best.ms >= 50); i++) {
+      for (let i = 0; i < 5 && (best === null || best.ms >= AT_ONCE_MS); i++) {
         const start = performance.now();
         const res = await fetch(url, init);
         const ms = performance.now() - start;
@@ -193,15 +201,15 @@ for (const kind of DATABASES) {
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
 
-    /** Asserts a 400 naming `field` in `error.fields`, answered in under 50 ms. */
+    /** Asserts a 400 naming `field` in `error.fields`, answered at once (AT_ONCE_MS). */
     const assertRefusedFast = (label: string, outcome: Awaited<ReturnType<typeof timed>>, field: string) => {
       assert.equal(outcome.status, 400, `${label}: ${outcome.text.slice(0, 300)}`);
       const fields = (JSON.parse(outcome.text) as { error?: { fields?: object } }).error?.fields ?? {};
       assert.ok(field in fields, `${label}: no error for ${field} in ${outcome.text.slice(0, 300)}`);
-      assert.ok(outcome.ms < 50, `${label}: ${outcome.ms.toFixed(1)} ms`);
+      assert.ok(outcome.ms < AT_ONCE_MS, `${label}: ${outcome.ms.toFixed(1)} ms`);
     };
 
-    /** Asserts the compose page again with a 400 and the field's error, answered in under 50 ms. */
+    /** Asserts the compose page again with a 400 and the field's error, answered at once (AT_ONCE_MS). */
     const assertFormRefusedFast = (
       label: string,
       outcome: Awaited<ReturnType<typeof timed>>,
@@ -209,7 +217,7 @@ for (const kind of DATABASES) {
     ) => {
       assert.equal(outcome.status, 400, label);
       assert.ok(outcome.text.includes(`id="${field}-error"`), `${label}: the field says what is wrong`);
-      assert.ok(outcome.ms < 50, `${label}: ${outcome.ms.toFixed(1)} ms`);
+      assert.ok(outcome.ms < AT_ONCE_MS, `${label}: ${outcome.ms.toFixed(1)} ms`);
     };
 
     test('POST /api/mailboxes/{id}/send: to, cc, bcc and subject', async () => {
@@ -276,7 +284,7 @@ for (const kind of DATABASES) {
         body.set('attachments', new File(['hi'], value, { type: 'text/plain' }));
         const outcome = await timed(form.action, { method: 'POST', ...(await encoded(body, { cookie })) });
         assert.equal(outcome.status, 400, `file name of ${shape}`);
-        assert.ok(outcome.ms < 50, `file name of ${shape}: ${outcome.ms.toFixed(1)} ms`);
+        assert.ok(outcome.ms < AT_ONCE_MS, `file name of ${shape}: ${outcome.ms.toFixed(1)} ms`);
       }
     });
 
@@ -300,17 +308,17 @@ for (const kind of DATABASES) {
         body: 'a=&'.repeat(100_000),
       });
       assert.equal(fields.status, 400);
-      assert.ok(fields.ms < 50, `100,000 fields: ${fields.ms.toFixed(1)} ms`);
+      assert.ok(fields.ms < AT_ONCE_MS, `100,000 fields: ${fields.ms.toFixed(1)} ms`);
       const parts = new FormData();
       for (let i = 0; i < 1000; i++) parts.append(fill('"', 200), 'x');
       const manyParts = await timed(signin, { method: 'POST', ...(await encoded(parts)) });
       assert.equal(manyParts.status, 400);
-      assert.ok(manyParts.ms < 50, `1,000 parts: ${manyParts.ms.toFixed(1)} ms`);
+      assert.ok(manyParts.ms < AT_ONCE_MS, `1,000 parts: ${manyParts.ms.toFixed(1)} ms`);
       const named = new FormData();
       named.append(fill('"', LONG), 'x');
       const longName = await timed(signin, { method: 'POST', ...(await encoded(named)) });
       assert.equal(longName.status, 400);
-      assert.ok(longName.ms < 50, `a field name of 80,000 quotes: ${longName.ms.toFixed(1)} ms`);
+      assert.ok(longName.ms < AT_ONCE_MS, `a field name of 80,000 quotes: ${longName.ms.toFixed(1)} ms`);
     });
 
     test('a search, in the API and on the mail page', async () => {
@@ -322,7 +330,7 @@ for (const kind of DATABASES) {
       );
       const page = await timed(`${app.url}/mail/${mailboxId}?q=${q}`, { headers: { cookie } });
       assert.equal(page.status, 400);
-      assert.ok(page.ms < 50, `mail page search: ${page.ms.toFixed(1)} ms`);
+      assert.ok(page.ms < AT_ONCE_MS, `mail page search: ${page.ms.toFixed(1)} ms`);
     });
 
     test('a system mailbox’s address', async () => {

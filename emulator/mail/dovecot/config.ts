@@ -54,7 +54,9 @@ service anvil {
 default_internal_user = ${l.internalUser}
 default_login_user = ${l.loginUser}
 default_process_limit = 500
-default_client_limit = 2000
+# Every imap process keeps a connection to anvil and to stats: their client limit must cover the imap
+# processes below plus the login processes (Dovecot's "service(anvil): client_limit reached" otherwise).
+default_client_limit = 6000
 mail_uid = ${l.mailUid}
 mail_gid = ${l.mailGid}
 first_valid_uid = ${Math.min(l.mailUid, 1)}
@@ -85,6 +87,12 @@ ${folders}
 protocol imap {
   mail_max_userip_connections = 1000
 ${capability}}
+
+# One process per IMAP session: a thousand mailboxes watched with IDLE are a thousand imap processes, each
+# backing one session of the Exchange-like front (bench/scale.ts holds 1,000+).
+service imap {
+  process_limit = 5000
+}
 
 service imap-login {
   service_count = 0

@@ -15,6 +15,8 @@ export interface ImapFrontOptions {
 export interface RunningImapFront {
   readonly port: number;
   readonly tlsPort: number;
+  /** Open client connections, authenticated or not. */
+  connections(): number;
   stop(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ export const startImapFront = async (
   return {
     port,
     tlsPort,
+    connections: () => sockets.size,
     async stop() {
       for (const socket of sockets) socket.destroy();
       await Promise.all([plain, secure].map((s) => new Promise<void>((r) => s.close(() => r()))));

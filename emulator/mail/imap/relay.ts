@@ -12,11 +12,14 @@ import {
 import { type CommandSplitter, ResponseBoundary } from './command-splitter.ts';
 import type { PieceHandler } from './session.ts';
 import { parseCommand } from './session.ts';
+import type { LiveSession } from './session-registry.ts';
 
 export interface RelayOptions {
   readonly profile: 'exchange' | 'rich';
   readonly mailbox: string;
   readonly claims: AccessTokenClaims;
+  /** The session as the control API counts it; the relay keeps its `idling` current. */
+  readonly live: LiveSession;
 }
 
 /**
@@ -37,7 +40,6 @@ export const startRelay = (
   let closing = false;
   /** Literal bytes of a command the front refused are dropped, not relayed. */
   let swallowing = false;
-  let idling = false;
 
   const flush = () => {
     if (!boundary.atBoundary || pendingLocal.length === 0 || client.destroyed) return;
@@ -79,7 +81,7 @@ export const startRelay = (
   const expired = () => nowSeconds(ctx.dir) >= options.claims.exp;
   // A client idling in IDLE sends nothing; Exchange still ends the session when the token runs out.
   const expiryTimer = setInterval(() => {
-    if (idling && expired()) closeWith(IMAP_TOKEN_EXPIRED_BYE);
+    if (options.live.idling && expired()) closeWith(IMAP_TOKEN_EXPIRED_BYE);
   }, 1000);
   expiryTimer.unref();
 
@@ -102,7 +104,7 @@ export const startRelay = (
     swallowing = false;
     if (expired()) return closeWith(IMAP_TOKEN_EXPIRED_BYE);
     if (piece.line.trim().toUpperCase() === 'DONE') {
-      idling = false;
+      options.live.idling = false;
       backend.write(piece.raw);
       return;
     }
@@ -119,7 +121,7 @@ export const startRelay = (
         return sendLocal(`* CAPABILITY ${IMAP_CAPABILITY_POSTAUTH}`, `${tag} OK CAPABILITY completed.`);
       if (name === 'ENABLE') return sendLocal(`${tag} ${IMAP_COMMAND_ERROR}`);
     }
-    if (name === 'IDLE') idling = true;
+    if (name === 'IDLE') options.live.idling = true;
     backend.write(piece.raw);
   };
 };

@@ -56,11 +56,12 @@ export const runSession = (ctx: EmulatorContext, client: Socket, options: Sessio
     if (access.ok) {
       const backend = await openBackend(options.backend, access.mailbox.address).catch(() => null);
       if (!backend) return send(`${tag} NO [UNAVAILABLE] Server Unavailable.`);
-      registerSession(ctx, access.mailbox.address, client);
+      const live = registerSession(ctx, access.mailbox.address, client);
       authenticated = startRelay(ctx, client, backend, splitter, {
         profile: options.profile,
         mailbox: access.mailbox.address,
         claims: access.claims,
+        live,
       });
       return send(`${tag} ${IMAP_AUTH_OK}`);
     }
