@@ -20,7 +20,7 @@ export const runMailboxSync = async (deps: SyncDeps, mailboxId: string): Promise
   );
   let outcome: SyncOutcome = 'failed';
   try {
-    await syncMailbox(deps, mailbox);
+    await syncMailbox(deps, mailbox, { waitForBodies: false });
     outcome = 'synced';
   } catch (error) {
     deps.log.warn(
