@@ -1,4 +1,3 @@
-import { hash } from 'node:crypto';
 import type { ImapFlow } from 'imapflow';
 import type { Db } from '../db/database.ts';
 import type { BlobStore } from '../messages/blob-store.ts';
@@ -55,7 +54,7 @@ const fetchListed = async (
   batch: readonly number[],
 ): Promise<ListedMessage[]> => {
   const listed: ListedMessage[] = [];
-  const large: Omit<ListedMessage, 'sourceSha256' | 'blobSha256' | 'source'>[] = [];
+  const large: Omit<ListedMessage, 'blobSha256' | 'source'>[] = [];
   for await (const msg of imapStream(
     client.fetch(
       uidSet(batch),
@@ -82,7 +81,6 @@ const fetchListed = async (
         input,
         header,
         source: msg.source,
-        sourceSha256: hash('sha256', msg.source),
         blobSha256: null,
       });
   }
@@ -93,7 +91,7 @@ const fetchListed = async (
     if (!download.content)
       throw new ImapError('imap.protocol', null, `no content for UID ${input.uid}`, { cause: null });
     const { sha256 } = await deps.blobs.put(download.content);
-    listed.push({ input, header, source: null, sourceSha256: sha256, blobSha256: sha256 });
+    listed.push({ input, header, source: null, blobSha256: sha256 });
   }
   return listed;
 };

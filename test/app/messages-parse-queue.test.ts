@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { hash } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseConfig } from '../../src/config.ts';
@@ -70,7 +69,6 @@ for (const kind of DATABASES) {
       },
       header: readHeader(source ?? plain(`blob-${nextUid}@contoso.test`, 'Large one', 'x')),
       source,
-      sourceSha256: hash('sha256', source ?? `blob-${nextUid}`),
       blobSha256,
     });
 
@@ -102,8 +100,7 @@ for (const kind of DATABASES) {
       const pending = (await getMessage(db, mailboxId, stored!.messageId))!;
       assert.equal(pending.parseState, 'pending');
       assert.equal(pending.bodyText, null);
-      // Subject and people are searchable from the listing; the body once read.
-      assert.equal((await listMessages(db, { mailboxId, limit: 10, search: 'shipment' })).messages.length, 1);
+      // Searchable once read (on SQLite the index is filled then; PostgreSQL indexes the envelope at once).
       assert.equal(
         (await listMessages(db, { mailboxId, limit: 10, search: 'pineapple' })).messages.length,
         0,
@@ -120,6 +117,7 @@ for (const kind of DATABASES) {
         (await listMessages(db, { mailboxId, limit: 10, search: 'pineapple' })).messages.length,
         1,
       );
+      assert.equal((await listMessages(db, { mailboxId, limit: 10, search: 'shipment' })).messages.length, 1);
       const source = await db
         .selectFrom('message_sources')
         .select('message_id')
@@ -169,14 +167,13 @@ for (const kind of DATABASES) {
       assert.equal(page.messages.length, 1);
     });
 
-    test('byte-identical copies are one message when listed; copies rendered otherwise merge once read', async () => {
+    test('copies, byte for byte or rendered otherwise, are one message once read', async () => {
       const mailboxId = await freshMailbox();
       const original = plain('copy-1@contoso.test', 'Copy', 'Same words.');
       const rendered = Buffer.concat([Buffer.from('X-MS-Exchange-Organization-SCL: -1\r\n'), original]);
-      const first = await storeListed(db, [listed(mailboxId, original), listed(mailboxId, original)]);
-      assert.equal(first[0]!.messageId, first[1]!.messageId);
+      await storeListed(db, [listed(mailboxId, original), listed(mailboxId, original)]);
       await storeListed(db, [listed(mailboxId, rendered)]);
-      assert.equal((await listMessages(db, { mailboxId, limit: 10 })).messages.length, 2);
+      assert.equal((await listMessages(db, { mailboxId, limit: 10 })).messages.length, 3);
       await parserWith(0).drain(mailboxId);
       const rows = await db.selectFrom('messages').select('id').where('mailbox_id', '=', mailboxId).execute();
       assert.equal(rows.length, 1);
