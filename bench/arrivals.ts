@@ -51,7 +51,7 @@ try {
     await connectThroughMicrosoft(await mailroomBrowser(emu, app, MEGAN), app, MEGAN),
   );
   // The Inbox synced once, then watched.
-  while ((await runMailboxSync(deps, mailboxId)) === 'busy') await sleep(100);
+  while ((await runMailboxSync(deps, mailboxId)).kind === 'busy') await sleep(100);
   workers = await startWorkers(deps, deps.config, { sweepAtStart: false });
   const inInbox = async () =>
     Number(

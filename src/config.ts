@@ -34,8 +34,11 @@ const schema = z
     MAILROOM_SYNC_INTERVAL_SECONDS: z.coerce.number().int().min(5).default(300),
     MAILROOM_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
     MAILROOM_IDLE_CONNECTIONS: z.coerce.number().int().min(0).max(10_000).default(100),
+    MAILROOM_WATCH_LEASE_SECONDS: z.coerce.number().min(1).max(30).default(20),
+    MAILROOM_POLL_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
     MAILROOM_SERVE_WORKERS: z.enum(['true', 'false']).default('true'),
     MAILROOM_PARSE_WORKERS: z.coerce.number().int().min(0).max(64).optional(),
+    MAILROOM_LEASE_SECONDS: z.coerce.number().min(1).max(300).default(30),
     MAILROOM_SEND_MAX_ATTACHMENTS_MB: z.coerce.number().min(0.001).max(150).default(25),
     MAILROOM_SEND_RETRY_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
     MAILROOM_SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
@@ -109,12 +112,21 @@ export interface Config {
     /** How often every selected folder of every mailbox is swept. */
     readonly intervalSeconds: number;
     readonly concurrency: number;
-    /** IDLE sessions (one per mailbox Inbox) this process may hold. */
+    /** IDLE sessions (one per mailbox Inbox) this worker process may hold: a per-worker cap. */
     readonly idleConnections: number;
+    /** A watch lease's lifetime without renewal: a dead worker's mailboxes are watched again after it. */
+    readonly watchLeaseSeconds: number;
+    /** The longest a connected mailbox no worker watches waits for its next check (a sync). */
+    readonly pollSeconds: number;
     /** `mailroom serve` also runs the sync workers (small installs); `mailroom worker` always does. */
     readonly inServe: boolean;
     /** Worker threads reading listed messages' bodies (one per core by default; 0: on the main thread). */
     readonly parseWorkers: number;
+    /**
+     * Lifetime of the leases of background work (sync, sending, token refresh), renewed every third of
+     * it: work held by a process that died is taken up again after at most this long.
+     */
+    readonly leaseMs: number;
   };
   /**
    * The reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed; empty: the client is
@@ -174,8 +186,11 @@ export const parseConfig = (env: Record<string, string | undefined>): Config => 
       intervalSeconds: e.MAILROOM_SYNC_INTERVAL_SECONDS,
       concurrency: e.MAILROOM_SYNC_CONCURRENCY,
       idleConnections: e.MAILROOM_IDLE_CONNECTIONS,
+      watchLeaseSeconds: e.MAILROOM_WATCH_LEASE_SECONDS,
+      pollSeconds: e.MAILROOM_POLL_SECONDS,
       inServe: e.MAILROOM_SERVE_WORKERS === 'true',
       parseWorkers: e.MAILROOM_PARSE_WORKERS ?? availableParallelism(),
+      leaseMs: Math.round(e.MAILROOM_LEASE_SECONDS * 1000),
     },
     metricsToken: e.MAILROOM_METRICS_TOKEN ?? null,
     allowCustomAuthority: e.MAILROOM_ALLOW_CUSTOM_AUTHORITY === 'true',

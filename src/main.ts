@@ -8,6 +8,7 @@ import { migrateToLatest } from './db/migrate.ts';
 import { buildApp } from './http/app.ts';
 import type { AppDeps } from './http/context.ts';
 import { createSessionStore } from './http/session.ts';
+import { createJobQueue } from './jobs/create-queue.ts';
 import { createLogger, type Logger } from './log/logger.ts';
 import { dataBlobStore } from './messages/blob-store.ts';
 import { createParsePool } from './messages/parse-pool.ts';
@@ -50,6 +51,7 @@ export const buildDeps = async (config: Config, options: StartOptions = {}): Pro
     blobs,
   });
   return {
+    queue: createJobQueue(config, { db, log }),
     config,
     db,
     log,
@@ -87,6 +89,7 @@ export const startMailroom = async (config: Config, options: StartOptions = {}):
       });
       await deps.html.close();
       await deps.parser.close();
+      await deps.queue.stop();
       await db.destroy();
     },
   };

@@ -25,6 +25,22 @@ const probeMessage = (address: string, subject: string, id: string): string =>
     '',
   ].join('\r\n');
 
+/**
+ * fetch, sent again after a connection reset: the emulator's HTTP server closes an idle keep-alive socket
+ * as the client reuses it (measured: ECONNRESET for one of 1,000 seeds). A probe delivered twice is still
+ * one subject, listed once.
+ */
+export const fetchRetrying = async (url: string, init: RequestInit): Promise<Response> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url, init);
+    } catch (error) {
+      const code = (error as { cause?: { code?: string } }).cause?.code;
+      if (attempt >= 3 || (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET')) throw error;
+    }
+  }
+};
+
 /** Delivers probe `round` to every address, evenly over `overMs`; resolves once all are delivered. */
 export const deliverProbes = async (
   controlApi: string,
@@ -45,7 +61,7 @@ export const deliverProbes = async (
       const due = started + (probe.index * overMs) / probes.length;
       await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
       probe.sentAt = performance.now();
-      const res = await fetch(`${controlApi}/mail/seed`, {
+      const res = await fetchRetrying(`${controlApi}/mail/seed`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
+import type { JobQueue } from '../jobs/queue.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BlobStore } from '../messages/blob-store.ts';
 import type { MessageParser } from '../messages/parse-queue.ts';
@@ -30,6 +31,8 @@ export interface AppDeps {
   readonly html: HtmlSanitizer;
   /** Bodies of listed messages read in worker threads, off the listing path (messages/parse-queue.ts). */
   readonly parser: MessageParser;
+  /** The job queue: web code enqueues (Sync now), workers run (jobs/workers.ts). */
+  readonly queue: JobQueue;
 }
 
 export type AppEnv = {

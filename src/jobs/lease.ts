@@ -216,3 +216,222 @@ export const leaseHolder = async (db: Db, name: string, now = new Date()): Promi
     .executeTakeFirst();
   return row && row.owner !== '' && row.until > now.toISOString() ? row.owner : null;
 };
+
+/** When the lease `name` runs out if its holder does not renew it; `null` when nobody holds it. */
+export const leaseExpiry = async (db: Db, name: string, now = new Date()): Promise<Date | null> => {
+  const row = await db
+    .selectFrom('leases')
+    .select(['owner', 'until'])
+    .where('name', '=', name)
+    .executeTakeFirst();
+  return row && row.owner !== '' && row.until > now.toISOString() ? new Date(row.until) : null;
+};
+
+/** One lease of a `LeaseGroup`: its signal aborts when the group loses it. */
+export interface GroupLease {
+  readonly name: string;
+  readonly signal: AbortSignal;
+}
+
+export interface LeaseGroup {
+  readonly owner: string;
+  /** Names held now. */
+  held(): string[];
+  /**
+   * Takes as many of `names` as are free (expired, released or never taken), at most `max`, in one
+   * statement; returns those taken. Names already held by the group are left as they are.
+   */
+  claim(names: readonly string[], max?: number): Promise<GroupLease[]>;
+  /** Gives one lease up (a no-op when it was lost meanwhile); its signal aborts first. */
+  release(name: string): Promise<void>;
+  /** Renews every held lease now, in one statement (what the heartbeat does). */
+  renewNow(): Promise<void>;
+  /** Stops the heartbeat and gives every lease up, in one statement. */
+  close(): Promise<void>;
+}
+
+const chunks = <T>(list: readonly T[], size: number): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+};
+/** Names per statement: well under SQLite's and PostgreSQL's bound-parameter limits. */
+const NAMES_PER_STATEMENT = 5_000;
+
+/**
+ * Many leases of one owner renewed together: one timer and one `UPDATE … WHERE owner = ? AND name IN (…)
+ * RETURNING name` per heartbeat, however many are held (a worker watching a thousand mailboxes renews them
+ * all in one round trip). A lease the renewal does not return was taken by another process: its signal
+ * alone is aborted. A renewal that fails (the database is gone), or a heartbeat late past the leases'
+ * lifetime, aborts them all, logged once for the group.
+ */
+export const createLeaseGroup = (
+  deps: LeaseDeps,
+  options: { ttlMs?: number; heartbeatMs?: number; owner?: string; label?: string } = {},
+): LeaseGroup => {
+  const ttlMs = options.ttlMs ?? DEFAULT_LEASE_MS;
+  const heartbeatMs = options.heartbeatMs ?? Math.floor(ttlMs / 3);
+  const owner = options.owner ?? newOwner();
+  const label = options.label ?? 'leases';
+  const leases = new Map<string, AbortController>();
+  /** Per name, when its `until` was last written: a lease expires `ttlMs` after. */
+  const renewedAt = new Map<string, number>();
+  let closed = false;
+  let deadline: NodeJS.Timeout | null = null;
+
+  const lose = (names: readonly string[], error: LeaseError) => {
+    for (const name of names) {
+      const controller = leases.get(name);
+      leases.delete(name);
+      renewedAt.delete(name);
+      if (controller && !controller.signal.aborted) controller.abort(error);
+    }
+  };
+  const margin = Math.min(2_000, ttlMs / 10);
+  // The oldest renewal decides when the first lease could run out: all must have stopped by then.
+  const armDeadline = () => {
+    if (deadline) clearTimeout(deadline);
+    deadline = null;
+    if (closed || renewedAt.size === 0) return;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const at of renewedAt.values()) oldest = Math.min(oldest, at);
+    deadline = setTimeout(
+      () => {
+        const late = [...renewedAt].filter(([, at]) => at + ttlMs - margin <= Date.now()).map(([n]) => n);
+        if (late.length > 0) {
+          const error = new LeaseError('lease.expired', `${late.length} ${label} ran out before renewal`);
+          deps.log.error(
+            {
+              event: 'lease.lost',
+              group: label,
+              owner,
+              leases: late.length,
+              errorCode: error.code,
+              err: error,
+            },
+            'leases ran out before they could be renewed: the work they guard stops',
+          );
+          lose(late, error);
+        }
+        armDeadline();
+      },
+      Math.max(0, oldest + ttlMs - margin - Date.now()),
+    );
+    deadline.unref();
+  };
+
+  let renewing: Promise<void> | null = null;
+  const renew = async (): Promise<void> => {
+    const names = [...leases.keys()];
+    if (names.length === 0) return;
+    const at = Date.now();
+    const until = new Date(at + ttlMs).toISOString();
+    const kept = new Set<string>();
+    try {
+      for (const part of chunks(names, NAMES_PER_STATEMENT)) {
+        const rows = await deps.db
+          .updateTable('leases')
+          .set({ until })
+          .where('owner', '=', owner)
+          .where('name', 'in', part)
+          .returning('name')
+          .execute();
+        for (const r of rows) kept.add(r.name);
+      }
+    } catch (error) {
+      const lost = new LeaseError('lease.renewal_failed', `${names.length} ${label} could not be renewed`, {
+        cause: error,
+      });
+      deps.log.error(
+        { event: 'lease.lost', group: label, owner, leases: names.length, errorCode: lost.code, err: lost },
+        'leases could not be renewed: the work they guard stops',
+      );
+      lose(names, lost);
+      armDeadline();
+      return;
+    }
+    const taken = names.filter((n) => !kept.has(n) && leases.has(n));
+    for (const name of names) if (kept.has(name) && leases.has(name)) renewedAt.set(name, at);
+    if (taken.length > 0) {
+      const error = new LeaseError('lease.lost', `another process took ${taken.length} ${label}`);
+      deps.log.error(
+        { event: 'lease.lost', group: label, owner, leases: taken, errorCode: error.code, err: error },
+        'leases were taken by another process: the work they guard stops',
+      );
+      lose(taken, error);
+    }
+    armDeadline();
+  };
+  const renewOnce = (): Promise<void> => {
+    renewing ??= renew().finally(() => {
+      renewing = null;
+    });
+    return renewing;
+  };
+  const heartbeat = heartbeatMs > 0 ? setInterval(() => void renewOnce(), heartbeatMs) : null;
+  heartbeat?.unref();
+
+  return {
+    owner,
+    held: () => [...leases.keys()],
+    async claim(names, max = Number.POSITIVE_INFINITY) {
+      const wanted = names.filter((n) => !leases.has(n)).slice(0, Math.max(0, max));
+      if (closed || wanted.length === 0) return [];
+      const at = new Date();
+      const now = at.toISOString();
+      const taken: GroupLease[] = [];
+      for (const part of chunks(wanted, NAMES_PER_STATEMENT)) {
+        await deps.db
+          .insertInto('leases')
+          .values(part.map((name) => ({ name, owner: '', until: now, claimed_at: now })))
+          .onConflict((oc) => oc.column('name').doNothing())
+          .execute();
+        const rows = await deps.db
+          .updateTable('leases')
+          .set({ owner, until: new Date(at.getTime() + ttlMs).toISOString(), claimed_at: now })
+          .where('name', 'in', part)
+          .where('until', '<=', now)
+          .returning('name')
+          .execute();
+        for (const { name } of rows) {
+          if (closed) break;
+          const controller = new AbortController();
+          leases.set(name, controller);
+          renewedAt.set(name, at.getTime());
+          taken.push({ name, signal: controller.signal });
+        }
+      }
+      armDeadline();
+      return taken;
+    },
+    async release(name) {
+      const controller = leases.get(name);
+      if (!controller) return;
+      lose([name], new LeaseError('lease.lost', `the lease ${name} was released`));
+      armDeadline();
+      await deps.db
+        .updateTable('leases')
+        .set({ owner: '', until: new Date(0).toISOString() })
+        .where('name', '=', name)
+        .where('owner', '=', owner)
+        .execute();
+    },
+    renewNow: renewOnce,
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (heartbeat) clearInterval(heartbeat);
+      if (deadline) clearTimeout(deadline);
+      await renewing?.catch(() => undefined);
+      const names = [...leases.keys()];
+      lose(names, new LeaseError('lease.lost', `the ${label} were released`));
+      for (const part of chunks(names, NAMES_PER_STATEMENT))
+        await deps.db
+          .updateTable('leases')
+          .set({ owner: '', until: new Date(0).toISOString() })
+          .where('owner', '=', owner)
+          .where('name', 'in', part)
+          .execute();
+    },
+  };
+};

@@ -1,5 +1,6 @@
 import { buildFolderTree, type FolderNode } from '../sync/list-folders.ts';
 import { Csrf } from '../ui/layout.tsx';
+import type { MailboxWatch } from '../watch/watchable.ts';
 import type { ConnectionCheck } from './check-connection.ts';
 import type { StoredFolder } from './folders.ts';
 import type { Mailbox } from './mailbox.ts';
@@ -96,17 +97,33 @@ export interface FolderProgress {
   readonly lastError: string | null;
 }
 
+/** New mail: seen within a second by a watcher's IDLE session, or found by a check every so often. */
+const WatchStatus = ({ watch }: { watch: MailboxWatch }) =>
+  watch.kind === 'watched' ? (
+    <p id="watch-status" data-watch="watched">
+      Watched: new mail within a second.
+    </p>
+  ) : watch.kind === 'polled' ? (
+    <p id="watch-status" data-watch="polled">
+      Not watched (every worker is at its MAILROOM_IDLE_CONNECTIONS cap): checked every ~{watch.everySeconds}{' '}
+      s, last at {watch.lastCheckedAt.replace('T', ' ').slice(0, 19)} UTC.
+    </p>
+  ) : null;
+
 const SyncProgress = ({
   csrf,
   mailboxId,
   progress,
+  watch,
 }: {
   csrf: string;
   mailboxId: string;
   progress: readonly FolderProgress[];
+  watch?: MailboxWatch | undefined;
 }) => (
   <div class="card" id="sync-progress">
     <h2>Sync</h2>
+    {watch && <WatchStatus watch={watch} />}
     {progress.length === 0 ? (
       <p>Not synced yet.</p>
     ) : (
@@ -150,6 +167,7 @@ export const MailboxDetail = (p: {
   mailbox: Mailbox;
   folders: readonly StoredFolder[];
   progress: readonly FolderProgress[];
+  watch?: MailboxWatch | undefined;
   check?: ConnectionCheck | undefined;
   mayManage: boolean;
 }) => {
@@ -201,7 +219,7 @@ export const MailboxDetail = (p: {
         )}
       </div>
 
-      {m.connected && <SyncProgress csrf={p.csrf} mailboxId={m.id} progress={p.progress} />}
+      {m.connected && <SyncProgress csrf={p.csrf} mailboxId={m.id} progress={p.progress} watch={p.watch} />}
 
       {m.connected && !p.mayManage && (
         <div class="card" id="synced-folders">

@@ -5,7 +5,8 @@ import { flash, renderPage } from '../http/render.tsx';
 import { loadMicrosoftSettings } from '../microsoft/settings.ts';
 import { ImapError } from '../sync/imap-error.ts';
 import { syncProgress } from '../sync/run-sync.ts';
-import { startSyncNow } from '../sync/sync-now.ts';
+import { enqueueSyncNow } from '../sync/sync-now.ts';
+import { mailboxWatch } from '../watch/watchable.ts';
 import { managedMailbox, mayManage, visibleMailbox } from './access.ts';
 import { MailboxTokenError } from './access-token.ts';
 import { type ConnectionCheck, checkConnection } from './check-connection.ts';
@@ -25,12 +26,14 @@ export const mailboxRoutes = (deps: AppDeps): Hono<AppEnv> => {
     const fresh = (await findMailbox(deps.db, mailbox.id)) ?? mailbox;
     const folders = await storedFolders(deps.db, mailbox.id);
     const progress = await syncProgress(deps, mailbox.id);
+    const watch = await mailboxWatch(deps.db, mailbox.id, deps.config.sync.pollSeconds);
     return renderPage(deps, c, { title: fresh.address, current: '/mailboxes' }, (csrf) => (
       <MailboxDetail
         csrf={csrf}
         mailbox={fresh}
         folders={folders}
         progress={progress}
+        watch={watch}
         check={check}
         mayManage={mayManage(user, fresh)}
       />
@@ -62,12 +65,12 @@ export const mailboxRoutes = (deps: AppDeps): Hono<AppEnv> => {
 
   app.post('/mailboxes/:id/sync', async (c) => {
     const mailbox = await visibleMailbox(deps, requireUser(c), c.req.param('id'));
-    const started = startSyncNow(deps, mailbox.id);
+    await enqueueSyncNow(deps, mailbox.id);
     await flash(
       deps,
       c,
       'info',
-      started ? 'Sync started: reload to see the progress.' : 'A sync of this mailbox is already running.',
+      'Sync requested: a worker starts it in a moment; reload to see the progress.',
     );
     return c.redirect(`/mailboxes/${mailbox.id}`);
   });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import type { Db } from '../db/database.ts';
+import { recordEvent, storedEvent } from '../events/record-event.ts';
 import { chunks } from './locations.ts';
 import type { MessageSourcesTable, MessagesTable } from './messages.table.ts';
 import { MessagesError } from './messages-error.ts';
@@ -84,6 +85,14 @@ export const storeListed = async (db: Db, batch: readonly ListedMessage[]): Prom
     await upsertLocations(
       trx,
       batch.map((b, i) => ({ input: b.input, messageId: results[i]!.messageId })),
+    );
+    // Last in the transaction (it serialises event writers until the commit on PostgreSQL).
+    await recordEvent(
+      trx,
+      storedEvent(
+        mailboxId,
+        batch.map((b, i) => ({ path: b.input.path, ...results[i]! })),
+      ),
     );
     return results;
   });

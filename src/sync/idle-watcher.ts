@@ -1,118 +1,361 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ImapFlow } from 'imapflow';
-import { getAccessToken } from '../mailboxes/access-token.ts';
+import { createLeaseGroup, type GroupLease, LeaseError } from '../jobs/lease.ts';
+import { getAccessToken, MailboxTokenError } from '../mailboxes/access-token.ts';
 import { onMailboxConnected } from '../mailboxes/connected-signal.ts';
-import { findMailbox } from '../mailboxes/repository.ts';
+import { classifyImapFailure } from '../mailboxes/mail-failure.ts';
+import type { Mailbox } from '../mailboxes/mailbox.ts';
+import { findMailbox, setMailboxState } from '../mailboxes/repository.ts';
+import { retryLater } from '../mailboxes/token-failure.ts';
 import { mailServersOf } from '../microsoft/mail-servers-of.ts';
 import { loadMicrosoftSettings } from '../microsoft/settings.ts';
+import { startUnwatchedPoller } from '../watch/poll-unwatched.ts';
+import {
+  liveWatchers,
+  mailboxOfWatchLease,
+  WATCHER_PRESENCE_PREFIX,
+  watchableMailboxes,
+  watchLeaseName,
+} from '../watch/watchable.ts';
+import { ImapError, toImapError } from './imap-error.ts';
 import { closeImap, openImap } from './imap-session.ts';
 import type { SyncDeps } from './sync-mailbox.ts';
 
 /** Reconnect this long before the access token expires: Exchange ends the session at expiry (§13.3). */
 const RENEW_BEFORE_MS = 2 * 60_000;
 const MAX_SESSION_MS = 25 * 60_000;
+/** Failures of a session that was up: one is a dropped connection, reopened at once without a record. */
+const TRANSIENT = new Set(['imap.closed', 'imap.timeout', 'imap.unavailable', 'imap.unreachable']);
+/** The longest a server's suggested wait (throttling) holds the watcher back. */
+const MAX_BACKOFF_MS = 5 * 60_000;
+/**
+ * Sessions a process opens at once (TLS, AUTHENTICATE, SELECT). A worker taking a thousand mailboxes at
+ * start, or after a network cut, opens them a few at a time rather than all together and timing out.
+ */
+const OPENING_AT_ONCE = 16;
+
+/** At most `n` at a time; the others wait their turn (first come, first served). */
+const limiter = (n: number) => {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (running >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await fn();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+};
+/** A pause of `ms` give or take a fifth, so sessions that failed together do not retry together. */
+const jitter = (ms: number) => Math.round(ms * (0.8 + Math.random() * 0.4));
+
+export interface IdleWatcherOptions {
+  /** IDLE sessions this process may hold (MAILROOM_IDLE_CONNECTIONS): a per-process cap. */
+  readonly max: number;
+  /** Lifetime of a watch lease without renewal (MAILROOM_WATCH_LEASE_SECONDS); default 20 s. */
+  readonly leaseMs?: number;
+  /** How often free watch leases are looked for; default a quarter of the lease, at most 5 s. */
+  readonly rescanMs?: number;
+  /**
+   * The longest a connected mailox no process watches waits for a check (a sync through the queue), in
+   * seconds (MAILROOM_POLL_SECONDS); 0: no polling beyond the sweep.
+   */
+  readonly pollSeconds?: number;
+}
+
+const shuffle = <T>(list: T[]): T[] => {
+  for (let i = list.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [list[i], list[j]] = [list[j]!, list[i]!];
+  }
+  return list;
+};
+
+const watchable = (mailbox: Mailbox | undefined): mailbox is Mailbox =>
+  !!mailbox?.connected && mailbox.enabled && (mailbox.state === 'connected' || mailbox.state === 'retrying');
 
 /**
- * Near real time: one IDLE session on the Inbox of each connected mailbox (at most `max` per process),
- * calling `onNewMail` when the server announces new messages. A session is renewed before its token
- * expires, and reopened with a growing pause after a failure (what failed is already stored on the mailbox
- * by the token or IMAP code).
+ * Near real time across the installation: one IDLE session on the Inbox of each connected mailbox, held by
+ * exactly one process. A process watches a mailbox while it holds the lease `watch:<mailboxId>`; all of its
+ * watch leases are renewed together in one statement per heartbeat, and a lease it loses (taken over after
+ * a stall, or a renewal the database refused) closes the session it guards at once. A rescan claims free
+ * leases up to the process' cap (`max`), spread over the live watchers: at first no more than an even
+ * share, then whatever the others left. A stopping process closes its sessions and releases its leases,
+ * so the others take its mailboxes at their next rescan; a process that dies loses them when they expire.
+ *
+ * The session is renewed before its token expires (a refresh once per token lifetime: the token is only
+ * refreshed when it is close to expiry), and reopened with a growing pause after a failure, which is
+ * logged and stored on the mailbox by who must act. Mailboxes left unwatched for lack of capacity are
+ * polled in turn (`poll-unwatched.ts`).
  */
 export const startIdleWatchers = (
   deps: SyncDeps,
   onNewMail: (mailboxId: string) => void,
-  options: { max: number; rescanMs?: number },
+  options: IdleWatcherOptions,
 ) => {
-  const watching = new Map<string, { client: ImapFlow | null }>();
+  const leaseMs = options.leaseMs ?? 20_000;
+  const rescanMs = options.rescanMs ?? Math.min(5_000, Math.floor(leaseMs / 4));
+  const group = createLeaseGroup(deps, { ttlMs: leaseMs, label: 'watch leases' });
+  const presence = `${WATCHER_PRESENCE_PREFIX}${group.owner}`;
+  const watching = new Map<string, { stop: AbortController; done: Promise<void> }>();
   let stopped = false;
-  const abort = new AbortController();
-  const pause = (ms: number) => sleep(ms, undefined, { signal: abort.signal }).catch(() => undefined);
+  const stopAll = new AbortController();
+  const pause = (ms: number, signal: AbortSignal) =>
+    sleep(jitter(ms), undefined, { signal }).catch(() => undefined);
+  const opening = limiter(OPENING_AT_ONCE);
 
-  const watch = async (mailboxId: string) => {
-    const slot = { client: null as ImapFlow | null };
-    watching.set(mailboxId, slot);
-    let failures = 0;
-    while (!stopped) {
-      const mailbox = await findMailbox(deps.db, mailboxId).catch(() => undefined);
-      if (
-        !mailbox?.connected ||
-        !mailbox.enabled ||
-        mailbox.state === 'reconnect_required' ||
-        mailbox.state === 'admin_action_required'
-      )
-        break;
-      try {
-        const servers = mailServersOf(await loadMicrosoftSettings(deps.db), deps.extraCa);
-        if (!servers) break;
-        const token = await getAccessToken(deps, mailboxId, { servers });
-        const row = await deps.db
-          .selectFrom('mailboxes')
-          .select('access_token_expires_at')
-          .where('id', '=', mailboxId)
-          .executeTakeFirst();
-        const lifetime = Math.min(
-          MAX_SESSION_MS,
-          Date.parse(row?.access_token_expires_at ?? '') - Date.now() - RENEW_BEFORE_MS,
-        );
+  /** Opens the Inbox session: one forced refresh after an authentication failure, as the sync does. */
+  const openSession = async (mailbox: Mailbox, signal: AbortSignal): Promise<ImapFlow | null> => {
+    const servers = mailServersOf(await loadMicrosoftSettings(deps.db), deps.extraCa);
+    if (!servers) return null;
+    const open = (force: boolean) =>
+      opening(async () => {
+        signal.throwIfAborted();
         const client = await openImap(
           servers,
-          { user: mailbox.address, accessToken: token },
-          { timeoutMs: 30_000 },
+          {
+            user: mailbox.address,
+            accessToken: await getAccessToken(deps, mailbox.id, { servers, ...(force ? { force } : {}) }),
+          },
+          { timeoutMs: 30_000, signal },
         );
-        slot.client = client;
-        await client.mailboxOpen('INBOX');
-        client.on('exists', () => onNewMail(mailboxId));
-        const renew = setTimeout(() => void closeImap(client), Math.max(lifetime, 10_000));
-        failures = 0;
-        onNewMail(mailboxId);
-        // idle() resolves when IDLE is broken; imapflow re-enters it until the session closes.
-        while (client.usable && !stopped) await client.idle();
-        clearTimeout(renew);
-      } catch {
-        failures++;
-      } finally {
-        if (slot.client) await closeImap(slot.client).catch(() => undefined);
-        slot.client = null;
-      }
-      if (!stopped) await pause(Math.min(60_000, 500 * 2 ** Math.min(failures, 7)));
+        try {
+          await client.mailboxOpen('INBOX');
+        } catch (error) {
+          client.close();
+          // What imapflow throws is translated once, as the sync does (STYLE.md 6).
+          throw toImapError(error);
+        }
+        return client;
+      });
+    try {
+      return await open(false);
+    } catch (error) {
+      if (
+        signal.aborted ||
+        !(error instanceof ImapError) ||
+        (error.code !== 'imap.auth_failed' && error.code !== 'imap.token_expired')
+      )
+        throw error;
+      return open(true);
     }
-    watching.delete(mailboxId);
   };
 
-  const rescan = async () => {
-    while (!stopped) {
-      const ids = (
-        await deps.db
-          .selectFrom('mailboxes')
-          .select('id')
-          .where('enabled', '=', 1)
-          .where('refresh_token_encrypted', 'is not', null)
-          .where('state', '=', 'connected')
-          .orderBy('id')
-          .execute()
-          .catch(() => [])
-      ).map((r) => r.id);
-      for (const id of ids) if (!watching.has(id) && watching.size < options.max) void watch(id);
-      await pause(options.rescanMs ?? 30_000);
+  /** Logs a failure with its stack and cause and records it on the mailbox, where a person sees it. */
+  const recordFailure = async (mailbox: Mailbox, error: unknown, failures: number): Promise<void> => {
+    const base = { event: 'watch.failed', mailboxId: mailbox.id, failures, err: error };
+    if (error instanceof MailboxTokenError) {
+      // The token code has stored what failed (or the mailbox already waits on Microsoft / a person).
+      deps.log.warn({ ...base, errorCode: error.code }, 'the watcher could not get a token');
+      return;
+    }
+    if (error instanceof ImapError) {
+      if (failures <= 1 && TRANSIENT.has(error.code)) {
+        deps.log.warn({ ...base, errorCode: error.code }, 'the watch session dropped; reopening it');
+        return;
+      }
+      const change = classifyImapFailure(error, mailbox);
+      deps.log.error({ ...base, errorCode: error.code, state: change.state }, 'the watcher failed');
+      await setMailboxState(deps.db, mailbox.id, change);
+      return;
+    }
+    deps.log.error({ ...base, errorCode: 'watch.failed' }, 'the watcher failed');
+    await setMailboxState(
+      deps.db,
+      mailbox.id,
+      retryLater(
+        'watch.failed',
+        `Watching the Inbox for new mail failed (${(error as Error)?.message ?? String(error)}); Mailroom will try again.`,
+        null,
+      ),
+    );
+  };
+
+  /** One session: resolves when it is to be renewed or was closed; rejects with what failed. */
+  const session = async (mailbox: Mailbox, signal: AbortSignal, opened: () => void): Promise<boolean> => {
+    const client = await openSession(mailbox, signal);
+    if (!client) {
+      deps.log.warn(
+        { event: 'watch.no_servers', mailboxId: mailbox.id },
+        'the IMAP server of the custom authority is not set: not watching',
+      );
+      return false;
+    }
+    const close = () => void closeImap(client);
+    signal.addEventListener('abort', close, { once: true });
+    let renew: NodeJS.Timeout | null = null;
+    try {
+      client.on('exists', () => onNewMail(mailbox.id));
+      const row = await deps.db
+        .selectFrom('mailboxes')
+        .select('access_token_expires_at')
+        .where('id', '=', mailbox.id)
+        .executeTakeFirst();
+      const expiresIn = Date.parse(row?.access_token_expires_at ?? '') - Date.now() - RENEW_BEFORE_MS;
+      const lifetime = Number.isNaN(expiresIn) ? MAX_SESSION_MS : Math.min(MAX_SESSION_MS, expiresIn);
+      renew = setTimeout(close, Math.max(lifetime, 10_000));
+      opened();
+      // Mail that arrived while nobody watched is synced now.
+      onNewMail(mailbox.id);
+      // idle() resolves when IDLE is broken; it is re-entered until the session closes.
+      while (client.usable && !signal.aborted)
+        await client.idle().catch((error: unknown) => {
+          throw toImapError(error);
+        });
+      return true;
+    } finally {
+      if (renew) clearTimeout(renew);
+      signal.removeEventListener('abort', close);
+      await closeImap(client).catch((error: unknown) =>
+        deps.log.warn({ event: 'watch.close_failed', mailboxId: mailbox.id, err: error }, 'LOGOUT failed'),
+      );
     }
   };
-  void rescan();
+
+  const watch = async (mailboxId: string, lease: GroupLease, stop: AbortController): Promise<void> => {
+    const signal = AbortSignal.any([lease.signal, stop.signal, stopAll.signal]);
+    let failures = 0;
+    while (!signal.aborted) {
+      let mailbox: Mailbox | undefined;
+      try {
+        mailbox = await findMailbox(deps.db, mailboxId);
+      } catch (error) {
+        failures++;
+        deps.log.error(
+          { event: 'watch.lookup_failed', mailboxId, failures, err: error },
+          'the watcher could not read its mailbox',
+        );
+        await pause(Math.min(60_000, 500 * 2 ** Math.min(failures, 7)), signal);
+        continue;
+      }
+      if (!watchable(mailbox)) break;
+      let backoff = 0;
+      try {
+        if (!(await session(mailbox, signal, () => (failures = 0)))) break;
+      } catch (error) {
+        if (signal.aborted) break;
+        failures++;
+        if (error instanceof ImapError && error.backoffMs)
+          backoff = Math.min(error.backoffMs, MAX_BACKOFF_MS);
+        await recordFailure(mailbox, error, failures).catch((recordError: unknown) =>
+          deps.log.error(
+            { event: 'watch.record_failed', mailboxId, err: recordError },
+            'the watcher’s failure could not be stored on the mailbox',
+          ),
+        );
+      }
+      if (!signal.aborted && failures > 0)
+        await pause(Math.max(backoff, Math.min(60_000, 500 * 2 ** Math.min(failures - 1, 7))), signal);
+    }
+    const reason: unknown = lease.signal.reason;
+    if (lease.signal.aborted && reason instanceof LeaseError && reason.code !== 'lease.lost')
+      deps.log.info({ event: 'watch.lease_lost', mailboxId, errorCode: reason.code }, 'stopped watching');
+  };
+
+  const start = (lease: GroupLease) => {
+    const mailboxId = mailboxOfWatchLease(lease.name);
+    const stop = new AbortController();
+    const done = watch(mailboxId, lease, stop).finally(async () => {
+      watching.delete(mailboxId);
+      // The session is closed: only now may another process open one.
+      if (!stopped)
+        await group
+          .release(lease.name)
+          .catch((error: unknown) =>
+            deps.log.error(
+              { event: 'watch.release_failed', mailboxId, err: error },
+              'a watch lease could not be released; it expires by itself',
+            ),
+          );
+    });
+    watching.set(mailboxId, { stop, done });
+  };
+
+  let lastFree = new Set<string>();
+  const rescanOnce = async (): Promise<void> => {
+    let rows: Awaited<ReturnType<typeof watchableMailboxes>>;
+    let workers: number;
+    try {
+      if (!group.held().includes(presence)) await group.claim([presence]);
+      rows = await watchableMailboxes(deps.db);
+      workers = Math.max(1, await liveWatchers(deps.db));
+    } catch (error) {
+      // The database is away: the mailboxes watched stay watched (their leases decide), none is added.
+      deps.log.error(
+        { event: 'watch.rescan_failed', watching: watching.size, err: error },
+        'the watchers’ rescan failed; keeping the mailboxes watched now',
+      );
+      return;
+    }
+    if (stopped) return;
+    const ids = new Set(rows.map((r) => r.id));
+    for (const [id, w] of watching) if (!ids.has(id)) w.stop.abort();
+    const free = rows.filter((r) => !r.holder && !watching.has(r.id)).map((r) => r.id);
+    const room = options.max - watching.size;
+    // An even share first; what the others left since the last rescan, up to the cap.
+    const share = Math.ceil(rows.length / workers) - watching.size;
+    const leftOver = free.filter((id) => lastFree.has(id)).length;
+    const quota = Math.min(room, Math.max(share, leftOver));
+    lastFree = new Set(free);
+    if (quota <= 0 || free.length === 0) return;
+    await claim(shuffle(free).slice(0, quota));
+  };
+  const claim = async (ids: readonly string[]): Promise<void> => {
+    try {
+      for (const lease of await group.claim(ids.map(watchLeaseName))) start(lease);
+    } catch (error) {
+      deps.log.error({ event: 'watch.claim_failed', err: error }, 'watch leases could not be claimed');
+    }
+  };
+
+  const rescanning = (async () => {
+    while (!stopped) {
+      await rescanOnce();
+      await pause(rescanMs, stopAll.signal);
+    }
+  })();
   // A mailbox connected in this process is watched (and so synced) at once, not at the next rescan.
   const unsubscribe = onMailboxConnected((id) => {
-    if (!stopped && !watching.has(id) && watching.size < options.max) void watch(id);
+    if (!stopped && !watching.has(id) && watching.size < options.max) void claim([id]);
   });
+  const poller =
+    options.pollSeconds && options.pollSeconds > 0
+      ? startUnwatchedPoller(deps, onNewMail, { pollSeconds: options.pollSeconds })
+      : null;
 
   return {
+    owner: group.owner,
     watching: () => [...watching.keys()],
+    /** Looks for free watch leases now (what the rescan does every few seconds). */
+    rescanNow: rescanOnce,
+    /** Renews every watch lease now (what the heartbeat does). */
+    renewNow: () => group.renewNow(),
     async stop() {
+      if (stopped) return;
       stopped = true;
       unsubscribe();
-      abort.abort();
-      await Promise.all(
-        [...watching.values()].map((w) =>
-          w.client ? closeImap(w.client).catch(() => undefined) : undefined,
-        ),
-      );
+      poller?.stop();
+      stopAll.abort();
+      await rescanning;
+      // Sessions first, then the leases: never two watchers of one mailbox.
+      await Promise.all([...watching.values()].map((w) => w.done));
+      await group
+        .close()
+        .catch((error: unknown) =>
+          deps.log.error(
+            { event: 'watch.release_failed', err: error },
+            'watch leases could not be released; they expire by themselves',
+          ),
+        );
+      await deps.db
+        .deleteFrom('leases')
+        .where('name', '=', presence)
+        .execute()
+        .catch(() => undefined);
     },
   };
 };

@@ -63,6 +63,12 @@ first_valid_uid = ${Math.min(l.mailUid, 1)}
 first_valid_gid = 0
 mail_location = maildir:~/Maildir
 mail_fsync = never
+# IDLE hears of new mail through inotify, one instance per imap process, and the kernel allows 128 per user
+# by default (fs.inotify.max_user_instances): past that Dovecot logs "Inotify instance limit ... exceeded,
+# disabling" and the session checks every mailbox_idle_check_interval (30 s by default). Measured with 150
+# IDLE sessions: a delivery reached the 151st after 29.8 s. Checking every second keeps a thousand IDLE
+# sessions within about a second of a delivery (inotify, where there is an instance, answers in ~0.5 s).
+mailbox_idle_check_interval = 1 secs
 
 passdb {
   driver = passwd-file

@@ -1,0 +1,410 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import { type RunningEmulator, startEmulator } from '../../emulator/start.ts';
+import { DEMO } from '../../emulator/state/demo-seed.ts';
+import { parseConfig } from '../../src/config.ts';
+import type { AppDeps } from '../../src/http/context.ts';
+import { leaseHolder } from '../../src/jobs/lease.ts';
+import { startWorkers } from '../../src/jobs/workers.ts';
+import { createLogger } from '../../src/log/logger.ts';
+import { insertMailbox } from '../../src/mailboxes/repository.ts';
+import { writeTokens } from '../../src/mailboxes/token-store.ts';
+import { buildDeps } from '../../src/main.ts';
+import { MAILBOX_SCOPES } from '../../src/microsoft/redirect-uris.ts';
+import { loadMicrosoftSettings } from '../../src/microsoft/settings.ts';
+import { tokenOriginOf } from '../../src/microsoft/token-origin.ts';
+import { ADMIN, startTestApp, type TestApp } from '../support/app.ts';
+import { control } from '../support/control.ts';
+import { DATABASES } from '../support/databases.ts';
+import { configureForMail } from '../support/mailbox-setup.ts';
+import { msBrowser } from '../support/ms-signin.ts';
+import { signInAndGetTokens } from '../support/oauth-flow.ts';
+
+const run = promisify(execFile);
+const MAILBOXES = 6;
+/** Short leases, so take-overs are driven by the lease clock in seconds rather than minutes. */
+const LEASE_SECONDS = 5;
+
+const waitFor = async <T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  ms: number,
+): Promise<T> => {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+/** IMAP sessions per mailbox on the server (the emulator relays each to its Dovecot: `doveadm who`). */
+const sessionsOnServer = async (emu: RunningEmulator): Promise<Map<string, number>> => {
+  const config = join(dirname(emu.mail!.store.mailRoot), 'dovecot.conf');
+  const { stdout } = await run('doveadm', ['-c', config, 'who', '-1']);
+  const counts = new Map<string, number>();
+  for (const line of stdout.split('\n').slice(1)) {
+    const user = line.trim().split(/\s+/)[0];
+    if (user) counts.set(user.toLowerCase(), (counts.get(user.toLowerCase()) ?? 0) + 1);
+  }
+  return counts;
+};
+
+interface Worker {
+  readonly deps: AppDeps;
+  readonly workers: Awaited<ReturnType<typeof startWorkers>>;
+  readonly lines: Record<string, unknown>[];
+  watching(): string[];
+  readonly owner: string;
+  stop(): Promise<void>;
+}
+
+for (const kind of DATABASES) {
+  describe(`watchers spread over workers on ${kind}`, () => {
+    let emu: RunningEmulator;
+    let app: TestApp;
+    const ids: string[] = [];
+    const addressOf = new Map<string, string>();
+
+    const startWorker = async (cap: number, extra: Record<string, string> = {}): Promise<Worker> => {
+      const config = parseConfig({
+        MAILROOM_ENV: 'test',
+        ...app.db.env,
+        MAILROOM_EXTRA_CA_FILE: emu.tls.caPath,
+        MAILROOM_IDLE_CONNECTIONS: String(cap),
+        MAILROOM_WATCH_LEASE_SECONDS: String(LEASE_SECONDS),
+        MAILROOM_POLL_SECONDS: '3600',
+        MAILROOM_SYNC_INTERVAL_SECONDS: '3600',
+        ...extra,
+      });
+      const lines: Record<string, unknown>[] = [];
+      const log = createLogger(
+        'info',
+        new Writable({
+          write(chunk, _encoding, done) {
+            lines.push(JSON.parse(String(chunk)));
+            done();
+          },
+        }),
+      );
+      const deps = await buildDeps(config, { log });
+      const workers = await startWorkers(deps, config, { sweepAtStart: false });
+      let stopped = false;
+      return {
+        deps,
+        workers,
+        lines,
+        owner: workers.watchers!.owner,
+        watching: () => workers.watchers!.watching(),
+        async stop() {
+          if (stopped) return;
+          stopped = true;
+          await workers.stop();
+          await deps.db.destroy().catch(() => undefined);
+        },
+      };
+    };
+
+    /** Mailboxes watched now, by the `leases` table: mailbox id → owner. */
+    const watchLeases = async (): Promise<Map<string, string>> => {
+      const db = app.mailroom.deps.db;
+      const held = new Map<string, string>();
+      for (const id of ids) {
+        const owner = await leaseHolder(db, `watch:${id}`);
+        if (owner) held.set(id, owner);
+      }
+      return held;
+    };
+
+    /** Waits until every mailbox has one watcher among `workers`, by the leases and the processes. */
+    const allWatchedOnce = (workers: readonly Worker[], ms: number) =>
+      waitFor(
+        'every mailbox watched once',
+        async () => {
+          const leases = await watchLeases();
+          const seen = workers.flatMap((w) => w.watching());
+          if (leases.size !== MAILBOXES || seen.length !== MAILBOXES || new Set(seen).size !== MAILBOXES)
+            return false;
+          for (const w of workers)
+            for (const id of w.watching()) if (leases.get(id) !== w.owner) return false;
+          return leases;
+        },
+        ms,
+      );
+
+    /** Waits until each mailbox has exactly `expected` IMAP sessions; none ever more than two. */
+    const sessionsSettle = (expected: (id: string) => number, ms: number) =>
+      waitFor(
+        'IMAP sessions per mailbox',
+        async () => {
+          const counts = await sessionsOnServer(emu);
+          for (const id of ids)
+            assert.ok(
+              (counts.get(addressOf.get(id)!) ?? 0) <= 2,
+              `more than two sessions on ${addressOf.get(id)}: ${(await run('doveadm', ['-c', join(dirname(emu.mail!.store.mailRoot), 'dovecot.conf'), 'who'])).stdout}`,
+            );
+          return ids.every((id) => (counts.get(addressOf.get(id)!) ?? 0) === expected(id));
+        },
+        ms,
+      );
+
+    before(async () => {
+      emu = await startEmulator();
+      app = await startTestApp(kind, { MAILROOM_EXTRA_CA_FILE: emu.tls.caPath });
+      await configureForMail(emu, app, { tenant: 'organizations', allowedTenantIds: [DEMO.tenantId] });
+      const { db, secrets } = app.mailroom.deps;
+      const owner = await db
+        .selectFrom('users')
+        .select('id')
+        .where('email', '=', ADMIN.email)
+        .executeTakeFirstOrThrow();
+      for (let i = 0; i < MAILBOXES; i++) {
+        const upn = `watch${i}@${DEMO.domain}`;
+        await control(emu, 'POST', '/users', { tenantId: DEMO.tenantId, upn, password: 'Watch-pass-1' });
+        await control(emu, 'POST', '/mail/seed', { address: upn, folder: 'INBOX', count: 2 });
+        const tokens = await signInAndGetTokens(emu, upn, 'Watch-pass-1', ['openid', ...MAILBOX_SCOPES]);
+        const mailbox = await insertMailbox(db, {
+          kind: 'user',
+          ownerUserId: owner.id,
+          label: null,
+          address: upn,
+        });
+        await writeTokens(db, secrets, mailbox.id, {
+          accessToken: tokens.accessToken,
+          expiresInSeconds: tokens.expiresIn,
+          refreshToken: tokens.refreshToken!,
+          origin: tokenOriginOf(await loadMicrosoftSettings(db))!,
+        });
+        await db.updateTable('mailboxes').set({ state: 'connected' }).where('id', '=', mailbox.id).execute();
+        await db
+          .insertInto('mailbox_folders')
+          .values({
+            mailbox_id: mailbox.id,
+            path: 'INBOX',
+            name: 'INBOX',
+            delimiter: '/',
+            parent_path: null,
+            special_use: '\\Inbox',
+            selected: 1,
+            updated_at: new Date().toISOString(),
+          })
+          .execute();
+        ids.push(mailbox.id);
+        addressOf.set(mailbox.id, upn.toLowerCase());
+      }
+    });
+    after(async () => {
+      await app?.stop();
+      await emu?.stop();
+    });
+
+    test('two workers: every mailbox watched exactly once; one stops, the other takes its mailboxes', async () => {
+      const a = await startWorker(10);
+      const b = await startWorker(10);
+      try {
+        await allWatchedOnce([a, b], 20_000);
+        // On the server: one session per mailbox once the first syncs are done.
+        await sessionsSettle(() => 1, 20_000);
+
+        const fromA = a.watching();
+        const stoppedAt = Date.now();
+        await a.stop();
+        // A stopping worker releases its leases: the other takes them at its next rescan, well within the TTL.
+        await allWatchedOnce([b], LEASE_SECONDS * 1000 + 3_000);
+        const tookMs = Date.now() - stoppedAt;
+        assert.ok(tookMs < 30_000, `taken over after ${tookMs} ms`);
+        assert.deepEqual(
+          [...(await watchLeases()).values()],
+          ids.map(() => b.owner),
+        );
+        for (const id of fromA) assert.ok(b.watching().includes(id));
+        await sessionsSettle(() => 1, 20_000);
+      } finally {
+        await a.stop();
+        await b.stop();
+      }
+      await sessionsSettle(() => 0, 10_000);
+    });
+
+    test('a worker whose lease renewal fails closes its sessions; the other watches its mailboxes within the lease lifetime', async () => {
+      const a = await startWorker(10);
+      let b: Worker | null = null;
+      try {
+        await allWatchedOnce([a], 20_000);
+        b = await startWorker(10);
+        await sessionsSettle(() => 1, 20_000);
+        assert.equal(b.watching().length, 0, 'the other worker finds nothing free');
+
+        // Worker A loses its database (as a process that dies stops renewing): its heartbeat fails.
+        await a.deps.db.destroy();
+        const failedAt = Date.now();
+        await a.workers.watchers!.renewNow();
+        await waitFor('A stops watching', async () => a.watching().length === 0, 5_000);
+        const lost = a.lines.find((l) => l.event === 'lease.lost' && l.errorCode === 'lease.renewal_failed');
+        assert.ok(lost, 'the failed renewal is logged');
+        assert.ok((lost?.err as { stack?: string })?.stack, 'logged with its stack');
+
+        // Its leases run out in the database after their lifetime; the other worker takes them then.
+        await allWatchedOnce([b], LEASE_SECONDS * 1000 + 5_000);
+        const tookMs = Date.now() - failedAt;
+        assert.ok(tookMs < 30_000, `taken over after ${tookMs} ms`);
+        await sessionsSettle(() => 1, 20_000);
+      } finally {
+        // Its database is gone, so its stop may fail half-way: its queue and watchers are stopped anyway.
+        await a.stop().catch(() => undefined);
+        await a.workers.watchers?.stop().catch(() => undefined);
+        await a.workers.queue.stop().catch(() => undefined);
+        await b?.stop();
+      }
+    });
+
+    test('a watch lease taken by another process closes the IMAP session it guards', async () => {
+      const a = await startWorker(10);
+      try {
+        await allWatchedOnce([a], 20_000);
+        await sessionsSettle(() => 1, 20_000);
+        const victim = ids[0]!;
+        const db = app.mailroom.deps.db;
+        // Another process holds the lease now (as after a stall longer than the lease's lifetime).
+        await db
+          .updateTable('leases')
+          .set({ owner: 'intruder', until: new Date(Date.now() + 60_000).toISOString() })
+          .where('name', '=', `watch:${victim}`)
+          .execute();
+        await a.workers.watchers!.renewNow();
+        assert.ok(
+          !a.watching().includes(victim) ||
+            (await waitFor('stopped', async () => !a.watching().includes(victim), 5_000)),
+        );
+        await sessionsSettle((id) => (id === victim ? 0 : 1), 10_000);
+        const lost = a.lines.find(
+          (l) =>
+            l.event === 'lease.lost' && l.errorCode === 'lease.lost' && String(l.leases).includes(victim),
+        );
+        assert.ok(lost, 'the lost lease is logged');
+        // The intruder lets go: the lease is free and watched again.
+        await db
+          .updateTable('leases')
+          .set({ owner: '', until: new Date(0).toISOString() })
+          .where('name', '=', `watch:${victim}`)
+          .execute();
+        await allWatchedOnce([a], 10_000);
+        await sessionsSettle(() => 1, 20_000);
+      } finally {
+        await a.stop();
+      }
+    });
+
+    test('capacity short: unwatched mailboxes are checked in turn, the delay on /metrics and the mailbox page', async () => {
+      const fast = { MAILROOM_POLL_SECONDS: '2' };
+      const a = await startWorker(2, fast);
+      const b = await startWorker(2, fast);
+      const db = app.mailroom.deps.db;
+      try {
+        const leases = await waitFor(
+          'four mailboxes watched',
+          async () => {
+            const held = await watchLeases();
+            return held.size === 4 && a.watching().length === 2 && b.watching().length === 2 && held;
+          },
+          30_000,
+        );
+        const unwatched = ids.filter((id) => !leases.has(id));
+        assert.equal(unwatched.length, 2);
+        const lastSynced = async () =>
+          (
+            await db
+              .selectFrom('mailboxes')
+              .select(['id', 'last_synced_at'])
+              .where('id', 'in', unwatched)
+              .orderBy('id')
+              .execute()
+          ).map((r) => r.last_synced_at ?? '');
+        // Each unwatched mailbox is checked, and checked again: in turn, about every MAILROOM_POLL_SECONDS.
+        const first = await waitFor(
+          'checked',
+          async () => {
+            const at = await lastSynced();
+            return at.every(Boolean) && at;
+          },
+          30_000,
+        );
+        await waitFor(
+          'checked again',
+          async () => {
+            const at = await lastSynced();
+            return at.every((t, i) => t > first[i]!);
+          },
+          30_000,
+        );
+
+        const metrics = await (await fetch(`${app.url}/metrics`)).text();
+        const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1]);
+        assert.equal(value('mailroom_mailboxes_watched'), 4);
+        assert.equal(value('mailroom_mailboxes_unwatched'), 2);
+        const delay = value('mailroom_unwatched_check_delay_seconds');
+        assert.ok(delay >= 0 && delay <= 15, `unwatched delay ${delay} s`);
+
+        const browser = msBrowser(emu);
+        const signedIn = await browser.submit(await browser.get(`${app.url}/signin`), {
+          fields: { email: ADMIN.email, password: ADMIN.password },
+        });
+        assert.equal(signedIn.status, 302);
+        const polled = await browser.get(`${app.url}/mailboxes/${unwatched[0]}`);
+        assert.match(polled.html, /data-watch="polled"/);
+        assert.match(polled.html, /checked every ~\d+ s/);
+        const watched = await browser.get(`${app.url}/mailboxes/${[...leases.keys()][0]}`);
+        assert.match(watched.html, /Watched: new mail within a second/);
+      } finally {
+        await a.stop();
+        await b.stop();
+      }
+    });
+
+    test('a watcher failure is logged with its cause and recorded on the mailbox', async () => {
+      const a = await startWorker(10);
+      const db = app.mailroom.deps.db;
+      const victim = ids[1]!;
+      const address = addressOf.get(victim)!;
+      try {
+        await allWatchedOnce([a], 20_000);
+        await sessionsSettle(() => 1, 20_000);
+        await control(emu, 'PUT', '/faults/imap-throttle', { backoffMs: 100, mailbox: address, count: null });
+        await control(emu, 'POST', '/mail/cut-sessions', { address });
+        const row = await waitFor(
+          'the failure stored on the mailbox',
+          () =>
+            db
+              .selectFrom('mailboxes')
+              .select(['state', 'state_code', 'state_message'])
+              .where('id', '=', victim)
+              .where('state_code', '=', 'imap.throttled')
+              .executeTakeFirst(),
+          15_000,
+        );
+        assert.equal(row.state, 'retrying');
+        assert.match(row.state_message ?? '', /throttling/);
+        const logged = a.lines.find((l) => l.event === 'watch.failed' && l.errorCode === 'imap.throttled');
+        assert.ok(logged, 'the failure is logged');
+        assert.equal(logged.mailboxId, victim);
+        assert.match(String((logged.err as { stack?: string }).stack), /ImapError/);
+
+        // The server lets go: the watcher reopens its session by itself.
+        await control(emu, 'DELETE', '/faults/imap-throttle');
+        await waitFor(
+          'watched again',
+          async () => (await sessionsOnServer(emu)).get(address) === 1 && a.watching().includes(victim),
+          20_000,
+        );
+      } finally {
+        await control(emu, 'DELETE', '/faults/imap-throttle');
+        await a.stop();
+      }
+    });
+  });
+}
