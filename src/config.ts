@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { SECRET_KEY_LIST_PATTERN, splitSecretKeyList } from './secrets/secret-box.ts';
 
@@ -36,6 +37,7 @@ const schema = z
     MAILROOM_WATCH_LEASE_SECONDS: z.coerce.number().min(1).max(30).default(20),
     MAILROOM_POLL_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
     MAILROOM_SERVE_WORKERS: z.enum(['true', 'false']).default('true'),
+    MAILROOM_PARSE_WORKERS: z.coerce.number().int().min(0).max(64).optional(),
     MAILROOM_LEASE_SECONDS: z.coerce.number().min(1).max(300).default(30),
     MAILROOM_SEND_MAX_ATTACHMENTS_MB: z.coerce.number().min(0.001).max(150).default(25),
     MAILROOM_SEND_RETRY_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
@@ -118,6 +120,8 @@ export interface Config {
     readonly pollSeconds: number;
     /** `mailroom serve` also runs the sync workers (small installs); `mailroom worker` always does. */
     readonly inServe: boolean;
+    /** Worker threads reading listed messages' bodies (one per core by default; 0: on the main thread). */
+    readonly parseWorkers: number;
     /**
      * Lifetime of the leases of background work (sync, sending, token refresh), renewed every third of
      * it: work held by a process that died is taken up again after at most this long.
@@ -185,6 +189,7 @@ export const parseConfig = (env: Record<string, string | undefined>): Config => 
       watchLeaseSeconds: e.MAILROOM_WATCH_LEASE_SECONDS,
       pollSeconds: e.MAILROOM_POLL_SECONDS,
       inServe: e.MAILROOM_SERVE_WORKERS === 'true',
+      parseWorkers: e.MAILROOM_PARSE_WORKERS ?? availableParallelism(),
       leaseMs: Math.round(e.MAILROOM_LEASE_SECONDS * 1000),
     },
     metricsToken: e.MAILROOM_METRICS_TOKEN ?? null,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Config } from './config.ts';
 import { type Db, openDatabase } from './db/database.ts';
@@ -10,6 +11,8 @@ import { createSessionStore } from './http/session.ts';
 import { createJobQueue } from './jobs/create-queue.ts';
 import { createLogger, type Logger } from './log/logger.ts';
 import { dataBlobStore } from './messages/blob-store.ts';
+import { createParsePool } from './messages/parse-pool.ts';
+import { createMessageParser } from './messages/parse-queue.ts';
 import { createJwksCache } from './microsoft/jwks-cache.ts';
 import { createMetadataCache } from './microsoft/metadata.ts';
 import { createOutboundFetch, type OutboundFetch } from './net/outbound-fetch.ts';
@@ -41,6 +44,12 @@ export const buildDeps = async (config: Config, options: StartOptions = {}): Pro
   const log = options.log ?? createLogger(config.logLevel);
   const db = await openMigratedDatabase(config, log);
   const fetch = options.fetch ?? createOutboundFetch(config);
+  const blobs = dataBlobStore(config.dataDir);
+  const pool = createParsePool({
+    workers: config.sync.parseWorkers,
+    blobDir: join(config.dataDir, 'blobs'),
+    blobs,
+  });
   return {
     queue: createJobQueue(config, { db, log }),
     config,
@@ -51,8 +60,9 @@ export const buildDeps = async (config: Config, options: StartOptions = {}): Pro
     fetch,
     microsoft: { metadata: createMetadataCache(fetch), jwks: createJwksCache(fetch) },
     extraCa: config.extraCaFile ? [readFileSync(config.extraCaFile, 'utf8')] : null,
-    blobs: dataBlobStore(config.dataDir),
+    blobs,
     html: createHtmlSanitizer(),
+    parser: createMessageParser({ db, log, pool }),
   };
 };
 
@@ -78,6 +88,7 @@ export const startMailroom = async (config: Config, options: StartOptions = {}):
         server.close(() => resolve());
       });
       await deps.html.close();
+      await deps.parser.close();
       await deps.queue.stop();
       await db.destroy();
     },

@@ -13,6 +13,7 @@ import type {
   AttachmentsTable,
   FolderSyncStateTable,
   MessageLocationsTable,
+  MessageSourcesTable,
   MessagesTable,
 } from '../messages/messages.table.ts';
 import type { MicrosoftSettingsTable } from '../microsoft/settings.table.ts';
@@ -36,6 +37,7 @@ export interface Database {
   folder_sync_state: FolderSyncStateTable;
   messages: MessagesTable;
   message_locations: MessageLocationsTable;
+  message_sources: MessageSourcesTable;
   attachments: AttachmentsTable;
   leases: LeasesTable;
   jobs: JobsTable;

@@ -4,6 +4,7 @@ import type { Db } from '../db/database.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BlobStore } from '../messages/blob-store.ts';
+import type { MessageParser } from '../messages/parse-queue.ts';
 import type { JwksCache } from '../microsoft/jwks-cache.ts';
 import type { MetadataCache } from '../microsoft/metadata.ts';
 import type { OutboundFetch } from '../net/outbound-fetch.ts';
@@ -28,6 +29,8 @@ export interface AppDeps {
   readonly blobs: BlobStore;
   /** Mail HTML sanitised in worker threads, once per message and view (reading/html-sanitizer.ts). */
   readonly html: HtmlSanitizer;
+  /** Bodies of listed messages read in worker threads, off the listing path (messages/parse-queue.ts). */
+  readonly parser: MessageParser;
   /** The job queue: web code enqueues (Sync now), workers run (jobs/workers.ts). */
   readonly queue: JobQueue;
 }

@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts';
 import type { AppDeps } from '../http/context.ts';
+import { startParseResume } from '../messages/parse-queue.ts';
 import { startOutbox } from '../send/outbox.ts';
 import { startIdleWatchers } from '../sync/idle-watcher.ts';
 import { runMailboxSync } from '../sync/run-sync.ts';
@@ -77,6 +78,7 @@ export const startWorkers = async (
   });
   const stopBlobSweeper = startBlobSweeper(deps);
   const stopPurger = startPurger(deps);
+  const stopParseResume = startParseResume(deps);
   deps.log.info(
     { event: 'workers.started', driver: queue.driver, concurrency: config.sync.concurrency },
     'sync workers started',
@@ -98,6 +100,7 @@ export const startWorkers = async (
       stopScheduler();
       stopBlobSweeper();
       stopPurger();
+      stopParseResume();
       await outbox.stop();
       await idle?.stop();
       await queue.stop();

@@ -10,7 +10,10 @@ export interface BlobSweepResult {
   readonly temporaries: number;
 }
 
-/** The names of `candidates` that a row still names: an attachment, or a queued, sent or failed message. */
+/**
+ * The names of `candidates` that a row still names: an attachment, a queued, sent or failed message, or
+ * the raw source of a large message waiting for its parse.
+ */
 const referenced = async (db: Db, candidates: readonly string[]): Promise<Set<string>> => {
   const names = new Set<string>();
   for (const r of await db
@@ -27,6 +30,13 @@ const referenced = async (db: Db, candidates: readonly string[]): Promise<Set<st
     .where('mime_sha256', 'in', candidates)
     .execute())
     names.add(r.mime_sha256);
+  for (const r of await db
+    .selectFrom('message_sources')
+    .select('blob_sha256')
+    .distinct()
+    .where('blob_sha256', 'in', candidates)
+    .execute())
+    if (r.blob_sha256) names.add(r.blob_sha256);
   return names;
 };
 

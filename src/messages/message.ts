@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { AttachmentsTable, MessageLocationsTable, MessagesTable } from './messages.table.ts';
+import type { AttachmentsTable, MessageLocationsTable, MessagesTable, ParseState } from './messages.table.ts';
 import type { ParsedAddress, ParsedAttachment } from './parsed-message.ts';
 
 /** A line of a message list. */
@@ -16,6 +16,8 @@ export interface MessageSummary {
   /** Over the copies listed (one folder's, or all): seen if any copy is, flagged if any copy is. */
   readonly seen: boolean;
   readonly flagged: boolean;
+  /** Listed from its header, its body not read yet: the list shows its envelope and "loading". */
+  readonly loading: boolean;
 }
 
 /** A stored attachment: what parsing found, with its row id. Open the content with `BlobStore.open(sha256)`. */
@@ -47,6 +49,9 @@ export interface Message extends MessageSummary {
    */
   readonly htmlLength: number | null;
   readonly warnings: readonly string[];
+  /** `pending` while the body is being read, `failed` when it could not be (`parseError` says why). */
+  readonly parseState: ParseState;
+  readonly parseError: string | null;
   readonly attachments: readonly Attachment[];
   readonly locations: readonly MessageLocation[];
 }
@@ -63,6 +68,7 @@ export const SUMMARY_COLUMNS = [
   'm.received_at',
   'm.snippet',
   'm.has_attachments',
+  'm.parse_state',
 ] as const;
 
 export type SummaryRow = Pick<
@@ -77,6 +83,7 @@ export type SummaryRow = Pick<
   | 'received_at'
   | 'snippet'
   | 'has_attachments'
+  | 'parse_state'
 > & { seen: number | string | null; flagged: number | string | null };
 
 const fromOf = (row: { from_address: string | null; from_name: string | null }): ParsedAddress | null =>
@@ -95,6 +102,7 @@ export const rowToSummary = (row: SummaryRow): MessageSummary => ({
   // max() over integer columns: a number on SQLite, a number or a numeric string on PostgreSQL.
   seen: Number(row.seen) === 1,
   flagged: Number(row.flagged) === 1,
+  loading: row.parse_state === 'pending',
 });
 
 /** The columns of a whole message but its HTML, which `htmlOf` reads (a length stands in for it). */
@@ -120,6 +128,8 @@ export const MESSAGE_COLUMNS = [
   'has_attachments',
   'parse_warnings',
   'created_at',
+  'parse_state',
+  'parse_error',
 ] as const;
 
 export type MessageRow = Omit<Selectable<MessagesTable>, 'body_html'>;
@@ -142,6 +152,8 @@ export const rowToMessage = (
   bodyText: row.body_text,
   htmlLength: row.html_length,
   warnings: JSON.parse(row.parse_warnings) as string[],
+  parseState: row.parse_state,
+  parseError: row.parse_error,
   attachments: attachments.map((a) => ({
     id: a.id,
     position: a.position,

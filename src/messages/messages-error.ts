@@ -7,7 +7,11 @@ export type MessagesErrorCode =
   /** A message insert lost a race and the winner's row could not be found (should not happen). */
   | 'messages.store_conflict'
   /** A paging cursor that listMessages did not make. */
-  | 'messages.invalid_cursor';
+  | 'messages.invalid_cursor'
+  /** Reading a listed message's body failed (its parse thread failed or ran out of time). */
+  | 'messages.parse_failed'
+  /** A message waits for its parse but its raw source is gone. */
+  | 'messages.source_missing';
 
 export class MessagesError extends Error {
   constructor(

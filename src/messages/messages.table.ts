@@ -39,6 +39,19 @@ export interface MessagesTable {
   has_attachments: number;
   parse_warnings: string;
   created_at: string;
+  /** `pending`: listed from its header, the body not read yet (its source in message_sources). */
+  parse_state: Generated<ParseState>;
+  /** Why reading the body failed (`failed`); the envelope stays listed. */
+  parse_error: string | null;
+}
+
+export type ParseState = 'pending' | 'parsed' | 'failed';
+
+/** The raw source of a message waiting for its parse: in the row, or a blob for a large message. */
+export interface MessageSourcesTable {
+  message_id: string;
+  source: Buffer | null;
+  blob_sha256: string | null;
 }
 
 export interface MessageLocationsTable {

@@ -40,7 +40,7 @@ export const prepareMessage = async (blobs: BlobStore, input: StoreInput): Promi
 };
 
 /** What the dedupe key hashes of a parsed message: the values its row and attachment rows will hold. */
-const contentOf = (parsed: ParsedMessage): MessageContent => ({
+export const contentOf = (parsed: ParsedMessage): MessageContent => ({
   fromAddress: parsed.from?.address ?? null,
   subject: parsed.subject,
   text: parsed.text,
@@ -153,14 +153,14 @@ export const storePrepared = async (db: Db, batch: readonly PreparedMessage[]): 
   });
 };
 
-const placeOf = (input: Pick<StoreInput, 'path' | 'uidValidity' | 'uid'>): string =>
+export const placeOf = (input: Pick<StoreInput, 'path' | 'uidValidity' | 'uid'>): string =>
   `${input.path}\u0000${input.uidValidity}\u0000${input.uid}`;
 
 /** The messages already stored at the batch's places (folder, UIDVALIDITY, UID), by place. */
-const idsByPlace = async (
+export const idsByPlace = async (
   db: Db,
   mailboxId: string,
-  batch: readonly PreparedMessage[],
+  batch: readonly { readonly input: Omit<StoreInput, 'source'> }[],
 ): Promise<Map<string, string>> => {
   const found = new Map<string, string>();
   const folders = new Map<string, { path: string; uidValidity: number; uids: number[] }>();
@@ -185,7 +185,11 @@ const idsByPlace = async (
   return found;
 };
 
-const idsByKey = async (db: Db, mailboxId: string, keys: readonly string[]): Promise<Map<string, string>> => {
+export const idsByKey = async (
+  db: Db,
+  mailboxId: string,
+  keys: readonly string[],
+): Promise<Map<string, string>> => {
   const found = new Map<string, string>();
   for (const part of chunks([...new Set(keys)])) {
     const rows = await db
@@ -200,7 +204,7 @@ const idsByKey = async (db: Db, mailboxId: string, keys: readonly string[]): Pro
 };
 
 /** Characters as SQL's length() counts them: code points, a surrogate pair being one. */
-const characters = (text: string): number => {
+export const characters = (text: string): number => {
   let count = text.length;
   for (let at = 0; at < text.length - 1; at++) {
     const code = text.charCodeAt(at);
@@ -215,7 +219,7 @@ const characters = (text: string): number => {
   return count;
 };
 
-const isoOrNull = (date: Date | null): string | null =>
+export const isoOrNull = (date: Date | null): string | null =>
   date && !Number.isNaN(date.getTime()) ? date.toISOString() : null;
 
 const messageRow = (
@@ -255,7 +259,7 @@ const messageRow = (
 };
 
 /** The copies at (folder, UIDVALIDITY, UID); flags changed in Mailroom and not yet sent stay pending. */
-const upsertLocations = async (
+export const upsertLocations = async (
   trx: Db,
   copies: readonly { input: Omit<StoreInput, 'source'>; messageId: string }[],
 ): Promise<void> => {

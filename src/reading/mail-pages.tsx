@@ -161,6 +161,7 @@ export const MessageList = (p: {
                       <a href={messageUrl(m)}>{m.subject || '(no subject)'}</a>
                       {m.hasAttachments && <span class="badge">attachment</span>}
                       {m.flagged && <span class="badge alert">flagged</span>}
+                      {m.loading && <span class="badge">loading</span>}
                       <div class="snippet">{m.snippet}</div>
                     </td>
                   </tr>

@@ -121,6 +121,18 @@ export const MessagePage = (p: {
           </ul>
         </div>
       )}
+      {m.parseState === 'pending' && (
+        <p class="flash info" id="message-loading">
+          Loading: this message is listed, and its text and attachments are still being read. Reload the page
+          in a moment.
+        </p>
+      )}
+      {m.parseState === 'failed' && (
+        <p class="flash error" id="message-unreadable">
+          Mailroom could not read this message’s body ({m.parseError}); its sender, subject and date are as
+          listed.
+        </p>
+      )}
       {m.htmlLength !== null ? (
         <div class="message-body">
           {p.htmlCut && (

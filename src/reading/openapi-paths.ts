@@ -31,6 +31,10 @@ const summary = {
     hasAttachments: { type: 'boolean' },
     seen: { type: 'boolean' },
     flagged: { type: 'boolean' },
+    loading: {
+      type: 'boolean',
+      description: 'Listed from its header; its body, attachments and search text are still being read',
+    },
   },
 };
 
@@ -71,6 +75,13 @@ const message = {
             'true when html is only the beginning (250,000 characters) of a longer HTML; the page offers the whole at /mail/{id}/messages/{messageId}/html',
         },
         attachments: { type: 'array', items: ref('Attachment') },
+        parseState: {
+          type: 'string',
+          enum: ['pending', 'parsed', 'failed'],
+          description:
+            'pending: the body is still being read (loading); failed: it could not be (see parseError)',
+        },
+        parseError: { type: ['string', 'null'] },
         threadMessageIds: { type: 'array', items: { type: 'string' }, description: 'Oldest first' },
       },
     },

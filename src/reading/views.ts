@@ -14,6 +14,7 @@ export const summaryView = (m: MessageSummary) => ({
   hasAttachments: m.hasAttachments,
   seen: m.seen,
   flagged: m.flagged,
+  loading: m.loading,
 });
 
 /** Inline pictures of the HTML (a Content-ID, inline disposition) are not what a reader calls attachments. */
@@ -42,5 +43,7 @@ export const messageView = (m: Message, shown: ShownHtml | null, threadIds: read
   html: shown ? shown.bytes.toString('utf8') : null,
   htmlCut: Boolean(shown?.cut),
   attachments: m.attachments.map(attachmentView),
+  parseState: m.parseState,
+  parseError: m.parseError,
   threadMessageIds: threadIds,
 });

@@ -28,7 +28,7 @@ export const runMailboxSync = async (
   if (!lease) return { kind: 'busy', until: await leaseExpiry(deps.db, name) };
   let outcome: SyncOutcome = { kind: 'failed' };
   try {
-    await syncMailbox(deps, mailbox, { signal: lease.signal });
+    await syncMailbox(deps, mailbox, { signal: lease.signal, waitForBodies: false });
     outcome = { kind: 'synced' };
   } catch (error) {
     if (lease.signal.aborted && lease.signal.reason instanceof LeaseError) {

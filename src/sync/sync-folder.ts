@@ -3,16 +3,19 @@ import type { Db } from '../db/database.ts';
 import { inTransaction, recordEvent } from '../events/record-event.ts';
 import type { BlobStore } from '../messages/blob-store.ts';
 import { removeGeneration, removeLocations, updateFlags } from '../messages/locations.ts';
-import { type PreparedMessage, prepareMessage, storePrepared } from '../messages/store-message.ts';
+import type { MessageParser } from '../messages/parse-queue.ts';
+import { readHeader } from '../messages/read-header.ts';
+import { type ListedMessage, storeListed } from '../messages/store-listed.ts';
 import { type FlagChange, parsePending, setLocalFlags } from '../reading/local-flags.ts';
 import { pushSelectedFolderFlags } from '../reading/write-flags.ts';
 import { newUidBatches, planSync, uidSet, vanished } from './cursor.ts';
 import { loadCursor, saveProgress, storedUids } from './folder-state.ts';
-import { toImapError } from './imap-error.ts';
+import { ImapError, toImapError } from './imap-error.ts';
 
 export interface SyncFolderDeps {
   readonly db: Db;
   readonly blobs: BlobStore;
+  readonly parser: MessageParser;
 }
 
 export interface SyncFolderOptions {
@@ -29,9 +32,70 @@ export interface FolderSyncResult {
   readonly reset: boolean;
 }
 
-const DEFAULT_BATCH = 100;
-/** Parsed messages held before they are stored: a batch of large messages is stored in several goes. */
-const MAX_PENDING_BYTES = 8 * 1024 * 1024;
+/** Larger batches commit less often: a commit costs SQLite as much as a hundred rows' inserts. */
+const DEFAULT_BATCH = 250;
+/**
+ * A message up to this size comes whole in the batch's FETCH and waits for its parse in the database;
+ * of a larger one the FETCH brings this much (its header), and the whole is streamed to the blob store
+ * (`download`), so a 30 MB message is never in this thread's memory.
+ */
+export const INLINE_SOURCE_BYTES = 256 * 1024;
+
+/**
+ * One FETCH batch as listed messages: flags, INTERNALDATE, size and the source (up to INLINE_SOURCE_BYTES),
+ * the envelope read from its header; larger messages then downloaded into the blob store, one at a time
+ * (a session runs one command at a time) after the FETCH has ended.
+ */
+const fetchListed = async (
+  deps: SyncFolderDeps,
+  client: ImapFlow,
+  mailboxId: string,
+  path: string,
+  uidValidity: number,
+  batch: readonly number[],
+): Promise<ListedMessage[]> => {
+  const listed: ListedMessage[] = [];
+  const large: Omit<ListedMessage, 'blobSha256' | 'source'>[] = [];
+  for await (const msg of imapStream(
+    client.fetch(
+      uidSet(batch),
+      { uid: true, flags: true, internalDate: true, size: true, source: { maxLength: INLINE_SOURCE_BYTES } },
+      { uid: true },
+    ),
+  )) {
+    if (!msg.source) continue;
+    const input = {
+      mailboxId,
+      path,
+      uidValidity,
+      uid: msg.uid,
+      flags: [...(msg.flags ?? [])],
+      internalDate: msg.internalDate instanceof Date ? msg.internalDate : null,
+      size: msg.size ?? msg.source.length,
+    };
+    const header = readHeader(msg.source);
+    // Exchange's RFC822.SIZE is not always the source's length: a source that filled the window is cut.
+    if (msg.source.length < input.size || msg.source.length >= INLINE_SOURCE_BYTES)
+      large.push({ input, header });
+    else
+      listed.push({
+        input,
+        header,
+        source: msg.source,
+        blobSha256: null,
+      });
+  }
+  for (const { input, header } of large) {
+    const download = await client
+      .download(String(input.uid), undefined, { uid: true })
+      .catch((e: unknown) => Promise.reject(toImapError(e)));
+    if (!download.content)
+      throw new ImapError('imap.protocol', null, `no content for UID ${input.uid}`, { cause: null });
+    const { sha256 } = await deps.blobs.put(download.content);
+    listed.push({ input, header, source: null, blobSha256: sha256 });
+  }
+  return listed;
+};
 
 /** The pending flag changes of a folder's copies under one UIDVALIDITY, by message. */
 const pendingByMessage = async (
@@ -120,47 +184,38 @@ export const syncFolder = async (
           .catch((e: unknown) => Promise.reject(toImapError(e)))) || [];
       let stored =
         plan.fetchFrom === 1 ? 0 : (await storedUids(deps.db, mailboxId, path, server.uidValidity)).length;
-      for (const batch of newUidBatches(found, plan.fetchFrom, batchSize)) {
+      const batches = newUidBatches(found, plan.fetchFrom, batchSize);
+      const fetchBatch = (at: number) => {
+        const next = batches[at]
+          ? fetchListed(deps, client, mailboxId, path, server.uidValidity, batches[at])
+          : null;
+        // Awaited below, after the batch before it is stored; until then a failure must not go unhandled.
+        next?.catch(() => undefined);
+        return next;
+      };
+      // The next batch is on the wire while this one is stored: the server and the socket are not idle
+      // while the database writes.
+      let next = fetchBatch(0);
+      for (let at = 0; next; at++) {
         options.signal?.throwIfAborted();
-        // Parsed as they arrive, stored together: one transaction per FETCH batch, or sooner when the
-        // parsed bodies held add up (the sources themselves are let go once parsed).
-        let pending: PreparedMessage[] = [];
-        let pendingBytes = 0;
-        const flush = async () => {
-          for (const result of await storePrepared(deps.db, pending)) if (result.created) created++;
-          stored += pending.length;
-          pending = [];
-          pendingBytes = 0;
-        };
-        for await (const msg of imapStream(
-          client.fetch(
-            uidSet(batch),
-            { uid: true, flags: true, internalDate: true, size: true, source: true },
-            { uid: true },
-          ),
-        )) {
-          if (!msg.source) continue;
-          pending.push(
-            await prepareMessage(deps.blobs, {
-              mailboxId,
-              path,
-              uidValidity: server.uidValidity,
-              uid: msg.uid,
-              flags: [...(msg.flags ?? [])],
-              internalDate: msg.internalDate instanceof Date ? msg.internalDate : null,
-              size: msg.size ?? msg.source.length,
-              source: msg.source,
-            }),
-          );
-          fetched++;
-          pendingBytes += msg.source.length;
-          if (pendingBytes >= MAX_PENDING_BYTES) await flush();
-        }
-        await flush();
-        await saveProgress(deps.db, mailboxId, path, { uidNext: batch.at(-1)! + 1, storedMessages: stored });
+        const listed = await next;
+        next = fetchBatch(at + 1);
+        // Listed as soon as this commits: envelope, flags, size and raw source in one transaction.
+        for (const result of await storeListed(deps.db, listed)) if (result.created) created++;
+        fetched += listed.length;
+        stored += listed.length;
+        await saveProgress(deps.db, mailboxId, path, {
+          uidNext: batches[at]!.at(-1)! + 1,
+          storedMessages: stored,
+        });
       }
+      // Read once the folder is listed: on the main thread, writing bodies and search text would slow the
+      // listing down (with two cores, the parse threads would too).
+      deps.parser.wake(mailboxId);
     }
 
+    // Pending flags carried over apply to the messages the refetched copies are: known once they are read.
+    if (carried.size > 0) await deps.parser.drain(mailboxId, options.signal);
     for (const [messageId, change] of carried) await setLocalFlags(deps.db, mailboxId, messageId, change);
 
     let flagsChanged = 0;

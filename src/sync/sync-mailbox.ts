@@ -9,6 +9,15 @@ import { pruneOrphans } from '../messages/locations.ts';
 import { ImapError } from './imap-error.ts';
 import { type FolderSyncResult, syncFolder } from './sync-folder.ts';
 
+const hasPendingParses = async (db: SyncDeps['db'], mailboxId: string): Promise<boolean> =>
+  (await db
+    .selectFrom('messages')
+    .select('id')
+    .where('mailbox_id', '=', mailboxId)
+    .where('parse_state', '=', 'pending')
+    .limit(1)
+    .executeTakeFirst()) !== undefined;
+
 /** Exchange may suggest waits of minutes (§13.3); a sync waits at most this long before trying again. */
 const MAX_THROTTLE_WAIT_MS = 60_000;
 const MAX_ATTEMPTS = 4;
@@ -23,7 +32,10 @@ const RESUMABLE = new Set([
   'imap.unreachable',
 ]);
 
-export type SyncDeps = Pick<AppDeps, 'db' | 'secrets' | 'fetch' | 'microsoft' | 'log' | 'extraCa'> & {
+export type SyncDeps = Pick<
+  AppDeps,
+  'db' | 'secrets' | 'fetch' | 'microsoft' | 'log' | 'extraCa' | 'parser'
+> & {
   readonly blobs: BlobStore;
 };
 
@@ -35,7 +47,14 @@ export type SyncDeps = Pick<AppDeps, 'db' | 'secrets' | 'fetch' | 'microsoft' | 
 export const syncMailbox = async (
   deps: SyncDeps,
   mailbox: Mailbox,
-  options: { signal?: AbortSignal } = {},
+  options: {
+    signal?: AbortSignal;
+    /**
+     * Return once every listed message is read too (the default: a caller that reads bodies after the
+     * sync). A background sync does not wait: the parse threads read them while the next sync lists.
+     */
+    waitForBodies?: boolean;
+  } = {},
 ): Promise<Record<string, FolderSyncResult>> => {
   const folders = (await storedFolders(deps.db, mailbox.id)).filter((f) => f.selected).map((f) => f.path);
   const results: Record<string, FolderSyncResult> = {};
@@ -75,8 +94,12 @@ export const syncMailbox = async (
         );
     }
   }
+  // Listed messages are in the list already. Copies are found to be messages already stored (their
+  // locations moved there) once read, so orphans are pruned only when nothing waits to be read.
+  if (options.waitForBodies !== false) await deps.parser.drain(mailbox.id, options.signal);
   options.signal?.throwIfAborted();
-  await pruneOrphans(deps.db, mailbox.id);
+  if (options.waitForBodies !== false || !(await hasPendingParses(deps.db, mailbox.id)))
+    await pruneOrphans(deps.db, mailbox.id);
   await setMailboxState(deps.db, mailbox.id, { state: 'connected', code: null, message: null });
   return results;
 };

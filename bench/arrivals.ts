@@ -1,0 +1,97 @@
+// bench/arrivals.ts: how long mail arriving in a watched Inbox takes to be listed in the API (issue 12:
+// 10,000 messages in < 5 s, one message in < 1 s). The emulator runs in a child process; Mailroom here
+// with its workers (IDLE on the Inbox enqueues the sync). Timed from the delivery request to the last
+// message listed (its batch committed); the delivery's own time (the emulator writing the Maildir) is
+// printed beside it.
+// Run: npx tsx bench/arrivals.ts [messages] [sqlite|postgres]
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startWorkers } from '../src/jobs/workers.ts';
+import { findMailbox } from '../src/mailboxes/repository.ts';
+import { runMailboxSync } from '../src/sync/run-sync.ts';
+import { startTestApp } from '../test/support/app.ts';
+import { control } from '../test/support/control.ts';
+import {
+  configureForMail,
+  connectThroughMicrosoft,
+  createDemoPeople,
+  MEGAN,
+  mailboxIdOf,
+  mailroomBrowser,
+} from '../test/support/mailbox-setup.ts';
+import { startEmulatorProcess } from './emulator-process.ts';
+
+const many = Number(process.argv[2] ?? 10_000);
+const kind = (process.argv[3] ?? 'sqlite') as 'sqlite' | 'postgres';
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+const port = await freePort();
+const url = `http://127.0.0.1:${port}`;
+const child = await startEmulatorProcess(url);
+const { emu } = child;
+const app = await startTestApp(kind, {
+  PORT: String(port),
+  MAILROOM_PUBLIC_URL: url,
+  MAILROOM_EXTRA_CA_FILE: emu.tls.caPath,
+  MAILROOM_LOG_LEVEL: 'silent',
+});
+const deps = app.mailroom.deps;
+let workers: Awaited<ReturnType<typeof startWorkers>> | null = null;
+try {
+  await configureForMail(emu, app);
+  await createDemoPeople(app);
+  const mailboxId = mailboxIdOf(
+    await connectThroughMicrosoft(await mailroomBrowser(emu, app, MEGAN), app, MEGAN),
+  );
+  // The Inbox synced once, then watched.
+  while ((await runMailboxSync(deps, mailboxId)).kind === 'busy') await sleep(100);
+  workers = await startWorkers(deps, deps.config, { sweepAtStart: false });
+  const inInbox = async () =>
+    Number(
+      (
+        await deps.db
+          .selectFrom('message_locations')
+          .select((eb) => eb.fn.countAll<number | string>().as('n'))
+          .where('mailbox_id', '=', mailboxId)
+          .where('path', '=', 'INBOX')
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  /** Delivers `count` messages to the Inbox; ms from the request until all are listed. */
+  const arrive = async (count: number): Promise<{ listedMs: number; deliveredMs: number }> => {
+    const before = await inInbox();
+    const started = performance.now();
+    const seeded = await control(emu, 'POST', '/mail/seed', { address: MEGAN, folder: 'INBOX', count });
+    if (seeded.status !== 201) throw new Error(`delivery failed: ${seeded.status}`);
+    const deliveredMs = performance.now() - started;
+    while ((await inInbox()) < before + count) {
+      if (performance.now() - started > 120_000) throw new Error('not listed within 120 s');
+      await sleep(10);
+    }
+    return { listedMs: performance.now() - started, deliveredMs };
+  };
+  // The watcher's IDLE session is up once the mailbox shows as watched; give it a moment either way.
+  await sleep(2000);
+  if (!(await findMailbox(deps.db, mailboxId))?.connected) throw new Error('the mailbox is not connected');
+  const one = await arrive(1);
+  await sleep(1000);
+  const bulk = await arrive(many);
+  console.log(`arrivals in a watched Inbox, ${kind}, emulator in a child process (pid ${child.pid})`);
+  console.log(
+    `1 message: listed ${one.listedMs.toFixed(0)} ms after its delivery began (delivery ${one.deliveredMs.toFixed(0)} ms)`,
+  );
+  console.log(
+    `${many} messages: listed ${bulk.listedMs.toFixed(0)} ms after their delivery began (delivery ${bulk.deliveredMs.toFixed(0)} ms)`,
+  );
+} finally {
+  await workers?.stop();
+  await app.stop();
+  await child.stop();
+}

@@ -1,0 +1,194 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Db } from '../db/database.ts';
+import { leaseHolder, withLease } from '../jobs/lease.ts';
+import type { Logger } from '../log/logger.ts';
+import { applyParsed } from './apply-parsed.ts';
+import type { ParsePool } from './parse-pool.ts';
+import type { ParseOutcome } from './parse-worker.ts';
+
+/**
+ * Reads the bodies of listed messages off the listing path (issue 12, item 3). The state is the database's
+ * (`parse_state = 'pending'` and the raw source in `message_sources`), so nothing is lost to a restart:
+ * `resume` takes up whatever is pending. One process at a time reads a mailbox's messages, under the lease
+ * `parse:<mailboxId>`; it reads them a batch at a time in the pool's threads, and writes each batch's
+ * bodies, attachments and search text in one transaction while the threads read the next.
+ */
+export interface MessageParser {
+  /** Messages of this mailbox were listed: read them soon. */
+  wake(mailboxId: string): void;
+  /** Resolves once no message of the mailbox waits for its parse (read here or by another process). */
+  drain(mailboxId: string, signal?: AbortSignal): Promise<void>;
+  /** Wakes every mailbox with pending messages (at start, and now and then for a process that died). */
+  resume(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface ParserDeps {
+  readonly db: Db;
+  readonly log: Logger;
+  readonly pool: ParsePool;
+}
+
+/** Messages read per round: what the threads share, and what one transaction writes. */
+const BATCH = 64;
+/** How often `drain` looks again while another process reads the mailbox. */
+const POLL_MS = 200;
+
+interface PendingRow {
+  id: string;
+  created_at: string;
+  source: Buffer | null;
+  blob_sha256: string | null;
+}
+
+export const createMessageParser = (deps: ParserDeps): MessageParser => {
+  const running = new Map<string, Promise<void>>();
+  const again = new Set<string>();
+  let closed = false;
+
+  const pendingAfter = (mailboxId: string, after: PendingRow | null) => {
+    let query = deps.db
+      .selectFrom('messages as m')
+      .leftJoin('message_sources as s', 's.message_id', 'm.id')
+      .select(['m.id', 'm.created_at', 's.source', 's.blob_sha256'])
+      .where('m.mailbox_id', '=', mailboxId)
+      .where('m.parse_state', '=', 'pending');
+    if (after)
+      query = query.where((eb) =>
+        eb.or([
+          eb('m.created_at', '>', after.created_at),
+          eb.and([eb('m.created_at', '=', after.created_at), eb('m.id', '>', after.id)]),
+        ]),
+      );
+    return query.orderBy('m.created_at').orderBy('m.id').limit(BATCH).execute();
+  };
+
+  /** Every pending message of the mailbox, oldest first, the next batch read while one is written. */
+  const readAll = async (mailboxId: string, signal: AbortSignal): Promise<void> => {
+    let after: PendingRow | null = null;
+    let writing: Promise<unknown> = Promise.resolve();
+    for (;;) {
+      signal.throwIfAborted();
+      const rows: PendingRow[] = await pendingAfter(mailboxId, after);
+      if (rows.length === 0) break;
+      after = rows.at(-1)!;
+      const missing: ParseOutcome[] = rows
+        .filter((r) => r.source === null && r.blob_sha256 === null)
+        .map((r) => ({
+          messageId: r.id,
+          error: 'the raw source of this message is gone',
+          errorCode: 'messages.source_missing',
+        }));
+      const outcomes = await deps.pool.parse(
+        rows
+          .filter((r) => r.source !== null || r.blob_sha256 !== null)
+          .map((r) => ({ messageId: r.id, source: r.source, blobSha256: r.blob_sha256 })),
+      );
+      await writing;
+      signal.throwIfAborted();
+      writing = applyParsed(deps.db, mailboxId, [...outcomes, ...missing]).then((applied) => {
+        if (applied.failed > 0)
+          deps.log.warn(
+            { event: 'messages.parse_failed', mailboxId, failed: applied.failed },
+            'messages could not be read',
+          );
+      });
+    }
+    await writing;
+  };
+
+  /** Reads the mailbox's pending messages unless another process does; again if woken meanwhile. */
+  const run = (mailboxId: string): Promise<void> => {
+    const current = running.get(mailboxId);
+    if (current) {
+      again.add(mailboxId);
+      return current;
+    }
+    const started = (async () => {
+      do {
+        again.delete(mailboxId);
+        const result = await withLease(deps, `parse:${mailboxId}`, {}, (signal) =>
+          readAll(mailboxId, signal),
+        );
+        if (!result.held) return;
+      } while (again.has(mailboxId) && !closed);
+    })().finally(() => running.delete(mailboxId));
+    running.set(mailboxId, started);
+    return started;
+  };
+
+  const pendingCount = async (mailboxId: string): Promise<number> =>
+    Number(
+      (
+        await deps.db
+          .selectFrom('messages')
+          .select((eb) => eb.fn.countAll<number | string>().as('n'))
+          .where('mailbox_id', '=', mailboxId)
+          .where('parse_state', '=', 'pending')
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+
+  const wake = (mailboxId: string): void => {
+    if (closed) return;
+    run(mailboxId).catch((error: unknown) =>
+      // The messages stay pending and listed ("loading"); the next wake, sync or resume reads them.
+      deps.log.error(
+        { err: error, event: 'messages.parse_run_failed', mailboxId },
+        'reading listed messages failed',
+      ),
+    );
+  };
+
+  return {
+    wake,
+    async drain(mailboxId, signal) {
+      for (;;) {
+        signal?.throwIfAborted();
+        await run(mailboxId);
+        if ((await pendingCount(mailboxId)) === 0) return;
+        // Another process holds the mailbox's parse lease: its batches commit as it goes.
+        if (await leaseHolder(deps.db, `parse:${mailboxId}`))
+          await sleep(POLL_MS, undefined, signal ? { signal } : {});
+      }
+    },
+    async resume() {
+      const rows = await deps.db
+        .selectFrom('messages')
+        .select('mailbox_id')
+        .distinct()
+        .where('parse_state', '=', 'pending')
+        .execute();
+      for (const r of rows) wake(r.mailbox_id);
+      return rows.length;
+    },
+    async close() {
+      closed = true;
+      await deps.pool.close();
+      await Promise.allSettled(running.values());
+    },
+  };
+};
+
+/**
+ * Takes up pending parses now and every `everyMs`: those left by a restart, or by a process that died
+ * holding a mailbox's parse lease (it expires within 30 s). Returns the stop function.
+ */
+export const startParseResume = (
+  deps: { readonly parser: MessageParser; readonly log: Logger },
+  everyMs = 30_000,
+): (() => void) => {
+  const resume = () =>
+    void deps.parser
+      .resume()
+      .catch((error: unknown) =>
+        deps.log.error(
+          { err: error, event: 'messages.parse_resume_failed' },
+          'pending parses could not be looked up',
+        ),
+      );
+  resume();
+  const timer = setInterval(resume, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+};

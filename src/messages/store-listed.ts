@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import type { Insertable } from 'kysely';
+import type { Db } from '../db/database.ts';
+import { recordEvent, storedEvent } from '../events/record-event.ts';
+import { chunks } from './locations.ts';
+import type { MessageSourcesTable, MessagesTable } from './messages.table.ts';
+import { MessagesError } from './messages-error.ts';
+import type { HeaderFields } from './read-header.ts';
+import { idsByPlace, isoOrNull, placeOf, type StoreInput, upsertLocations } from './store-message.ts';
+import { resolveThreadIds } from './threading.ts';
+
+/** A fetched message as the listing path keeps it: its envelope read from the header, its raw source. */
+export interface ListedMessage {
+  readonly input: Omit<StoreInput, 'source'>;
+  readonly header: HeaderFields;
+  /** The raw source, or null when it was streamed to the blob store (`blobSha256`). */
+  readonly source: Buffer | null;
+  readonly blobSha256: string | null;
+}
+
+type Stored = { messageId: string; created: boolean };
+
+/**
+ * The dedupe key a message is listed under until its body is read: the content hash that makes copies
+ * one message (dedupe.ts) needs the decoded body, so copies merge when their parse gives them their real
+ * key (apply-parsed.ts). Named after the row, which is unique and grows with time like the id.
+ */
+export const pendingKey = (id: string): string => `pending:${id}`;
+
+/**
+ * A UUID whose first 48 bits are the time in milliseconds (the layout of RFC 9562's version 7): rows
+ * listed together sit together in the primary key's index, so a batch writes a few pages of it rather
+ * than one page per row — with 20,000 messages stored, random ids made commits cost more than the inserts.
+ */
+export const timeOrderedId = (now = Date.now()): string => {
+  const bytes = randomBytes(16);
+  bytes.writeUIntBE(now, 0, 6);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+};
+
+/**
+ * Stores a FETCH batch of one mailbox as listed messages, in one transaction: each message found by its
+ * place (a UID already stored is that message), or inserted with its envelope, thread and
+ * raw source (`parse_state = 'pending'`), and every copy's location and flags. The message is in the list
+ * as soon as this commits; the parse queue reads its body later.
+ */
+export const storeListed = async (db: Db, batch: readonly ListedMessage[]): Promise<Stored[]> => {
+  if (batch.length === 0) return [];
+  const mailboxId = batch[0]!.input.mailboxId;
+  if (batch.some((b) => b.input.mailboxId !== mailboxId))
+    throw new MessagesError('messages.store_conflict', 'one batch stores messages of one mailbox');
+  return db.transaction().execute(async (trx) => {
+    const placed = await idsByPlace(trx, mailboxId, batch);
+    // One row per new place (the same UID twice in a batch is one message).
+    const fresh = new Map<string, ListedMessage>();
+    for (const b of batch) if (!placed.has(placeOf(b.input))) fresh.set(placeOf(b.input), b);
+    const news = [...fresh.values()];
+    const ids = news.map(() => timeOrderedId());
+    const threads = await resolveThreadIds(
+      trx,
+      mailboxId,
+      news.map((b, i) => ({ fields: b.header, dedupeKey: pendingKey(ids[i]!) })),
+    );
+    const rows = news.map((b, i) => listedRow(ids[i]!, b, threads[i]!));
+    for (const part of chunks(rows, 40)) await trx.insertInto('messages').values(part).execute();
+    for (const [i, b] of news.entries()) placed.set(placeOf(b.input), ids[i]!);
+    const ours = new Set(ids);
+    const sources: Insertable<MessageSourcesTable>[] = news.map((b, i) => ({
+      message_id: ids[i]!,
+      source: b.source,
+      blob_sha256: b.blobSha256,
+    }));
+    for (const part of chunks(sources, 50)) await trx.insertInto('message_sources').values(part).execute();
+    const results: Stored[] = [];
+    const createdOnce = new Set<string>();
+    for (const b of batch) {
+      const messageId = placed.get(placeOf(b.input))!;
+      const created = ours.has(messageId) && !createdOnce.has(messageId);
+      if (created) createdOnce.add(messageId);
+      results.push({ messageId, created });
+    }
+    await upsertLocations(
+      trx,
+      batch.map((b, i) => ({ input: b.input, messageId: results[i]!.messageId })),
+    );
+    // Last in the transaction (it serialises event writers until the commit on PostgreSQL).
+    await recordEvent(
+      trx,
+      storedEvent(
+        mailboxId,
+        batch.map((b, i) => ({ path: b.input.path, ...results[i]! })),
+      ),
+    );
+    return results;
+  });
+};
+
+const listedRow = (id: string, b: ListedMessage, threadId: string): Insertable<MessagesTable> => {
+  const now = new Date().toISOString();
+  const h = b.header;
+  return {
+    id,
+    mailbox_id: b.input.mailboxId,
+    dedupe_key: pendingKey(id),
+    message_id: h.messageId,
+    thread_id: threadId,
+    in_reply_to: h.inReplyTo,
+    references: JSON.stringify(h.references),
+    subject: h.subject,
+    from_address: h.from?.address ?? null,
+    from_name: h.from?.name || null,
+    to_json: JSON.stringify(h.to),
+    cc_json: JSON.stringify(h.cc),
+    sent_at: isoOrNull(h.date),
+    received_at: isoOrNull(b.input.internalDate) ?? isoOrNull(h.date) ?? now,
+    size: b.input.size,
+    snippet: '',
+    body_text: null,
+    body_html: null,
+    html_length: null,
+    has_attachments: 0,
+    parse_warnings: '[]',
+    created_at: now,
+    parse_state: 'pending',
+  };
+};

@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { parseConfig } from '../../src/config.ts';
+import { type Db, openDatabase } from '../../src/db/database.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+import { createLogger } from '../../src/log/logger.ts';
+import { insertMailbox } from '../../src/mailboxes/repository.ts';
+import { type BlobStore, createFileBlobStore } from '../../src/messages/blob-store.ts';
+import { createParsePool } from '../../src/messages/parse-pool.ts';
+import { createMessageParser, type MessageParser } from '../../src/messages/parse-queue.ts';
+import { getMessage, listMessages } from '../../src/messages/queries.ts';
+import { readHeader } from '../../src/messages/read-header.ts';
+import { type ListedMessage, storeListed } from '../../src/messages/store-listed.ts';
+import { createTestDatabase, DATABASES, type TestDatabase } from '../support/databases.ts';
+
+// Listing at wire speed, reading in parallel (issue 12, item 3): a message is listed from its header as
+// soon as its batch commits, shows "loading" until a parse thread has read it, is then readable and
+// searchable; a parse that fails is recorded on the message and stops nothing; pending parses are kept
+// in the database and taken up by the next process.
+
+const plain = (id: string, subject: string, body: string) =>
+  Buffer.from(
+    `From: Ada Lovelace <ada@contoso.test>\r\nTo: Support <support@contoso.test>\r\nSubject: ${subject}\r\nDate: Tue, 01 Dec 2026 09:30:00 +0100\r\nMessage-ID: <${id}>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${body}\r\n`,
+  );
+
+for (const kind of DATABASES) {
+  describe(`listed first, read in parallel, on ${kind}`, () => {
+    let testDb: TestDatabase;
+    let db: Db;
+    let blobs: BlobStore;
+    let nextUid = 1;
+    let label = 0;
+    const log = createLogger('silent');
+    const parsers: MessageParser[] = [];
+    const parserWith = (workers: number): MessageParser => {
+      const parser = createMessageParser({
+        db,
+        log,
+        pool: createParsePool({ workers, blobDir: join(testDb.dataDir, 'blobs'), blobs }),
+      });
+      parsers.push(parser);
+      return parser;
+    };
+    const freshMailbox = async () => {
+      label++;
+      return (
+        await insertMailbox(db, {
+          kind: 'system',
+          ownerUserId: null,
+          label: `Parse ${label}`,
+          address: `parse${label}@contoso.test`,
+        })
+      ).id;
+    };
+    const listed = (
+      mailboxId: string,
+      source: Buffer | null,
+      blobSha256: string | null = null,
+    ): ListedMessage => ({
+      input: {
+        mailboxId,
+        path: 'INBOX',
+        uidValidity: 3,
+        uid: nextUid++,
+        flags: [],
+        internalDate: new Date('2026-12-01T08:31:00Z'),
+        size: source?.length ?? 1000,
+      },
+      header: readHeader(source ?? plain(`blob-${nextUid}@contoso.test`, 'Large one', 'x')),
+      source,
+      blobSha256,
+    });
+
+    before(async () => {
+      testDb = await createTestDatabase(kind);
+      db = openDatabase(parseConfig({ MAILROOM_ENV: 'test', ...testDb.env }).database);
+      await migrateToLatest(db);
+      blobs = createFileBlobStore(join(testDb.dataDir, 'blobs'));
+    });
+    after(async () => {
+      for (const parser of parsers) await parser.close();
+      await db?.destroy();
+      await testDb?.drop();
+    });
+
+    test('a listed message shows its envelope and "loading", then its body, and search finds it', async () => {
+      const mailboxId = await freshMailbox();
+      const [stored] = await storeListed(db, [
+        listed(
+          mailboxId,
+          plain('pineapple-1@contoso.test', 'Shipment status', 'The PINEAPPLE crates are late.'),
+        ),
+      ]);
+      const before = await listMessages(db, { mailboxId, limit: 10 });
+      assert.equal(before.messages.length, 1);
+      assert.equal(before.messages[0]!.subject, 'Shipment status');
+      assert.deepEqual(before.messages[0]!.from, { name: 'Ada Lovelace', address: 'ada@contoso.test' });
+      assert.equal(before.messages[0]!.loading, true);
+      const pending = (await getMessage(db, mailboxId, stored!.messageId))!;
+      assert.equal(pending.parseState, 'pending');
+      assert.equal(pending.bodyText, null);
+      // Searchable once read (on SQLite the index is filled then; PostgreSQL indexes the envelope at once).
+      assert.equal(
+        (await listMessages(db, { mailboxId, limit: 10, search: 'pineapple' })).messages.length,
+        0,
+      );
+
+      await parserWith(1).drain(mailboxId);
+
+      const read = (await getMessage(db, mailboxId, stored!.messageId))!;
+      assert.equal(read.parseState, 'parsed');
+      assert.equal(read.loading, false);
+      assert.match(read.bodyText ?? '', /PINEAPPLE crates/);
+      assert.match(read.snippet, /PINEAPPLE/);
+      assert.equal(
+        (await listMessages(db, { mailboxId, limit: 10, search: 'pineapple' })).messages.length,
+        1,
+      );
+      assert.equal((await listMessages(db, { mailboxId, limit: 10, search: 'shipment' })).messages.length, 1);
+      const source = await db
+        .selectFrom('message_sources')
+        .select('message_id')
+        .where('message_id', '=', stored!.messageId)
+        .execute();
+      assert.equal(source.length, 0, 'the raw source is let go once read');
+    });
+
+    test('a parse that fails is recorded on its message; the others of the batch are read', async () => {
+      const mailboxId = await freshMailbox();
+      const results = await storeListed(db, [
+        listed(mailboxId, plain('good-1@contoso.test', 'Good one', 'Readable body.')),
+        // A large message whose blob is gone: the thread cannot open it.
+        listed(mailboxId, null, '0'.repeat(64)),
+        listed(mailboxId, plain('good-2@contoso.test', 'Good two', 'Another readable body.')),
+      ]);
+      await parserWith(1).drain(mailboxId);
+      const [first, broken, last] = await Promise.all(
+        results.map(async (r) => (await getMessage(db, mailboxId, r.messageId))!),
+      );
+      assert.equal(first!.parseState, 'parsed');
+      assert.equal(last!.parseState, 'parsed');
+      assert.equal(broken!.parseState, 'failed');
+      assert.match(broken!.parseError ?? '', /ENOENT/);
+      assert.equal(broken!.subject, 'Large one', 'still listed by its envelope');
+      assert.equal((await listMessages(db, { mailboxId, limit: 10 })).messages.length, 3);
+    });
+
+    test('pending parses are in the database: a new process takes them up (resume)', async () => {
+      const mailboxId = await freshMailbox();
+      const batch = Array.from({ length: 150 }, (_, i) =>
+        listed(mailboxId, plain(`resume-${i}@contoso.test`, `Resume ${i}`, `Body number ${i} of the batch.`)),
+      );
+      await storeListed(db, batch);
+      // Nothing woke a parser: as if the process had died right after the commit.
+      const restarted = parserWith(2);
+      assert.ok((await restarted.resume()) >= 1);
+      await restarted.drain(mailboxId);
+      const left = await db
+        .selectFrom('messages')
+        .select('id')
+        .where('mailbox_id', '=', mailboxId)
+        .where('parse_state', '!=', 'parsed')
+        .execute();
+      assert.equal(left.length, 0);
+      const page = await listMessages(db, { mailboxId, limit: 200, search: 'body number 149' });
+      assert.equal(page.messages.length, 1);
+    });
+
+    test('copies, byte for byte or rendered otherwise, are one message once read', async () => {
+      const mailboxId = await freshMailbox();
+      const original = plain('copy-1@contoso.test', 'Copy', 'Same words.');
+      const rendered = Buffer.concat([Buffer.from('X-MS-Exchange-Organization-SCL: -1\r\n'), original]);
+      await storeListed(db, [listed(mailboxId, original), listed(mailboxId, original)]);
+      await storeListed(db, [listed(mailboxId, rendered)]);
+      assert.equal((await listMessages(db, { mailboxId, limit: 10 })).messages.length, 3);
+      await parserWith(0).drain(mailboxId);
+      const rows = await db.selectFrom('messages').select('id').where('mailbox_id', '=', mailboxId).execute();
+      assert.equal(rows.length, 1);
+      const locations = await db
+        .selectFrom('message_locations')
+        .select('message_id')
+        .where('mailbox_id', '=', mailboxId)
+        .execute();
+      assert.equal(locations.length, 3);
+      assert.ok(locations.every((l) => l.message_id === rows[0]!.id));
+    });
+  });
+}
