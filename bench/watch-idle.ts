@@ -121,15 +121,16 @@ try {
     const row = await db
       .selectFrom('mailboxes')
       .select((eb) => eb.fn.countAll<number | string>().as('n'))
-      .where((eb) =>
-        eb.or([
-          eb('last_synced_at', '<', since),
-          eb('last_synced_at', 'is', null),
-          eb('sync_lease_owner', 'is not', null),
-        ]),
-      )
+      .where((eb) => eb.or([eb('last_synced_at', '<', since), eb('last_synced_at', 'is', null)]))
       .executeTakeFirstOrThrow();
-    if (Number(row.n) === 0) break;
+    const syncing = await db
+      .selectFrom('leases')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('name', 'like', 'sync:%')
+      .where('owner', '!=', '')
+      .where('until', '>', new Date().toISOString())
+      .executeTakeFirstOrThrow();
+    if (Number(row.n) === 0 && Number(syncing.n) === 0) break;
     await sleep(1000);
   }
   console.log(

@@ -18,8 +18,8 @@ Commands:
   serve                       start the web server (migrates the database first); with
                               MAILROOM_SERVE_WORKERS=true (the default) it also syncs mail and
                               retries sending
-  worker                      sync mail and retry sending: the job queue, the scheduled sweep, IDLE
-                              and the outbox, no web server
+  worker                      sync mail and send: runs the jobs web processes enqueue (Sync now,
+                              sending), the scheduled sweep, IDLE and the outbox, no web server
   migrate                     bring the database schema up to date and exit
   user create --email E --name N [--admin] [--password-stdin]
                               create a user (staff unless --admin); without --password-stdin a
@@ -40,7 +40,7 @@ Configuration comes from the environment: MAILROOM_ENV, HOST, PORT, MAILROOM_PUB
 (unset: SQLite in MAILROOM_DATA_DIR, default ./data), MAILROOM_SECRET_KEY, MAILROOM_EXTRA_CA_FILE,
 MAILROOM_LOG_LEVEL, MAILROOM_SESSION_IDLE_MINUTES, MAILROOM_SESSION_MAX_HOURS, MAILROOM_SYNC_INTERVAL_SECONDS,
 MAILROOM_SYNC_CONCURRENCY, MAILROOM_IDLE_CONNECTIONS (per worker), MAILROOM_WATCH_LEASE_SECONDS,
-MAILROOM_POLL_SECONDS, MAILROOM_SERVE_WORKERS, MAILROOM_SEND_MAX_ATTACHMENTS_MB,
+MAILROOM_POLL_SECONDS, MAILROOM_SERVE_WORKERS, MAILROOM_LEASE_SECONDS, MAILROOM_SEND_MAX_ATTACHMENTS_MB,
 MAILROOM_SEND_RETRY_SECONDS, MAILROOM_SEND_MAX_ATTEMPTS, MAILROOM_METRICS_TOKEN, MAILROOM_TRUST_PROXY,
 MAILROOM_ALLOW_CUSTOM_AUTHORITY. See the README.
 `;

@@ -36,6 +36,7 @@ const schema = z
     MAILROOM_WATCH_LEASE_SECONDS: z.coerce.number().min(1).max(30).default(20),
     MAILROOM_POLL_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
     MAILROOM_SERVE_WORKERS: z.enum(['true', 'false']).default('true'),
+    MAILROOM_LEASE_SECONDS: z.coerce.number().min(1).max(300).default(30),
     MAILROOM_SEND_MAX_ATTACHMENTS_MB: z.coerce.number().min(0.001).max(150).default(25),
     MAILROOM_SEND_RETRY_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
     MAILROOM_SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
@@ -117,6 +118,11 @@ export interface Config {
     readonly pollSeconds: number;
     /** `mailroom serve` also runs the sync workers (small installs); `mailroom worker` always does. */
     readonly inServe: boolean;
+    /**
+     * Lifetime of the leases of background work (sync, sending, token refresh), renewed every third of
+     * it: work held by a process that died is taken up again after at most this long.
+     */
+    readonly leaseMs: number;
   };
   /**
    * The reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed; empty: the client is
@@ -179,6 +185,7 @@ export const parseConfig = (env: Record<string, string | undefined>): Config => 
       watchLeaseSeconds: e.MAILROOM_WATCH_LEASE_SECONDS,
       pollSeconds: e.MAILROOM_POLL_SECONDS,
       inServe: e.MAILROOM_SERVE_WORKERS === 'true',
+      leaseMs: Math.round(e.MAILROOM_LEASE_SECONDS * 1000),
     },
     metricsToken: e.MAILROOM_METRICS_TOKEN ?? null,
     allowCustomAuthority: e.MAILROOM_ALLOW_CUSTOM_AUTHORITY === 'true',

@@ -7,6 +7,7 @@ import { migrateToLatest } from './db/migrate.ts';
 import { buildApp } from './http/app.ts';
 import type { AppDeps } from './http/context.ts';
 import { createSessionStore } from './http/session.ts';
+import { createJobQueue } from './jobs/create-queue.ts';
 import { createLogger, type Logger } from './log/logger.ts';
 import { dataBlobStore } from './messages/blob-store.ts';
 import { createJwksCache } from './microsoft/jwks-cache.ts';
@@ -41,6 +42,7 @@ export const buildDeps = async (config: Config, options: StartOptions = {}): Pro
   const db = await openMigratedDatabase(config, log);
   const fetch = options.fetch ?? createOutboundFetch(config);
   return {
+    queue: createJobQueue(config, { db, log }),
     config,
     db,
     log,
@@ -76,6 +78,7 @@ export const startMailroom = async (config: Config, options: StartOptions = {}):
         server.close(() => resolve());
       });
       await deps.html.close();
+      await deps.queue.stop();
       await db.destroy();
     },
   };

@@ -28,7 +28,7 @@ const schemas = {
     count: z.number().int().min(1).default(1),
   }),
   smtpFault: z.object({
-    mode: z.enum(['drop_after_data', 'temporary_failure', 'auth_rejected']),
+    mode: z.enum(['drop_after_data', 'temporary_failure', 'auth_rejected', 'hold_data']),
     count: z.number().int().min(1).default(1),
   }),
   mailSettings: z.object({ saveToSentItems: z.boolean() }),

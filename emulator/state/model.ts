@@ -184,7 +184,7 @@ export interface ImapThrottle {
  * whatever the token (what Exchange says to a token it will not take, e.g. without SMTP.Send).
  */
 export interface SmtpFault {
-  readonly mode: 'drop_after_data' | 'temporary_failure' | 'auth_rejected';
+  readonly mode: 'drop_after_data' | 'temporary_failure' | 'auth_rejected' | 'hold_data';
   remaining: number;
 }
 

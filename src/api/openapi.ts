@@ -2,6 +2,7 @@
  * The OpenAPI 3.1 document served at /api/openapi.json. Written by hand next to the routes it describes;
  * test/app/openapi.test.ts checks that every documented path answers and every API route is documented.
  */
+import { eventsPaths, eventsSchemas } from '../events/openapi-paths.ts';
 import { readingPaths, readingSchemas } from '../reading/openapi-paths.ts';
 import { sendPaths, sendSchemas } from '../send/openapi-paths.ts';
 import { errorResponse, json, path, ref } from './openapi-helpers.ts';
@@ -233,6 +234,7 @@ export const openApiDocument = (serverUrl: string) => ({
       },
       ...readingSchemas,
       ...sendSchemas,
+      ...eventsSchemas,
       Me: {
         type: 'object',
         properties: {
@@ -401,10 +403,10 @@ export const openApiDocument = (serverUrl: string) => ({
     },
     '/api/mailboxes/{id}/sync': {
       post: {
-        summary: 'Sync now: start a sync of the mailbox in the background',
+        summary: 'Sync now: enqueue a sync of the mailbox; a worker runs it',
         parameters: [idParam],
         responses: {
-          202: json('`started` is false when one is already running here', {
+          202: json('Enqueued (`started` is always true; one sync waits per mailbox)', {
             type: 'object',
             properties: { started: { type: 'boolean' } },
           }),
@@ -440,6 +442,7 @@ export const openApiDocument = (serverUrl: string) => ({
     },
     ...readingPaths,
     ...sendPaths,
+    ...eventsPaths,
     '/api/system-mailboxes': {
       get: {
         summary: 'System mailboxes (administrators)',

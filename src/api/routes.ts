@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { eventsApi } from '../events/api.ts';
 import { requireUser } from '../http/auth.ts';
 import type { AppDeps, AppEnv } from '../http/context.ts';
 import { readingApi } from '../reading/api.ts';
@@ -23,5 +24,6 @@ export const apiRoutes = (deps: AppDeps): Hono<AppEnv> => {
   app.route('/', systemMailboxesApi(deps));
   app.route('/', readingApi(deps));
   app.route('/', sendApi(deps));
+  app.route('/', eventsApi(deps));
   return app;
 };

@@ -3,14 +3,15 @@ import { requireUser } from '../http/auth.ts';
 import type { AppDeps, AppEnv } from '../http/context.ts';
 import { visibleMailbox } from '../mailboxes/access.ts';
 import { syncProgress } from '../sync/run-sync.ts';
-import { startSyncNow } from '../sync/sync-now.ts';
+import { enqueueSyncNow } from '../sync/sync-now.ts';
 
 /** Sync now, and the progress of every folder while a mailbox syncs. */
 export const syncApi = (deps: AppDeps): Hono<AppEnv> => {
   const app = new Hono<AppEnv>();
   app.post('/mailboxes/:id/sync', async (c) => {
     const mailbox = await visibleMailbox(deps, requireUser(c), c.req.param('id'));
-    return c.json({ started: startSyncNow(deps, mailbox.id) }, 202);
+    await enqueueSyncNow(deps, mailbox.id);
+    return c.json({ started: true }, 202);
   });
   app.get('/mailboxes/:id/sync', async (c) => {
     const mailbox = await visibleMailbox(deps, requireUser(c), c.req.param('id'));

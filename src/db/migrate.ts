@@ -10,6 +10,7 @@ import * as identityBoundary from './migrations/2026-12-02-0001-identity-boundar
 import * as purgeIndexes from './migrations/2026-12-02-0002-purge-indexes.ts';
 import * as messageContent from './migrations/2026-12-02-0003-message-content.ts';
 import * as leases from './migrations/2026-12-02-0007-leases.ts';
+import * as jobsEvents from './migrations/2026-12-02-0008-jobs-events.ts';
 
 /** Every migration, in order; names are timestamps so they sort as they were written. */
 const migrations: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-02-0002-purge-indexes': purgeIndexes,
   '2026-12-02-0003-message-content': messageContent,
   '2026-12-02-0007-leases': leases,
+  '2026-12-02-0008-jobs-events': jobsEvents,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,6 +1,8 @@
 import type { AuditTable } from '../audit/audit.table.ts';
+import type { EventsTable } from '../events/events.table.ts';
 import type { RateLimitTable } from '../http/rate-limit.table.ts';
 import type { SessionsTable } from '../http/sessions.table.ts';
+import type { JobFailuresTable, JobsTable } from '../jobs/jobs.table.ts';
 import type { LeasesTable } from '../jobs/leases.table.ts';
 import type {
   MailboxesTable,
@@ -36,5 +38,8 @@ export interface Database {
   message_locations: MessageLocationsTable;
   attachments: AttachmentsTable;
   leases: LeasesTable;
+  jobs: JobsTable;
+  job_failures: JobFailuresTable;
+  events: EventsTable;
   outgoing_messages: OutgoingMessagesTable;
 }

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
+import type { JobQueue } from '../jobs/queue.ts';
 import type { Logger } from '../log/logger.ts';
 import type { BlobStore } from '../messages/blob-store.ts';
 import type { JwksCache } from '../microsoft/jwks-cache.ts';
@@ -27,6 +28,8 @@ export interface AppDeps {
   readonly blobs: BlobStore;
   /** Mail HTML sanitised in worker threads, once per message and view (reading/html-sanitizer.ts). */
   readonly html: HtmlSanitizer;
+  /** The job queue: web code enqueues (Sync now), workers run (jobs/workers.ts). */
+  readonly queue: JobQueue;
 }
 
 export type AppEnv = {

@@ -21,7 +21,7 @@ export const startBlobSweeper = (
       const result = await sweepBlobs(deps.db, deps.blobs);
       deps.log.info({ event: 'blobs.swept', ...result }, 'blob folder swept');
     })().catch((error: Error) =>
-      deps.log.error({ event: 'blobs.sweep_failed', err: error.message }, 'blob sweep failed'),
+      deps.log.error({ event: 'blobs.sweep_failed', err: error }, 'blob sweep failed'),
     );
   }, intervalMs);
   timer.unref();

@@ -217,6 +217,16 @@ export const leaseHolder = async (db: Db, name: string, now = new Date()): Promi
   return row && row.owner !== '' && row.until > now.toISOString() ? row.owner : null;
 };
 
+/** When the lease `name` runs out if its holder does not renew it; `null` when nobody holds it. */
+export const leaseExpiry = async (db: Db, name: string, now = new Date()): Promise<Date | null> => {
+  const row = await db
+    .selectFrom('leases')
+    .select(['owner', 'until'])
+    .where('name', '=', name)
+    .executeTakeFirst();
+  return row && row.owner !== '' && row.until > now.toISOString() ? new Date(row.until) : null;
+};
+
 /** One lease of a `LeaseGroup`: its signal aborts when the group loses it. */
 export interface GroupLease {
   readonly name: string;

@@ -1,9 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.ts';
+import { EVENTS_RETENTION_DAYS, purgeEvents } from '../events/record-event.ts';
 import type { AppDeps } from '../http/context.ts';
 import { purgeSessions } from '../http/purge-sessions.ts';
 import { purgeRateLimitEvents } from '../http/rate-limit.ts';
 import { claimRound } from './lease.ts';
+
+/** Failed jobs are kept as long as events, for whoever looks into what went wrong. */
+const purgeFailedJobs = async (db: Db, now: Date): Promise<number> => {
+  const before = new Date(now.getTime() - EVENTS_RETENTION_DAYS * 86_400_000).toISOString();
+  const result = await db
+    .deleteFrom('jobs')
+    .where('state', '=', 'failed')
+    .where('updated_at', '<', before)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+};
 
 /** How often one worker deletes what has expired: as often as a flow lives, so abandoned ones go soon. */
 export const PURGE_INTERVAL_MS = 10 * 60_000;
@@ -12,15 +24,23 @@ export interface PurgeResult {
   readonly expiredSessions: number;
   readonly anonymousSessions: number;
   readonly rateLimitEvents: number;
+  /** Events older than EVENTS_RETENTION_DAYS, and failed jobs (SQLite's queue) as old. */
+  readonly events: number;
+  readonly failedJobs: number;
 }
 
-/** Deletes expired sessions, abandoned anonymous ones (with their flows) and rate-limit events past every window. */
+/**
+ * Deletes expired sessions, abandoned anonymous ones (with their flows), rate-limit events past every
+ * window, and events and failed jobs past their retention.
+ */
 export const purgeExpired = async (db: Db, now = new Date()): Promise<PurgeResult> => {
   const sessions = await purgeSessions(db, now);
   return {
     expiredSessions: sessions.expired,
     anonymousSessions: sessions.anonymous,
     rateLimitEvents: await purgeRateLimitEvents(db, now),
+    events: await purgeEvents(db, now),
+    failedJobs: await purgeFailedJobs(db, now),
   };
 };
 
@@ -33,7 +53,10 @@ export const runPurge = async (
 ): Promise<PurgeResult | null> => {
   if (!(await claimRound(deps.db, 'purge', owner, intervalMs, now))) return null;
   const result = await purgeExpired(deps.db, now);
-  deps.log.info({ event: 'purge.done', ...result }, 'expired sessions and rate-limit events purged');
+  deps.log.info(
+    { event: 'purge.done', ...result },
+    'expired sessions, rate-limit events, old events and failed jobs purged',
+  );
   return result;
 };
 
@@ -45,7 +68,7 @@ export const startPurger = (
   const owner = randomBytes(9).toString('base64url');
   const tick = () =>
     void runPurge(deps, owner, new Date(), intervalMs).catch((error: Error) =>
-      deps.log.error({ event: 'purge.failed', err: error.message }, 'purge failed'),
+      deps.log.error({ event: 'purge.failed', err: error }, 'purge failed'),
     );
   tick();
   const timer = setInterval(tick, intervalMs);

@@ -1,23 +1,74 @@
+import type { Db } from '../db/database.ts';
+import type { Logger } from '../log/logger.ts';
+
 /**
- * A small job queue interface: the in-process driver for one process on SQLite, pg-boss for many
- * workers on PostgreSQL. Jobs are thin and idempotent, keyed by mailbox (STYLE.md 13): the state they act
+ * The job queue every background task goes through (issue 12: one background model): pg-boss on
+ * PostgreSQL, a `jobs` table on SQLite (jobs/sqlite-queue.ts), the same interface. Web processes only
+ * enqueue; workers run. Jobs are thin and idempotent, keyed by mailbox (STYLE.md 13): the state they act
  * on is in the database, so a lost job is re-sent by the next sweep.
  */
-export type JobName = 'sync-mailbox';
+export type JobName = 'sync-mailbox' | 'send-outgoing';
 
 export interface JobData {
   readonly mailboxId: string;
+  /** `send-outgoing`: the message to attempt. */
+  readonly outgoingId?: string;
+}
+
+export interface SendOptions {
+  /** At most one waiting job per key (one pending sync per mailbox): a second send is a no-op. */
+  readonly singletonKey?: string;
+  /** Not before this time (a job waiting for a lease held by a process that died). */
+  readonly startAfter?: Date;
 }
 
 export interface JobQueue {
-  readonly driver: 'in-process' | 'pg-boss';
-  /** Enqueues unless a job with the same key is already waiting (one pending sync per mailbox). */
-  send(name: JobName, data: JobData, options?: { singletonKey?: string }): Promise<void>;
+  readonly driver: 'sqlite' | 'pg-boss';
+  send(name: JobName, data: JobData, options?: SendOptions): Promise<void>;
   /** Runs `handler` for each job, at most `concurrency` at a time in this process. */
   work(
     name: JobName,
     handler: (data: JobData) => Promise<void>,
     options?: { concurrency?: number },
   ): Promise<void>;
+  /** Stops taking jobs and waits for the running ones; a second call is a no-op. */
   stop(): Promise<void>;
 }
+
+/** Attempts of a job whose handler throws, before it is recorded as failed (pg-boss: retryLimit + 1). */
+export const JOB_ATTEMPTS = 3;
+
+/**
+ * A handler's failure, never dropped: logged with its stack and cause, counted by job across processes
+ * (`mailroom_job_failures_total{job}`); the driver then records it on the job (its row, or pg-boss's).
+ */
+export const recordJobFailure = async (
+  deps: { readonly db: Db; readonly log: Logger },
+  name: JobName,
+  data: JobData,
+  error: unknown,
+): Promise<void> => {
+  const message = error instanceof Error ? error.message : String(error);
+  deps.log.error(
+    { event: 'job.failed', job: name, mailboxId: data.mailboxId, outgoingId: data.outgoingId, err: error },
+    'a background job failed',
+  );
+  const at = new Date().toISOString();
+  await deps.db
+    .insertInto('job_failures')
+    .values({ job: name, failures: 1, last_at: at, last_error: message.slice(0, 500) })
+    .onConflict((oc) =>
+      oc.column('job').doUpdateSet((eb) => ({
+        failures: eb('job_failures.failures', '+', 1),
+        last_at: at,
+        last_error: message.slice(0, 500),
+      })),
+    )
+    .execute()
+    .catch((countError: unknown) =>
+      deps.log.error(
+        { event: 'job.failure_not_counted', job: name, err: countError },
+        'a job failure could not be counted',
+      ),
+    );
+};

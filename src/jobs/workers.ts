@@ -4,12 +4,13 @@ import { startOutbox } from '../send/outbox.ts';
 import { startIdleWatchers } from '../sync/idle-watcher.ts';
 import { runMailboxSync } from '../sync/run-sync.ts';
 import { startBlobSweeper } from './blob-sweeper.ts';
-import { createInProcessQueue } from './in-process-queue.ts';
 import { claimRound } from './lease.ts';
-import { createPgBossQueue } from './pg-boss-queue.ts';
 import { startPurger } from './purge.ts';
 import type { JobQueue } from './queue.ts';
 import { startScheduler, sweep } from './scheduler.ts';
+
+/** How soon a sync job that found its mailbox's lease taken looks again. */
+const BUSY_RETRY_MS = 1000;
 
 export interface RunningWorkers {
   readonly queue: JobQueue;
@@ -17,13 +18,13 @@ export interface RunningWorkers {
   readonly watchers: ReturnType<typeof startIdleWatchers> | null;
   /** Sends every due mailbox now, if no worker swept this interval (what the scheduler does every interval). */
   sweepNow(): Promise<number>;
-  /** Tries every message whose retry is due now (what the outbox does every couple of seconds). */
+  /** Enqueues every message whose retry is due now (what the outbox does every couple of seconds). */
   sendDueNow(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /**
- * Sync workers: the job queue (pg-boss on PostgreSQL, in-process on SQLite), the scheduler that sweeps
+ * Sync workers: they run the jobs of the queue (pg-boss on PostgreSQL, the `jobs` table on SQLite), the scheduler that sweeps
  * every folder at the configured interval, and IDLE on each connected mailbox's Inbox, which enqueues a
  * sync as soon as mail arrives. Also the periodic housekeeping: blobs, expired sessions and rate-limit events.
  */
@@ -32,15 +33,29 @@ export const startWorkers = async (
   config: Config,
   options: { sweepAtStart?: boolean } = {},
 ): Promise<RunningWorkers> => {
-  const queue =
-    config.database.kind === 'postgres'
-      ? await createPgBossQueue(config.database.url)
-      : createInProcessQueue();
-  await queue.work('sync-mailbox', async ({ mailboxId }) => void (await runMailboxSync(deps, mailboxId)), {
-    concurrency: config.sync.concurrency,
-  });
+  const { queue } = deps;
+  await queue.work(
+    'sync-mailbox',
+    async ({ mailboxId }) => {
+      const outcome = await runMailboxSync(deps, mailboxId, { leaseMs: config.sync.leaseMs });
+      // Held elsewhere (or by a process that died): the job waits for the lease instead of being dropped,
+      // looking again every second, so Sync now still happens once a live holder is done, and within a
+      // lease lifetime when the holder died.
+      if (outcome.kind === 'busy' || outcome.kind === 'lost') {
+        const soon = Date.now() + BUSY_RETRY_MS;
+        const until = outcome.kind === 'busy' && outcome.until ? outcome.until.getTime() + 50 : soon;
+        await queue.send(
+          'sync-mailbox',
+          { mailboxId },
+          { singletonKey: mailboxId, startAfter: new Date(Math.min(soon, until)) },
+        );
+      }
+    },
+    { concurrency: config.sync.concurrency },
+  );
+  await resumeInterrupted(deps);
   const onError = (error: unknown) =>
-    deps.log.error({ event: 'sync.sweep_failed', err: (error as Error).message }, 'sync sweep failed');
+    deps.log.error({ event: 'sync.sweep_failed', err: error }, 'sync sweep failed');
   const stopScheduler = startScheduler(deps.db, queue, config.sync.intervalSeconds * 1000, onError, options);
   const idle =
     config.sync.idleConnections > 0
@@ -88,4 +103,20 @@ export const startWorkers = async (
       await queue.stop();
     },
   };
+};
+
+/**
+ * Enqueues a sync of every mailbox a sync was cut off in (a folder still `syncing`: its process died or
+ * stopped). Each job waits for the dead process's lease to run out, then resumes from the folder's cursor,
+ * without waiting for the next sweep.
+ */
+const resumeInterrupted = async (deps: AppDeps): Promise<void> => {
+  const rows = await deps.db
+    .selectFrom('folder_sync_state')
+    .select('mailbox_id')
+    .distinct()
+    .where('status', '=', 'syncing')
+    .execute();
+  for (const { mailbox_id: mailboxId } of rows)
+    await deps.queue.send('sync-mailbox', { mailboxId }, { singletonKey: mailboxId });
 };

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { AppDeps } from '../http/context.ts';
+import { claimLease } from '../jobs/lease.ts';
 import type { MailServers } from '../mail-servers.ts';
 import { IdentityError } from '../microsoft/identity-error.ts';
 import { MAILBOX_SCOPES } from '../microsoft/redirect-uris.ts';
@@ -45,31 +45,6 @@ export class MailboxTokenError extends Error {
 type Deps = Pick<AppDeps, 'db' | 'secrets' | 'fetch' | 'microsoft' | 'log'>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Takes the refresh lease of a mailbox: a row update only one process can win (works the same on both databases). */
-const takeLease = async (deps: Deps, mailboxId: string, owner: string): Promise<boolean> => {
-  const now = new Date();
-  const result = await deps.db
-    .updateTable('mailboxes')
-    .set({
-      refresh_lease_until: new Date(now.getTime() + LEASE_MS).toISOString(),
-      refresh_lease_owner: owner,
-    })
-    .where('id', '=', mailboxId)
-    .where((eb) =>
-      eb.or([eb('refresh_lease_until', 'is', null), eb('refresh_lease_until', '<', now.toISOString())]),
-    )
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
-};
-
-const releaseLease = (deps: Deps, mailboxId: string, owner: string) =>
-  deps.db
-    .updateTable('mailboxes')
-    .set({ refresh_lease_until: null, refresh_lease_owner: null })
-    .where('id', '=', mailboxId)
-    .where('refresh_lease_owner', '=', owner)
-    .execute();
 
 /** Redeems the refresh token for a new access token and the rotated refresh token (one resource: Outlook). */
 const refresh = async (
@@ -144,7 +119,7 @@ const checkOrigin = async (
 /**
  * A usable access token for the mailbox, for use with `servers` (its IMAP and SMTP hosts). Refreshes
  * shortly before expiry, or when `force` (once after an authentication failure). One refresh at a time
- * per mailbox across all processes: the lease is a row in the database; a process that loses the race
+ * per mailbox across all processes, under the lease `refresh:<mailboxId>` (jobs/lease.ts); a process that loses the race
  * waits and uses the winner's token. Failures are stored on the mailbox, sorted by who must act, and
  * thrown. Tokens of another authority or mail host than the settings' are never used (`checkOrigin`).
  */
@@ -177,11 +152,11 @@ export const getAccessToken = async (
     );
   }
 
-  const owner = randomBytes(9).toString('base64url');
   const startedAt = new Date().toISOString();
   const deadline = Date.now() + LEASE_MS + 5_000;
   while (Date.now() < deadline) {
-    if (await takeLease(deps, mailboxId, owner)) {
+    const lease = await claimLease(deps, `refresh:${mailboxId}`, { ttlMs: LEASE_MS });
+    if (lease) {
       try {
         const current = await readTokens(deps.db, deps.secrets, mailboxId);
         if (!current) throw new MailboxTokenError('mailbox.not_connected', 'the mailbox was disconnected');
@@ -205,7 +180,7 @@ export const getAccessToken = async (
         }
         throw error;
       } finally {
-        await releaseLease(deps, mailboxId, owner);
+        await lease.release();
       }
     }
     await sleep(POLL_MS);

@@ -24,13 +24,17 @@ type Deps = Pick<AppDeps, 'db' | 'secrets' | 'fetch' | 'microsoft' | 'log' | 'ex
 /**
  * Runs `fn` in an IMAP session on the mailbox with a fresh token (`user=` the mailbox address, a shared
  * mailbox's too). An authentication failure gets one forced refresh and one more try; what still fails
- * is stored on the mailbox by who must act, then thrown.
+ * is stored on the mailbox by who must act, then thrown. When `signal` aborts (the lease guarding the work
+ * was lost), the session is closed at once and the signal's reason thrown: the mailbox is fine, the
+ * work just stops.
  */
 export const withMailboxImap = async <T>(
   deps: Deps,
   mailbox: Mailbox,
   fn: (client: ImapFlow) => Promise<T>,
+  options: { signal?: AbortSignal } = {},
 ): Promise<T> => {
+  const { signal } = options;
   const servers = mailServersOf(await loadMicrosoftSettings(deps.db), deps.extraCa);
   if (!servers)
     throw new MailboxAccessError(
@@ -41,7 +45,7 @@ export const withMailboxImap = async <T>(
     withImap(
       servers,
       { user: mailbox.address, accessToken: await getAccessToken(deps, mailbox.id, { force, servers }) },
-      fn,
+      signal ? (client) => guarded(client, signal, fn) : fn,
     );
   try {
     try {
@@ -55,6 +59,7 @@ export const withMailboxImap = async <T>(
       return await attempt(true);
     }
   } catch (error) {
+    if (signal?.aborted) throw signal.reason;
     if (error instanceof ImapError) {
       const change = classifyImapFailure(error, mailbox);
       await setMailboxState(deps.db, mailbox.id, change);
@@ -64,5 +69,21 @@ export const withMailboxImap = async <T>(
       );
     }
     throw error;
+  }
+};
+
+/** Runs `fn` with the session closed as soon as `signal` aborts (an in-flight FETCH ends at once). */
+const guarded = async <T>(
+  client: ImapFlow,
+  signal: AbortSignal,
+  fn: (client: ImapFlow) => Promise<T>,
+): Promise<T> => {
+  signal.throwIfAborted();
+  const stop = () => client.close();
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    return await fn(client);
+  } finally {
+    signal.removeEventListener('abort', stop);
   }
 };

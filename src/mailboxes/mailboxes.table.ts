@@ -37,12 +37,6 @@ export interface MailboxesTable {
   token_origin: string | null;
   /** Bumped with every token write: a writer that read an older version lost the race. */
   token_version: number;
-  /** A lease on refreshing: one refresh per mailbox across all processes. */
-  refresh_lease_until: string | null;
-  refresh_lease_owner: string | null;
-  /** A lease on syncing: one worker per mailbox at a time. */
-  sync_lease_until: string | null;
-  sync_lease_owner: string | null;
   last_synced_at: string | null;
   /** Completed syncs, for operators and for the one-sync-per-round test. */
   sync_runs: number;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/database.ts';
+import { inTransaction, recordEvent } from '../events/record-event.ts';
 import type { User } from '../users/users.table.ts';
 import { type Mailbox, rowToMailbox } from './mailbox.ts';
 import type { ConnectionState } from './mailboxes.table.ts';
@@ -76,10 +77,6 @@ export const insertMailbox = async (
       access_token_expires_at: null,
       refresh_token_encrypted: null,
       token_version: 0,
-      refresh_lease_until: null,
-      refresh_lease_owner: null,
-      sync_lease_until: null,
-      sync_lease_owner: null,
       last_synced_at: null,
       sync_runs: 0,
       created_at: now,
@@ -96,21 +93,39 @@ export interface StateChange {
   readonly nextAttemptAt?: string | null;
 }
 
-/** Records who must act now, with the code and the sentence shown to them. */
+/**
+ * Records who must act now, with the code and the sentence shown to them; a change of state or code is
+ * an event (`mailbox.state_changed`), written in the same transaction.
+ */
 export const setMailboxState = async (db: Db, id: string, change: StateChange): Promise<void> => {
   const now = new Date().toISOString();
-  await db
-    .updateTable('mailboxes')
-    .set({
-      state: change.state,
-      state_code: change.code,
-      state_message: change.message,
-      state_at: now,
-      next_attempt_at: change.nextAttemptAt ?? null,
-      updated_at: now,
-    })
-    .where('id', '=', id)
-    .execute();
+  await inTransaction(db, async (trx) => {
+    const before = await trx
+      .selectFrom('mailboxes')
+      .select(['state', 'state_code'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (!before) return;
+    await trx
+      .updateTable('mailboxes')
+      .set({
+        state: change.state,
+        state_code: change.code,
+        state_message: change.message,
+        state_at: now,
+        next_attempt_at: change.nextAttemptAt ?? null,
+        updated_at: now,
+      })
+      .where('id', '=', id)
+      .execute();
+    if (before.state !== change.state || before.state_code !== change.code)
+      await recordEvent(trx, {
+        type: 'mailbox.state_changed',
+        mailboxId: id,
+        subject: { type: 'mailbox', id },
+        payload: { state: change.state, previousState: before.state, errorCode: change.code },
+      });
+  });
 };
 
 /** Why sending from the mailbox fails while reading works, or null once it works again. */

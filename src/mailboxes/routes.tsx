@@ -5,7 +5,7 @@ import { flash, renderPage } from '../http/render.tsx';
 import { loadMicrosoftSettings } from '../microsoft/settings.ts';
 import { ImapError } from '../sync/imap-error.ts';
 import { syncProgress } from '../sync/run-sync.ts';
-import { startSyncNow } from '../sync/sync-now.ts';
+import { enqueueSyncNow } from '../sync/sync-now.ts';
 import { mailboxWatch } from '../watch/watchable.ts';
 import { managedMailbox, mayManage, visibleMailbox } from './access.ts';
 import { MailboxTokenError } from './access-token.ts';
@@ -65,12 +65,12 @@ export const mailboxRoutes = (deps: AppDeps): Hono<AppEnv> => {
 
   app.post('/mailboxes/:id/sync', async (c) => {
     const mailbox = await visibleMailbox(deps, requireUser(c), c.req.param('id'));
-    const started = startSyncNow(deps, mailbox.id);
+    await enqueueSyncNow(deps, mailbox.id);
     await flash(
       deps,
       c,
       'info',
-      started ? 'Sync started: reload to see the progress.' : 'A sync of this mailbox is already running.',
+      'Sync requested: a worker starts it in a moment; reload to see the progress.',
     );
     return c.redirect(`/mailboxes/${mailbox.id}`);
   });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import type { Db } from '../db/database.ts';
+import { recordEvent, storedEvent } from '../events/record-event.ts';
 import type { BlobStore } from './blob-store.ts';
 import { dedupeKey, type MessageContent } from './dedupe.ts';
 import { chunks, flagColumns } from './locations.ts';
@@ -140,6 +141,13 @@ export const storePrepared = async (db: Db, batch: readonly PreparedMessage[]): 
     await upsertLocations(
       trx,
       batch.map((b, i) => ({ input: b.input, messageId: results[i]!.messageId })),
+    );
+    await recordEvent(
+      trx,
+      storedEvent(
+        mailboxId,
+        batch.map((b, i) => ({ path: b.input.path, ...results[i]! })),
+      ),
     );
     return results;
   });

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Db } from '../db/database.ts';
 import { registerWatchMetrics } from '../watch/metrics.ts';
 
@@ -95,6 +95,17 @@ export const createMetrics = (db: Db): { metrics(): Promise<string>; readonly co
         .select((eb) => eb.fn.sum<number | string | null>('stored_messages').as('n'))
         .executeTakeFirst();
       this.set(Number(row?.n ?? 0));
+    },
+  });
+  new Counter({
+    name: 'mailroom_job_failures_total',
+    help: 'Background jobs whose handler failed, by job, across every process (each failure is logged with its stack and kept on the job).',
+    labelNames: ['job'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const rows = await db.selectFrom('job_failures').select(['job', 'failures']).execute();
+      for (const r of rows) this.inc({ job: r.job }, Number(r.failures));
     },
   });
   registerWatchMetrics(registry, db);

@@ -5,7 +5,7 @@ import type { AppDeps, AppEnv } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
 import { visibleMailbox } from '../mailboxes/access.ts';
 import { parseComposeRequest } from './compose-input.ts';
-import { deliverSoon } from './outbox.ts';
+import { sendSoon } from './outbox.ts';
 import { outgoingViewFor } from './outgoing-access.ts';
 import { queueSend } from './queue-send.ts';
 import { discardOutgoing, listOutgoing, outgoingOf, retryOutgoing } from './retry.ts';
@@ -40,7 +40,7 @@ export const sendApi = (deps: AppDeps): Hono<AppEnv> => {
     });
     const request = parseComposeRequest(body, deps.config.send);
     const { row, replayed } = await queueSend(deps, user, mailbox, request, { idempotencyKey: key });
-    if (!replayed) void deliverSoon(deps, row.id);
+    if (!replayed) await sendSoon(deps, row);
     if (replayed) c.header('Idempotent-Replayed', 'true');
     return c.json(outgoingViewFor(user, row), replayed ? 200 : 202);
   });
@@ -89,7 +89,7 @@ export const sendApi = (deps: AppDeps): Hono<AppEnv> => {
       mailbox,
       await outgoingOf(deps.db, mailbox, c.req.param('outgoingId')),
     );
-    void deliverSoon(deps, row.id);
+    await sendSoon(deps, row);
     return c.json(outgoingViewFor(user, row), 202);
   });
 

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
+import { claimLease, LeaseError } from '../jobs/lease.ts';
 import { getAccessToken, MailboxTokenError } from '../mailboxes/access-token.ts';
 import type { Mailbox } from '../mailboxes/mailbox.ts';
 import { findMailbox } from '../mailboxes/repository.ts';
@@ -9,9 +9,9 @@ import { recordFailure, recordSent } from './attempt-outcome.ts';
 import {
   claimOutgoing,
   envelopeRecipients,
-  keepClaim,
   markTransmitting,
   type OutgoingRow,
+  outgoingLeaseName,
 } from './outgoing-store.ts';
 import type { SendDeps } from './send-deps.ts';
 import { type SendVerdict, smtpVerdict, type WhoActs } from './send-failure.ts';
@@ -20,35 +20,51 @@ import { SmtpError, toSmtpError } from './smtp-error.ts';
 import { createSmtpTransport, smtpLoginOf } from './smtp-session.ts';
 
 /**
- * One attempt at sending a queued message: claims it (one worker per message across all processes),
- * looks for a copy an earlier, cut-off attempt may already have delivered, sends the stored bytes over
- * SMTP with XOAUTH2 (one forced token refresh after `535 5.7.3`), and records the outcome: sent, queued
- * again after a backoff, or failed with the sentence for whoever must act. Returns the new state, or null
- * when another worker holds the message or it is not due.
+ * One attempt at sending a queued message: under the lease `outgoing:<id>` (jobs/lease.ts, short and
+ * renewed), claims it (one attempt per message across all processes), looks for a copy an earlier, cut-off
+ * attempt may already have delivered, sends the stored bytes over SMTP with XOAUTH2 (one forced token
+ * refresh after `535 5.7.3`), and records the outcome: sent, queued again after a backoff, or failed with
+ * the sentence for whoever must act. Returns the new state, or null when another process holds the
+ * message or it is not due.
+ *
+ * A lost lease (a renewal failed, or it ran out) stops the attempt: before DATA nothing is sent; during
+ * DATA the connection is closed before the lease can pass to another process (it is aborted a little
+ * before it runs out), and the message, marked `transmitted`, is looked for in Sent Items by the next
+ * attempt before anything is sent again: a lost lease never makes a second copy.
  */
 export const deliverOutgoing = async (deps: SendDeps, id: string): Promise<OutgoingRow['state'] | null> => {
-  const owner = randomBytes(9).toString('base64url');
-  const row = await claimOutgoing(deps.db, id, owner);
-  if (!row) return null;
-  const release = keepClaim(deps.db, row);
+  const leaseMs = deps.config.sync.leaseMs;
+  const lease = await claimLease(deps, outgoingLeaseName(id), { ttlMs: leaseMs });
+  if (!lease) return null;
   try {
-    return await attempt(deps, row);
-  } catch (error) {
-    deps.log.error(
-      { event: 'send.attempt_crashed', outgoingId: row.id, err: (error as Error).message },
-      'sending crashed',
-    );
-    return recordFailure(deps, row, null, {
-      kind: 'retry',
-      code: 'send.internal',
-      message: 'Mailroom met an unexpected error while sending.',
-    });
+    const row = await claimOutgoing(deps.db, id, lease.owner, leaseMs);
+    if (!row) return null;
+    try {
+      return await attempt(deps, row, lease.signal);
+    } catch (error) {
+      if (lease.signal.aborted && lease.signal.reason instanceof LeaseError)
+        return recordFailure(deps, row, null, {
+          kind: 'retry',
+          code: lease.signal.reason.code,
+          message: `The attempt stopped: ${lease.signal.reason.message}.`,
+        });
+      deps.log.error({ event: 'send.attempt_crashed', outgoingId: row.id, err: error }, 'sending crashed');
+      return recordFailure(deps, row, null, {
+        kind: 'retry',
+        code: 'send.internal',
+        message: 'Mailroom met an unexpected error while sending.',
+      });
+    }
   } finally {
-    release();
+    await lease.release();
   }
 };
 
-const attempt = async (deps: SendDeps, row: OutgoingRow): Promise<OutgoingRow['state']> => {
+const attempt = async (
+  deps: SendDeps,
+  row: OutgoingRow,
+  signal: AbortSignal,
+): Promise<OutgoingRow['state']> => {
   const mailbox = await findMailbox(deps.db, row.mailbox_id);
   if (!mailbox?.connected) {
     return recordFailure(deps, row, mailbox ?? null, {
@@ -96,12 +112,13 @@ const attempt = async (deps: SendDeps, row: OutgoingRow): Promise<OutgoingRow['s
     const accessToken = await getAccessToken(deps, mailbox.id, { force, servers });
     const transport = createSmtpTransport(servers, { user: login, accessToken });
     try {
+      // The lease is checked last thing before the bytes may go, and aborts the session while they do.
+      signal.throwIfAborted();
       await markTransmitting(deps.db, row);
-      return await transport.sendMail({
-        envelope: { from: mailbox.address, to: envelopeRecipients(row) },
-        raw,
-      });
+      const message = { envelope: { from: mailbox.address, to: envelopeRecipients(row) }, raw, signal };
+      return await transport.sendMail(message);
     } catch (error) {
+      if (signal.aborted) throw signal.reason;
       throw toSmtpError(error);
     } finally {
       transport.close();
@@ -115,8 +132,10 @@ const attempt = async (deps: SendDeps, row: OutgoingRow): Promise<OutgoingRow['s
       if (!(error instanceof SmtpError) || error.code !== 'smtp.auth_failed') throw error;
       info = await sendOnce(true);
     }
+    // Handed over: recorded as sent even if the lease is lost meanwhile (a later attempt finds the copy).
     return recordSent(deps, row, mailbox, raw, info);
   } catch (error) {
+    if (signal.aborted) throw error;
     if (error instanceof SmtpError)
       return recordFailure(deps, row, mailbox, smtpVerdict(error, { address: mailbox.address, login }));
     if (error instanceof MailboxTokenError)

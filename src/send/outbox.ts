@@ -2,27 +2,29 @@ import { deliverOutgoing } from './deliver.ts';
 import { dueOutgoing } from './outgoing-store.ts';
 import type { SendDeps } from './send-deps.ts';
 
-const inFlight = new Set<string>();
-
 /**
- * Sends a message from this process now, without waiting for a worker: the web process makes the first
- * attempt as soon as a message is queued. The row's claim keeps any other process off it meanwhile.
+ * Asks a worker to send a message now: a `send-outgoing` job (one waiting per message). Should the queue
+ * not take it, the message is queued in the database all the same and the outbox's next look sends it.
  */
-export const deliverSoon = (deps: SendDeps, id: string): Promise<void> => {
-  if (inFlight.has(id)) return Promise.resolve();
-  inFlight.add(id);
-  return deliverOutgoing(deps, id)
-    .then(() => undefined)
-    .catch((error: Error) =>
-      deps.log.error({ event: 'send.crashed', outgoingId: id, err: error.message }, 'sending crashed'),
-    )
-    .finally(() => inFlight.delete(id));
+export const sendSoon = async (deps: SendDeps, row: { id: string; mailbox_id: string }): Promise<void> => {
+  try {
+    await deps.queue.send(
+      'send-outgoing',
+      { mailboxId: row.mailbox_id, outgoingId: row.id },
+      { singletonKey: row.id },
+    );
+  } catch (error) {
+    deps.log.error(
+      { event: 'send.enqueue_failed', outgoingId: row.id, err: error },
+      'a message could not be handed to the job queue: the outbox sends it at its next look',
+    );
+  }
 };
 
 /**
- * The outbox worker: every `intervalMs` it takes the messages whose retry is due (or whose attempt's
- * worker died) and tries them, a few at a time. The rows are the queue: a claim is a row update, so
- * any number of workers on one database never send a message twice at once.
+ * The outbox worker: runs the `send-outgoing` jobs (one attempt each, under the message's lease), and every
+ * `intervalMs` enqueues the messages whose retry is due or whose attempt's process died (its lease ran
+ * out). The rows are the truth; the jobs only say "look at this one now".
  */
 export const startOutbox = (
   deps: SendDeps,
@@ -31,16 +33,21 @@ export const startOutbox = (
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
   let running: Promise<void> = Promise.resolve();
-  const concurrency = options.concurrency ?? 2;
+  const working = deps.queue.work(
+    'send-outgoing',
+    async ({ outgoingId }) => {
+      if (outgoingId) await deliverOutgoing(deps, outgoingId);
+    },
+    { concurrency: options.concurrency ?? 2 },
+  );
   const round = async () => {
-    const ids = (await dueOutgoing(deps.db, 50)).filter((id) => !inFlight.has(id));
-    for (let at = 0; at < ids.length && !stopped; at += concurrency)
-      await Promise.all(ids.slice(at, at + concurrency).map((id) => deliverSoon(deps, id)));
+    await working;
+    for (const row of await dueOutgoing(deps.db, 50)) if (!stopped) await sendSoon(deps, row);
   };
   const tick = () => {
     running = round()
       .catch((error: Error) =>
-        deps.log.error({ event: 'send.outbox_failed', err: error.message }, 'outbox round failed'),
+        deps.log.error({ event: 'send.outbox_failed', err: error }, 'outbox round failed'),
       )
       .finally(() => {
         if (!stopped) timer = setTimeout(tick, options.intervalMs);

@@ -1,6 +1,7 @@
-import type { ExpressionBuilder, Selectable, Updateable } from 'kysely';
+import { type ExpressionBuilder, type Selectable, sql, type Updateable } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
+import { inTransaction, recordEvent } from '../events/record-event.ts';
 import type { OutgoingMessagesTable } from './outgoing.table.ts';
 
 export type OutgoingRow = Selectable<OutgoingMessagesTable>;
@@ -19,27 +20,44 @@ export const envelopeRecipients = (row: OutgoingRow): string[] => {
   return [...r.to, ...r.cc, ...r.bcc];
 };
 
-/** How long one attempt may hold a message before another worker may take it over. */
-export const SEND_LEASE_MS = 5 * 60_000;
-
 export const findOutgoing = (db: Db, id: string): Promise<OutgoingRow | undefined> =>
   db.selectFrom('outgoing_messages').selectAll().where('id', '=', id).executeTakeFirst();
 
-/** Due for an attempt at `at`: queued and its wait over, or an attempt's lease ran out (its worker died). */
+/** The lease (jobs/lease.ts) an attempt at sending the message holds while it runs. */
+export const outgoingLeaseName = (id: string): string => `outgoing:${id}`;
+
+/**
+ * Due for an attempt at `at`: queued and its wait over, or `sending` with nobody holding its lease (the
+ * attempt's process died, and the lease ran out).
+ */
 const isDue = (eb: ExpressionBuilder<Database, 'outgoing_messages'>, at: string) =>
   eb.or([
     eb.and([eb('state', '=', 'queued'), eb('next_attempt_at', '<=', at)]),
-    eb.and([eb('state', '=', 'sending'), eb('lease_until', '<', at)]),
+    eb.and([
+      eb('state', '=', 'sending'),
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('leases')
+            .select('leases.name')
+            .where('leases.name', '=', sql<string>`${'outgoing:'} || outgoing_messages.id`)
+            .where('leases.owner', '<>', '')
+            .where('leases.until', '>', at),
+        ),
+      ),
+    ]),
   ]);
 
 /**
- * Claims a message for one attempt: a row update that only one process wins, on either database. A
- * message is due when queued and its wait is over, or when an attempt's lease ran out (its worker died).
+ * Claims a message for one attempt, by the holder of its lease `outgoing:<id>` (`owner`): a row update
+ * that only one process wins, on either database. A message is due when queued and its wait is over; one
+ * left `sending` is due to whoever holds its lease now (the attempt that left it so lost the lease).
  */
 export const claimOutgoing = async (
   db: Db,
   id: string,
   owner: string,
+  leaseMs: number,
   now = new Date(),
 ): Promise<OutgoingRow | null> => {
   const at = now.toISOString();
@@ -49,61 +67,68 @@ export const claimOutgoing = async (
       state: 'sending',
       attempts: eb('attempts', '+', 1),
       lease_owner: owner,
-      lease_until: new Date(now.getTime() + SEND_LEASE_MS).toISOString(),
+      lease_until: new Date(now.getTime() + leaseMs).toISOString(),
       updated_at: at,
     }))
     .where('id', '=', id)
-    .where((eb) => isDue(eb, at))
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('state', '=', 'queued'), eb('next_attempt_at', '<=', at)]),
+        eb('state', '=', 'sending'),
+      ]),
+    )
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) !== 1) return null;
   const row = await findOutgoing(db, id);
   return row && row.lease_owner === owner ? row : null;
 };
 
-/**
- * Keeps an attempt's claim alive while it runs (a large message on a slow link may take longer than the
- * lease): without it another worker could take the message over mid-send and deliver it twice.
- */
-export const keepClaim = (db: Db, row: OutgoingRow): (() => void) => {
-  const timer = setInterval(() => {
-    void db
-      .updateTable('outgoing_messages')
-      .set({ lease_until: new Date(Date.now() + SEND_LEASE_MS).toISOString() })
-      .where('id', '=', row.id)
-      .where('lease_owner', '=', row.lease_owner)
-      .execute()
-      .catch(() => undefined);
-  }, SEND_LEASE_MS / 5);
-  timer.unref();
-  return () => clearInterval(timer);
-};
-
 /** Messages due for an attempt now, oldest first. */
-export const dueOutgoing = async (db: Db, limit: number, now = new Date()): Promise<string[]> => {
+export const dueOutgoing = async (
+  db: Db,
+  limit: number,
+  now = new Date(),
+): Promise<{ id: string; mailbox_id: string }[]> => {
   const at = now.toISOString();
-  return (
-    await db
-      .selectFrom('outgoing_messages')
-      .select('id')
-      .where((eb) => isDue(eb, at))
-      .orderBy('created_at')
-      .limit(limit)
-      .execute()
-  ).map((r) => r.id);
+  return db
+    .selectFrom('outgoing_messages')
+    .select(['id', 'mailbox_id'])
+    .where((eb) => isDue(eb, at))
+    .orderBy('created_at')
+    .limit(limit)
+    .execute();
 };
 
-/** Writes the outcome of an attempt, if this attempt still holds the message. */
+/**
+ * Writes the outcome of an attempt, if this attempt still holds the message, with its event in the same
+ * transaction (`message.sent`, or `message.send_failed` whether it is retried or failed for good).
+ */
 export const finishAttempt = async (
   db: Db,
   row: OutgoingRow,
   change: Updateable<OutgoingMessagesTable>,
 ): Promise<void> => {
-  await db
-    .updateTable('outgoing_messages')
-    .set({ ...change, lease_owner: null, lease_until: null, updated_at: new Date().toISOString() })
-    .where('id', '=', row.id)
-    .where('lease_owner', '=', row.lease_owner)
-    .execute();
+  await inTransaction(db, async (trx) => {
+    const result = await trx
+      .updateTable('outgoing_messages')
+      .set({ ...change, lease_owner: null, lease_until: null, updated_at: new Date().toISOString() })
+      .where('id', '=', row.id)
+      .where('lease_owner', '=', row.lease_owner)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1 || change.state === undefined || change.state === 'sending')
+      return;
+    await recordEvent(trx, {
+      type: change.state === 'sent' ? 'message.sent' : 'message.send_failed',
+      mailboxId: row.mailbox_id,
+      subject: { type: 'outgoing', id: row.id },
+      payload: {
+        state: change.state,
+        attempts: row.attempts,
+        errorCode: change.error_code ?? null,
+        ...(change.state === 'queued' ? { nextAttemptAt: change.next_attempt_at ?? null } : {}),
+      },
+    });
+  });
 };
 
 /** Marks that bytes may have reached the server: every later attempt first looks for a delivered copy. */

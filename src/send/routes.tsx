@@ -9,7 +9,7 @@ import type { Message } from '../messages/message.ts';
 import { getMessage } from '../messages/queries.ts';
 import { type AttachmentInput, FILENAME_BAD, MAX_FILENAME, parseComposeForm } from './compose-input.ts';
 import { ComposePage, type ComposeValues, composeTitle } from './compose-page.tsx';
-import { deliverSoon } from './outbox.ts';
+import { sendSoon } from './outbox.ts';
 import { OutboxPage, OutgoingPage } from './outbox-page.tsx';
 import type { ComposeMode } from './outgoing.table.ts';
 import { mayHandleOutgoing, outgoingViewFor } from './outgoing-access.ts';
@@ -108,7 +108,7 @@ export const sendRoutes = (deps: AppDeps): Hono<AppEnv> => {
     try {
       const request = parseComposeForm(values, deps.config.send, await filesOf(form.attachments));
       const { row } = await queueSend(deps, user, mailbox, request);
-      void deliverSoon(deps, row.id);
+      await sendSoon(deps, row);
       await flash(deps, c, 'info', `“${row.subject || '(no subject)'}” is on its way.`);
       return c.redirect(`/mail/${mailbox.id}/outbox/${row.id}`);
     } catch (error) {
@@ -166,7 +166,7 @@ export const sendRoutes = (deps: AppDeps): Hono<AppEnv> => {
       mailbox,
       await outgoingOf(deps.db, mailbox, c.req.param('id')),
     );
-    void deliverSoon(deps, row.id);
+    await sendSoon(deps, row);
     await flash(deps, c, 'info', 'Mailroom is trying again.');
     return c.redirect(`/mail/${mailbox.id}/outbox/${row.id}`);
   });

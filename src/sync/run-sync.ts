@@ -1,36 +1,55 @@
-import { randomBytes } from 'node:crypto';
+import { claimLease, DEFAULT_LEASE_MS, LeaseError, leaseExpiry } from '../jobs/lease.ts';
+import { MailboxTokenError } from '../mailboxes/access-token.ts';
 import { findMailbox } from '../mailboxes/repository.ts';
-import { releaseSyncLease, SYNC_LEASE_MS, takeSyncLease } from './sync-lease.ts';
+import { ImapError } from './imap-error.ts';
 import { type SyncDeps, syncMailbox } from './sync-mailbox.ts';
 
-export type SyncOutcome = 'synced' | 'busy' | 'failed' | 'skipped';
+export type SyncOutcome =
+  | { readonly kind: 'synced' | 'failed' | 'skipped' }
+  /** Another process holds `sync:<id>` until `until` (it may have died: the lease then runs out). */
+  | { readonly kind: 'busy'; readonly until: Date | null }
+  /** The lease was lost mid-sync (a renewal failed, or it ran out): the sync stopped where it was. */
+  | { readonly kind: 'lost'; readonly error: LeaseError };
 
 /**
- * One sync of one mailbox, if no other worker is syncing it: the lease is taken, renewed while the sync
- * runs, and released. Failures are already stored on the mailbox by who must act; they are logged here.
+ * One sync of one mailbox, if no other process is syncing it: under the lease `sync:<mailboxId>`
+ * (jobs/lease.ts), short and renewed while the sync runs, whose loss stops the sync (its signal closes the
+ * IMAP session). Failures are already stored on the mailbox by who must act; they are logged here.
  */
-export const runMailboxSync = async (deps: SyncDeps, mailboxId: string): Promise<SyncOutcome> => {
+export const runMailboxSync = async (
+  deps: SyncDeps,
+  mailboxId: string,
+  options: { leaseMs?: number } = {},
+): Promise<SyncOutcome> => {
   const mailbox = await findMailbox(deps.db, mailboxId);
-  if (!mailbox?.connected || !mailbox.enabled) return 'skipped';
-  const owner = randomBytes(9).toString('base64url');
-  if (!(await takeSyncLease(deps.db, mailboxId, owner))) return 'busy';
-  const renew = setInterval(
-    () => void takeSyncLease(deps.db, mailboxId, owner).catch(() => undefined),
-    SYNC_LEASE_MS / 3,
-  );
-  let outcome: SyncOutcome = 'failed';
+  if (!mailbox?.connected || !mailbox.enabled) return { kind: 'skipped' };
+  const name = `sync:${mailboxId}`;
+  const lease = await claimLease(deps, name, { ttlMs: options.leaseMs ?? DEFAULT_LEASE_MS });
+  if (!lease) return { kind: 'busy', until: await leaseExpiry(deps.db, name) };
+  let outcome: SyncOutcome = { kind: 'failed' };
   try {
-    await syncMailbox(deps, mailbox);
-    outcome = 'synced';
+    await syncMailbox(deps, mailbox, { signal: lease.signal });
+    outcome = { kind: 'synced' };
   } catch (error) {
-    deps.log.warn(
-      { event: 'sync.failed', mailboxId, errorCode: (error as { code?: string }).code },
-      'mailbox sync failed',
-    );
+    if (lease.signal.aborted && lease.signal.reason instanceof LeaseError) {
+      // lease.ts logged why; the next holder resumes from the folders' cursors.
+      outcome = { kind: 'lost', error: lease.signal.reason };
+    } else if (error instanceof ImapError || error instanceof MailboxTokenError) {
+      // Stored on the mailbox by who must act (withMailboxImap, getAccessToken) and on the folder.
+      deps.log.warn(
+        { event: 'sync.failed', mailboxId, errorCode: error.code, err: error },
+        'mailbox sync failed',
+      );
+    } else throw error; // unexpected: the job records it, logs it and tries again
   } finally {
-    clearInterval(renew);
-    await releaseSyncLease(deps.db, mailboxId, owner, outcome === 'synced');
+    await lease.release();
   }
+  if (outcome.kind === 'synced')
+    await deps.db
+      .updateTable('mailboxes')
+      .set((eb) => ({ last_synced_at: new Date().toISOString(), sync_runs: eb('sync_runs', '+', 1) }))
+      .where('id', '=', mailboxId)
+      .execute();
   return outcome;
 };
 

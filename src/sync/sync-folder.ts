@@ -1,5 +1,6 @@
 import type { ImapFlow } from 'imapflow';
 import type { Db } from '../db/database.ts';
+import { inTransaction, recordEvent } from '../events/record-event.ts';
 import type { BlobStore } from '../messages/blob-store.ts';
 import { removeGeneration, removeLocations, updateFlags } from '../messages/locations.ts';
 import { type PreparedMessage, prepareMessage, storePrepared } from '../messages/store-message.ts';
@@ -191,12 +192,20 @@ export const syncFolder = async (
       removed = gone.length;
     }
     const total = known.length - removed;
-    await saveProgress(deps.db, mailboxId, path, {
-      uidNext: Math.max(server.uidNext, plan.fetchFrom),
-      highestModseq: server.highestModseq,
-      storedMessages: total,
-      status: 'idle',
-      synced: true,
+    await inTransaction(deps.db, async (trx) => {
+      await saveProgress(trx, mailboxId, path, {
+        uidNext: Math.max(server.uidNext, plan.fetchFrom),
+        highestModseq: server.highestModseq,
+        storedMessages: total,
+        status: 'idle',
+        synced: true,
+      });
+      await recordEvent(trx, {
+        type: 'folder.synced',
+        mailboxId,
+        subject: { type: 'folder', id: path },
+        payload: { fetched, created, flagsChanged, removed, stored: total, reset: plan.reset },
+      });
     });
     return { fetched, created, flagsChanged, removed, reset: plan.reset };
   } catch (error) {

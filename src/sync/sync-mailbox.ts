@@ -41,20 +41,27 @@ export const syncMailbox = async (
   const results: Record<string, FolderSyncResult> = {};
   for (let attempt = 1; ; attempt++) {
     try {
-      await withMailboxImap(deps, mailbox, async (client) => {
-        for (const path of folders) {
-          if (results[path]) continue;
-          results[path] = await syncFolder(
-            deps,
-            client,
-            mailbox.id,
-            path,
-            options.signal ? { signal: options.signal } : {},
-          );
-        }
-      });
+      await withMailboxImap(
+        deps,
+        mailbox,
+        async (client) => {
+          for (const path of folders) {
+            if (results[path]) continue;
+            results[path] = await syncFolder(
+              deps,
+              client,
+              mailbox.id,
+              path,
+              options.signal ? { signal: options.signal } : {},
+            );
+          }
+        },
+        options.signal ? { signal: options.signal } : {},
+      );
       break;
     } catch (error) {
+      // The lease guarding the sync was lost: stop, whatever the session said as it closed.
+      options.signal?.throwIfAborted();
       if (!(error instanceof ImapError) || !RESUMABLE.has(error.code) || attempt >= MAX_ATTEMPTS) throw error;
       deps.log.info(
         { event: 'sync.resume', mailboxId: mailbox.id, imapCode: error.code, attempt },
@@ -68,6 +75,7 @@ export const syncMailbox = async (
         );
     }
   }
+  options.signal?.throwIfAborted();
   await pruneOrphans(deps.db, mailbox.id);
   await setMailboxState(deps.db, mailbox.id, { state: 'connected', code: null, message: null });
   return results;

@@ -1,19 +1,10 @@
 import type { AppDeps } from '../http/context.ts';
-import { runMailboxSync } from './run-sync.ts';
-
-const running = new Set<string>();
 
 /**
- * "Sync now": starts a sync in this process and returns at once (its progress is in folder_sync_state).
- * `false` when this process is already syncing the mailbox; another process's lease makes the run a no-op.
+ * "Sync now": enqueues a sync of the mailbox and returns at once; a worker runs it (its progress is in
+ * folder_sync_state). One waiting sync per mailbox: pressing again while one waits adds nothing. When
+ * another process holds the mailbox's sync lease (it may have died), the job waits for the lease.
  */
-export const startSyncNow = (deps: AppDeps, mailboxId: string): boolean => {
-  if (running.has(mailboxId)) return false;
-  running.add(mailboxId);
-  void runMailboxSync(deps, mailboxId)
-    .catch((error: Error) =>
-      deps.log.error({ event: 'sync.crashed', mailboxId, err: error.message }, 'sync crashed'),
-    )
-    .finally(() => running.delete(mailboxId));
-  return true;
+export const enqueueSyncNow = async (deps: Pick<AppDeps, 'queue'>, mailboxId: string): Promise<void> => {
+  await deps.queue.send('sync-mailbox', { mailboxId }, { singletonKey: mailboxId });
 };

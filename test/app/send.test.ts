@@ -378,19 +378,21 @@ for (const kind of DATABASES) {
         text: 'x',
       });
       assert.equal(sent.state, 'sent');
-      // As if the process died between the server's 250 and the row's update: still "sending", leased.
+      // As if the process died between the server's 250 and the row's update: still "sending", its lease
+      // `outgoing:<id>` held by the dead process until it runs out.
       const db = w.app.mailroom.deps.db;
-      const orphan = (leaseUntil: Date) =>
-        db
+      const orphan = async (leaseUntil: Date) => {
+        await db
           .updateTable('outgoing_messages')
-          .set({
-            state: 'sending',
-            sent_at: null,
-            lease_owner: 'dead-worker',
-            lease_until: leaseUntil.toISOString(),
-          })
+          .set({ state: 'sending', sent_at: null, lease_owner: 'dead-worker' })
           .where('id', '=', sent.id)
           .execute();
+        await db
+          .updateTable('leases')
+          .set({ owner: 'dead-worker', until: leaseUntil.toISOString() })
+          .where('name', '=', `outgoing:${sent.id}`)
+          .execute();
+      };
       await orphan(new Date(Date.now() + 60_000));
       await sleep(500);
       assert.equal(

@@ -1,7 +1,9 @@
 // The control calls for runs at scale: many users with mailboxes at once, live IMAP sessions (and IDLEs)
 // counted per mailbox with their peaks, and token grants counted per user and grant type.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { after, before, test } from 'node:test';
 import { ImapFlow } from 'imapflow';
 import { folderPath } from '../../emulator/mail/maildir.ts';
@@ -97,6 +99,26 @@ test('mail/sessions: live sessions and IDLEs per mailbox, and the most at once s
   await waitFor(async () => (await count()).totals.sessions === 0);
   await control(emu, 'POST', '/mail/sessions/reset-peaks');
   assert.deepEqual((await count()).mailboxes, []);
+});
+
+test('mail/sessions: a client that leaves while the front logs in to Dovecot is not counted', async () => {
+  const address = `leaver1@${DEMO.domain}`;
+  await control(emu, 'POST', '/users/bulk', { prefix: 'leaver', count: 1, tenant: DEMO.tenantId });
+  const token = await outlookToken(emu, address);
+  const socket = createConnection({ host: '127.0.0.1', port: emu.mail!.imap.port });
+  await once(socket, 'data');
+  socket.write(
+    `a AUTHENTICATE XOAUTH2 ${Buffer.from(`user=${address}\x01auth=Bearer ${token}\x01\x01`).toString('base64')}\r\n`,
+  );
+  socket.destroy();
+  // Whatever the front was doing when the client left, the mailbox ends with no session counted.
+  await waitFor(async () => (await control(emu, 'GET', '/mail/sessions')).body.totals.connections === 0);
+  await new Promise((r) => setTimeout(r, 200));
+  const seen = await control(emu, 'GET', `/mail/sessions?address=${address}`);
+  assert.deepEqual(
+    seen.body.mailboxes.map((m: { sessions: number }) => m.sessions),
+    seen.body.mailboxes.length === 0 ? [] : [0],
+  );
 });
 
 test('tokens/grants: successful grants counted per user and grant type', async () => {

@@ -129,7 +129,13 @@ for (const kind of DATABASES) {
         .execute();
 
       const result = await runPurge({ db, log }, 'worker-a', now);
-      assert.deepEqual(result, { expiredSessions: 1, anonymousSessions: 1, rateLimitEvents: 2 });
+      assert.deepEqual(result, {
+        expiredSessions: 1,
+        anonymousSessions: 1,
+        rateLimitEvents: 2,
+        events: 0,
+        failedJobs: 0,
+      });
       const left = (await db.selectFrom('sessions').select('id_hash').execute()).map(
         (r) => r.id_hash.split('-')[0],
       );

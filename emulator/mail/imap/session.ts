@@ -56,6 +56,9 @@ export const runSession = (ctx: EmulatorContext, client: Socket, options: Sessio
     if (access.ok) {
       const backend = await openBackend(options.backend, access.mailbox.address).catch(() => null);
       if (!backend) return send(`${tag} NO [UNAVAILABLE] Server Unavailable.`);
+      // The client left while Dovecot logged in: nothing to relay, and a session registered now would be
+      // counted forever (its socket's 'close' has already fired).
+      if (client.destroyed) return void backend.destroy();
       const live = registerSession(ctx, access.mailbox.address, client);
       authenticated = startRelay(ctx, client, backend, splitter, {
         profile: options.profile,

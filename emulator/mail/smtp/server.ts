@@ -116,6 +116,8 @@ export const startSmtp = async (
           const fault = takeFault(ctx, 'data');
           if (fault === 'temporary_failure')
             return callback(smtpError(451, smtpTemporaryFailure(ctx.mailHost)));
+          // The message's bytes are in, and the server never answers: nothing is delivered unless it does.
+          if (fault === 'hold_data') return;
           const user = session.user as unknown as SmtpUser;
           let message = Buffer.concat(chunks);
           const headers = headerBlock(message);

@@ -1,0 +1,60 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { requireUser } from '../http/auth.ts';
+import type { AppDeps, AppEnv } from '../http/context.ts';
+import { AppError } from '../http/errors.ts';
+import { mailboxesVisibleTo } from '../mailboxes/repository.ts';
+
+const eventsQuery = z.object({
+  after: z
+    .string()
+    .regex(/^\d{1,15}$/, 'a cursor from an earlier answer (nextCursor), or 0')
+    .default('0'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+/**
+ * `GET /api/events?after=<cursor>&limit=`: what changed, oldest first, for the mailboxes the caller may
+ * see (mailboxes/access.ts: their own, and the system mailboxes they may use; administrators every
+ * system mailbox, not other people's own). Poll with the `nextCursor` of the last answer.
+ */
+export const eventsApi = (deps: AppDeps): Hono<AppEnv> => {
+  const app = new Hono<AppEnv>();
+  app.get('/events', async (c) => {
+    const query = eventsQuery.safeParse(c.req.query());
+    if (!query.success)
+      throw new AppError(
+        'request.invalid',
+        'The events parameters are not valid.',
+        Object.fromEntries(query.error.issues.map((i) => [i.path.join('.') || 'query', i.message])),
+      );
+    const after = Number(query.data.after);
+    const { limit } = query.data;
+    const visible = (await mailboxesVisibleTo(deps.db, requireUser(c))).map((m) => m.id);
+    const rows =
+      visible.length === 0
+        ? []
+        : await deps.db
+            .selectFrom('events')
+            .selectAll()
+            .where('id', '>', after)
+            .where('mailbox_id', 'in', visible)
+            .orderBy('id')
+            .limit(limit + 1)
+            .execute();
+    const page = rows.slice(0, limit);
+    return c.json({
+      events: page.map((r) => ({
+        id: String(r.id),
+        at: r.at,
+        type: r.type,
+        mailboxId: r.mailbox_id,
+        subject: r.subject_type ? { type: r.subject_type, id: r.subject_id } : null,
+        data: JSON.parse(r.payload_json) as unknown,
+      })),
+      nextCursor: String(page.at(-1)?.id ?? after),
+      hasMore: rows.length > limit,
+    });
+  });
+  return app;
+};

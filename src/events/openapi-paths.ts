@@ -1,0 +1,61 @@
+import { errorResponse, json, ref } from '../api/openapi-helpers.ts';
+
+export const eventsSchemas = {
+  Event: {
+    type: 'object',
+    required: ['id', 'at', 'type', 'mailboxId', 'subject', 'data'],
+    properties: {
+      id: { type: 'string', description: 'Monotonic; the cursor to page from.' },
+      at: { type: 'string', format: 'date-time' },
+      type: {
+        enum: [
+          'mailbox.state_changed',
+          'messages.stored',
+          'folder.synced',
+          'message.sent',
+          'message.send_failed',
+        ],
+      },
+      mailboxId: { type: ['string', 'null'] },
+      subject: {
+        type: ['object', 'null'],
+        description: 'What changed: a folder (its path), an outgoing message (its id), the mailbox.',
+        properties: { type: { enum: ['folder', 'outgoing', 'mailbox'] }, id: { type: 'string' } },
+      },
+      data: {
+        type: 'object',
+        description:
+          'Small and free of secrets and message content: `state`, `errorCode` (mailbox.state_changed); `stored`, `created`, `messageIds` (messages.stored, one event per stored batch); `fetched`, `created`, `flagsChanged`, `removed` (folder.synced); `state`, `attempts`, `errorCode`, `nextAttemptAt` (message.sent, message.send_failed).',
+      },
+    },
+  },
+};
+
+export const eventsPaths = {
+  '/api/events': {
+    get: {
+      summary: 'What changed, oldest first, in the mailboxes the caller may see (kept 30 days)',
+      parameters: [
+        {
+          name: 'after',
+          in: 'query',
+          schema: { type: 'string' },
+          description: 'The `nextCursor` of the previous page; 0 or absent: from the oldest kept.',
+        },
+        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
+      ],
+      responses: {
+        200: json('A page of events', {
+          type: 'object',
+          required: ['events', 'nextCursor', 'hasMore'],
+          properties: {
+            events: { type: 'array', items: ref('Event') },
+            nextCursor: { type: 'string', description: 'Pass as `after` next time (unchanged when empty).' },
+            hasMore: { type: 'boolean' },
+          },
+        }),
+        400: errorResponse('A cursor or limit that is not valid'),
+      },
+    },
+  },
+};
