@@ -119,7 +119,7 @@ export const startSendWorld = async (kind: DbKind, env: Record<string, string> =
 
   const outbox = startOutbox(app.mailroom.deps, { intervalMs: 100 });
   const waitFor: SendWorld['waitFor'] = async (mailboxId, outgoingId, states) => {
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 45_000;
     for (;;) {
       const row = await findOutgoing(db, outgoingId);
       assert.equal(row?.mailbox_id, mailboxId);
