@@ -291,7 +291,7 @@ try {
     latency = latencySummary(probes);
     after = await sessions();
     print(
-      `stopped the first worker: all ${takeover.s.totals.mailboxesIdling}/${count} watched by the other ${seconds(takeover.ms)} later (goal < ${GOAL.takeoverS} s); the ${count} messages delivered meanwhile: listed ${latency.listed}, missing ${latency.missing}, p50 ${fmt(latency.p50)} ms, p99 ${fmt(latency.p99)} ms; most sessions on one mailbox ${after.totals.highestPeak}`,
+      `stopped the first worker: ${takeover.s.totals.mailboxesIdling}/${count} watched by the other ${seconds(takeover.ms)} later (goal < ${GOAL.takeoverS} s); the ${count} messages delivered meanwhile: listed ${latency.listed}, missing ${latency.missing}, p50 ${fmt(latency.p50)} ms, p99 ${fmt(latency.p99)} ms; most sessions on one mailbox ${after.totals.highestPeak}`,
     );
   } else {
     print('two workers: skipped on SQLite (run with postgres)');
