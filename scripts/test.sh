@@ -10,4 +10,6 @@ if [ $# -gt 0 ]; then
 else
   mapfile -t files < <(find test -name '*.test.ts' | sort)
 fi
-exec npx tsx --test --test-reporter=spec "${files[@]}"
+# --test-force-exit: a test file whose tests are done ends even if a handle it leaked (a worker's pool, a
+# timer) would keep it alive; a hang would stop the whole suite.
+exec npx tsx --test --test-force-exit --test-reporter=spec "${files[@]}"
