@@ -66,35 +66,58 @@ export const createMessageParser = (deps: ParserDeps): MessageParser => {
   /** Every pending message of the mailbox, oldest first, the next batch read while one is written. */
   const readAll = async (mailboxId: string, signal: AbortSignal): Promise<void> => {
     let after: PendingRow | null = null;
-    let writing: Promise<unknown> = Promise.resolve();
-    for (;;) {
-      signal.throwIfAborted();
-      const rows: PendingRow[] = await pendingAfter(mailboxId, after);
-      if (rows.length === 0) break;
-      after = rows.at(-1)!;
-      const missing: ParseOutcome[] = rows
-        .filter((r) => r.source === null && r.blob_sha256 === null)
-        .map((r) => ({
-          messageId: r.id,
-          error: 'the raw source of this message is gone',
-          errorCode: 'messages.source_missing',
-        }));
-      const outcomes = await deps.pool.parse(
-        rows
-          .filter((r) => r.source !== null || r.blob_sha256 !== null)
-          .map((r) => ({ messageId: r.id, source: r.source, blobSha256: r.blob_sha256 })),
+    // The batch being written while the next is read: its failure is kept (not left unhandled while the
+    // next batch is read) and thrown where it is awaited.
+    let writing: Promise<unknown> = Promise.resolve(null);
+    const written = async () => {
+      const failure = await writing;
+      writing = Promise.resolve(null);
+      if (failure) throw failure;
+    };
+    try {
+      for (;;) {
+        signal.throwIfAborted();
+        const rows: PendingRow[] = await pendingAfter(mailboxId, after);
+        if (rows.length === 0) break;
+        after = rows.at(-1)!;
+        const missing: ParseOutcome[] = rows
+          .filter((r) => r.source === null && r.blob_sha256 === null)
+          .map((r) => ({
+            messageId: r.id,
+            error: 'the raw source of this message is gone',
+            errorCode: 'messages.source_missing',
+          }));
+        const outcomes = await deps.pool.parse(
+          rows
+            .filter((r) => r.source !== null || r.blob_sha256 !== null)
+            .map((r) => ({ messageId: r.id, source: r.source, blobSha256: r.blob_sha256 })),
+        );
+        await written();
+        signal.throwIfAborted();
+        writing = applyParsed(deps.db, mailboxId, [...outcomes, ...missing]).then(
+          (applied) => {
+            if (applied.failed > 0)
+              deps.log.warn(
+                { event: 'messages.parse_failed', mailboxId, failed: applied.failed },
+                'messages could not be read',
+              );
+            return null;
+          },
+          (error: unknown) => error,
+        );
+      }
+    } catch (error) {
+      // The loop stopped (aborted, or the database went away): a batch still being written is waited for,
+      // and its own failure logged, since the loop's error is the one thrown.
+      await written().catch((failure: unknown) =>
+        deps.log.error(
+          { err: failure, event: 'messages.parse_write_failed', mailboxId },
+          'read messages could not be written',
+        ),
       );
-      await writing;
-      signal.throwIfAborted();
-      writing = applyParsed(deps.db, mailboxId, [...outcomes, ...missing]).then((applied) => {
-        if (applied.failed > 0)
-          deps.log.warn(
-            { event: 'messages.parse_failed', mailboxId, failed: applied.failed },
-            'messages could not be read',
-          );
-      });
+      throw error;
     }
-    await writing;
+    await written();
   };
 
   /** Reads the mailbox's pending messages unless another process does; again if woken meanwhile. */

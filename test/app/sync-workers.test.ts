@@ -176,6 +176,7 @@ describe('two workers on one PostgreSQL share 50 mailboxes', () => {
       assert.equal(Number(stored.n), 150);
     } finally {
       await Promise.all(workers.map((w) => w.stop()));
+      await Promise.all(processes.map((d) => d.parser.close()));
       await Promise.all(processes.map((d) => d.db.destroy()));
     }
   });

@@ -100,6 +100,8 @@ for (const kind of DATABASES) {
           if (stopped) return;
           stopped = true;
           await workers.stop();
+          // Reads of listed messages started by this worker's syncs end before its database closes.
+          await deps.parser.close();
           await deps.db.destroy().catch(() => undefined);
         },
       };
