@@ -4,12 +4,10 @@
 // message listed (its batch committed); the delivery's own time (the emulator writing the Maildir) is
 // printed beside it.
 // Run: npx tsx bench/arrivals.ts [messages] [sqlite|postgres]
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startWorkers } from '../src/jobs/workers.ts';
 import { findMailbox } from '../src/mailboxes/repository.ts';
 import { runMailboxSync } from '../src/sync/run-sync.ts';
-import { startTestApp } from '../test/support/app.ts';
 import { control } from '../test/support/control.ts';
 import {
   configureForMail,
@@ -19,29 +17,12 @@ import {
   mailboxIdOf,
   mailroomBrowser,
 } from '../test/support/mailbox-setup.ts';
-import { startEmulatorProcess } from './emulator-process.ts';
+import { startBesideEmulator } from './emulator-process.ts';
 
 const many = Number(process.argv[2] ?? 10_000);
 const kind = (process.argv[3] ?? 'sqlite') as 'sqlite' | 'postgres';
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-
-const port = await freePort();
-const url = `http://127.0.0.1:${port}`;
-const child = await startEmulatorProcess(url);
-const { emu } = child;
-const app = await startTestApp(kind, {
-  PORT: String(port),
-  MAILROOM_PUBLIC_URL: url,
-  MAILROOM_EXTRA_CA_FILE: emu.tls.caPath,
-  MAILROOM_LOG_LEVEL: 'silent',
-});
+const { child, emu, app } = await startBesideEmulator(kind);
 const deps = app.mailroom.deps;
 let workers: Awaited<ReturnType<typeof startWorkers>> | null = null;
 try {

@@ -1,7 +1,10 @@
 // bench/emulator-process.ts: starts bench/emulator-child.ts and gives the benchmark an emulator handle
 // that the test helpers (test/support/) accept: the URLs, CA, ports and app secret of the child's emulator.
 import { fork } from 'node:child_process';
+import { freePort } from '../emulator/mail/dovecot/process.ts';
 import type { RunningEmulator } from '../emulator/start.ts';
+import { startTestApp } from '../test/support/app.ts';
+import type { DbKind } from '../test/support/databases.ts';
 
 interface Ready {
   httpUrl: string;
@@ -72,4 +75,22 @@ export const startEmulatorProcess = async (mailroomUrl: string): Promise<Emulato
       await exited;
     },
   };
+};
+
+/**
+ * Mailroom in the benchmark's process on a free port, and the emulator in a child process that has its
+ * redirect URIs: what bench/sync.ts and bench/arrivals.ts measure, Mailroom's CPU its own.
+ */
+export const startBesideEmulator = async (kind: DbKind, env: Record<string, string> = {}) => {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = await startEmulatorProcess(url);
+  const app = await startTestApp(kind, {
+    PORT: String(port),
+    MAILROOM_PUBLIC_URL: url,
+    MAILROOM_EXTRA_CA_FILE: child.emu.tls.caPath,
+    MAILROOM_LOG_LEVEL: 'silent',
+    ...env,
+  });
+  return { url, child, emu: child.emu, app };
 };

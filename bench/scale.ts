@@ -5,10 +5,10 @@
 // Run: nice npx tsx bench/scale.ts [mailboxes=1000] [sqlite|postgres]
 // (the two-worker part needs PostgreSQL: on SQLite it is skipped). Not part of `npm test`.
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
+import { freePort } from '../emulator/mail/dovecot/process.ts';
 import { parseConfig } from '../src/config.ts';
 import { type Db, openDatabase } from '../src/db/database.ts';
 import { generateSecretKey } from '../src/secrets/secret-box.ts';
@@ -35,13 +35,6 @@ if (!Number.isInteger(count) || count < 1 || (kind !== 'sqlite' && kind !== 'pos
 const GOAL = { idleCpuPercent: 5, p99Ms: 2000, takeoverS: 30 };
 const IDLE_WINDOW_S = 20;
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 const fmt = (n: number, digits = 0) => n.toFixed(digits);
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const print = (line: string) => console.log(line);

@@ -7,14 +7,12 @@
 // listed in the API (its batch committed), and their ratio (issue 12: >= 0.7 on SQLite, >= 0.5 on
 // PostgreSQL); the rate at which messages become readable and searchable (the sync's end: every body
 // read by the parse threads); the peak RSS of this process (Mailroom's) while it syncs.
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ImapFlow } from 'imapflow';
 import { findMailbox } from '../src/mailboxes/repository.ts';
 import { syncMailbox } from '../src/sync/sync-mailbox.ts';
 import { createApiToken } from '../src/users/api-tokens.ts';
 import { findUserByEmail } from '../src/users/users.repository.ts';
-import { startTestApp } from '../test/support/app.ts';
 import { control } from '../test/support/control.ts';
 import {
   configureForMail,
@@ -24,7 +22,7 @@ import {
   mailboxIdOf,
   mailroomBrowser,
 } from '../test/support/mailbox-setup.ts';
-import { startEmulatorProcess } from './emulator-process.ts';
+import { startBesideEmulator } from './emulator-process.ts';
 
 const count = Number(process.argv[2] ?? 5000);
 const kind = (process.argv[3] ?? 'sqlite') as 'sqlite' | 'postgres';
@@ -32,27 +30,10 @@ const FOLDER = 'Archive';
 
 const cpuMs = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1000;
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-
-const port = await freePort();
-const url = `http://127.0.0.1:${port}`;
-const child = await startEmulatorProcess(url);
-const { emu } = child;
-const app = await startTestApp(kind, {
-  PORT: String(port),
-  MAILROOM_PUBLIC_URL: url,
-  MAILROOM_EXTRA_CA_FILE: emu.tls.caPath,
-  MAILROOM_LOG_LEVEL: 'silent',
-  ...(process.env.MAILROOM_PARSE_WORKERS
-    ? { MAILROOM_PARSE_WORKERS: process.env.MAILROOM_PARSE_WORKERS }
-    : {}),
-});
+const { url, child, emu, app } = await startBesideEmulator(
+  kind,
+  process.env.MAILROOM_PARSE_WORKERS ? { MAILROOM_PARSE_WORKERS: process.env.MAILROOM_PARSE_WORKERS } : {},
+);
 const db = app.mailroom.deps.db;
 try {
   await configureForMail(emu, app);

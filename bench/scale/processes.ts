@@ -74,6 +74,10 @@ interface ProcStat {
   readonly cpuTicks: number;
 }
 
+/** /proc/<pid> is gone (ENOENT) or going (ESRCH): the process ended. */
+const ended = (error: unknown): boolean =>
+  ['ENOENT', 'ESRCH'].includes((error as { code?: string }).code ?? '');
+
 const readStat = (pid: number): ProcStat | null => {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -81,7 +85,8 @@ const readStat = (pid: number): ProcStat | null => {
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
     // Fields 4 (ppid), 14 (utime) and 15 (stime) of proc(5), here shifted by the two before the name.
     return { ppid: Number(fields[1]), cpuTicks: Number(fields[11]) + Number(fields[12]) };
-  } catch {
+  } catch (error) {
+    if (!ended(error)) throw error;
     return null; // the process ended between listing and reading: it is no longer counted
   }
 };
@@ -91,7 +96,8 @@ export const rssMb = (pid: number): number => {
   try {
     const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
     return Number(kb ?? 0) / 1024;
-  } catch {
+  } catch (error) {
+    if (!ended(error)) throw error;
     return 0;
   }
 };

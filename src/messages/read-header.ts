@@ -125,7 +125,9 @@ export const decodeWords = (value: string): string => {
             );
       try {
         return new TextDecoder(charset.toLowerCase()).decode(bytes);
-      } catch {
+      } catch (error) {
+        // A charset the decoder does not know (a RangeError): read as the text's bytes suggest.
+        if (!(error instanceof RangeError)) throw error;
         return decodeUnknown(bytes).text;
       }
     });

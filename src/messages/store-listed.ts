@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import type { Db } from '../db/database.ts';
-import { recordEvent, storedEvent } from '../events/record-event.ts';
 import { chunks } from './locations.ts';
 import type { MessageSourcesTable, MessagesTable } from './messages.table.ts';
 import { MessagesError } from './messages-error.ts';
 import type { HeaderFields } from './read-header.ts';
-import { idsByPlace, isoOrNull, placeOf, type StoreInput, upsertLocations } from './store-message.ts';
+import { idsByPlace, isoOrNull, placeBatch, placeOf, type Stored, type StoreInput } from './store-message.ts';
 import { resolveThreadIds } from './threading.ts';
 
 /** A fetched message as the listing path keeps it: its envelope read from the header, its raw source. */
@@ -17,8 +16,6 @@ export interface ListedMessage {
   readonly source: Buffer | null;
   readonly blobSha256: string | null;
 }
-
-type Stored = { messageId: string; created: boolean };
 
 /**
  * The dedupe key a message is listed under until its body is read: the content hash that makes copies
@@ -74,27 +71,7 @@ export const storeListed = async (db: Db, batch: readonly ListedMessage[]): Prom
       blob_sha256: b.blobSha256,
     }));
     for (const part of chunks(sources, 50)) await trx.insertInto('message_sources').values(part).execute();
-    const results: Stored[] = [];
-    const createdOnce = new Set<string>();
-    for (const b of batch) {
-      const messageId = placed.get(placeOf(b.input))!;
-      const created = ours.has(messageId) && !createdOnce.has(messageId);
-      if (created) createdOnce.add(messageId);
-      results.push({ messageId, created });
-    }
-    await upsertLocations(
-      trx,
-      batch.map((b, i) => ({ input: b.input, messageId: results[i]!.messageId })),
-    );
-    // Last in the transaction (it serialises event writers until the commit on PostgreSQL).
-    await recordEvent(
-      trx,
-      storedEvent(
-        mailboxId,
-        batch.map((b, i) => ({ path: b.input.path, ...results[i]! })),
-      ),
-    );
-    return results;
+    return placeBatch(trx, mailboxId, batch, ours, (b) => placed.get(placeOf(b.input))!);
   });
 };
 

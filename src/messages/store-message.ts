@@ -63,7 +63,7 @@ export const storeMessage = async (
 ): Promise<{ messageId: string; created: boolean }> =>
   (await storePrepared(db, [await prepareMessage(blobs, input)]))[0]!;
 
-type Stored = { messageId: string; created: boolean };
+export type Stored = { messageId: string; created: boolean };
 
 /**
  * Stores a batch of prepared messages of one mailbox in one transaction, with a handful of statements
@@ -128,29 +128,47 @@ export const storePrepared = async (db: Db, batch: readonly PreparedMessage[]): 
         : [],
     );
     for (const part of chunks(attachments, 100)) await trx.insertInto('attachments').values(part).execute();
-    const results: Stored[] = [];
-    const createdOnce = new Set<string>();
-    for (const b of batch) {
+    return placeBatch(trx, mailboxId, batch, ours, (b) => {
       const messageId = existing.get(b.key) ?? now.get(b.key);
       if (!messageId)
         throw new MessagesError('messages.store_conflict', `no message for ${b.key} after a conflict`);
-      const created = ours.has(messageId) && !createdOnce.has(messageId);
-      if (created) createdOnce.add(messageId);
-      results.push({ messageId, created });
-    }
-    await upsertLocations(
-      trx,
-      batch.map((b, i) => ({ input: b.input, messageId: results[i]!.messageId })),
-    );
-    await recordEvent(
-      trx,
-      storedEvent(
-        mailboxId,
-        batch.map((b, i) => ({ path: b.input.path, ...results[i]! })),
-      ),
-    );
-    return results;
+      return messageId;
+    });
   });
+};
+
+/**
+ * The end of a stored batch's transaction, for both store paths: each copy's message (`created` the first
+ * time a message inserted by this batch, `ours`, is met), the copies' locations, and the `messages.stored`
+ * event, last in the transaction (it serialises event writers until the commit on PostgreSQL).
+ */
+export const placeBatch = async <B extends { readonly input: Omit<StoreInput, 'source'> }>(
+  trx: Db,
+  mailboxId: string,
+  batch: readonly B[],
+  ours: ReadonlySet<string>,
+  messageIdOf: (copy: B) => string,
+): Promise<Stored[]> => {
+  const results: Stored[] = [];
+  const createdOnce = new Set<string>();
+  for (const b of batch) {
+    const messageId = messageIdOf(b);
+    const created = ours.has(messageId) && !createdOnce.has(messageId);
+    if (created) createdOnce.add(messageId);
+    results.push({ messageId, created });
+  }
+  await upsertLocations(
+    trx,
+    batch.map((b, i) => ({ input: b.input, messageId: results[i]!.messageId })),
+  );
+  await recordEvent(
+    trx,
+    storedEvent(
+      mailboxId,
+      batch.map((b, i) => ({ path: b.input.path, ...results[i]! })),
+    ),
+  );
+  return results;
 };
 
 export const placeOf = (input: Pick<StoreInput, 'path' | 'uidValidity' | 'uid'>): string =>

@@ -105,7 +105,10 @@ export const startIdleWatchers = (
   let stopped = false;
   const stopAll = new AbortController();
   const pause = (ms: number, signal: AbortSignal) =>
-    sleep(jitter(ms), undefined, { signal }).catch(() => undefined);
+    sleep(jitter(ms), undefined, { signal }).catch((error: unknown) => {
+      // Cut short by the watch's stop: the loop looks at its signal next.
+      if ((error as Error).name !== 'AbortError') throw error;
+    });
   const opening = limiter(OPENING_AT_ONCE);
 
   /** Opens the Inbox session: one forced refresh after an authentication failure, as the sync does. */

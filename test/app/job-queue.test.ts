@@ -10,16 +10,7 @@ import { JOB_ATTEMPTS, type JobQueue } from '../../src/jobs/queue.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { createMetrics } from '../../src/metrics/registry.ts';
 import { createTestDatabase, DATABASES, type TestDatabase } from '../support/databases.ts';
-
-const waitFor = async <T>(probe: () => Promise<T | null | undefined | false>, ms: number): Promise<T> => {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+import { waitFor } from '../support/wait-for.ts';
 
 for (const kind of DATABASES) {
   describe(`the job queue on ${kind}`, () => {

@@ -7,6 +7,7 @@ import { control } from '../support/control.ts';
 import { DATABASES } from '../support/databases.ts';
 import { ADELE, MEGAN } from '../support/mailbox-setup.ts';
 import { copiesIn, type SendWorld, startSendWorld } from '../support/send-fixture.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 /** A database whose `leases` updates (claims and renewals) fail while `armed`: as if it went away. */
 const failingLeaseUpdates = () => {
@@ -23,16 +24,6 @@ const failingLeaseUpdates = () => {
     },
   };
   return plugin as typeof plugin & KyselyPlugin;
-};
-
-const waitFor = async <T>(probe: () => Promise<T | null | undefined | false>, ms: number): Promise<T> => {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 };
 
 for (const kind of DATABASES) {

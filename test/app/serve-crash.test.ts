@@ -17,20 +17,11 @@ import { control } from '../support/control.ts';
 import { DATABASES } from '../support/databases.ts';
 import { configureForMail } from '../support/mailbox-setup.ts';
 import { signInAndGetTokens } from '../support/oauth-flow.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const MESSAGES = 4000;
 /** The leases' lifetime in these processes: short, so the take-over is seen without waiting 30 s. */
 const LEASE_SECONDS = 5;
-
-const waitFor = async <T>(probe: () => Promise<T | null | undefined | false>, ms: number): Promise<T> => {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 /** `mailroom <command>` as its own process (node with tsx's loader: one process, so SIGKILL kills it). */
 const mailroom = (command: string, env: Record<string, string>): ChildProcess => {

@@ -5,12 +5,7 @@ import { DEMO } from '../../emulator/state/demo-seed.ts';
 import { parseConfig } from '../../src/config.ts';
 import { startWorkers } from '../../src/jobs/workers.ts';
 import { createLogger } from '../../src/log/logger.ts';
-import { insertMailbox } from '../../src/mailboxes/repository.ts';
-import { writeTokens } from '../../src/mailboxes/token-store.ts';
 import { buildDeps } from '../../src/main.ts';
-import { MAILBOX_SCOPES } from '../../src/microsoft/redirect-uris.ts';
-import { loadMicrosoftSettings } from '../../src/microsoft/settings.ts';
-import { tokenOriginOf } from '../../src/microsoft/token-origin.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { control } from '../support/control.ts';
 import { DATABASES } from '../support/databases.ts';
@@ -22,17 +17,8 @@ import {
   mailboxIdOf,
   mailroomBrowser,
 } from '../support/mailbox-setup.ts';
-import { signInAndGetTokens } from '../support/oauth-flow.ts';
-
-const waitFor = async <T>(probe: () => Promise<T | null | undefined | false>, ms: number): Promise<T> => {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-};
+import { connectMailboxWithTokens } from '../support/token-mailbox.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 for (const kind of DATABASES) {
   describe(`near real time on ${kind}`, () => {
@@ -95,41 +81,18 @@ describe('two workers on one PostgreSQL share 50 mailboxes', () => {
   });
 
   test('each mailbox is synced exactly once per round', async () => {
-    const { db, secrets } = app.mailroom.deps;
+    const { db } = app.mailroom.deps;
     const owner = await db.selectFrom('users').select('id').executeTakeFirstOrThrow();
     const ids: string[] = [];
     for (let i = 0; i < 50; i++) {
-      const upn = `worker${i}@${DEMO.domain}`;
-      await control(emu, 'POST', '/users', { tenantId: DEMO.tenantId, upn, password: 'Worker-pass-1' });
-      await control(emu, 'POST', '/mail/seed', { address: upn, folder: 'INBOX', count: 3 });
-      const tokens = await signInAndGetTokens(emu, upn, 'Worker-pass-1', ['openid', ...MAILBOX_SCOPES]);
-      const mailbox = await insertMailbox(db, {
-        kind: 'user',
-        ownerUserId: owner.id,
-        label: null,
-        address: upn,
-      });
-      await writeTokens(db, secrets, mailbox.id, {
-        accessToken: tokens.accessToken,
-        expiresInSeconds: tokens.expiresIn,
-        refreshToken: tokens.refreshToken!,
-        origin: tokenOriginOf(await loadMicrosoftSettings(db))!,
-      });
-      await db.updateTable('mailboxes').set({ state: 'connected' }).where('id', '=', mailbox.id).execute();
-      await db
-        .insertInto('mailbox_folders')
-        .values({
-          mailbox_id: mailbox.id,
-          path: 'INBOX',
-          name: 'INBOX',
-          delimiter: '/',
-          parent_path: null,
-          special_use: '\\Inbox',
-          selected: 1,
-          updated_at: new Date().toISOString(),
-        })
-        .execute();
-      ids.push(mailbox.id);
+      ids.push(
+        await connectMailboxWithTokens(emu, app, {
+          upn: `worker${i}@${DEMO.domain}`,
+          password: 'Worker-pass-1',
+          ownerUserId: owner.id,
+          seed: 3,
+        }),
+      );
     }
     const config = parseConfig({
       MAILROOM_ENV: 'test',

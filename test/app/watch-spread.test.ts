@@ -8,36 +8,18 @@ import type { AppDeps } from '../../src/http/context.ts';
 import { leaseHolder } from '../../src/jobs/lease.ts';
 import { startWorkers } from '../../src/jobs/workers.ts';
 import { createLogger } from '../../src/log/logger.ts';
-import { insertMailbox } from '../../src/mailboxes/repository.ts';
-import { writeTokens } from '../../src/mailboxes/token-store.ts';
 import { buildDeps } from '../../src/main.ts';
-import { MAILBOX_SCOPES } from '../../src/microsoft/redirect-uris.ts';
-import { loadMicrosoftSettings } from '../../src/microsoft/settings.ts';
-import { tokenOriginOf } from '../../src/microsoft/token-origin.ts';
 import { ADMIN, startTestApp, type TestApp } from '../support/app.ts';
 import { control } from '../support/control.ts';
 import { DATABASES } from '../support/databases.ts';
 import { configureForMail } from '../support/mailbox-setup.ts';
 import { msBrowser } from '../support/ms-signin.ts';
-import { signInAndGetTokens } from '../support/oauth-flow.ts';
+import { connectMailboxWithTokens } from '../support/token-mailbox.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const MAILBOXES = 6;
 /** Short leases, so take-overs are driven by the lease clock in seconds rather than minutes. */
 const LEASE_SECONDS = 5;
-
-const waitFor = async <T>(
-  what: string,
-  probe: () => Promise<T | null | undefined | false>,
-  ms: number,
-): Promise<T> => {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 /** IMAP sessions per mailbox on the server (the emulator counts them), and the most one had at once. */
 const sessionsOnServer = async (emu: RunningEmulator): Promise<Map<string, number>> => {
@@ -121,7 +103,6 @@ for (const kind of DATABASES) {
     /** Waits until every mailbox has one watcher among `workers`, by the leases and the processes. */
     const allWatchedOnce = (workers: readonly Worker[], ms: number) =>
       waitFor(
-        'every mailbox watched once',
         async () => {
           const leases = await watchLeases();
           const seen = workers.flatMap((w) => w.watching());
@@ -132,12 +113,12 @@ for (const kind of DATABASES) {
           return leases;
         },
         ms,
+        'every mailbox watched once',
       );
 
     /** Waits until each mailbox has exactly `expected` IMAP sessions; none ever more than two. */
     const sessionsSettle = (expected: (id: string) => number, ms: number) =>
       waitFor(
-        'IMAP sessions per mailbox',
         async () => {
           const counts = await sessionsOnServer(emu);
           for (const id of ids)
@@ -148,13 +129,14 @@ for (const kind of DATABASES) {
           return ids.every((id) => (counts.get(addressOf.get(id)!) ?? 0) === expected(id));
         },
         ms,
+        'IMAP sessions per mailbox',
       );
 
     before(async () => {
       emu = await startEmulator();
       app = await startTestApp(kind, { MAILROOM_EXTRA_CA_FILE: emu.tls.caPath });
       await configureForMail(emu, app, { tenant: 'organizations', allowedTenantIds: [DEMO.tenantId] });
-      const { db, secrets } = app.mailroom.deps;
+      const { db } = app.mailroom.deps;
       const owner = await db
         .selectFrom('users')
         .select('id')
@@ -162,37 +144,14 @@ for (const kind of DATABASES) {
         .executeTakeFirstOrThrow();
       for (let i = 0; i < MAILBOXES; i++) {
         const upn = `watch${i}@${DEMO.domain}`;
-        await control(emu, 'POST', '/users', { tenantId: DEMO.tenantId, upn, password: 'Watch-pass-1' });
-        await control(emu, 'POST', '/mail/seed', { address: upn, folder: 'INBOX', count: 2 });
-        const tokens = await signInAndGetTokens(emu, upn, 'Watch-pass-1', ['openid', ...MAILBOX_SCOPES]);
-        const mailbox = await insertMailbox(db, {
-          kind: 'user',
+        const id = await connectMailboxWithTokens(emu, app, {
+          upn,
+          password: 'Watch-pass-1',
           ownerUserId: owner.id,
-          label: null,
-          address: upn,
+          seed: 2,
         });
-        await writeTokens(db, secrets, mailbox.id, {
-          accessToken: tokens.accessToken,
-          expiresInSeconds: tokens.expiresIn,
-          refreshToken: tokens.refreshToken!,
-          origin: tokenOriginOf(await loadMicrosoftSettings(db))!,
-        });
-        await db.updateTable('mailboxes').set({ state: 'connected' }).where('id', '=', mailbox.id).execute();
-        await db
-          .insertInto('mailbox_folders')
-          .values({
-            mailbox_id: mailbox.id,
-            path: 'INBOX',
-            name: 'INBOX',
-            delimiter: '/',
-            parent_path: null,
-            special_use: '\\Inbox',
-            selected: 1,
-            updated_at: new Date().toISOString(),
-          })
-          .execute();
-        ids.push(mailbox.id);
-        addressOf.set(mailbox.id, upn.toLowerCase());
+        ids.push(id);
+        addressOf.set(id, upn.toLowerCase());
       }
     });
     beforeEach(async () => {
@@ -248,7 +207,7 @@ for (const kind of DATABASES) {
         await a.deps.db.destroy();
         const failedAt = Date.now();
         await a.workers.watchers!.renewNow();
-        await waitFor('A stops watching', async () => a.watching().length === 0, 5_000);
+        await waitFor(async () => a.watching().length === 0, 5_000, 'A stops watching');
         const lost = a.lines.find((l) => l.event === 'lease.lost' && l.errorCode === 'lease.renewal_failed');
         assert.ok(lost, 'the failed renewal is logged');
         assert.ok((lost?.err as { stack?: string })?.stack, 'logged with its stack');
@@ -283,7 +242,7 @@ for (const kind of DATABASES) {
         await a.workers.watchers!.renewNow();
         assert.ok(
           !a.watching().includes(victim) ||
-            (await waitFor('stopped', async () => !a.watching().includes(victim), 5_000)),
+            (await waitFor(async () => !a.watching().includes(victim), 5_000, 'stopped')),
         );
         await sessionsSettle((id) => (id === victim ? 0 : 1), 10_000);
         const lost = a.lines.find(
@@ -313,12 +272,12 @@ for (const kind of DATABASES) {
       const db = app.mailroom.deps.db;
       try {
         const leases = await waitFor(
-          'four mailboxes watched',
           async () => {
             const held = await watchLeases();
             return held.size === 4 && a.watching().length === 2 && b.watching().length === 2 && held;
           },
           30_000,
+          'four mailboxes watched',
         );
         const unwatched = ids.filter((id) => !leases.has(id));
         assert.equal(unwatched.length, 2);
@@ -333,20 +292,20 @@ for (const kind of DATABASES) {
           ).map((r) => r.last_synced_at ?? '');
         // Each unwatched mailbox is checked, and checked again: in turn, about every MAILROOM_POLL_SECONDS.
         const first = await waitFor(
-          'checked',
           async () => {
             const at = await lastSynced();
             return at.every(Boolean) && at;
           },
           30_000,
+          'checked',
         );
         await waitFor(
-          'checked again',
           async () => {
             const at = await lastSynced();
             return at.every((t, i) => t > first[i]!);
           },
           30_000,
+          'checked again',
         );
 
         const metrics = await (await fetch(`${app.url}/metrics`)).text();
@@ -383,7 +342,6 @@ for (const kind of DATABASES) {
         await control(emu, 'PUT', '/faults/imap-throttle', { backoffMs: 100, mailbox: address, count: null });
         await control(emu, 'POST', '/mail/cut-sessions', { address });
         const row = await waitFor(
-          'the failure stored on the mailbox',
           () =>
             db
               .selectFrom('mailboxes')
@@ -392,14 +350,15 @@ for (const kind of DATABASES) {
               .where('state_code', '=', 'imap.throttled')
               .executeTakeFirst(),
           15_000,
+          'the failure stored on the mailbox',
         );
         assert.equal(row.state, 'retrying');
         assert.match(row.state_message ?? '', /throttling/);
         // The sync may have stored it first; the watcher logs its own.
         const logged = await waitFor(
-          'the watcher’s failure logged',
           async () => a.lines.find((l) => l.event === 'watch.failed' && l.errorCode === 'imap.throttled'),
           15_000,
+          'the watcher’s failure logged',
         );
         assert.equal(logged.mailboxId, victim);
         assert.match(String((logged.err as { stack?: string }).stack), /ImapError/);
@@ -407,9 +366,9 @@ for (const kind of DATABASES) {
         // The server lets go: the watcher reopens its session by itself.
         await control(emu, 'DELETE', '/faults/imap-throttle');
         await waitFor(
-          'watched again',
           async () => (await sessionsOnServer(emu)).get(address) === 1 && a.watching().includes(victim),
           20_000,
+          'watched again',
         );
       } finally {
         await control(emu, 'DELETE', '/faults/imap-throttle');

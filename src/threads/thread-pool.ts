@@ -1,0 +1,141 @@
+import { Worker } from 'node:worker_threads';
+
+/**
+ * A fixed number of worker threads running one module, each doing one job at a time: jobs wait in order,
+ * a job without an answer in `timeoutMs` is given up and its thread replaced, a thread that fails or exits
+ * fails its job and is started again by the next. Threads start when first needed and do not keep a
+ * process (a CLI command, a test) alive. Used by the HTML sanitiser and the message parser.
+ */
+export interface ThreadPool<Payload, Result> {
+  /**
+   * Runs one job. `message` is called when a thread takes the job, so a copy made for transfer exists only
+   * while the job runs; the pool adds the job's `id` to what it returns.
+   */
+  run(
+    message: () => { readonly payload: Payload; readonly transfer?: readonly ArrayBuffer[] },
+  ): Promise<Result>;
+  /** Stops the threads; waiting and running jobs fail. */
+  close(): Promise<void>;
+}
+
+export interface ThreadPoolOptions<Reply, Result> {
+  /** The worker module, e.g. `workerModule(import.meta.url, 'parse-worker')`. */
+  readonly source: string;
+  /** What the threads do, for messages: `parse` → "the parse thread stopped". */
+  readonly name: string;
+  readonly size: number;
+  readonly timeoutMs: number;
+  readonly workerData?: unknown;
+  /** A reply of the worker (it carries the job's `id`) as the job's result or its error. */
+  settle(reply: Reply): { readonly result: Result } | { readonly error: Error };
+  /** The feature's own error, with its stable code, for what went wrong with a thread. */
+  failure(message: string, cause?: unknown): Error;
+}
+
+/**
+ * The code a thread evaluates to load `<name>.ts|js` beside `moduleUrl`. From source (tsx), a worker thread
+ * does not inherit tsx's loader in Node 20, so it registers it before importing the TypeScript; built
+ * (dist/), the worker is plain JavaScript.
+ */
+export const workerModule = (moduleUrl: string, name: string): string => {
+  const ts = moduleUrl.endsWith('.ts');
+  const entry = new URL(`./${name}.${ts ? 'ts' : 'js'}`, moduleUrl).href;
+  if (!ts) return `import(${JSON.stringify(entry)})`;
+  const tsx = import.meta.resolve('tsx/esm/api');
+  return `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
+};
+
+interface Job<Payload, Result> {
+  readonly id: number;
+  readonly message: () => { readonly payload: Payload; readonly transfer?: readonly ArrayBuffer[] };
+  resolve(result: Result): void;
+  reject(error: Error): void;
+}
+
+interface Slot<Payload, Result> {
+  worker: Worker | null;
+  job: Job<Payload, Result> | null;
+  timer: NodeJS.Timeout | null;
+}
+
+export const createThreadPool = <Payload extends object, Reply extends { readonly id: number }, Result>(
+  options: ThreadPoolOptions<Reply, Result>,
+): ThreadPool<Payload, Result> => {
+  const slots: Slot<Payload, Result>[] = Array.from({ length: options.size }, () => ({
+    worker: null,
+    job: null,
+    timer: null,
+  }));
+  const queue: Job<Payload, Result>[] = [];
+  let nextId = 1;
+  let closed = false;
+
+  const finish = (slot: Slot<Payload, Result>, outcome: { result: Result } | { error: Error }): void => {
+    const job = slot.job;
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.job = null;
+    slot.timer = null;
+    if (job) 'result' in outcome ? job.resolve(outcome.result) : job.reject(outcome.error);
+    dispatch();
+  };
+
+  /** A thread that failed or was stopped is forgotten; the next job starts a new one. */
+  const drop = (slot: Slot<Payload, Result>, error: Error): void => {
+    const worker = slot.worker;
+    slot.worker = null;
+    void worker?.terminate();
+    finish(slot, { error });
+  };
+
+  const spawn = (slot: Slot<Payload, Result>): Worker => {
+    const worker = new Worker(options.source, { eval: true, workerData: options.workerData });
+    worker.unref();
+    worker.on('message', (reply: Reply) => {
+      if (slot.job?.id === reply.id)
+        finish(slot, options.settle(reply) as { result: Result } | { error: Error });
+    });
+    worker.on('error', (error) => {
+      if (slot.worker === worker) drop(slot, options.failure(`the ${options.name} thread failed`, error));
+    });
+    worker.on('exit', () => {
+      if (slot.worker === worker) drop(slot, options.failure(`the ${options.name} thread stopped`));
+    });
+    return worker;
+  };
+
+  const dispatch = (): void => {
+    for (const slot of slots) {
+      if (closed || slot.job || queue.length === 0) continue;
+      const job = queue.shift()!;
+      slot.worker ??= spawn(slot);
+      slot.job = job;
+      slot.timer = setTimeout(
+        () => drop(slot, options.failure(`no answer in ${options.timeoutMs} ms`)),
+        options.timeoutMs,
+      );
+      const { payload, transfer } = job.message();
+      slot.worker.postMessage({ ...payload, id: job.id }, transfer ? [...transfer] : undefined);
+    }
+  };
+
+  return {
+    run: (message) =>
+      new Promise((resolve, reject) => {
+        if (closed) return reject(options.failure(`the ${options.name} pool is closed`));
+        queue.push({ id: nextId++, message, resolve, reject });
+        dispatch();
+      }),
+    async close() {
+      closed = true;
+      for (const job of queue.splice(0)) job.reject(options.failure(`the ${options.name} pool is closed`));
+      await Promise.all(
+        slots.map(async (slot) => {
+          const worker = slot.worker;
+          if (!worker) return;
+          drop(slot, options.failure(`the ${options.name} pool is closed`));
+          await worker.terminate();
+        }),
+      );
+    },
+  };
+};
