@@ -9,7 +9,7 @@ import { disconnectMailbox } from '../mailboxes/disconnect.ts';
 import { FolderSelectionError, retrieveFolders, selectFolders, storedFolders } from '../mailboxes/folders.ts';
 import { mailboxView } from '../mailboxes/mailbox.ts';
 import { mailboxesVisibleTo } from '../mailboxes/repository.ts';
-import { ImapError } from '../sync/imap-error.ts';
+import { MailTransportError } from '../transports/transport-error.ts';
 
 const folderView = (f: Awaited<ReturnType<typeof storedFolders>>[number]) => ({
   path: f.path,
@@ -47,7 +47,7 @@ export const mailboxesApi = (deps: AppDeps): Hono<AppEnv> => {
     try {
       return c.json({ folders: (await retrieveFolders(deps, mailbox)).map(folderView) });
     } catch (error) {
-      if (!(error instanceof ImapError) && !(error instanceof MailboxTokenError)) throw error;
+      if (!(error instanceof MailTransportError) && !(error instanceof MailboxTokenError)) throw error;
       const state = await visibleMailbox(deps, user, mailbox.id);
       return c.json(errorBody(error.code, state.stateMessage ?? 'The folders could not be retrieved.'), 502);
     }

@@ -1,11 +1,9 @@
 import type { AppDeps } from '../http/context.ts';
-import { mailServersOf } from '../microsoft/mail-servers-of.ts';
-import { loadMicrosoftSettings } from '../microsoft/settings.ts';
-import { SmtpError } from '../send/smtp-error.ts';
-import { smtpLoginOf, verifySmtp } from '../send/smtp-session.ts';
-import { ImapError } from '../sync/imap-error.ts';
-import { getAccessToken, MailboxTokenError } from './access-token.ts';
-import { withMailboxImap } from './imap-access.ts';
+import { MailboxAccessError } from '../transports/imap-smtp/imap-access.ts';
+import { SmtpError } from '../transports/imap-smtp/smtp-error.ts';
+import { MailTransportError } from '../transports/transport-error.ts';
+import { transportFor } from '../transports/transport-for.ts';
+import { MailboxTokenError } from './access-token.ts';
 import type { Mailbox } from './mailbox.ts';
 import { setSendProblem } from './repository.ts';
 
@@ -36,16 +34,17 @@ const SMTP_MESSAGES: Partial<Record<SmtpError['code'], string>> = {
  * words. An SMTP AUTH switched off by the tenant is an administrator's job, not the user's.
  */
 export const checkConnection = async (deps: AppDeps, mailbox: Mailbox): Promise<ConnectionCheck> => {
+  const transport = transportFor(deps, mailbox);
   let imap: ProtocolResult;
   try {
-    const folders = await withMailboxImap(deps, mailbox, async (client) => (await client.list()).length);
+    const folders = await transport.read(async (session) => (await session.listFolders()).length);
     imap = {
       ok: true,
       code: null,
       message: `IMAP works: signed in to ${mailbox.address} and found ${folders} folders.`,
     };
   } catch (error) {
-    if (!(error instanceof ImapError) && !(error instanceof MailboxTokenError)) throw error;
+    if (!(error instanceof MailTransportError) && !(error instanceof MailboxTokenError)) throw error;
     const stored = await deps.db
       .selectFrom('mailboxes')
       .select('state_message')
@@ -55,24 +54,12 @@ export const checkConnection = async (deps: AppDeps, mailbox: Mailbox): Promise<
   }
 
   let smtp: ProtocolResult;
-  const servers = mailServersOf(await loadMicrosoftSettings(deps.db), deps.extraCa);
   try {
-    if (!servers) throw new Error('mail servers unknown');
-    const attempt = async (force: boolean) =>
-      verifySmtp(servers, {
-        user: smtpLoginOf(mailbox),
-        accessToken: await getAccessToken(deps, mailbox.id, { force, servers }),
-      });
-    try {
-      await attempt(false);
-    } catch (error) {
-      if (!(error instanceof SmtpError) || error.code !== 'smtp.auth_failed') throw error;
-      await attempt(true);
-    }
+    const { login, server } = await transport.verifySending();
     smtp = {
       ok: true,
       code: null,
-      message: `SMTP works: ${smtpLoginOf(mailbox)} may sign in to ${servers.smtp.host} to send from ${mailbox.address}.`,
+      message: `SMTP works: ${login} may sign in to ${server} to send from ${mailbox.address}.`,
     };
     await setSendProblem(deps.db, mailbox.id, null);
   } catch (error) {
@@ -87,10 +74,10 @@ export const checkConnection = async (deps: AppDeps, mailbox: Mailbox): Promise<
         await setSendProblem(deps.db, mailbox.id, { code: error.code, message: smtp.message });
     } else if (error instanceof MailboxTokenError) {
       smtp = { ok: false, code: error.code, message: error.message };
-    } else if (!servers) {
+    } else if (error instanceof MailboxAccessError) {
       smtp = {
         ok: false,
-        code: 'mailbox.mail_servers_unknown',
+        code: error.code,
         message: 'The SMTP server of the custom authority is not set on the Microsoft 365 settings page.',
       };
     } else throw error;

@@ -9,7 +9,7 @@ import { redeemAuthorizationCode } from '../microsoft/redeem-code.ts';
 import { MAILBOX_SCOPES, redirectUris } from '../microsoft/redirect-uris.ts';
 import { authorityOf, loadMicrosoftSettings, readClientSecret } from '../microsoft/settings.ts';
 import { tokenOriginOf } from '../microsoft/token-origin.ts';
-import { ImapError } from '../sync/imap-error.ts';
+import { MailTransportError } from '../transports/transport-error.ts';
 import { adoptMailbox } from './adopt-mailbox.ts';
 import { CONNECT_FLOW, type ConnectFlow } from './connect-start.ts';
 import { announceMailboxConnected } from './connected-signal.ts';
@@ -115,7 +115,7 @@ export const finishConnect = async (deps: AppDeps, c: AppContext) => {
       announceMailboxConnected(mailbox.id);
       await flash(deps, c, 'success', `${mailbox.address} is connected. Tick the folders to sync.`);
     } catch (error) {
-      if (!(error instanceof ImapError)) throw error;
+      if (!(error instanceof MailTransportError)) throw error;
       await flash(
         deps,
         c,

@@ -1,7 +1,7 @@
 import type { Db } from '../db/database.ts';
 import type { AppDeps } from '../http/context.ts';
-import { type Folder, listFolders } from '../sync/list-folders.ts';
-import { withMailboxImap } from './imap-access.ts';
+import type { Folder } from '../transports/folder-tree.ts';
+import { transportFor } from '../transports/transport-for.ts';
 import type { Mailbox } from './mailbox.ts';
 import { setMailboxState } from './repository.ts';
 
@@ -28,14 +28,14 @@ export const storedFolders = async (db: Db, mailboxId: string): Promise<StoredFo
   }));
 
 /**
- * Retrieve folders: lists the mailbox over IMAP and stores the list, keeping earlier ticks. The first
+ * Retrieve folders: lists the mailbox's folders on the server and stores the list, keeping earlier ticks. The first
  * time, only the Inbox (found by its attribute, whatever its name) is ticked.
  */
 export const retrieveFolders = async (
   deps: Pick<AppDeps, 'db' | 'secrets' | 'fetch' | 'microsoft' | 'log' | 'extraCa'>,
   mailbox: Mailbox,
 ): Promise<StoredFolder[]> => {
-  const listed = (await withMailboxImap(deps, mailbox, (client) => listFolders(client))).filter(
+  const listed = (await transportFor(deps, mailbox).read((session) => session.listFolders())).filter(
     (f) => f.selectable,
   );
   const before = await storedFolders(deps.db, mailbox.id);

@@ -1,4 +1,5 @@
-import type { ImapError } from '../sync/imap-error.ts';
+import { ImapError } from '../transports/imap-smtp/imap-error.ts';
+import type { MailTransportError } from '../transports/transport-error.ts';
 import type { Mailbox } from './mailbox.ts';
 import type { StateChange } from './repository.ts';
 import { MAX_RETRY_AFTER_SECONDS, retryLater } from './token-failure.ts';
@@ -52,5 +53,26 @@ export const classifyImapFailure = (error: ImapError, mailbox: Mailbox): StateCh
         `The IMAP server could not be used (${error.code}); Mailroom will try again.`,
         null,
       );
+  }
+};
+
+/**
+ * Sorts any transport's failure by who must act: IMAP's with the words above, another transport's by the
+ * failure's own `whoMustAct` and sentence.
+ */
+export const classifyTransportFailure = (error: MailTransportError, mailbox: Mailbox): StateChange => {
+  if (error instanceof ImapError) return classifyImapFailure(error, mailbox);
+  switch (error.whoMustAct) {
+    case 'user':
+      return { state: 'reconnect_required', code: error.code, message: error.userMessage };
+    case 'administrator':
+      return { state: 'admin_action_required', code: error.code, message: error.userMessage };
+    default: {
+      const seconds =
+        error.retryAfterMs === null
+          ? null
+          : Math.min(Math.ceil(error.retryAfterMs / 1000), MAX_RETRY_AFTER_SECONDS);
+      return retryLater(error.code, error.userMessage, seconds);
+    }
   }
 };

@@ -1,4 +1,4 @@
-import { buildFolderTree, type FolderNode } from '../sync/list-folders.ts';
+import { buildFolderTree, type FolderNode } from '../transports/folder-tree.ts';
 import { Csrf } from '../ui/layout.tsx';
 import type { MailboxWatch } from '../watch/watchable.ts';
 import type { ConnectionCheck } from './check-connection.ts';

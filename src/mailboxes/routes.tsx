@@ -3,9 +3,9 @@ import { requireUser } from '../http/auth.ts';
 import type { AppContext, AppDeps, AppEnv } from '../http/context.ts';
 import { flash, renderPage } from '../http/render.tsx';
 import { loadMicrosoftSettings } from '../microsoft/settings.ts';
-import { ImapError } from '../sync/imap-error.ts';
 import { syncProgress } from '../sync/run-sync.ts';
 import { enqueueSyncNow } from '../sync/sync-now.ts';
+import { MailTransportError } from '../transports/transport-error.ts';
 import { mailboxWatch } from '../watch/watchable.ts';
 import { managedMailbox, mayManage, visibleMailbox } from './access.ts';
 import { MailboxTokenError } from './access-token.ts';
@@ -81,7 +81,7 @@ export const mailboxRoutes = (deps: AppDeps): Hono<AppEnv> => {
       const folders = await retrieveFolders(deps, mailbox);
       await flash(deps, c, 'success', `Retrieved ${folders.length} folders.`);
     } catch (error) {
-      if (!(error instanceof ImapError) && !(error instanceof MailboxTokenError)) throw error;
+      if (!(error instanceof MailTransportError) && !(error instanceof MailboxTokenError)) throw error;
       await flash(deps, c, 'error', 'The folders could not be retrieved: see the mailbox’s state.');
     }
     return c.redirect(`/mailboxes/${mailbox.id}`);

@@ -2,11 +2,11 @@ import type { Mailbox } from '../mailboxes/mailbox.ts';
 import { setMailboxState, setSendProblem } from '../mailboxes/repository.ts';
 import { schedulePendingFlagPush } from '../reading/flag-push.ts';
 import { setLocalFlags } from '../reading/local-flags.ts';
+import type { SendReceipt } from '../transports/types.ts';
 import { finishAttempt, type OutgoingRow } from './outgoing-store.ts';
 import type { SendDeps } from './send-deps.ts';
 import { backoffSeconds, type SendVerdict } from './send-failure.ts';
 import { keepSentCopy } from './sent-items.ts';
-import { toSmtpError } from './smtp-error.ts';
 
 /**
  * Records a successful attempt: the sent copy kept first (see keepSentCopy), then the state, any
@@ -17,11 +17,11 @@ export const recordSent = async (
   row: OutgoingRow,
   mailbox: Mailbox,
   raw: Buffer,
-  info: { response?: string; rejected?: unknown[]; rejectedErrors?: unknown[] } | null,
+  receipt: SendReceipt | null,
 ): Promise<'sent'> => {
   const sentAt = new Date();
-  const rejected = (info?.rejected ?? []).map(String);
-  const firstError = info?.rejectedErrors?.[0];
+  const rejected = (receipt?.refused ?? []).map((r) => r.address);
+  const firstText = receipt?.refused[0]?.serverText;
   // The copy first, then the state: whoever sees `sent` also sees where the copy is. A crash in between
   // is safe: the next attempt finds the message in Sent Items and only records it.
   const copy = await keepSentCopy(deps, row, mailbox, raw, sentAt);
@@ -29,7 +29,7 @@ export const recordSent = async (
     state: 'sent',
     sent_at: sentAt.toISOString(),
     next_attempt_at: null,
-    server_reply: info?.response ?? null,
+    server_reply: receipt?.serverReply ?? null,
     sent_copy: copy?.by ?? null,
     stored_message_id: copy?.storedMessageId ?? null,
     // Some recipients refused, the others got it: sent, with a word about those who did not.
@@ -38,7 +38,7 @@ export const recordSent = async (
     error_for: rejected.length > 0 ? 'sender' : null,
     error_message:
       rejected.length > 0
-        ? `Delivered to the others, but the server refused ${rejected.join(', ')}${firstError ? `: “${toSmtpError(firstError).serverText ?? ''}”` : ''}.`
+        ? `Delivered to the others, but the server refused ${rejected.join(', ')}${firstText != null ? `: “${firstText}”` : ''}.`
         : null,
   });
   if (mailbox.sendProblem) await setSendProblem(deps.db, mailbox.id, null);

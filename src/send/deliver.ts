@@ -1,10 +1,14 @@
 import { buffer } from 'node:stream/consumers';
 import { claimLease, LeaseError } from '../jobs/lease.ts';
-import { getAccessToken, MailboxTokenError } from '../mailboxes/access-token.ts';
+import { MailboxTokenError } from '../mailboxes/access-token.ts';
 import type { Mailbox } from '../mailboxes/mailbox.ts';
 import { findMailbox } from '../mailboxes/repository.ts';
 import { mailServersOf } from '../microsoft/mail-servers-of.ts';
 import { loadMicrosoftSettings } from '../microsoft/settings.ts';
+import { SmtpError } from '../transports/imap-smtp/smtp-error.ts';
+import { smtpLoginOf } from '../transports/imap-smtp/smtp-session.ts';
+import { MailTransportError } from '../transports/transport-error.ts';
+import { transportFor } from '../transports/transport-for.ts';
 import { recordFailure, recordSent } from './attempt-outcome.ts';
 import {
   claimOutgoing,
@@ -14,16 +18,13 @@ import {
   outgoingLeaseName,
 } from './outgoing-store.ts';
 import type { SendDeps } from './send-deps.ts';
-import { type SendVerdict, smtpVerdict, type WhoActs } from './send-failure.ts';
-import { deliveredCopy } from './sent-items.ts';
-import { SmtpError, toSmtpError } from './smtp-error.ts';
-import { createSmtpTransport, smtpLoginOf } from './smtp-session.ts';
+import { type SendVerdict, smtpVerdict, transportVerdict, type WhoActs } from './send-failure.ts';
 
 /**
  * One attempt at sending a queued message: under the lease `outgoing:<id>` (jobs/lease.ts, short and
  * renewed), claims it (one attempt per message across all processes), looks for a copy an earlier, cut-off
- * attempt may already have delivered, sends the stored bytes over SMTP with XOAUTH2 (one forced token
- * refresh after `535 5.7.3`), and records the outcome: sent, queued again after a backoff, or failed with
+ * attempt may already have delivered, sends the stored bytes through the mailbox's transport (SMTP with
+ * XOAUTH2, one forced token refresh after `535 5.7.3`), and records the outcome: sent, queued again after a backoff, or failed with
  * the sentence for whoever must act. Returns the new state, or null when another process holds the
  * message or it is not due.
  *
@@ -82,8 +83,8 @@ const attempt = async (
       message: `${row.from_address} was switched off after this message was queued. An administrator can switch it on again (System mailboxes), then press Retry.`,
     });
   }
-  const servers = mailServersOf(await loadMicrosoftSettings(deps.db), deps.extraCa);
-  if (!servers) {
+  // IMAP and SMTP need the custom authority's mail servers; said here, before any attempt, as before the seam.
+  if (!mailServersOf(await loadMicrosoftSettings(deps.db), deps.extraCa)) {
     return recordFailure(deps, row, mailbox, {
       kind: 'failed',
       code: 'mailbox.mail_servers_unknown',
@@ -91,13 +92,14 @@ const attempt = async (
       message: 'The SMTP server of the custom authority is not set on the Microsoft 365 settings page.',
     });
   }
+  const transport = transportFor(deps, mailbox);
   const raw = await buffer(deps.blobs.open(row.mime_sha256));
 
   if (row.transmitted === 1) {
     // An earlier attempt may have handed the message over before its connection broke: if a copy is
     // in Sent Items, it went, and sending again would deliver it twice.
     try {
-      if (await deliveredCopy(deps, mailbox, servers, row)) return recordSent(deps, row, mailbox, raw, null);
+      if (await transport.wasSent(row.message_id)) return recordSent(deps, row, mailbox, raw, null);
     } catch (error) {
       return recordFailure(deps, row, mailbox, {
         kind: 'retry',
@@ -107,37 +109,29 @@ const attempt = async (
     }
   }
 
-  const login = smtpLoginOf(mailbox);
-  const sendOnce = async (force: boolean) => {
-    const accessToken = await getAccessToken(deps, mailbox.id, { force, servers });
-    const transport = createSmtpTransport(servers, { user: login, accessToken });
-    try {
-      // The lease is checked last thing before the bytes may go, and aborts the session while they do.
-      signal.throwIfAborted();
-      await markTransmitting(deps.db, row);
-      const message = { envelope: { from: mailbox.address, to: envelopeRecipients(row) }, raw, signal };
-      return await transport.sendMail(message);
-    } catch (error) {
-      if (signal.aborted) throw signal.reason;
-      throw toSmtpError(error);
-    } finally {
-      transport.close();
-    }
-  };
   try {
-    let info: { response?: string; rejected?: unknown[]; rejectedErrors?: unknown[] };
-    try {
-      info = await sendOnce(false);
-    } catch (error) {
-      if (!(error instanceof SmtpError) || error.code !== 'smtp.auth_failed') throw error;
-      info = await sendOnce(true);
-    }
+    const receipt = await transport.send(
+      { raw, envelope: { from: mailbox.address, to: envelopeRecipients(row) } },
+      {
+        signal,
+        beforeTransmit: async () => {
+          await markTransmitting(deps.db, row);
+        },
+      },
+    );
     // Handed over: recorded as sent even if the lease is lost meanwhile (a later attempt finds the copy).
-    return recordSent(deps, row, mailbox, raw, info);
+    return recordSent(deps, row, mailbox, raw, receipt);
   } catch (error) {
     if (signal.aborted) throw error;
     if (error instanceof SmtpError)
-      return recordFailure(deps, row, mailbox, smtpVerdict(error, { address: mailbox.address, login }));
+      return recordFailure(
+        deps,
+        row,
+        mailbox,
+        smtpVerdict(error, { address: mailbox.address, login: smtpLoginOf(mailbox) }),
+      );
+    if (error instanceof MailTransportError)
+      return recordFailure(deps, row, mailbox, transportVerdict(error));
     if (error instanceof MailboxTokenError)
       return recordFailure(deps, row, mailbox, await tokenVerdict(deps, mailbox, error));
     throw error;

@@ -1,5 +1,6 @@
 import type { StateChange } from '../mailboxes/repository.ts';
-import type { SmtpError } from './smtp-error.ts';
+import type { SmtpError } from '../transports/imap-smtp/smtp-error.ts';
+import { isTransient, type MailTransportError } from '../transports/transport-error.ts';
 
 /** Who must act on a failed message (STYLE.md 7): the person who wrote it, the mailbox's owner, or an administrator. */
 export type WhoActs = 'sender' | 'mailbox_owner' | 'administrator';
@@ -105,6 +106,20 @@ export const smtpVerdict = (error: SmtpError, ctx: SendContext): SendVerdict => 
       };
   }
 };
+
+/**
+ * What to do after a failure of a transport without words of its own here (SMTP's are above): retry
+ * what is transient, else fail it for whoever the failure names.
+ */
+export const transportVerdict = (error: MailTransportError): SendVerdict =>
+  isTransient(error)
+    ? { kind: 'retry', code: error.code, message: error.userMessage }
+    : {
+        kind: 'failed',
+        code: error.code,
+        who: error.whoMustAct === 'administrator' ? 'administrator' : 'mailbox_owner',
+        message: `${error.userMessage} Then press Retry.`,
+      };
 
 /** The wait before attempt `attempts + 1`: `base`, then twice as long each time, at most an hour. */
 export const backoffSeconds = (attempts: number, baseSeconds: number): number =>

@@ -1,14 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ImapFlow } from 'imapflow';
 import { createLeaseGroup, type GroupLease, LeaseError } from '../jobs/lease.ts';
-import { getAccessToken, MailboxTokenError } from '../mailboxes/access-token.ts';
+import { MailboxTokenError } from '../mailboxes/access-token.ts';
 import { onMailboxConnected } from '../mailboxes/connected-signal.ts';
-import { classifyImapFailure } from '../mailboxes/mail-failure.ts';
+import { classifyTransportFailure } from '../mailboxes/mail-failure.ts';
 import type { Mailbox } from '../mailboxes/mailbox.ts';
 import { findMailbox, setMailboxState } from '../mailboxes/repository.ts';
 import { retryLater } from '../mailboxes/token-failure.ts';
-import { mailServersOf } from '../microsoft/mail-servers-of.ts';
-import { loadMicrosoftSettings } from '../microsoft/settings.ts';
+import { MailTransportError } from '../transports/transport-error.ts';
+import { transportFor } from '../transports/transport-for.ts';
 import { startUnwatchedPoller } from '../watch/poll-unwatched.ts';
 import {
   liveWatchers,
@@ -17,13 +16,8 @@ import {
   watchableMailboxes,
   watchLeaseName,
 } from '../watch/watchable.ts';
-import { ImapError, toImapError } from './imap-error.ts';
-import { closeImap, openImap } from './imap-session.ts';
 import type { SyncDeps } from './sync-mailbox.ts';
 
-/** Reconnect this long before the access token expires: Exchange ends the session at expiry (§13.3). */
-const RENEW_BEFORE_MS = 2 * 60_000;
-const MAX_SESSION_MS = 25 * 60_000;
 /** Failures of a session that was up: one is a dropped connection, reopened at once without a record. */
 const TRANSIENT = new Set(['imap.closed', 'imap.timeout', 'imap.unavailable', 'imap.unreachable']);
 /** The longest a server's suggested wait (throttling) holds the watcher back. */
@@ -113,43 +107,6 @@ export const startIdleWatchers = (
     });
   const opening = limiter(OPENING_AT_ONCE);
 
-  /** Opens the Inbox session: one forced refresh after an authentication failure, as the sync does. */
-  const openSession = async (mailbox: Mailbox, signal: AbortSignal): Promise<ImapFlow | null> => {
-    const servers = mailServersOf(await loadMicrosoftSettings(deps.db), deps.extraCa);
-    if (!servers) return null;
-    const open = (force: boolean) =>
-      opening(async () => {
-        signal.throwIfAborted();
-        const client = await openImap(
-          servers,
-          {
-            user: mailbox.address,
-            accessToken: await getAccessToken(deps, mailbox.id, { servers, ...(force ? { force } : {}) }),
-          },
-          { timeoutMs: 30_000, signal },
-        );
-        try {
-          await client.mailboxOpen('INBOX');
-        } catch (error) {
-          client.close();
-          // What imapflow throws is translated once, as the sync does (STYLE.md 6).
-          throw toImapError(error);
-        }
-        return client;
-      });
-    try {
-      return await open(false);
-    } catch (error) {
-      if (
-        signal.aborted ||
-        !(error instanceof ImapError) ||
-        (error.code !== 'imap.auth_failed' && error.code !== 'imap.token_expired')
-      )
-        throw error;
-      return open(true);
-    }
-  };
-
   /** Logs a failure with its stack and cause and records it on the mailbox, where a person sees it. */
   const recordFailure = async (mailbox: Mailbox, error: unknown, failures: number): Promise<void> => {
     const base = { event: 'watch.failed', mailboxId: mailbox.id, failures, err: error };
@@ -158,12 +115,12 @@ export const startIdleWatchers = (
       deps.log.warn({ ...base, errorCode: error.code }, 'the watcher could not get a token');
       return;
     }
-    if (error instanceof ImapError) {
+    if (error instanceof MailTransportError) {
       if (failures <= 1 && TRANSIENT.has(error.code)) {
         deps.log.warn({ ...base, errorCode: error.code }, 'the watch session dropped; reopening it');
         return;
       }
-      const change = classifyImapFailure(error, mailbox);
+      const change = classifyTransportFailure(error, mailbox);
       deps.log.error({ ...base, errorCode: error.code, state: change.state }, 'the watcher failed');
       await setMailboxState(deps.db, mailbox.id, change);
       return;
@@ -178,47 +135,6 @@ export const startIdleWatchers = (
         null,
       ),
     );
-  };
-
-  /** One session: resolves when it is to be renewed or was closed; rejects with what failed. */
-  const session = async (mailbox: Mailbox, signal: AbortSignal, opened: () => void): Promise<boolean> => {
-    const client = await openSession(mailbox, signal);
-    if (!client) {
-      deps.log.warn(
-        { event: 'watch.no_servers', mailboxId: mailbox.id },
-        'the IMAP server of the custom authority is not set: not watching',
-      );
-      return false;
-    }
-    const close = () => void closeImap(client);
-    signal.addEventListener('abort', close, { once: true });
-    let renew: NodeJS.Timeout | null = null;
-    try {
-      client.on('exists', () => onNewMail(mailbox.id));
-      const row = await deps.db
-        .selectFrom('mailboxes')
-        .select('access_token_expires_at')
-        .where('id', '=', mailbox.id)
-        .executeTakeFirst();
-      const expiresIn = Date.parse(row?.access_token_expires_at ?? '') - Date.now() - RENEW_BEFORE_MS;
-      const lifetime = Number.isNaN(expiresIn) ? MAX_SESSION_MS : Math.min(MAX_SESSION_MS, expiresIn);
-      renew = setTimeout(close, Math.max(lifetime, 10_000));
-      opened();
-      // Mail that arrived while nobody watched is synced now.
-      onNewMail(mailbox.id);
-      // idle() resolves when IDLE is broken; it is re-entered until the session closes.
-      while (client.usable && !signal.aborted)
-        await client.idle().catch((error: unknown) => {
-          throw toImapError(error);
-        });
-      return true;
-    } finally {
-      if (renew) clearTimeout(renew);
-      signal.removeEventListener('abort', close);
-      await closeImap(client).catch((error: unknown) =>
-        deps.log.warn({ event: 'watch.close_failed', mailboxId: mailbox.id, err: error }, 'LOGOUT failed'),
-      );
-    }
   };
 
   const watch = async (mailboxId: string, lease: GroupLease, stop: AbortController): Promise<void> => {
@@ -240,12 +156,13 @@ export const startIdleWatchers = (
       if (!watchable(mailbox)) break;
       let backoff = 0;
       try {
-        if (!(await session(mailbox, signal, () => (failures = 0)))) break;
+        const handlers = { onOpened: () => (failures = 0), onNewMail: () => onNewMail(mailboxId) };
+        if (!(await transportFor(deps, mailbox).watch(handlers, { signal, opening }))) break;
       } catch (error) {
         if (signal.aborted) break;
         failures++;
-        if (error instanceof ImapError && error.backoffMs)
-          backoff = Math.min(error.backoffMs, MAX_BACKOFF_MS);
+        if (error instanceof MailTransportError && error.retryAfterMs)
+          backoff = Math.min(error.retryAfterMs, MAX_BACKOFF_MS);
         await recordFailure(mailbox, error, failures).catch((recordError: unknown) =>
           deps.log.error(
             { event: 'watch.record_failed', mailboxId, err: recordError },

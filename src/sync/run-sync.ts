@@ -1,7 +1,7 @@
 import { claimLease, DEFAULT_LEASE_MS, LeaseError, leaseExpiry } from '../jobs/lease.ts';
 import { MailboxTokenError } from '../mailboxes/access-token.ts';
 import { findMailbox } from '../mailboxes/repository.ts';
-import { ImapError } from './imap-error.ts';
+import { MailTransportError } from '../transports/transport-error.ts';
 import { type SyncDeps, syncMailbox } from './sync-mailbox.ts';
 
 export type SyncOutcome =
@@ -38,8 +38,8 @@ export const runMailboxSync = async (
     if (lease.signal.aborted && lease.signal.reason instanceof LeaseError) {
       // lease.ts logged why; the next holder resumes from the folders' cursors.
       outcome = { kind: 'lost', error: lease.signal.reason };
-    } else if (error instanceof ImapError || error instanceof MailboxTokenError) {
-      // Stored on the mailbox by who must act (withMailboxImap, getAccessToken) and on the folder.
+    } else if (error instanceof MailTransportError || error instanceof MailboxTokenError) {
+      // Stored on the mailbox by who must act (the transport, getAccessToken) and on the folder.
       deps.log.warn(
         { event: 'sync.failed', mailboxId, errorCode: error.code, err: error },
         'mailbox sync failed',

@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppDeps } from '../http/context.ts';
 import { storedFolders } from '../mailboxes/folders.ts';
-import { withMailboxImap } from '../mailboxes/imap-access.ts';
 import type { Mailbox } from '../mailboxes/mailbox.ts';
 import { setMailboxState } from '../mailboxes/repository.ts';
 import type { BlobStore } from '../messages/blob-store.ts';
 import { pruneOrphans } from '../messages/locations.ts';
-import { ImapError } from './imap-error.ts';
-import { type FolderSyncResult, syncFolder } from './sync-folder.ts';
+import { MailTransportError } from '../transports/transport-error.ts';
+import { transportFor } from '../transports/transport-for.ts';
+import type { FolderSyncResult } from '../transports/types.ts';
 
 const hasPendingParses = async (db: SyncDeps['db'], mailboxId: string): Promise<boolean> =>
   (await db
@@ -22,7 +22,7 @@ const hasPendingParses = async (db: SyncDeps['db'], mailboxId: string): Promise<
 const MAX_THROTTLE_WAIT_MS = 60_000;
 const MAX_ATTEMPTS = 4;
 
-/** Failures a new session (with a fresh token where needed) resumes from the cursor. */
+/** Failures a new session (with a fresh token where needed) resumes from the cursor (a Graph transport adds its own). */
 const RESUMABLE = new Set([
   'imap.token_expired',
   'imap.closed',
@@ -31,6 +31,8 @@ const RESUMABLE = new Set([
   'imap.throttled',
   'imap.unreachable',
 ]);
+/** Of those, the ones after which the server's suggested wait is kept (capped). */
+const THROTTLED = new Set(['imap.throttled']);
 
 export type SyncDeps = Pick<
   AppDeps,
@@ -68,16 +70,12 @@ export const syncMailbox = async (
   const results: Record<string, FolderSyncResult> = {};
   for (let attempt = 1; ; attempt++) {
     try {
-      await withMailboxImap(
-        deps,
-        mailbox,
-        async (client) => {
+      await transportFor(deps, mailbox).read(
+        async (session) => {
           for (const path of folders) {
             if (results[path]) continue;
-            results[path] = await syncFolder(
+            results[path] = await session.syncFolder(
               deps,
-              client,
-              mailbox.id,
               path,
               options.signal ? { signal: options.signal } : {},
             );
@@ -89,14 +87,15 @@ export const syncMailbox = async (
     } catch (error) {
       // The lease guarding the sync was lost: stop, whatever the session said as it closed.
       options.signal?.throwIfAborted();
-      if (!(error instanceof ImapError) || !RESUMABLE.has(error.code) || attempt >= MAX_ATTEMPTS) throw error;
+      if (!(error instanceof MailTransportError) || !RESUMABLE.has(error.code) || attempt >= MAX_ATTEMPTS)
+        throw error;
       deps.log.info(
         { event: 'sync.resume', mailboxId: mailbox.id, imapCode: error.code, attempt },
         'resuming sync in a new session',
       );
-      if (error.code === 'imap.throttled')
+      if (THROTTLED.has(error.code))
         await sleep(
-          Math.min(error.backoffMs ?? 1000, MAX_THROTTLE_WAIT_MS),
+          Math.min(error.retryAfterMs ?? 1000, MAX_THROTTLE_WAIT_MS),
           undefined,
           options.signal ? { signal: options.signal } : {},
         );

@@ -5,16 +5,12 @@ import type { ListResponse } from 'imapflow';
 import { type RunningEmulator, startEmulator } from '../../emulator/start.ts';
 import { DEMO } from '../../emulator/state/demo-seed.ts';
 import type { MailServers } from '../../src/mail-servers.ts';
-import { SmtpError, toSmtpError } from '../../src/send/smtp-error.ts';
-import { createSmtpTransport, verifySmtp } from '../../src/send/smtp-session.ts';
-import { ImapError, suggestedBackoffMs, toImapError } from '../../src/sync/imap-error.ts';
-import { openImap, withImap } from '../../src/sync/imap-session.ts';
-import {
-  buildFolderTree,
-  type FolderNode,
-  folderFromListEntry,
-  listFolders,
-} from '../../src/sync/list-folders.ts';
+import { buildFolderTree, type FolderNode } from '../../src/transports/folder-tree.ts';
+import { ImapError, suggestedBackoffMs, toImapError } from '../../src/transports/imap-smtp/imap-error.ts';
+import { openImap, withImap } from '../../src/transports/imap-smtp/imap-session.ts';
+import { folderFromListEntry, listFolders } from '../../src/transports/imap-smtp/list-folders.ts';
+import { SmtpError, toSmtpError } from '../../src/transports/imap-smtp/smtp-error.ts';
+import { createSmtpTransport, verifySmtp } from '../../src/transports/imap-smtp/smtp-session.ts';
 import { control } from '../support/control.ts';
 import { outlookToken } from '../support/mail-token.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { newUidBatches, planSync, uidSet, vanished } from '../../src/sync/cursor.ts';
+import { newUidBatches, planSync, uidSet, vanished } from '../../src/transports/imap-smtp/cursor.ts';
 
 test('planSync: first sync, incremental, nothing new, UIDVALIDITY change, CONDSTORE', () => {
   const server = { uidValidity: 7, uidNext: 101, exists: 100, highestModseq: null };

@@ -1,6 +1,6 @@
 import type { ImapFlow } from 'imapflow';
-import { toImapError } from '../sync/imap-error.ts';
-import { listFolders } from '../sync/list-folders.ts';
+import { toImapError } from './imap-error.ts';
+import { listFolders } from './list-folders.ts';
 
 export interface SentCopy {
   readonly path: string;

@@ -1,3 +1,5 @@
+import { MailTransportError, type WhoMustAct } from '../transport-error.ts';
+
 /**
  * IMAP failures with stable codes (STYLE.md 5), translated once from imapflow's errors (STYLE.md 6).
  * Who must act (STYLE.md 7, ms-identity-spec.md §15):
@@ -18,10 +20,32 @@ export type ImapErrorCode =
   | 'imap.closed'
   | 'imap.protocol';
 
-export class ImapError extends Error {
+/** Who must act once the one forced token refresh has been tried (mailboxes/mail-failure.ts says it in full). */
+const WHO: Record<ImapErrorCode, WhoMustAct> = {
+  'imap.auth_failed': 'user',
+  'imap.not_connected': 'administrator',
+  'imap.token_expired': 'user',
+  'imap.throttled': 'microsoft',
+  'imap.unavailable': 'microsoft',
+  'imap.unreachable': 'nobody',
+  'imap.timeout': 'nobody',
+  'imap.tls': 'administrator',
+  'imap.closed': 'nobody',
+  'imap.protocol': 'nobody',
+};
+
+const USER_MESSAGE: Record<WhoMustAct, string> = {
+  user: 'Exchange refused the mailbox’s token for IMAP. Reconnect the mailbox.',
+  administrator: 'Exchange does not let Mailroom open this mailbox over IMAP. An administrator must act.',
+  microsoft: 'Exchange is throttling or unavailable; Mailroom will try again.',
+  nobody: 'The IMAP server could not be used; Mailroom will try again.',
+};
+
+export class ImapError extends MailTransportError {
   override readonly name = 'ImapError';
+  declare readonly code: ImapErrorCode;
   constructor(
-    readonly code: ImapErrorCode,
+    code: ImapErrorCode,
     /**
      * The server's suggested wait for `imap.throttled`, as sent; otherwise null. imapflow has already
      * waited up to min(N, socketTimeout / 2, 5 min) of it (its `throttleWaited`) before rejecting.
@@ -32,7 +56,17 @@ export class ImapError extends Error {
     readonly serverText: string | null,
     options: { cause: unknown },
   ) {
-    super(serverText ? `${code}: ${serverText}` : code, options);
+    super(
+      {
+        code,
+        transport: 'imap_smtp',
+        whoMustAct: WHO[code],
+        userMessage: USER_MESSAGE[WHO[code]],
+        retryAfterMs: backoffMs,
+      },
+      serverText ? `${code}: ${serverText}` : code,
+      options,
+    );
   }
 }
 

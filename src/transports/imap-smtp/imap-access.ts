@@ -1,13 +1,13 @@
 import type { ImapFlow } from 'imapflow';
-import type { AppDeps } from '../http/context.ts';
-import { mailServersOf } from '../microsoft/mail-servers-of.ts';
-import { loadMicrosoftSettings } from '../microsoft/settings.ts';
-import { ImapError } from '../sync/imap-error.ts';
-import { withImap } from '../sync/imap-session.ts';
-import { getAccessToken } from './access-token.ts';
-import { classifyImapFailure } from './mail-failure.ts';
-import type { Mailbox } from './mailbox.ts';
-import { setMailboxState } from './repository.ts';
+import type { AppDeps } from '../../http/context.ts';
+import { getAccessToken } from '../../mailboxes/access-token.ts';
+import { classifyImapFailure } from '../../mailboxes/mail-failure.ts';
+import type { Mailbox } from '../../mailboxes/mailbox.ts';
+import { setMailboxState } from '../../mailboxes/repository.ts';
+import { mailServersOf } from '../../microsoft/mail-servers-of.ts';
+import { loadMicrosoftSettings } from '../../microsoft/settings.ts';
+import { ImapError } from './imap-error.ts';
+import { withImap } from './imap-session.ts';
 
 export class MailboxAccessError extends Error {
   constructor(

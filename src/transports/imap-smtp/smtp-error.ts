@@ -1,3 +1,5 @@
+import { MailTransportError, type WhoMustAct } from '../transport-error.ts';
+
 /**
  * SMTP submission failures with stable codes (STYLE.md 5), translated once from nodemailer's errors by
  * their `code`, `responseCode` and the RFC 3463 enhanced status code (STYLE.md 6). Who must act
@@ -30,18 +32,46 @@ export interface SmtpWireFields {
   readonly recipient: string | null;
 }
 
-export class SmtpError extends Error implements SmtpWireFields {
+/** Who must act once the one forced token refresh has been tried (send/send-failure.ts says it in full). */
+const whoMustAct = (code: SmtpErrorCode, responseCode: number | null): WhoMustAct => {
+  switch (code) {
+    case 'smtp.auth_failed':
+      return 'user';
+    case 'smtp.auth_disabled':
+    case 'smtp.send_as_denied':
+    case 'smtp.tls':
+      return 'administrator';
+    case 'smtp.recipient_rejected':
+    case 'smtp.message_rejected':
+      // The sender changes the message after a permanent (5xx) refusal; a 4xx one passes.
+      return (responseCode ?? 500) >= 500 ? 'user' : 'nobody';
+    default:
+      return 'nobody';
+  }
+};
+
+const USER_MESSAGE: Record<WhoMustAct, string> = {
+  user: 'The message or the mailbox’s sign-in for sending was refused. Fix the message or reconnect the mailbox.',
+  administrator:
+    'Exchange does not let Mailroom send from this mailbox over SMTP. An administrator must act.',
+  microsoft: 'Exchange is throttling or unavailable; Mailroom will try again.',
+  nobody: 'The SMTP server could not be used; Mailroom will try again.',
+};
+
+export class SmtpError extends MailTransportError implements SmtpWireFields {
   override readonly name = 'SmtpError';
+  declare readonly code: SmtpErrorCode;
   readonly responseCode: number | null;
   readonly enhancedCode: string | null;
   readonly serverText: string | null;
   readonly recipient: string | null;
-  constructor(
-    readonly code: SmtpErrorCode,
-    wire: SmtpWireFields,
-    options: { cause: unknown },
-  ) {
-    super(wire.serverText ? `${code}: ${wire.serverText}` : code, options);
+  constructor(code: SmtpErrorCode, wire: SmtpWireFields, options: { cause: unknown }) {
+    const who = whoMustAct(code, wire.responseCode);
+    super(
+      { code, transport: 'imap_smtp', whoMustAct: who, userMessage: USER_MESSAGE[who], retryAfterMs: null },
+      wire.serverText ? `${code}: ${wire.serverText}` : code,
+      options,
+    );
     this.responseCode = wire.responseCode;
     this.enhancedCode = wire.enhancedCode;
     this.serverText = wire.serverText;

@@ -1,6 +1,6 @@
 import nodemailer, { type Transporter } from 'nodemailer';
-import { type MailServers, trustedCas } from '../mail-servers.ts';
-import type { Mailbox } from '../mailboxes/mailbox.ts';
+import { type MailServers, trustedCas } from '../../mail-servers.ts';
+import type { Mailbox } from '../../mailboxes/mailbox.ts';
 import { toSmtpError } from './smtp-error.ts';
 
 export interface SmtpLogin {

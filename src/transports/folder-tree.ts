@@ -1,10 +1,12 @@
-import type { ImapFlow, ListResponse } from 'imapflow';
-import { toImapError } from './imap-error.ts';
-
+/**
+ * A mailbox's folders as every transport lists them: IMAP from LIST and its special-use attributes,
+ * Graph from `mailFolders` and its well-known names (graph-mail-spec.md §2). The path is what identifies
+ * a folder to Mailroom's tables (IMAP's full path; a Graph transport the display names joined by `/`).
+ */
 export type SpecialUse = '\\Inbox' | '\\Sent' | '\\Drafts' | '\\Trash' | '\\Junk' | '\\Archive';
 
 export interface Folder {
-  /** Full path, decoded from modified UTF-7. */
+  /** Full path (IMAP: decoded from modified UTF-7). */
   readonly path: string;
   /** Last segment of the path: what a person sees (localized on non-English mailboxes). */
   readonly name: string;
@@ -22,7 +24,7 @@ export interface FolderNode extends Folder {
 }
 
 /** Inbox first, then the special-use folders in the order Outlook shows them. */
-const SPECIAL_ORDER: readonly SpecialUse[] = [
+export const SPECIAL_ORDER: readonly SpecialUse[] = [
   '\\Inbox',
   '\\Drafts',
   '\\Sent',
@@ -30,36 +32,6 @@ const SPECIAL_ORDER: readonly SpecialUse[] = [
   '\\Junk',
   '\\Archive',
 ];
-const BY_ATTRIBUTE = new Map(SPECIAL_ORDER.map((use) => [use.toLowerCase(), use]));
-
-/**
- * Special use from the LIST attributes only (RFC 6154 §2). Exchange sends them without advertising
- * SPECIAL-USE (§13.3), and imapflow then fills `specialUse` from folder names alone ("name" source),
- * so the attributes are read here and imapflow's guess is ignored: folder names are localized
- * (`Gesendete Elemente`), and a user folder called "Sent" is not the Sent folder. INBOX is the inbox
- * by definition (RFC 3501 §5.1, case-insensitive).
- */
-const specialUseOf = (entry: ListResponse): SpecialUse | null => {
-  if (entry.path.toUpperCase() === 'INBOX') return '\\Inbox';
-  for (const attribute of entry.flags) {
-    const use = BY_ATTRIBUTE.get(attribute.toLowerCase());
-    if (use && use !== '\\Inbox') return use;
-  }
-  // XLIST servers: imapflow moves `\Inbox` off the attributes and records it as an "extension" result.
-  return entry.specialUseSource === 'extension' && entry.specialUse === '\\Inbox' ? '\\Inbox' : null;
-};
-
-const hasAttribute = (entry: ListResponse, attribute: string): boolean =>
-  [...entry.flags].some((flag) => flag.toLowerCase() === attribute.toLowerCase());
-
-export const folderFromListEntry = (entry: ListResponse): Folder => ({
-  path: entry.path,
-  name: entry.name,
-  delimiter: entry.delimiter || null,
-  parentPath: entry.parentPath || null,
-  specialUse: specialUseOf(entry),
-  selectable: !hasAttribute(entry, '\\Noselect') && !hasAttribute(entry, '\\NonExistent'),
-});
 
 const rank = (folder: Folder): number =>
   folder.specialUse ? SPECIAL_ORDER.indexOf(folder.specialUse) : SPECIAL_ORDER.length;
@@ -92,11 +64,5 @@ export const buildFolderTree = (folders: readonly Folder[]): FolderNode[] => {
 const flatten = (nodes: readonly FolderNode[]): Folder[] =>
   nodes.flatMap(({ children, ...folder }) => [folder, ...flatten(children)]);
 
-/** The mailbox's folders in tree order (each parent before its children), or an ImapError. */
-export const listFolders = async (client: Pick<ImapFlow, 'list'>): Promise<Folder[]> => {
-  // LIST only: subscriptions (LSUB) mean nothing for which folders Mailroom syncs.
-  const entries = await client.list({ listOnly: true }).catch((error: unknown) => {
-    throw toImapError(error);
-  });
-  return flatten(buildFolderTree(entries.map(folderFromListEntry)));
-};
+/** Folders in tree order: each parent before its children, siblings as `buildFolderTree` orders them. */
+export const inTreeOrder = (folders: readonly Folder[]): Folder[] => flatten(buildFolderTree(folders));

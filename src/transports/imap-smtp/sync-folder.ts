@@ -1,35 +1,22 @@
 import type { ImapFlow } from 'imapflow';
-import type { Db } from '../db/database.ts';
-import { inTransaction, recordEvent } from '../events/record-event.ts';
-import type { BlobStore } from '../messages/blob-store.ts';
-import { removeGeneration, removeLocations, updateFlags } from '../messages/locations.ts';
-import type { MessageParser } from '../messages/parse-queue.ts';
-import { readHeader } from '../messages/read-header.ts';
-import { type ListedMessage, storeListed } from '../messages/store-listed.ts';
-import { type FlagChange, parsePending, setLocalFlags } from '../reading/local-flags.ts';
-import { pushSelectedFolderFlags } from '../reading/write-flags.ts';
+import type { Db } from '../../db/database.ts';
+import { inTransaction, recordEvent } from '../../events/record-event.ts';
+import type { BlobStore } from '../../messages/blob-store.ts';
+import { removeGeneration, removeLocations, updateFlags } from '../../messages/locations.ts';
+import type { MessageParser } from '../../messages/parse-queue.ts';
+import { readHeader } from '../../messages/read-header.ts';
+import { type ListedMessage, storeListed } from '../../messages/store-listed.ts';
+import { type FlagChange, parsePending, setLocalFlags } from '../../reading/local-flags.ts';
+import type { FolderSyncResult, SyncFolderOptions } from '../types.ts';
 import { newUidBatches, planSync, uidSet, vanished } from './cursor.ts';
 import { loadCursor, saveProgress, storedUids } from './folder-state.ts';
 import { ImapError, toImapError } from './imap-error.ts';
+import { pushSelectedFolderFlags } from './push-flags.ts';
 
 export interface SyncFolderDeps {
   readonly db: Db;
   readonly blobs: BlobStore;
   readonly parser: MessageParser;
-}
-
-export interface SyncFolderOptions {
-  /** Messages per FETCH: each batch is stored, then the cursor moves past it. */
-  readonly batchSize?: number;
-  readonly signal?: AbortSignal;
-}
-
-export interface FolderSyncResult {
-  readonly fetched: number;
-  readonly created: number;
-  readonly flagsChanged: number;
-  readonly removed: number;
-  readonly reset: boolean;
 }
 
 /** Larger batches commit less often: a commit costs SQLite as much as a hundred rows' inserts. */
@@ -222,7 +209,7 @@ export const syncFolder = async (
     let removed = 0;
     // Read/unread set in Mailroom goes to the server first, so the rescan below reads it back.
     await pushSelectedFolderFlags(deps.db, client, mailboxId, path).catch((error: { code?: string }) => {
-      if (error.code !== 'reading.flags_refused') throw error;
+      if (error.code !== 'imap.flags_refused') throw error;
     });
     // Ascending: the highest UID stored is the last (never spread into Math.max: it overflows the stack).
     const known = await storedUids(deps.db, mailboxId, path, server.uidValidity);

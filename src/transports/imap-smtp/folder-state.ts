@@ -1,4 +1,4 @@
-import type { Db } from '../db/database.ts';
+import type { Db } from '../../db/database.ts';
 import type { FolderCursor } from './cursor.ts';
 
 /** Reads a folder's cursor; `null` before its first sync. */

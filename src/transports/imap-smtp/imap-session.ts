@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
-import { type MailServers, trustedCas } from '../mail-servers.ts';
+import { type MailServers, trustedCas } from '../../mail-servers.ts';
 import { ImapError, toImapError } from './imap-error.ts';
 
 export interface ImapLogin {

@@ -1,0 +1,106 @@
+import type { ImapFlow } from 'imapflow';
+import { getAccessToken } from '../../mailboxes/access-token.ts';
+import type { Mailbox } from '../../mailboxes/mailbox.ts';
+import { mailServersOf } from '../../microsoft/mail-servers-of.ts';
+import { loadMicrosoftSettings } from '../../microsoft/settings.ts';
+import type { TransportDeps, WatchHandlers, WatchOptions } from '../types.ts';
+import { ImapError, toImapError } from './imap-error.ts';
+import { closeImap, openImap } from './imap-session.ts';
+
+/** Reconnect this long before the access token expires: Exchange ends the session at expiry (§13.3). */
+const RENEW_BEFORE_MS = 2 * 60_000;
+const MAX_SESSION_MS = 25 * 60_000;
+
+/** Opens the Inbox session: one forced refresh after an authentication failure, as the sync does. */
+const openInbox = async (
+  deps: TransportDeps,
+  mailbox: Mailbox,
+  options: WatchOptions,
+): Promise<ImapFlow | null> => {
+  const { signal } = options;
+  const servers = mailServersOf(await loadMicrosoftSettings(deps.db), deps.extraCa);
+  if (!servers) return null;
+  const open = (force: boolean) =>
+    options.opening(async () => {
+      signal.throwIfAborted();
+      const client = await openImap(
+        servers,
+        {
+          user: mailbox.address,
+          accessToken: await getAccessToken(deps, mailbox.id, { servers, ...(force ? { force } : {}) }),
+        },
+        { timeoutMs: 30_000, signal },
+      );
+      try {
+        await client.mailboxOpen('INBOX');
+      } catch (error) {
+        client.close();
+        // What imapflow throws is translated once, as the sync does (STYLE.md 6).
+        throw toImapError(error);
+      }
+      return client;
+    });
+  try {
+    return await open(false);
+  } catch (error) {
+    if (
+      signal.aborted ||
+      !(error instanceof ImapError) ||
+      (error.code !== 'imap.auth_failed' && error.code !== 'imap.token_expired')
+    )
+      throw error;
+    return open(true);
+  }
+};
+
+/**
+ * One IDLE session on the Inbox (RFC 2177): resolves true when it is to be renewed (shortly before the
+ * token expires, or after 25 minutes) or was closed by `signal`; false when the IMAP server is unknown;
+ * rejects with the ImapError that ended it. Failures are stored on the mailbox by the caller, which
+ * decides how often a dropped session may be reopened.
+ */
+export const watchInbox = async (
+  deps: TransportDeps,
+  mailbox: Mailbox,
+  handlers: WatchHandlers,
+  options: WatchOptions,
+): Promise<boolean> => {
+  const { signal } = options;
+  const client = await openInbox(deps, mailbox, options);
+  if (!client) {
+    deps.log.warn(
+      { event: 'watch.no_servers', mailboxId: mailbox.id },
+      'the IMAP server of the custom authority is not set: not watching',
+    );
+    return false;
+  }
+  const close = () => void closeImap(client);
+  signal.addEventListener('abort', close, { once: true });
+  let renew: NodeJS.Timeout | null = null;
+  try {
+    client.on('exists', () => handlers.onNewMail());
+    const row = await deps.db
+      .selectFrom('mailboxes')
+      .select('access_token_expires_at')
+      .where('id', '=', mailbox.id)
+      .executeTakeFirst();
+    const expiresIn = Date.parse(row?.access_token_expires_at ?? '') - Date.now() - RENEW_BEFORE_MS;
+    const lifetime = Number.isNaN(expiresIn) ? MAX_SESSION_MS : Math.min(MAX_SESSION_MS, expiresIn);
+    renew = setTimeout(close, Math.max(lifetime, 10_000));
+    handlers.onOpened();
+    // Mail that arrived while nobody watched is synced now.
+    handlers.onNewMail();
+    // idle() resolves when IDLE is broken; it is re-entered until the session closes.
+    while (client.usable && !signal.aborted)
+      await client.idle().catch((error: unknown) => {
+        throw toImapError(error);
+      });
+    return true;
+  } finally {
+    if (renew) clearTimeout(renew);
+    signal.removeEventListener('abort', close);
+    await closeImap(client).catch((error: unknown) =>
+      deps.log.warn({ event: 'watch.close_failed', mailboxId: mailbox.id, err: error }, 'LOGOUT failed'),
+    );
+  }
+};
