@@ -31,7 +31,7 @@ export const createMailboxConcurrency = (limit = 4): MailboxConcurrency => {
   };
 
   const acquire = (signal?: AbortSignal): Promise<() => void> => {
-    signal?.throwIfAborted();
+    if (signal?.aborted) return Promise.reject(signal.reason);
     if (inFlight < limit) return Promise.resolve(take());
     return new Promise((resolve, reject) => {
       const onAbort = () => {
