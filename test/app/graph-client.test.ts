@@ -12,7 +12,7 @@ import {
 } from '../../src/transports/graph/graph-client.ts';
 import { GraphError } from '../../src/transports/graph/graph-error.ts';
 import { createGraphFetch, type GraphFetch } from '../../src/transports/graph/graph-fetch.ts';
-import { type GraphTokenSource, graphTokenSource } from '../support/graph-token.ts';
+import { type GraphTokenSource, graphTokenSource } from '../support/graph-token-source.ts';
 import { outlookToken } from '../support/mail-token.ts';
 import { DEMO_PASSWORDS } from '../support/ms-signin.ts';
 import { clientCredentialsToken } from '../support/oauth-flow.ts';

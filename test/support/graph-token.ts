@@ -1,43 +1,32 @@
+import { GRAPH_APP_ID } from '../../emulator/identity/resources.ts';
+import { mintAccessToken } from '../../emulator/identity/tokens.ts';
 import type { RunningEmulator } from '../../emulator/start.ts';
-import type { GetToken } from '../../src/transports/graph/graph-client.ts';
-import { refreshTokens, signInAndGetTokens } from './oauth-flow.ts';
+import { DEMO } from '../../emulator/state/demo-seed.ts';
+import { findUserByLogin } from '../../emulator/state/directory.ts';
 
-/** Delegated Graph mail scopes as Mailroom asks for them (graph-mail-spec.md §1). */
-export const GRAPH_MAIL_SCOPES = [
-  'https://graph.microsoft.com/Mail.ReadWrite',
-  'https://graph.microsoft.com/Mail.Send',
-  'offline_access',
-] as const;
-
-export interface GraphTokenSource {
-  readonly getToken: GetToken;
-  /** How many times a fresh token was asked for (`forceRefresh`). */
-  readonly forcedRefreshes: () => number;
-}
+/** The Graph mail scopes a Mailroom mailbox asks for (issue 13 §3). */
+export const GRAPH_MAIL_SCOPES = ['Mail.ReadWrite', 'Mail.Send'] as const;
 
 /**
- * A token source for a user, from the emulator's real endpoints: sign-in and consent for the Graph mail
- * scopes, then the refresh_token grant (rotation kept) whenever a fresh token is asked for.
+ * A Graph-audience delegated access token for a user of the demo app, signed by the emulator exactly as its
+ * token endpoint signs them (like `outlookToken` for IMAP and SMTP). Graph mail tests use it to focus on
+ * Graph; test/emulator/graph-mail-token.test.ts gets the same scopes from the real token endpoint.
  */
-export const graphTokenSource = async (
+export const graphToken = (
   emu: RunningEmulator,
   upn: string,
-  password: string,
-  scopes: readonly string[] = GRAPH_MAIL_SCOPES,
-): Promise<GraphTokenSource> => {
-  const first = await signInAndGetTokens(emu, upn, password, ['openid', ...scopes]);
-  let access = first.accessToken;
-  let refresh = first.refreshToken!;
-  let forced = 0;
-  return {
-    getToken: async (options) => {
-      if (!options?.forceRefresh) return access;
-      forced += 1;
-      const next = await refreshTokens(emu, refresh, { scopes });
-      access = next.accessToken;
-      refresh = next.refreshToken ?? refresh;
-      return access;
-    },
-    forcedRefreshes: () => forced,
-  };
+  options: { scopes?: readonly string[]; audience?: string; lifetimeSec?: number } = {},
+): Promise<string> => {
+  const user = findUserByLogin(emu.ctx.dir, upn);
+  const app = emu.ctx.dir.apps.get(DEMO.appId);
+  if (!user || !app) throw new Error(`no user ${upn} or demo app`);
+  return mintAccessToken(emu.ctx, {
+    app,
+    tenantId: user.tenantId,
+    user,
+    audience: options.audience ?? GRAPH_APP_ID,
+    scopes: options.scopes ?? GRAPH_MAIL_SCOPES,
+    lifetimeSec: options.lifetimeSec ?? 3600,
+    grantType: 'authorization_code',
+  });
 };
