@@ -35,6 +35,10 @@ export const findSentCopy = async (
     context,
     ...(options.signal ? { signal: options.signal } : {}),
   });
-  const first = collectionPage(answer.json, context).value[0];
-  return first === undefined ? null : toListedMessage(parseItem(messageSchema, first, context));
+  // Checked again here: a server that ignored the filter must not make another message the sent copy.
+  const wanted = bracketed(messageId);
+  const copies = collectionPage(answer.json, context).value.map((item) =>
+    toListedMessage(parseItem(messageSchema, item, context)),
+  );
+  return copies.find((m) => m.internetMessageId === wanted) ?? null;
 };
