@@ -11,6 +11,8 @@ import {
   moveMessage,
   patchMessage,
 } from './message-routes.ts';
+import { createDraft, sendDraft, sendMail } from './send-routes.ts';
+import { cancelUpload, createUploadSession, uploadChunk } from './upload-routes.ts';
 
 type Handler = (c: Context) => Promise<Response>;
 
@@ -55,4 +57,11 @@ export const addGraphMailRoutes = (app: Hono, deps: GraphMailDeps): void => {
   on('PATCH', '/mailFolders/:folder/messages/:id', patchMessage);
   on('DELETE', '/messages/:id', deleteMessage);
   on('POST', '/messages/:id/move', moveMessage);
+  on('POST', '/sendMail', sendMail);
+  on('POST', '/messages', createDraft);
+  on('POST', '/messages/:id/send', sendDraft);
+  on('POST', '/messages/:id/attachments/createUploadSession', createUploadSession);
+  // The pre-authenticated upload URL, without Authorization (graph-mail-spec.md §5).
+  app.put('/api/v2.0/*', guarded(deps, uploadChunk(deps)));
+  app.delete('/api/v2.0/*', guarded(deps, cancelUpload(deps)));
 };
