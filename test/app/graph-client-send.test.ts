@@ -9,14 +9,22 @@ import { type RunningEmulator, startEmulator } from '../../emulator/start.ts';
 import { DEMO } from '../../emulator/state/demo-seed.ts';
 import { fetchMime } from '../../src/transports/graph/fetch-mime.ts';
 import { findSentCopy } from '../../src/transports/graph/find-sent-copy.ts';
-import { createGraphClientFactory, type GraphClient } from '../../src/transports/graph/graph-client.ts';
+import {
+  createGraphClientFactory,
+  type GraphClient,
+  type GraphClientFactory,
+} from '../../src/transports/graph/graph-client.ts';
 import { GraphError } from '../../src/transports/graph/graph-error.ts';
 import { createGraphFetch } from '../../src/transports/graph/graph-fetch.ts';
 import { SEND_MIME_MAX_BYTES, sendMime } from '../../src/transports/graph/send-mime.ts';
 import { readHeaders } from '../../src/transports/graph/split-mime.ts';
 import { control } from '../support/control.ts';
 import { graphToken } from '../support/graph-token.ts';
-import { type GraphTokenSource, graphTokenSource } from '../support/graph-token-source.ts';
+import {
+  GRAPH_MAIL_RESOURCE_SCOPES,
+  type GraphTokenSource,
+  graphTokenSource,
+} from '../support/graph-token-source.ts';
 import { inEmulatorFolder } from '../support/mail-token.ts';
 import { DEMO_PASSWORDS } from '../support/ms-signin.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -27,11 +35,12 @@ const SUPPORT = `support@${DEMO.domain}`;
 let emu: RunningEmulator;
 let adele: GraphTokenSource;
 let client: GraphClient;
+let factory: GraphClientFactory;
 
 before(async () => {
   emu = await startEmulator();
   adele = await graphTokenSource(emu, ADELE, DEMO_PASSWORDS[ADELE]!);
-  const factory = createGraphClientFactory({
+  factory = createGraphClientFactory({
     baseUrl: `${emu.httpsUrl}/v1.0`,
     fetch: createGraphFetch({ extraCaPem: emu.tls.caPem, connectTimeoutMs: 5_000 }),
     timeoutMs: 60_000,
@@ -121,8 +130,20 @@ test('a 10 MB attachment goes through a draft and an upload session; the sent co
 
 test('a system mailbox sends through /users/{address}/sendMail with Send As; without it, graph.send_as_denied for an administrator', async () => {
   const { id, mime } = reply(SUPPORT);
-  assert.deepEqual(await sendMime(client, SUPPORT, await mime), { via: 'sendMail' });
-  const copy = await sentCopy(client, SUPPORT, id);
+  // Without the .Shared permissions Graph refuses another mailbox whatever the Exchange rights (§1).
+  await assert.rejects(sendMime(client, SUPPORT, await mime), (e: unknown) => {
+    assert.ok(e instanceof GraphError && e.code === 'graph.access_denied', String(e));
+    assert.match(e.message, /Mail\.Send\.Shared/);
+    return true;
+  });
+  const shared = await graphTokenSource(emu, ADELE, DEMO_PASSWORDS[ADELE]!, [
+    ...GRAPH_MAIL_RESOURCE_SCOPES,
+    'https://graph.microsoft.com/Mail.ReadWrite.Shared',
+    'https://graph.microsoft.com/Mail.Send.Shared',
+  ]);
+  const delegate = factory.client(shared.getToken);
+  assert.deepEqual(await sendMime(delegate, SUPPORT, await mime), { via: 'sendMail' });
+  const copy = await sentCopy(delegate, SUPPORT, id);
   assert.equal(copy.from?.address, SUPPORT);
 
   const denied = await sendMime(megan, SUPPORT, await reply(SUPPORT).mime).then(
