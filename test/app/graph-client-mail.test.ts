@@ -145,10 +145,10 @@ test('delta: pages followed to the deltaLink, each listing with the fields a lis
   delta1 = { cursor: first.cursor, seen };
 });
 
-// todo until the emulator is fixed: its Graph store's `fetchAll('1:*')` snapshot also returns the untagged
-// FETCH (FLAGS) that Dovecot pushes to its still-open EXAMINE session after an IMAP client's change, without a
-// UID, so the round asks its store for `[3, null]` and answers 500 generalException (imapflow
-// InvalidSequenceSet). emulator/graph-mail/store.ts snapshot() should skip entries without a uid.
+// todo until the emulator is fixed. Observed: after an IMAP client's flag change or expunge in a folder the
+// emulator's Graph store still has open (EXAMINE), the next delta round asks its store to fetch UIDs
+// `[3, null]` and answers 500 generalException (imapflow InvalidSequenceSet). Likely cause: snapshot()'s
+// `fetchAll('1:*')` also yields the unsolicited FETCH (FLAGS) Dovecot pushes to that session, without a UID.
 test('delta: after deletions and a flag over IMAP, the next round has @removed for the same ids and the change', {
   todo: 'emulator Graph store: a UID-less FETCH in the snapshot (see above)',
 }, async () => {
