@@ -160,3 +160,24 @@ test('a system mailbox sends through /users/{address}/sendMail with Send As; wit
 test('findSentCopy answers null for a Message-ID that was never sent', async () => {
   assert.equal(await findSentCopy(client, 'me', 'never-sent@contoso.example'), null);
 });
+
+test('a message over 3 MB that is not multipart/mixed cannot be split: graph.message_too_large for the user, nothing sent', async () => {
+  const before = (await control(emu, 'GET', `/graph/sent?mailbox=${encodeURIComponent(ADELE)}`)).body.messages
+    .length;
+  const big = Buffer.concat([
+    Buffer.from(
+      `From: ${ADELE}\r\nTo: ${MEGAN}\r\nSubject: huge\r\nMessage-ID: <huge@contoso.example>\r\nContent-Type: text/plain\r\n\r\n`,
+    ),
+    Buffer.alloc(SEND_MIME_MAX_BYTES, 'a'),
+  ]);
+  const error = await sendMime(client, 'me', big).then(
+    () => assert.fail('sent'),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof GraphError);
+  assert.equal(error.code, 'graph.message_too_large');
+  assert.equal(error.whoMustAct, 'user');
+  const after = (await control(emu, 'GET', `/graph/sent?mailbox=${encodeURIComponent(ADELE)}`)).body.messages
+    .length;
+  assert.equal(after, before);
+});

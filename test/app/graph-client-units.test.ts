@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { createMailboxConcurrency } from '../../src/transports/graph/concurrency.ts';
+import { graphBaseUrl } from '../../src/transports/graph/graph-base-url.ts';
 import type { GraphRequest } from '../../src/transports/graph/graph-client.ts';
 import {
   classifyGraphAnswer,
@@ -204,4 +205,12 @@ test('a multipart/mixed message splits into parts and joins back byte for byte; 
   assert.equal(headers.get('in-reply-to'), '<m-0@contoso.example>');
   assert.equal(headers.get('references'), '<m-0@contoso.example>');
   assert.equal(splitMixed(Buffer.from('Subject: x\r\nContent-Type: text/plain\r\n\r\nhi\r\n')), null);
+});
+
+test('Graph v1.0 of each cloud; a custom authority (the emulator) serves Graph itself', () => {
+  assert.equal(graphBaseUrl('global', null), 'https://graph.microsoft.com/v1.0');
+  assert.equal(graphBaseUrl('usgov', null), 'https://graph.microsoft.us/v1.0');
+  assert.equal(graphBaseUrl('china', null), 'https://microsoftgraph.chinacloudapi.cn/v1.0');
+  assert.equal(graphBaseUrl('custom', 'https://127.0.0.1:8443/'), 'https://127.0.0.1:8443/v1.0');
+  assert.equal(graphBaseUrl('custom', null), null);
 });
