@@ -296,6 +296,25 @@ test('429 and 503 with Retry-After are waited out; a wait longer than allowed go
   await control(emu, 'DELETE', '/graph/throttle', { address: ADELE });
 });
 
+test('a refused token is refreshed once; a 429 after it is waited out with the same fresh token', async () => {
+  await control(emu, 'PUT', '/graph/throttle', {
+    address: ADELE,
+    status: 429,
+    retryAfterSeconds: 0.2,
+    count: 1,
+  });
+  const before = adele.forcedRefreshes();
+  // Like a real token source: the stored token is stale until a forced refresh replaces it.
+  let stored: string | null = null;
+  const stale: GetToken = async (options) => {
+    if (options?.forceRefresh) stored = await adele.getToken(options);
+    return stored ?? 'stale';
+  };
+  const folders = await listFolders(factory.client(stale), 'me');
+  assert.ok(folders.length >= 5);
+  assert.equal(adele.forcedRefreshes(), before + 1);
+});
+
 test('at most 4 requests in flight for the app, whatever the number of mailboxes and calls', async () => {
   const capped = factoryFor();
   const tokenOf =

@@ -162,13 +162,16 @@ export const createGraphClientFactory = (options: GraphClientOptions): GraphClie
   const request = async (getToken: GetToken, req: GraphRequest): Promise<GraphAnswer> => {
     let refreshed = false;
     let retries = 0;
+    let fresh = false;
     for (;;) {
-      const result = await attempt(req, getToken, refreshed);
+      const result = await attempt(req, getToken, fresh);
+      fresh = false;
       if (result.ok) return result.answer;
       const { error } = result;
       // §6: 401 InvalidAuthenticationToken: the token expired or was revoked; one fresh token, then the user.
       if (error.code === 'graph.invalid_token' && !refreshed && !req.anonymous) {
         refreshed = true;
+        fresh = true;
         continue;
       }
       const wait = waitBeforeRetry(error, retries);
