@@ -18,6 +18,7 @@ import { GraphError } from '../../src/transports/graph/graph-error.ts';
 import { createGraphFetch } from '../../src/transports/graph/graph-fetch.ts';
 import { SEND_MIME_MAX_BYTES, sendMime } from '../../src/transports/graph/send-mime.ts';
 import { readHeaders } from '../../src/transports/graph/split-mime.ts';
+import { UPLOAD_CHUNK_BYTES } from '../../src/transports/graph/upload-session.ts';
 import { control } from '../support/control.ts';
 import { graphToken } from '../support/graph-token.ts';
 import {
@@ -40,9 +41,14 @@ let factory: GraphClientFactory;
 before(async () => {
   emu = await startEmulator();
   adele = await graphTokenSource(emu, ADELE, DEMO_PASSWORDS[ADELE]!);
+  const real = createGraphFetch({ extraCaPem: emu.tls.caPem, connectTimeoutMs: 5_000 });
   factory = createGraphClientFactory({
     baseUrl: `${emu.httpsUrl}/v1.0`,
-    fetch: createGraphFetch({ extraCaPem: emu.tls.caPem, connectTimeoutMs: 5_000 }),
+    // The real fetch, recording what went out (an injected wrapper, not a patched global).
+    fetch: (url, init) => {
+      sentRequests.push({ method: init.method, url, headers: { ...init.headers } });
+      return real(url, init);
+    },
     timeoutMs: 60_000,
   });
   client = factory.client(adele.getToken);
@@ -52,6 +58,7 @@ before(async () => {
 });
 after(() => emu?.stop());
 let megan: GraphClient;
+const sentRequests: { method: string; url: string; headers: Record<string, string> }[] = [];
 
 const reply = (from: string, attachment?: Buffer) => {
   const id = `${randomBytes(6).toString('hex')}@contoso.example`;
@@ -115,9 +122,29 @@ test('a 10 MB attachment goes through a draft and an upload session; the sent co
   const { id, mime } = reply(ADELE, file);
   const raw = await mime;
   assert.ok(raw.length > SEND_MIME_MAX_BYTES);
+  sentRequests.length = 0;
   const sent = await sendMime(client, 'me', raw, { timeoutMs: 60_000 });
   assert.equal(sent.via, 'draft');
   assert.equal(sent.via === 'draft' ? sent.uploaded : 0, 1);
+  // Ranges in order, at most 4 MB each, to the pre-authenticated URL without the Authorization header (§5).
+  const puts = sentRequests.filter((r) => r.method === 'PUT');
+  assert.equal(puts.length, Math.ceil(file.length / UPLOAD_CHUNK_BYTES));
+  let next = 0;
+  for (const put of puts) {
+    assert.equal(put.headers.authorization, undefined);
+    const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(put.headers['content-range'] ?? '');
+    assert.ok(range, put.headers['content-range']);
+    assert.equal(Number(range[1]), next);
+    assert.ok(Number(range[2]) - Number(range[1]) + 1 <= 4 * 1024 * 1024);
+    assert.equal(Number(range[3]), file.length);
+    next = Number(range[2]) + 1;
+  }
+  assert.equal(next, file.length);
+  assert.ok(
+    sentRequests
+      .filter((r) => r.method !== 'PUT')
+      .every((r) => r.headers.authorization?.startsWith('Bearer ')),
+  );
   const copy = await sentCopy(client, 'me', id);
   assert.equal(copy.hasAttachments, true);
   const copied = await fetchMime(client, 'me', copy.id, { maxBytes: 32 * 1024 * 1024, timeoutMs: 60_000 });
