@@ -250,12 +250,19 @@ test('ErrorAccessDenied: a token without Mail.Read is for an administrator, nami
   assert.match(other.message, /Mail\.Read\.Shared/);
 });
 
-test('MailboxNotEnabledForRESTAPI is for an administrator', async () => {
+test('MailboxNotEnabledForRESTAPI is for an administrator, as 404 or as 401 (then no token refresh)', async () => {
   await control(emu, 'PUT', '/graph/rest', { address: ADELE, enabled: false });
   try {
     const error = await rejectsWith(listFolders(client, 'me'), 'graph.mailbox_not_enabled');
+    assert.equal(error.status, 404);
     assert.equal(error.whoMustAct, 'administrator');
+    await control(emu, 'PUT', '/graph/settings', { restDisabledStatus: 401 });
+    const before = adele.forcedRefreshes();
+    const as401 = await rejectsWith(listFolders(client, 'me'), 'graph.mailbox_not_enabled');
+    assert.equal(as401.status, 401);
+    assert.equal(adele.forcedRefreshes(), before);
   } finally {
+    await control(emu, 'PUT', '/graph/settings', { restDisabledStatus: 404 });
     await control(emu, 'PUT', '/graph/rest', { address: ADELE, enabled: true });
   }
 });
