@@ -52,6 +52,8 @@ before(async () => {
     ['Projects/Alpha', 1],
     ['Delta', 25],
     ['Flags', 1],
+    ['MoveFrom', 3],
+    ['MoveTo', 1],
   ] as const)
     await seed(folder, count);
   factory = factoryFor();
@@ -193,6 +195,42 @@ test('delta: a forgotten cursor is a typed resync, and a round from null lists t
   }
   const again = await syncFolderDelta(client, 'me', id, null, async () => {});
   assert.equal(again.kind === 'synced' ? again.changed : -1, 23);
+});
+
+test('delta: a move through Graph is @removed in the old folder and present, same immutable id, in the new one', async () => {
+  const from = await folderId('MoveFrom');
+  const to = await folderId('MoveTo');
+  const listed = new Map<string, ListedMessage>();
+  const roundOf = async (folder: string, cursor: string | null) => {
+    const changed: ListedMessage[] = [];
+    const removed: string[] = [];
+    const round = await syncFolderDelta(client, 'me', folder, cursor, async (page) => {
+      changed.push(...page.changed);
+      removed.push(...page.removed);
+    });
+    assert.equal(round.kind, 'synced');
+    return { cursor: round.kind === 'synced' ? round.cursor : '', changed, removed };
+  };
+  const fromFirst = await roundOf(from, null);
+  const toFirst = await roundOf(to, null);
+  for (const m of fromFirst.changed) listed.set(m.internetMessageId ?? '', m);
+  const moving = listed.get('<movefrom-2@contoso.example>');
+  assert.ok(moving);
+  const moved = await client.request({
+    method: 'POST',
+    path: `/me/messages/${encodeURIComponent(moving.id)}/move`,
+    json: { destinationId: to },
+    read: 'json',
+    context: { mailbox: 'me', permission: 'Mail.ReadWrite' },
+  });
+  assert.equal(moved.status, 201);
+  const fromSecond = await roundOf(from, fromFirst.cursor);
+  assert.deepEqual(fromSecond.removed, [moving.id]);
+  const toSecond = await roundOf(to, toFirst.cursor);
+  assert.deepEqual(
+    toSecond.changed.map((m) => [m.id, m.internetMessageId]),
+    [[moving.id, '<movefrom-2@contoso.example>']],
+  );
 });
 
 test('fetchMime: the very bytes IMAP holds; a message over the bound is not read', async () => {
