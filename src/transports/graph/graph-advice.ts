@@ -16,7 +16,8 @@ export interface Advice {
   readonly message: string;
 }
 
-const ENTRA_PATH = 'Microsoft Entra admin center → App registrations → Mailroom → API permissions';
+const ENTRA_PATH =
+  'Microsoft Entra admin center → App registrations → the app Mailroom signs in with → API permissions';
 
 const whose = (ctx: GraphErrorContext) =>
   ctx.mailbox === 'me' ? 'the connected mailbox' : `the mailbox ${ctx.mailbox}`;
