@@ -7,6 +7,7 @@ import { graph } from '../support/graph-request.ts';
 import { graphToken } from '../support/graph-token.ts';
 import { outlookToken } from '../support/mail-token.ts';
 import { clientCredentialsToken, signInAndGetTokens } from '../support/oauth-flow.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const ADELE = `adele@${DEMO.domain}`;
 const MEGAN = `megan@${DEMO.domain}`;
@@ -168,4 +169,43 @@ test('app-only: /me is 400, /users/{upn} follows the Mail.* application roles', 
     403,
     'ErrorAccessDenied',
   );
+});
+
+test('concurrency: past the limit in flight for an app, 429 ApplicationThrottled; the slot comes back', async () => {
+  const set = await control(emu, 'PUT', '/graph/settings', { concurrencyLimit: 1, concurrencyScope: 'app' });
+  assert.equal(set.status, 200);
+  const megan = await graphToken(emu, MEGAN);
+  const adele = await graphToken(emu, ADELE);
+  try {
+    // A sendMail whose body has not finished arriving holds its slot: the handler has begun.
+    let finish!: () => void;
+    const held = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"message":'));
+        finish = () => {
+          controller.enqueue(
+            new TextEncoder().encode(
+              `{"subject":"held","toRecipients":[{"emailAddress":{"address":"${ADELE}"}}]}}`,
+            ),
+          );
+          controller.close();
+        };
+      },
+    });
+    const pending = fetch(`${emu.httpUrl}/v1.0/me/sendMail`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${megan}`, 'content-type': 'application/json' },
+      body: held,
+      duplex: 'half',
+    } as RequestInit);
+    await waitFor(async () => emu.graphMail!.state.inFlight.size > 0, 5000, 'the held request in flight');
+    const refused = await graph(emu, adele, INBOX);
+    assertGraphError(refused, 429, 'ApplicationThrottled');
+    assert.equal(refused.headers.get('retry-after'), '1');
+    finish();
+    assert.equal((await pending).status, 202);
+    assert.equal((await graph(emu, adele, INBOX)).status, 200);
+  } finally {
+    await control(emu, 'PUT', '/graph/settings', { concurrencyLimit: 4 });
+  }
 });
