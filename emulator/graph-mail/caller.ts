@@ -3,6 +3,7 @@ import type { EmulatorContext } from '../context.ts';
 import { type AccessTokenClaims, isGraphAudience, verifyAccessToken } from '../identity/tokens.ts';
 import { findMailbox, findUserByLogin, mailboxOfUser } from '../state/directory.ts';
 import type { Mailbox, User } from '../state/model.ts';
+import { takeSlot } from './concurrency.ts';
 import { accessDenied, GraphError, TEXT } from './errors.ts';
 import type { GraphMailState } from './state.ts';
 
@@ -136,5 +137,6 @@ export const mailTarget = async (
   const target: MailTarget = { claims, user, mailbox, own: user !== null && mailbox.ownerOid === user.oid };
   checkPermission(target, kind);
   checkSwitches(state, mailbox);
+  takeSlot(state, c.req.raw, claims, mailbox.address);
   return target;
 };

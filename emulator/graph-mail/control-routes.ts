@@ -21,6 +21,8 @@ const schemas = {
     mimeFromOverridden: z.boolean().optional(),
     deltaPageSize: z.number().int().min(1).max(1000).optional(),
     deltaGoneLocation: z.boolean().optional(),
+    concurrencyLimit: z.number().int().min(1).nullable().optional(),
+    concurrencyScope: z.enum(['app', 'mailbox']).optional(),
   }),
 };
 

@@ -1,4 +1,5 @@
 import type { Context, Hono } from 'hono';
+import { releaseSlot } from './concurrency.ts';
 import { messagesDelta } from './delta-route.ts';
 import type { GraphMailDeps } from './deps.ts';
 import { GraphError, graphErrorResponse } from './errors.ts';
@@ -30,6 +31,8 @@ const guarded =
         c,
         new GraphError(500, 'generalException', 'An internal server error occurred. The operation failed.'),
       );
+    } finally {
+      releaseSlot(c.req.raw);
     }
   };
 

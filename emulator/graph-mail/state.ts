@@ -38,6 +38,10 @@ export interface GraphMailSettings {
   deltaPageSize: number;
   /** Answer a stale delta token with a `Location` header holding the initial delta URL. */
   deltaGoneLocation: boolean;
+  /** Requests in flight before `429 ApplicationThrottled` (4, graph-mail-spec.md §7); `null` = no limit. */
+  concurrencyLimit: number | null;
+  /** Whether the limit counts per app (the docs) or per app and mailbox (the error's "MailboxConcurrency"). */
+  concurrencyScope: 'app' | 'mailbox';
 }
 
 export interface GraphMailState {
@@ -49,6 +53,8 @@ export interface GraphMailState {
   readonly uploads: Map<string, UploadSession>;
   readonly sent: GraphSentMessage[];
   readonly settings: GraphMailSettings;
+  /** Requests in flight per concurrency key (see concurrency.ts). */
+  readonly inFlight: Map<string, number>;
 }
 
 export const createGraphMailState = (): GraphMailState => ({
@@ -63,5 +69,8 @@ export const createGraphMailState = (): GraphMailState => ({
     mimeFromOverridden: false,
     deltaPageSize: 10,
     deltaGoneLocation: false,
+    concurrencyLimit: 4,
+    concurrencyScope: 'app',
   },
+  inFlight: new Map(),
 });
