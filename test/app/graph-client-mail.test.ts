@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type RunningEmulator, startEmulator } from '../../emulator/start.ts';
 import { DEMO } from '../../emulator/state/demo-seed.ts';
+import { createMailboxConcurrency, type MailboxConcurrency } from '../../src/transports/graph/concurrency.ts';
 import { type DeltaPage, deltaPage, syncFolderDelta } from '../../src/transports/graph/delta.ts';
 import { fetchMime } from '../../src/transports/graph/fetch-mime.ts';
 import {
@@ -33,7 +34,9 @@ let client: GraphClient;
 const raws: Record<string, string[]> = {};
 let delta1: { cursor: string; seen: ListedMessage[] } | null = null;
 
-const factoryFor = (options: { maxRetryWaitMs?: number } = {}) =>
+const factoryFor = (
+  options: { maxRetryWaitMs?: number; maxRetries?: number; concurrency?: MailboxConcurrency } = {},
+) =>
   createGraphClientFactory({
     baseUrl: `${emu.httpsUrl}/v1.0`,
     fetch: createGraphFetch({ extraCaPem: emu.tls.caPem, connectTimeoutMs: 5_000 }),
@@ -360,18 +363,35 @@ test('a refused token is refreshed once; a 429 after it is waited out with the s
   assert.equal(adele.forcedRefreshes(), before + 1);
 });
 
-test('at most 4 requests in flight for the app, whatever the number of mailboxes and calls', async () => {
-  const capped = factoryFor();
+test('at most 4 requests in flight for the app across mailboxes: the emulator (4 per app) never throttles it; 12 at once it does', async () => {
   const tokenOf =
     (upn: string): GetToken =>
     async () =>
       graphToken(emu, upn);
-  const adeleClient = capped.client(adele.getToken);
-  const meganClient = capped.client(tokenOf(MEGAN));
   await control(emu, 'POST', '/mail/seed', { address: MEGAN, folder: 'INBOX', count: 3 });
-  const calls = Array.from({ length: 16 }, (_, i) => listFolders(i % 2 ? meganClient : adeleClient, 'me'));
-  const results = await Promise.all(calls);
-  assert.ok(results.every((folders) => folders.length >= 5));
+  const burst = async (factory: GraphClientFactory) => {
+    const adeleClient = factory.client(adele.getToken);
+    const meganClient = factory.client(tokenOf(MEGAN));
+    return Promise.allSettled(
+      Array.from({ length: 24 }, (_, i) => listFolders(i % 2 ? meganClient : adeleClient, 'me')),
+    );
+  };
+  // No retries: a single 429 would fail a call.
+  const capped = factoryFor({ maxRetries: 0 });
+  const results = await burst(capped);
+  assert.deepEqual(
+    results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : [])),
+    [],
+  );
   assert.equal(capped.concurrency.peak, 4);
   assert.equal(capped.concurrency.inFlight, 0);
+
+  const uncapped = factoryFor({ maxRetries: 0, concurrency: createMailboxConcurrency(12) });
+  const refused = (await burst(uncapped)).flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+  assert.ok(refused.length > 0, 'more than 4 in flight was not throttled');
+  for (const error of refused) {
+    assert.ok(error instanceof GraphError);
+    assert.equal(error.code, 'graph.throttled');
+    assert.equal(error.graphCode, 'ApplicationThrottled');
+  }
 });
