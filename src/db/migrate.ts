@@ -12,6 +12,7 @@ import * as messageContent from './migrations/2026-12-02-0003-message-content.ts
 import * as leases from './migrations/2026-12-02-0007-leases.ts';
 import * as jobsEvents from './migrations/2026-12-02-0008-jobs-events.ts';
 import * as parseQueue from './migrations/2026-12-02-0010-parse-queue.ts';
+import * as resourceTokens from './migrations/2026-12-02-0020-resource-tokens.ts';
 
 /** Every migration, in order; names are timestamps so they sort as they were written. */
 const migrations: Record<string, Migration> = {
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-02-0007-leases': leases,
   '2026-12-02-0008-jobs-events': jobsEvents,
   '2026-12-02-0010-parse-queue': parseQueue,
+  '2026-12-02-0020-resource-tokens': resourceTokens,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

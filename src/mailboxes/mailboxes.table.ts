@@ -60,6 +60,21 @@ export interface MailboxFoldersTable {
   updated_at: string;
 }
 
+/**
+ * Access tokens for the resources other than Outlook's (Microsoft Graph), redeemed with the mailbox's one
+ * refresh token and refreshed on their own; the Outlook resource's stays in the mailbox row.
+ */
+export interface MailboxAccessTokensTable {
+  /** `<mailbox id>/<resource>`: one key, so the sealed column's purpose names the row. */
+  id: string;
+  mailbox_id: string;
+  resource: string;
+  /** Sealed with the secret box, bound to `id` (resourceTokenPurpose). */
+  access_token_encrypted: string;
+  access_token_expires_at: string;
+  updated_at: string;
+}
+
 export interface SystemMailboxAccessTable {
   mailbox_id: string;
   principal: string;
@@ -70,3 +85,6 @@ export const tokenPurpose = (
   column: 'access_token_encrypted' | 'refresh_token_encrypted',
   mailboxId: string,
 ): string => `mailbox.${column === 'access_token_encrypted' ? 'access_token' : 'refresh_token'}:${mailboxId}`;
+
+/** What a resource's sealed access token is bound to: its row's key, `<mailbox id>/<resource>`. */
+export const resourceTokenPurpose = (id: string): string => `mailbox.access_token:${id}`;
