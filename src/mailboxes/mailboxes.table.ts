@@ -58,6 +58,8 @@ export interface MailboxFoldersTable {
   special_use: string | null;
   selected: number;
   updated_at: string;
+  /** Graph's id of the folder; null for IMAP, which names it by its path. */
+  remote_id: string | null;
 }
 
 /**
