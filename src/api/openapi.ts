@@ -173,6 +173,28 @@ export const openApiDocument = (serverUrl: string) => ({
           stateMessage: { type: ['string', 'null'] },
           stateAt: { type: ['string', 'null'], format: 'date-time' },
           nextAttemptAt: { type: ['string', 'null'], format: 'date-time' },
+          sendProblem: {
+            type: ['object', 'null'],
+            description:
+              'Why sending fails while reading works (e.g. smtp.auth_disabled); null when sending works.',
+            properties: {
+              code: { type: 'string' },
+              message: { type: 'string' },
+              at: { type: 'string', format: 'date-time' },
+            },
+          },
+          sendVia: {
+            enum: ['auto', 'smtp', 'graph'],
+            description:
+              'How the mailbox is to send: auto (SMTP, and Microsoft Graph from the first `535 5.7.139` on: SMTP AUTH switched off), smtp, or graph.',
+          },
+          sendsThrough: { enum: ['smtp', 'graph'], description: 'How it sends now.' },
+          sendsThroughReason: {
+            type: ['string', 'null'],
+            description:
+              'Why it sends that way, e.g. Exchange’s refusal of SMTP AUTH; null while it sends as it always did.',
+          },
+          sendsThroughAt: { type: ['string', 'null'], format: 'date-time', description: 'Since when.' },
         },
       },
       Folder: {

@@ -14,6 +14,7 @@ import * as jobsEvents from './migrations/2026-12-02-0008-jobs-events.ts';
 import * as parseQueue from './migrations/2026-12-02-0010-parse-queue.ts';
 import * as resourceTokens from './migrations/2026-12-02-0020-resource-tokens.ts';
 import * as transportLocations from './migrations/2026-12-02-0021-transport-locations.ts';
+import * as sendVia from './migrations/2026-12-02-0030-send-via.ts';
 
 /** Every migration, in order; names are timestamps so they sort as they were written. */
 const migrations: Record<string, Migration> = {
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-02-0010-parse-queue': parseQueue,
   '2026-12-02-0020-resource-tokens': resourceTokens,
   '2026-12-02-0021-transport-locations': transportLocations,
+  '2026-12-02-0030-send-via': sendVia,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

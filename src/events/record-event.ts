@@ -7,7 +7,8 @@ export type EventType =
   | 'messages.stored'
   | 'folder.synced'
   | 'message.sent'
-  | 'message.send_failed';
+  | 'message.send_failed'
+  | 'mailbox.sends_through_changed';
 
 export interface EventInput {
   readonly type: EventType;

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { ConnectionState, MailboxesTable } from './mailboxes.table.ts';
+import type { ConnectionState, MailboxesTable, SendsThrough, SendVia } from './mailboxes.table.ts';
 
 /** A mailbox as the rest of Mailroom sees it: never its tokens. */
 export interface Mailbox {
@@ -19,6 +19,13 @@ export interface Mailbox {
   readonly nextAttemptAt: string | null;
   /** Why sending fails while reading works (SMTP AUTH off, Send As missing); null when sending works. */
   readonly sendProblem: { readonly code: string; readonly message: string; readonly at: string } | null;
+  /** How it is to send, and how it sends now, why and since when (issue 13 §3). */
+  readonly sending: {
+    readonly via: SendVia;
+    readonly through: SendsThrough;
+    readonly reason: string | null;
+    readonly since: string | null;
+  };
   readonly createdAt: string;
 }
 
@@ -40,6 +47,12 @@ export const rowToMailbox = (row: Selectable<MailboxesTable>): Mailbox => ({
     row.send_problem_code && row.send_problem_message && row.send_problem_at
       ? { code: row.send_problem_code, message: row.send_problem_message, at: row.send_problem_at }
       : null,
+  sending: {
+    via: row.send_via,
+    through: row.sends_through,
+    reason: row.sends_through_reason,
+    since: row.sends_through_at,
+  },
   createdAt: row.created_at,
 });
 
@@ -58,4 +71,8 @@ export const mailboxView = (m: Mailbox) => ({
   stateAt: m.stateAt,
   nextAttemptAt: m.nextAttemptAt,
   sendProblem: m.sendProblem,
+  sendVia: m.sending.via,
+  sendsThrough: m.sending.through,
+  sendsThroughReason: m.sending.reason,
+  sendsThroughAt: m.sending.since,
 });

@@ -1,3 +1,10 @@
+import type { Generated } from 'kysely';
+
+/** How a mailbox is to send (issue 13 §3): Automatic (the default), SMTP only, or Graph only. */
+export type SendVia = 'auto' | 'smtp' | 'graph';
+/** How it sends now. */
+export type SendsThrough = 'smtp' | 'graph';
+
 /** Who must act about a mailbox's connection (STYLE.md 7; ms-identity-spec.md §15). */
 export type ConnectionState =
   | 'not_connected'
@@ -44,6 +51,12 @@ export interface MailboxesTable {
   send_problem_code: string | null;
   send_problem_message: string | null;
   send_problem_at: string | null;
+  /** How it is to send: 'auto' (SMTP, then Graph after `535 5.7.139`), 'smtp' or 'graph'. */
+  send_via: Generated<SendVia>;
+  /** How it sends now, why (a sentence) and since when (ISO-8601); the reason is null until it changed. */
+  sends_through: Generated<SendsThrough>;
+  sends_through_reason: string | null;
+  sends_through_at: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -162,6 +162,24 @@ const SyncProgress = ({
   </div>
 );
 
+const SEND_VIA_LABEL = {
+  auto: 'Automatic (SMTP, or Microsoft Graph when Exchange refuses SMTP)',
+  smtp: 'SMTP only',
+  graph: 'Microsoft Graph only',
+} as const;
+
+/** Which way the mailbox sends and why (issue 13 §3). */
+const SendingWay = (p: { mailbox: Mailbox }) => {
+  const s = p.mailbox.sending;
+  return (
+    <p id="sends-through" data-sends-through={s.through} data-send-via={s.via}>
+      Sends through <strong>{s.through === 'graph' ? 'Microsoft Graph' : 'SMTP'}</strong>
+      {s.since && ` since ${s.since.replace('T', ' ').slice(0, 19)} UTC`} · setting: {SEND_VIA_LABEL[s.via]}.
+      {s.reason && <span class="hint"> {s.reason}</span>}
+    </p>
+  );
+};
+
 export const MailboxDetail = (p: {
   csrf: string;
   mailbox: Mailbox;
@@ -190,6 +208,7 @@ export const MailboxDetail = (p: {
             {m.sendProblem.message}
           </p>
         )}
+        <SendingWay mailbox={m} />
         {m.nextAttemptAt && m.state === 'retrying' && (
           <p class="hint">Next attempt: {m.nextAttemptAt.replace('T', ' ').slice(0, 19)} UTC</p>
         )}

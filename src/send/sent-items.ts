@@ -1,4 +1,5 @@
 import type { Mailbox } from '../mailboxes/mailbox.ts';
+import { findMailbox } from '../mailboxes/repository.ts';
 import { storeMessage } from '../messages/store-message.ts';
 import { MailTransportError } from '../transports/transport-error.ts';
 import { transportFor } from '../transports/transport-for.ts';
@@ -18,7 +19,9 @@ export const keepSentCopy = async (
   sentAt: Date,
 ): Promise<{ by: 'server' | 'appended'; storedMessageId: string | null } | null> => {
   try {
-    const copy = await transportFor(deps, mailbox).keepSentCopy({ messageId: row.message_id, raw, sentAt });
+    // Read again: the send may just have moved the mailbox to Graph (choose-sending.ts).
+    const now = (await findMailbox(deps.db, mailbox.id)) ?? mailbox;
+    const copy = await transportFor(deps, now).keepSentCopy({ messageId: row.message_id, raw, sentAt });
     if (!copy) {
       deps.log.warn({ event: 'send.no_sent_folder', outgoingId: row.id }, 'the mailbox has no Sent folder');
       return null;

@@ -1,10 +1,11 @@
 import type { Mailbox } from '../mailboxes/mailbox.ts';
+import { withChosenSending } from './choose-sending.ts';
 import { imapSmtpTransport } from './imap-smtp/transport.ts';
 import type { MailTransport, TransportDeps } from './types.ts';
 
 /**
- * The way Mailroom reaches this mailbox. Today every mailbox reads over IMAP and sends over SMTP; the
- * per-mailbox choice (IMAP and SMTP, Graph, or Automatic: issue 13 §3) decides here once it exists.
+ * The way Mailroom reaches this mailbox. Every mailbox reads over IMAP; it sends over SMTP or through
+ * Microsoft Graph as its setting says (Automatic: Graph after SMTP answers `5.7.139`, choose-sending.ts).
  */
 export const transportFor = (deps: TransportDeps, mailbox: Mailbox): MailTransport =>
-  imapSmtpTransport(deps, mailbox);
+  withChosenSending(deps, mailbox, imapSmtpTransport(deps, mailbox));
