@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { z } from 'zod';
 import { requireAdmin, requireUser } from '../http/auth.ts';
 import type { AppDeps, AppEnv } from '../http/context.ts';
 import { AppError, errorBody } from '../http/errors.ts';
@@ -8,7 +9,8 @@ import { checkConnection } from '../mailboxes/check-connection.ts';
 import { disconnectMailbox } from '../mailboxes/disconnect.ts';
 import { FolderSelectionError, retrieveFolders, selectFolders, storedFolders } from '../mailboxes/folders.ts';
 import { mailboxView } from '../mailboxes/mailbox.ts';
-import { mailboxesVisibleTo } from '../mailboxes/repository.ts';
+import { findMailbox, mailboxesVisibleTo } from '../mailboxes/repository.ts';
+import { SEND_VIA, setSendVia } from '../mailboxes/send-via.ts';
 import { MailTransportError } from '../transports/transport-error.ts';
 
 const folderView = (f: Awaited<ReturnType<typeof storedFolders>>[number]) => ({
@@ -18,6 +20,8 @@ const folderView = (f: Awaited<ReturnType<typeof storedFolders>>[number]) => ({
   specialUse: f.specialUse,
   selected: f.selected,
 });
+
+const sendViaBody = z.object({ sendVia: z.enum(SEND_VIA) }).strict();
 
 /** Mailboxes over the API: list and get with their state, folders, check connection, delete. */
 export const mailboxesApi = (deps: AppDeps): Hono<AppEnv> => {
@@ -75,6 +79,15 @@ export const mailboxesApi = (deps: AppDeps): Hono<AppEnv> => {
   app.post('/mailboxes/:id/check', async (c) => {
     const mailbox = await managedMailbox(deps, requireUser(c), c.req.param('id'), 'check it');
     return c.json(await checkConnection(deps, mailbox));
+  });
+
+  app.put('/mailboxes/:id/send-via', async (c) => {
+    const mailbox = await managedMailbox(deps, requireUser(c), c.req.param('id'), 'choose how it sends');
+    const body = sendViaBody.safeParse(await c.req.json().catch(() => null));
+    if (!body.success)
+      return c.json(errorBody('request.invalid', 'Send { "sendVia": "auto" | "smtp" | "graph" }.'), 400);
+    await setSendVia(deps.db, mailbox.id, body.data.sendVia);
+    return c.json(mailboxView((await findMailbox(deps.db, mailbox.id)) ?? mailbox));
   });
 
   app.delete('/mailboxes/:id', async (c) => {

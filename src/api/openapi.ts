@@ -423,6 +423,31 @@ export const openApiDocument = (serverUrl: string) => ({
         },
       },
     },
+    '/api/mailboxes/{id}/send-via': {
+      put: {
+        summary:
+          'Choose how the mailbox sends: auto (SMTP, then Microsoft Graph once Exchange refuses SMTP AUTH), smtp or graph (the owner, or an administrator for a system mailbox)',
+        parameters: [idParam],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['sendVia'],
+                properties: { sendVia: { enum: ['auto', 'smtp', 'graph'] } },
+              },
+            },
+          },
+        },
+        responses: {
+          200: json('The mailbox, saying how it sends now and why', ref('Mailbox')),
+          400: errorResponse('Not one of auto, smtp, graph'),
+          403: errorResponse('Not the owner (personal) or an administrator (system mailbox)'),
+          404: errorResponse('No such mailbox'),
+        },
+      },
+    },
     '/api/mailboxes/{id}/sync': {
       post: {
         summary: 'Sync now: enqueue a sync of the mailbox; a worker runs it',

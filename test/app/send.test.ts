@@ -175,7 +175,13 @@ for (const kind of DATABASES) {
       assert.equal(parsed.inReplyTo, undefined, 'a forward starts a new thread');
     });
 
-    test('535 5.7.139: the administrator is told how to enable SMTP AUTH; reading goes on; Retry sends', async () => {
+    test('535 5.7.139 on a mailbox set to SMTP: the administrator is told how to enable SMTP AUTH; reading goes on; Retry sends', async () => {
+      // On Automatic it would go through Graph instead (graph-send.test.ts).
+      const smtpOnly = await w.api(w.meganToken, 'PUT', `/mailboxes/${w.mailboxes.megan}/send-via`, {
+        sendVia: 'smtp',
+      });
+      assert.equal(smtpOnly.status, 200, JSON.stringify(smtpOnly.json));
+      assert.equal(smtpOnly.json.sendsThrough, 'smtp');
       await control(w.emu, 'PATCH', `/tenants/${DEMO.tenantId}`, { smtpAuthEnabled: false });
       let failed: Json;
       try {
@@ -217,6 +223,7 @@ for (const kind of DATABASES) {
           .status,
         409,
       );
+      await w.api(w.meganToken, 'PUT', `/mailboxes/${w.mailboxes.megan}/send-via`, { sendVia: 'auto' });
     });
 
     test('535 5.7.3: one forced refresh; refused again, the mailbox must be reconnected', async () => {

@@ -51,7 +51,8 @@ for (const kind of DATABASES) {
       await saveProgress(db, mailbox.id, 'INBOX', { uidValidity: 7, uidNext: 43, storedMessages: 1 });
       await selectInbox(db, mailbox.id);
 
-      assert.deepEqual(await migrateToLatest(db), ['2026-12-02-0021-transport-locations']);
+      // Later migrations (0030-send-via, …) run too; this one must be among them.
+      assert.ok((await migrateToLatest(db)).includes('2026-12-02-0021-transport-locations'));
       const location = await db
         .selectFrom('message_locations')
         .selectAll()
