@@ -51,10 +51,8 @@ for (const kind of DATABASES) {
       assert.ok(original, 'the question is in Adele’s Inbox');
 
       await smtpAuth(w, false);
-      let reply: Json;
-      let next: Json;
       try {
-        reply = await w.send(w.adeleToken, w.mailboxes.adele, {
+        const reply = await w.send(w.adeleToken, w.mailboxes.adele, {
           mode: 'reply',
           originalId: original.id,
           text: 'The March one.',
@@ -104,7 +102,7 @@ for (const kind of DATABASES) {
       }
 
       // SMTP AUTH is on again, yet the mailbox keeps to Graph: the next message does not try SMTP.
-      next = await w.send(w.adeleToken, w.mailboxes.adele, {
+      const next = await w.send(w.adeleToken, w.mailboxes.adele, {
         to: [MEGAN],
         subject: `Follow-up ${kind}`,
         text: 'Also the April one.',
