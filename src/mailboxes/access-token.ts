@@ -137,7 +137,17 @@ const checkOrigin = async (
 export const getAccessToken = async (
   deps: Deps,
   mailboxId: string,
-  options: { force?: boolean; servers?: MailServers; resource?: MailResource } = {},
+  options: {
+    force?: boolean;
+    servers?: MailServers;
+    resource?: MailResource;
+    /**
+     * Whether a refused refresh is stored on the mailbox (default true). False for a resource the
+     * mailbox can do without (Graph while it reads over IMAP): the caller says who must act instead,
+     * and the mailbox keeps its state; a wait Microsoft asked for is thrown as `mailbox.retry_later`.
+     */
+    recordFailure?: boolean;
+  } = {},
 ): Promise<string> => {
   const resource = options.resource ?? 'outlook';
   const before = await readTokens(deps.db, deps.secrets, mailboxId, resource);
@@ -180,6 +190,10 @@ export const getAccessToken = async (
       } catch (error) {
         if (error instanceof IdentityError) {
           const change = classifyTokenFailure(error);
+          if (options.recordFailure === false) {
+            const code = change.state === 'retrying' ? 'mailbox.retry_later' : 'mailbox.token_refresh_failed';
+            throw new MailboxTokenError(code, change.message ?? 'token refresh failed', { cause: error });
+          }
           await setMailboxState(deps.db, mailboxId, change);
           deps.log.warn(
             { event: 'mailbox.refresh_failed', mailboxId, state: change.state, stateCode: change.code },

@@ -130,6 +130,11 @@ for (const kind of DATABASES) {
         assert.equal((await copiesIn(w.emu, ADELE, 'INBOX', failed.messageId)).length, 0, 'nothing sent');
         const mailbox = await findMailbox(w.app.mailroom.deps.db, w.mailboxes.megan);
         assert.equal(mailbox?.sending.through, 'graph', 'SMTP is refused: the mailbox stays on Graph');
+        assert.equal(
+          mailbox?.state,
+          'connected',
+          'reading goes on: a refused Graph token is not stored as the mailbox’s state',
+        );
         assert.equal((await sendsThroughEvents(w.mailboxes.megan)).length, 1);
       } finally {
         await smtpAuth(w, true);

@@ -73,7 +73,12 @@ export const mailboxGraph = async (deps: TransportDeps, mailbox: Mailbox): Promi
     logger: deps.log,
   });
   const getToken: GetToken = (options) =>
-    getAccessToken(deps, mailbox.id, { resource: 'graph', force: options?.forceRefresh === true });
+    // A refused Graph token leaves the mailbox's state alone: it still reads over IMAP (and may send over SMTP).
+    getAccessToken(deps, mailbox.id, {
+      resource: 'graph',
+      force: options?.forceRefresh === true,
+      recordFailure: false,
+    });
   return {
     client: factory.client(getToken),
     mailbox: mailbox.kind === 'system' ? mailbox.address : 'me',

@@ -1,4 +1,6 @@
 import { MailboxTokenError } from '../../mailboxes/access-token.ts';
+import { classifyTokenFailure } from '../../mailboxes/token-failure.ts';
+import { IdentityError } from '../../microsoft/identity-error.ts';
 import { MailTransportError } from '../transport-error.ts';
 import { GraphError } from './graph-error.ts';
 
@@ -13,7 +15,7 @@ export const GRAPH_CONSENT_MESSAGE =
 /**
  * The one translation of the Graph side's failures into the seam's (STYLE.md 6): a GraphError keeps its
  * code, who must act and its advice (which names the missing permission); a Graph token that could not
- * be had for good becomes `graph.consent_missing` for an administrator. Waits (`retry_later`,
+ * be had for good becomes `graph.consent_missing` for an administrator (or `graph.token_refused`). Waits (`retry_later`,
  * `refresh_busy`) and anything else pass as they are.
  */
 export const toGraphTransportError = (error: unknown): unknown => {
@@ -30,18 +32,34 @@ export const toGraphTransportError = (error: unknown): unknown => {
       { cause: error },
     );
   if (error instanceof MailboxTokenError && error.code === 'mailbox.token_refresh_failed')
-    return new MailTransportError(
-      {
-        code: 'graph.consent_missing',
-        transport: 'graph',
-        whoMustAct: 'administrator',
-        userMessage: GRAPH_CONSENT_MESSAGE,
-        retryAfterMs: null,
-      },
-      `graph.consent_missing: ${error.message}`,
-      { cause: error },
-    );
+    return tokenRefused(error);
   return error;
+};
+
+/** `AADSTS65001 … consent_required` (ms-identity-spec.md §6.2): the Graph scopes were not consented to. */
+const isConsentMissing = (cause: unknown): boolean =>
+  cause instanceof IdentityError &&
+  (cause.microsoft?.aadsts === 65001 || cause.microsoft?.suberror === 'consent_required');
+
+/**
+ * A Graph token Microsoft would not give: without consent, an administrator grants it; otherwise who
+ * must act is as for any refused refresh (token-failure.ts), in Microsoft's words.
+ */
+const tokenRefused = (error: MailboxTokenError): MailTransportError => {
+  const consent = isConsentMissing(error.cause);
+  const state = error.cause instanceof IdentityError ? classifyTokenFailure(error.cause).state : null;
+  const code = consent ? 'graph.consent_missing' : 'graph.token_refused';
+  return new MailTransportError(
+    {
+      code,
+      transport: 'graph',
+      whoMustAct: consent || state === 'admin_action_required' ? 'administrator' : 'user',
+      userMessage: consent ? GRAPH_CONSENT_MESSAGE : `Microsoft Graph: ${error.message}`,
+      retryAfterMs: null,
+    },
+    `${code}: ${error.message}`,
+    { cause: error },
+  );
 };
 
 /** Runs `fn`, its failures translated (toGraphTransportError). */
