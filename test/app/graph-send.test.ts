@@ -140,5 +140,28 @@ for (const kind of DATABASES) {
         await smtpAuth(w, true);
       }
     });
+
+    test('Graph refuses a system mailbox without Mail.Send.Shared: the message fails with Graph’s advice for the administrator', async () => {
+      await smtpAuth(w, false);
+      try {
+        const failed = await w.send(w.adeleToken, w.mailboxes.support, {
+          to: [MEGAN],
+          subject: `From support ${kind}`,
+          text: 'x',
+        });
+        assert.equal(failed.state, 'failed');
+        assert.equal(failed.error.code, 'graph.access_denied');
+        assert.equal(failed.error.forWhom, 'administrator');
+        assert.match(failed.error.message, /ErrorAccessDenied/);
+        assert.match(failed.error.message, /Mail\.Send\.Shared/);
+        assert.match(failed.error.message, /grant admin consent/);
+        assert.equal((await copiesIn(w.emu, MEGAN, 'INBOX', failed.messageId)).length, 0, 'nothing sent');
+        const mailbox = await findMailbox(w.app.mailroom.deps.db, w.mailboxes.support);
+        assert.equal(mailbox?.sending.through, 'graph');
+        assert.equal(mailbox?.state, 'connected');
+      } finally {
+        await smtpAuth(w, true);
+      }
+    });
   });
 }
