@@ -217,6 +217,22 @@ export const MailboxDetail = (p: {
             <a class="button" href={`/mailboxes/connect/microsoft?mailbox=${m.id}`}>
               {m.account ? 'Reconnect' : 'Connect'}
             </a>
+            <form method="post" action={`/mailboxes/${m.id}/send-via`} id="send-via-form">
+              <Csrf token={p.csrf} />
+              <label>
+                Send mail through{' '}
+                <select name="sendVia">
+                  {(['auto', 'smtp', 'graph'] as const).map((via) => (
+                    <option value={via} selected={m.sending.via === via}>
+                      {SEND_VIA_LABEL[via]}
+                    </option>
+                  ))}
+                </select>
+              </label>{' '}
+              <button type="submit" class="secondary">
+                Save sending choice
+              </button>
+            </form>
             {m.connected && (
               <form method="post" action={`/mailboxes/${m.id}/check`}>
                 <Csrf token={p.csrf} />

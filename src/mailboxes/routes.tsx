@@ -17,6 +17,7 @@ import { FolderSelectionError, retrieveFolders, selectFolders, storedFolders } f
 import type { Mailbox } from './mailbox.ts';
 import { MailboxDetail, MailboxList } from './pages.tsx';
 import { findMailbox, mailboxesVisibleTo } from './repository.ts';
+import { SEND_VIA, setSendVia } from './send-via.ts';
 
 export const mailboxRoutes = (deps: AppDeps): Hono<AppEnv> => {
   const app = new Hono<AppEnv>();
@@ -61,6 +62,19 @@ export const mailboxRoutes = (deps: AppDeps): Hono<AppEnv> => {
   app.post('/mailboxes/:id/check', async (c) => {
     const mailbox = await managedMailbox(deps, requireUser(c), c.req.param('id'), 'check it');
     return detail(c, mailbox, await checkConnection(deps, mailbox));
+  });
+
+  app.post('/mailboxes/:id/send-via', async (c) => {
+    const mailbox = await managedMailbox(deps, requireUser(c), c.req.param('id'), 'choose how it sends');
+    const chosen = (await c.req.parseBody()).sendVia;
+    const via = SEND_VIA.find((v) => v === chosen);
+    if (!via) {
+      await flash(deps, c, 'error', 'Choose Automatic, SMTP or Microsoft Graph.');
+      return c.redirect(`/mailboxes/${mailbox.id}`);
+    }
+    await setSendVia(deps.db, mailbox.id, via);
+    await flash(deps, c, 'success', 'Saved how the mailbox sends.');
+    return c.redirect(`/mailboxes/${mailbox.id}`);
   });
 
   app.post('/mailboxes/:id/sync', async (c) => {
