@@ -1,4 +1,5 @@
 import type { AppDeps } from '../http/context.ts';
+import { sendsThroughGraph } from '../transports/choose-sending.ts';
 import { MailboxAccessError } from '../transports/imap-smtp/imap-access.ts';
 import { SmtpError } from '../transports/imap-smtp/smtp-error.ts';
 import { MailTransportError } from '../transports/transport-error.ts';
@@ -59,7 +60,10 @@ export const checkConnection = async (deps: AppDeps, mailbox: Mailbox): Promise<
     smtp = {
       ok: true,
       code: null,
-      message: `SMTP works: ${login} may sign in to ${server} to send from ${mailbox.address}.`,
+      // The sending check keeps its key; a mailbox sending through Graph says so (choose-sending.ts).
+      message: sendsThroughGraph(mailbox)
+        ? `Sending goes through Microsoft Graph: ${login} has a Graph token for ${server} to send from ${mailbox.address}.`
+        : `SMTP works: ${login} may sign in to ${server} to send from ${mailbox.address}.`,
     };
     await setSendProblem(deps.db, mailbox.id, null);
   } catch (error) {
@@ -74,6 +78,8 @@ export const checkConnection = async (deps: AppDeps, mailbox: Mailbox): Promise<
         await setSendProblem(deps.db, mailbox.id, { code: error.code, message: smtp.message });
     } else if (error instanceof MailboxTokenError) {
       smtp = { ok: false, code: error.code, message: error.message };
+    } else if (error instanceof MailTransportError && error.transport === 'graph') {
+      smtp = { ok: false, code: error.code, message: error.userMessage };
     } else if (error instanceof MailboxAccessError) {
       smtp = {
         ok: false,

@@ -85,6 +85,9 @@ for (const kind of DATABASES) {
         assert.equal(mailbox?.sendProblem, null, 'sending works: no problem to show');
         const events = await sendsThroughEvents(w.mailboxes.adele);
         assert.equal(events.length, 1);
+        const check = await w.api(w.adeleToken, 'POST', `/mailboxes/${w.mailboxes.adele}/check`);
+        assert.equal(check.json.smtp.ok, true, JSON.stringify(check.json.smtp));
+        assert.match(check.json.smtp.message, /Sending goes through Microsoft Graph/);
 
         const view = await w.api(w.adeleToken, 'GET', `/mailboxes/${w.mailboxes.adele}`);
         assert.equal(view.json.sendVia, 'auto');
@@ -136,6 +139,10 @@ for (const kind of DATABASES) {
           'reading goes on: a refused Graph token is not stored as the mailbox’s state',
         );
         assert.equal((await sendsThroughEvents(w.mailboxes.megan)).length, 1);
+        const check = await w.api(w.meganToken, 'POST', `/mailboxes/${w.mailboxes.megan}/check`);
+        assert.equal(check.json.imap.ok, true, 'reading works');
+        assert.equal(check.json.smtp.ok, false);
+        assert.equal(check.json.smtp.code, 'graph.consent_missing');
       } finally {
         await smtpAuth(w, true);
       }
