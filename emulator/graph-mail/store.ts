@@ -109,6 +109,9 @@ export const createMailStore = (backend: BackendTarget): MailStore => {
     const client = await clientFor(mailbox);
     const lock = await client.getMailboxLock(folder, { readOnly });
     try {
+      // A folder still open from an earlier request does not see deliveries or other sessions' changes
+      // until the server syncs it: NOOP does (RFC 3501 §6.1.2), before anything is read.
+      await client.noop();
       const opened = client.mailbox;
       if (!opened) throw new StoreError('store.unavailable', `folder ${folder} did not open`);
       return await fn(client, String(opened.uidValidity), opened.exists);
