@@ -5,6 +5,7 @@ import type { GraphMailDeps } from './deps.ts';
 import { badRequest, GraphError, notFound } from './errors.ts';
 import { resolveMessageFolder } from './folders.ts';
 import { type MessageLocation, recordMove, resolveMessageId } from './ids.ts';
+import { jsonBody } from './json-body.ts';
 import { COMPLETE_KEYWORD, messageJson, selectOf } from './message-json.ts';
 import { contextUrl, linkTo, pageOf } from './paging.ts';
 import { appliedHeader, preferences } from './prefer.ts';
@@ -105,9 +106,7 @@ const flagChanges = (patch: z.infer<typeof patchSchema>) => {
 export const patchMessage = (deps: GraphMailDeps) => async (c: Context) => {
   const { mailbox } = await mailTarget(deps.ctx, deps.state, c, 'write');
   const location = locateMessage(deps, mailbox.address, c.req.param('id')!);
-  const raw = await c.req.json().catch((error: unknown) => {
-    throw badRequest(`Empty Payload. JSON content expected. (${String(error)})`);
-  });
+  const raw = await jsonBody(c);
   const parsed = patchSchema.safeParse(raw);
   if (!parsed.success)
     throw new GraphError(
@@ -125,7 +124,7 @@ export const patchMessage = (deps: GraphMailDeps) => async (c: Context) => {
 export const moveMessage = (deps: GraphMailDeps) => async (c: Context) => {
   const { mailbox } = await mailTarget(deps.ctx, deps.state, c, 'write');
   const location = locateMessage(deps, mailbox.address, c.req.param('id')!);
-  const body = z.object({ destinationId: z.string().min(1) }).safeParse(await c.req.json().catch(() => null));
+  const body = z.object({ destinationId: z.string().min(1) }).safeParse(await jsonBody(c));
   if (!body.success) throw badRequest('The destinationId parameter is missing.');
   const folders = await deps.store.folders(mailbox.address);
   const destination = resolveMessageFolder(mailbox.address, folders, body.data.destinationId);

@@ -94,7 +94,11 @@ export const createMailStore = (backend: BackendTarget): MailStore => {
     if (!client) {
       client = connect(mailbox);
       clients.set(mailbox, client);
-      client.catch(() => clients.delete(mailbox));
+      // A failed login is the awaiting request's error; the next request tries afresh.
+      client.catch((error: unknown) => {
+        clients.delete(mailbox);
+        console.warn(`graph-mail: IMAP login for ${mailbox} failed`, error);
+      });
     }
     return client;
   };
@@ -234,10 +238,10 @@ export const createMailStore = (backend: BackendTarget): MailStore => {
     async close() {
       const open = [...clients.values()];
       clients.clear();
-      for (const pending of open) {
-        const client = await pending.catch(() => null);
-        if (client?.usable) await client.logout();
-      }
+      // Connections that never opened were logged when they failed; the others log out.
+      const settled = await Promise.allSettled(open);
+      for (const result of settled)
+        if (result.status === 'fulfilled' && result.value.usable) await result.value.logout();
     },
   };
 };
