@@ -1,8 +1,18 @@
 import type { Context } from 'hono';
 import { GraphError } from './errors.ts';
 
+/** Query options the emulator does not evaluate: refused, so no client takes an unfiltered answer for a filtered one. */
+const UNSUPPORTED = ['$filter', '$search', '$orderby', '$expand'] as const;
+
 /** `$top` (1–1000, default 10) and `$skip` of a list request (graph-mail-spec.md §3). */
 export const pageOf = (c: Context): { top: number; skip: number } => {
+  for (const option of UNSUPPORTED)
+    if (c.req.query(option) !== undefined)
+      throw new GraphError(
+        400,
+        'ErrorInvalidRequest',
+        `The query option ${option} is not supported by the emulator.`,
+      );
   const top = c.req.query('$top');
   const skip = c.req.query('$skip');
   const topValue = top === undefined ? 10 : Number(top);
