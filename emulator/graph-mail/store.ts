@@ -172,6 +172,8 @@ export const createMailStore = (backend: BackendTarget): MailStore => {
         if (exists > 0) {
           const all = await client.fetchAll('1:*', { uid: true, flags: true, internalDate: true });
           for (const m of all) {
+            // A FETCH Dovecot pushed unasked (another session changed flags) carries no UID: not a row.
+            if (typeof m.uid !== 'number') continue;
             const internalDate =
               m.internalDate instanceof Date ? m.internalDate : new Date(m.internalDate ?? 0);
             entries.set(m.uid, { uid: m.uid, flags: visibleFlags(m.flags), internalDate });
