@@ -43,6 +43,8 @@ export const describeEmulator = (emu: RunningEmulator) => {
         }
       : null,
     smtp: emu.mail ? { host: emu.mail.smtp.host, port: emu.mail.smtp.port, security: 'STARTTLS' } : null,
+    /** Graph mail (`/me/mailFolders`, `/users/{upn}/sendMail`…) beside `/me`; `null` without mail. */
+    graph: emu.graphMail ? { baseUrl: `${emu.httpsUrl}/v1.0` } : null,
   };
 };
 
@@ -60,6 +62,9 @@ export const describeForPeople = (emu: RunningEmulator): string => {
       `  IMAP               ${d.imap.host}:${d.imap.port} (plain), ${d.imap.tlsPort} (TLS), ${d.imap.profile} profile`,
       `  SMTP submission    ${d.smtp.host}:${d.smtp.port} (STARTTLS, then XOAUTH2)`,
     );
+  }
+  if (d.graph) {
+    lines.push(`  Graph mail         ${d.graph.baseUrl}/me/mailFolders (Graph tokens with Mail.*)`);
   }
   lines.push('', 'Tenants');
   for (const t of d.tenants) lines.push(`  ${t.name.padEnd(10)} ${t.id}  ${t.domains.join(', ')}`);

@@ -7,6 +7,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { EmulatorContext } from './context.ts';
 import { controlRoutes } from './control/routes.ts';
+import { type RunningGraphMail, startGraphMail } from './graph-mail/start-graph-mail.ts';
 import { identityRoutes } from './identity/routes.ts';
 import { createKeyRing } from './identity/signing-keys.ts';
 import { type MailOptions, type RunningMail, startMail } from './mail/start-mail.ts';
@@ -40,6 +41,8 @@ export interface RunningEmulator {
   readonly tls: LocalTls;
   readonly demo: DemoSeed | null;
   readonly mail: RunningMail | null;
+  /** Graph mail over the same mailboxes; `null` without mail. */
+  readonly graphMail: RunningGraphMail | null;
   readonly workDir: string;
   stop(): Promise<void>;
 }
@@ -95,6 +98,8 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
     const app = new Hono();
     app.route('/_emulator', controlRoutes(ctx, mail));
     app.route('/', identityRoutes(ctx));
+    const graphMail = mail ? startGraphMail(ctx, mail, app) : null;
+    if (graphMail) cleanups.unshift(() => graphMail.stop());
 
     const http = createAdaptorServer({ fetch: app.fetch });
     const https = createAdaptorServer({
@@ -115,6 +120,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
       tls,
       demo,
       mail,
+      graphMail,
       workDir,
       async stop() {
         if (stopped) return;

@@ -33,6 +33,7 @@ const schema = z
     MAILROOM_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     MAILROOM_SYNC_INTERVAL_SECONDS: z.coerce.number().int().min(5).default(300),
     MAILROOM_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+    MAILROOM_ARRIVAL_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
     MAILROOM_IDLE_CONNECTIONS: z.coerce.number().int().min(0).max(10_000).default(100),
     MAILROOM_WATCH_LEASE_SECONDS: z.coerce.number().min(1).max(30).default(20),
     MAILROOM_POLL_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
@@ -112,6 +113,11 @@ export interface Config {
     /** How often every selected folder of every mailbox is swept. */
     readonly intervalSeconds: number;
     readonly concurrency: number;
+    /**
+     * Inbox syncs at once per process when a watcher sees new mail: short rounds (one folder, a few
+     * messages) that mostly wait on the network, so many run beside the full syncs.
+     */
+    readonly arrivalConcurrency: number;
     /** IDLE sessions (one per mailbox Inbox) this worker process may hold: a per-worker cap. */
     readonly idleConnections: number;
     /** A watch lease's lifetime without renewal: a dead worker's mailboxes are watched again after it. */
@@ -185,6 +191,7 @@ export const parseConfig = (env: Record<string, string | undefined>): Config => 
     sync: {
       intervalSeconds: e.MAILROOM_SYNC_INTERVAL_SECONDS,
       concurrency: e.MAILROOM_SYNC_CONCURRENCY,
+      arrivalConcurrency: e.MAILROOM_ARRIVAL_CONCURRENCY,
       idleConnections: e.MAILROOM_IDLE_CONNECTIONS,
       watchLeaseSeconds: e.MAILROOM_WATCH_LEASE_SECONDS,
       pollSeconds: e.MAILROOM_POLL_SECONDS,

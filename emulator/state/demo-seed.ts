@@ -18,6 +18,11 @@ export const DEMO = {
 
 export const DEMO_PERMISSIONS: Permission[] = [
   { resource: GRAPH, value: 'User.Read', type: 'delegated', adminConsentRequired: false },
+  // Graph mail, for mailboxes that read or send through Graph (issue 13): none needs an administrator.
+  { resource: GRAPH, value: 'Mail.ReadWrite', type: 'delegated', adminConsentRequired: false },
+  { resource: GRAPH, value: 'Mail.Send', type: 'delegated', adminConsentRequired: false },
+  { resource: GRAPH, value: 'Mail.ReadWrite.Shared', type: 'delegated', adminConsentRequired: false },
+  { resource: GRAPH, value: 'Mail.Send.Shared', type: 'delegated', adminConsentRequired: false },
   { resource: OUTLOOK, value: 'IMAP.AccessAsUser.All', type: 'delegated', adminConsentRequired: false },
   { resource: OUTLOOK, value: 'SMTP.Send', type: 'delegated', adminConsentRequired: false },
   { resource: OUTLOOK, value: 'IMAP.AccessAsApp', type: 'application', adminConsentRequired: true },

@@ -7,7 +7,12 @@ import type { Logger } from '../log/logger.ts';
  * enqueue; workers run. Jobs are thin and idempotent, keyed by mailbox (STYLE.md 13): the state they act
  * on is in the database, so a lost job is re-sent by the next sweep.
  */
-export type JobName = 'sync-mailbox' | 'send-outgoing';
+/**
+ * `sync-mailbox`: every selected folder (sweeps, Sync now, a new connection); `sync-arrival`: the Inbox
+ * only, when its watcher saw new mail (many at once, so a thousand mailboxes' arrivals do not queue behind
+ * each other); `send-outgoing`: one attempt of a queued message.
+ */
+export type JobName = 'sync-mailbox' | 'sync-arrival' | 'send-outgoing';
 
 export interface JobData {
   readonly mailboxId: string;

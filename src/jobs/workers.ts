@@ -12,6 +12,8 @@ import { startScheduler, sweep } from './scheduler.ts';
 
 /** How soon a sync job that found its mailbox's lease taken looks again. */
 const BUSY_RETRY_MS = 1000;
+/** An Inbox round waiting for the one before it (mail still arriving) looks again sooner. */
+const ARRIVAL_BUSY_RETRY_MS = 200;
 
 export interface RunningWorkers {
   readonly queue: JobQueue;
@@ -35,25 +37,34 @@ export const startWorkers = async (
   options: { sweepAtStart?: boolean } = {},
 ): Promise<RunningWorkers> => {
   const { queue } = deps;
-  await queue.work(
-    'sync-mailbox',
-    async ({ mailboxId }) => {
-      const outcome = await runMailboxSync(deps, mailboxId, { leaseMs: config.sync.leaseMs });
+  const syncJob =
+    (name: 'sync-mailbox' | 'sync-arrival', retryMs: number, only?: readonly string[]) =>
+    async ({ mailboxId }: { mailboxId: string }) => {
+      const outcome = await runMailboxSync(deps, mailboxId, {
+        leaseMs: config.sync.leaseMs,
+        ...(only ? { only } : {}),
+      });
       // Held elsewhere (or by a process that died): the job waits for the lease instead of being dropped,
       // looking again every second, so Sync now still happens once a live holder is done, and within a
       // lease lifetime when the holder died.
       if (outcome.kind === 'busy' || outcome.kind === 'lost') {
-        const soon = Date.now() + BUSY_RETRY_MS;
+        const soon = Date.now() + retryMs;
         const until = outcome.kind === 'busy' && outcome.until ? outcome.until.getTime() + 50 : soon;
         await queue.send(
-          'sync-mailbox',
+          name,
           { mailboxId },
           { singletonKey: mailboxId, startAfter: new Date(Math.min(soon, until)) },
         );
       }
-    },
-    { concurrency: config.sync.concurrency },
-  );
+    };
+  await queue.work('sync-mailbox', syncJob('sync-mailbox', BUSY_RETRY_MS), {
+    concurrency: config.sync.concurrency,
+  });
+  // The Inbox alone when its watcher saw new mail: apart from the full syncs, so a thousand mailboxes'
+  // arrivals are not queued behind two sweeps.
+  await queue.work('sync-arrival', syncJob('sync-arrival', ARRIVAL_BUSY_RETRY_MS, ['INBOX']), {
+    concurrency: config.sync.arrivalConcurrency,
+  });
   await resumeInterrupted(deps);
   const onError = (error: unknown) =>
     deps.log.error({ event: 'sync.sweep_failed', err: error }, 'sync sweep failed');
@@ -63,8 +74,11 @@ export const startWorkers = async (
       ? startIdleWatchers(
           deps,
           (mailboxId) =>
-            void queue.send('sync-mailbox', { mailboxId }, { singletonKey: mailboxId }).catch(onError),
+            void queue.send('sync-arrival', { mailboxId }, { singletonKey: mailboxId }).catch(onError),
           {
+            // An unwatched mailbox is checked whole: every selected folder, its round counted.
+            onPoll: (mailboxId) =>
+              void queue.send('sync-mailbox', { mailboxId }, { singletonKey: mailboxId }).catch(onError),
             max: config.sync.idleConnections,
             leaseMs: config.sync.watchLeaseSeconds * 1000,
             pollSeconds: config.sync.pollSeconds,

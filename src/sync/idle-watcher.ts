@@ -55,10 +55,12 @@ export interface IdleWatcherOptions {
   /** How often free watch leases are looked for; default a quarter of the lease, at most 5 s. */
   readonly rescanMs?: number;
   /**
-   * The longest a connected mailox no process watches waits for a check (a sync through the queue), in
+   * The longest a connected mailbox no process watches waits for a check (a sync through the queue), in
    * seconds (MAILROOM_POLL_SECONDS); 0: no polling beyond the sweep.
    */
   readonly pollSeconds?: number;
+  /** How an unwatched mailbox is checked (a full sync); default `onNewMail`. */
+  readonly onPoll?: (mailboxId: string) => void;
 }
 
 const shuffle = <T>(list: T[]): T[] => {
@@ -244,7 +246,7 @@ export const startIdleWatchers = (
   });
   const poller =
     options.pollSeconds && options.pollSeconds > 0
-      ? startUnwatchedPoller(deps, onNewMail, { pollSeconds: options.pollSeconds })
+      ? startUnwatchedPoller(deps, options.onPoll ?? onNewMail, { pollSeconds: options.pollSeconds })
       : null;
 
   return {

@@ -19,7 +19,7 @@ export type SyncOutcome =
 export const runMailboxSync = async (
   deps: SyncDeps,
   mailboxId: string,
-  options: { leaseMs?: number } = {},
+  options: { leaseMs?: number; only?: readonly string[] } = {},
 ): Promise<SyncOutcome> => {
   const mailbox = await findMailbox(deps.db, mailboxId);
   if (!mailbox?.connected || !mailbox.enabled) return { kind: 'skipped' };
@@ -28,7 +28,11 @@ export const runMailboxSync = async (
   if (!lease) return { kind: 'busy', until: await leaseExpiry(deps.db, name) };
   let outcome: SyncOutcome = { kind: 'failed' };
   try {
-    await syncMailbox(deps, mailbox, { signal: lease.signal, waitForBodies: false });
+    await syncMailbox(deps, mailbox, {
+      signal: lease.signal,
+      waitForBodies: false,
+      ...(options.only ? { only: options.only } : {}),
+    });
     outcome = { kind: 'synced' };
   } catch (error) {
     if (lease.signal.aborted && lease.signal.reason instanceof LeaseError) {
@@ -44,7 +48,7 @@ export const runMailboxSync = async (
   } finally {
     await lease.release();
   }
-  if (outcome.kind === 'synced')
+  if (outcome.kind === 'synced' && !options.only)
     await deps.db
       .updateTable('mailboxes')
       .set((eb) => ({ last_synced_at: new Date().toISOString(), sync_runs: eb('sync_runs', '+', 1) }))

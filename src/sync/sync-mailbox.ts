@@ -56,9 +56,17 @@ export const syncMailbox = async (
      * sync). A background sync does not wait: the parse threads read them while the next sync lists.
      */
     waitForBodies?: boolean;
+    /**
+     * Only these of the selected folders (the Inbox when its watcher saw new mail). Such a round neither
+     * prunes messages left without a folder: a full sync does, having seen every folder.
+     */
+    only?: readonly string[];
   } = {},
 ): Promise<Record<string, FolderSyncResult>> => {
-  const folders = (await storedFolders(deps.db, mailbox.id)).filter((f) => f.selected).map((f) => f.path);
+  const only = options.only ? new Set(options.only.map((p) => p.toUpperCase())) : null;
+  const folders = (await storedFolders(deps.db, mailbox.id))
+    .filter((f) => f.selected && (!only || only.has(f.path.toUpperCase())))
+    .map((f) => f.path);
   const results: Record<string, FolderSyncResult> = {};
   for (let attempt = 1; ; attempt++) {
     try {
@@ -97,7 +105,7 @@ export const syncMailbox = async (
   // locations moved there) once read, so orphans are pruned only when nothing waits to be read.
   if (options.waitForBodies !== false) await deps.parser.drain(mailbox.id, options.signal);
   options.signal?.throwIfAborted();
-  if (options.waitForBodies !== false || !(await hasPendingParses(deps.db, mailbox.id)))
+  if (!only && (options.waitForBodies !== false || !(await hasPendingParses(deps.db, mailbox.id))))
     await pruneOrphans(deps.db, mailbox.id);
   await setMailboxState(deps.db, mailbox.id, { state: 'connected', code: null, message: null });
   return results;

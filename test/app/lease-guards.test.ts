@@ -9,17 +9,44 @@ import { ADELE, MEGAN } from '../support/mailbox-setup.ts';
 import { copiesIn, type SendWorld, startSendWorld } from '../support/send-fixture.ts';
 import { waitFor } from '../support/wait-for.ts';
 
-/** A database whose `leases` updates (claims and renewals) fail while `armed`: as if it went away. */
-const failingLeaseUpdates = () => {
+type NamedNode = {
+  kind: string;
+  table?: { table?: { identifier?: { name?: string } } };
+  into?: { table?: { identifier?: { name?: string } } };
+};
+type SetColumns = { updates?: readonly { column?: { column?: { name?: string } } }[] };
+
+/**
+ * A database that goes away for lease renewals while `armed`: an `UPDATE leases` that is not a claim (a claim
+ * also sets `claimed_at`) throws. While armed, each batch of stored messages is held after its write until a
+ * renewal has failed, so the sync is mid-folder when it learns of the loss however fast the machine is.
+ */
+const failingLeaseRenewals = () => {
+  let failed: () => void = () => {};
+  const renewalFailed = new Promise<void>((resolve) => {
+    failed = resolve;
+  });
+  const held = new Set<unknown>();
   const plugin = {
     armed: false,
-    transformQuery({ node }: { node: OperationNode }) {
-      const table = (node as { table?: { table?: { identifier?: { name?: string } } } }).table;
-      if (plugin.armed && node.kind === 'UpdateQueryNode' && table?.table?.identifier?.name === 'leases')
-        throw new Error('connection to the database lost (test)');
+    transformQuery({ node, queryId }: { node: OperationNode; queryId: unknown }) {
+      const named = node as unknown as NamedNode;
+      if (!plugin.armed) return node;
+      if (named.kind === 'UpdateQueryNode' && named.table?.table?.identifier?.name === 'leases') {
+        const claim = (node as unknown as SetColumns).updates?.some(
+          (u) => u.column?.column?.name === 'claimed_at',
+        );
+        if (!claim) {
+          failed();
+          throw new Error('connection to the database lost (test)');
+        }
+      }
+      if (named.kind === 'InsertQueryNode' && named.into?.table?.identifier?.name === 'message_locations')
+        held.add(queryId);
       return node;
     },
-    async transformResult({ result }: { result: unknown }) {
+    async transformResult({ result, queryId }: { result: unknown; queryId: unknown }) {
+      if (held.delete(queryId)) await renewalFailed;
       return result;
     },
   };
@@ -41,7 +68,7 @@ for (const kind of DATABASES) {
       const deps = w.app.mailroom.deps;
       const mailboxId = w.mailboxes.megan;
       await control(w.emu, 'POST', '/mail/seed', { address: MEGAN, folder: 'INBOX', count: 1500 });
-      const plugin = failingLeaseUpdates();
+      const plugin = failingLeaseRenewals();
       const flaky = { ...deps, db: deps.db.withPlugin(plugin) };
       const stored = () =>
         deps.db
@@ -51,11 +78,8 @@ for (const kind of DATABASES) {
           .where('path', '=', 'INBOX')
           .executeTakeFirstOrThrow()
           .then((r) => Number(r.n));
-      const before = await stored();
-      const running = runMailboxSync(flaky, mailboxId, { leaseMs: 3000 });
-      await waitFor(async () => (await stored()) > before, 30_000);
       plugin.armed = true;
-      const outcome = await running;
+      const outcome = await runMailboxSync(flaky, mailboxId, { leaseMs: 3000 });
       assert.equal(outcome.kind, 'lost');
       assert.equal(outcome.kind === 'lost' && outcome.error.code, 'lease.renewal_failed');
       const atStop = await stored();

@@ -3,8 +3,10 @@ import { after, before, describe, test } from 'node:test';
 import { type RunningEmulator, startEmulator } from '../../emulator/start.ts';
 import { DEMO } from '../../emulator/state/demo-seed.ts';
 import { parseConfig } from '../../src/config.ts';
+import { leaseHolder } from '../../src/jobs/lease.ts';
 import { startWorkers } from '../../src/jobs/workers.ts';
 import { createLogger } from '../../src/log/logger.ts';
+import { selectFolders } from '../../src/mailboxes/folders.ts';
 import { buildDeps } from '../../src/main.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { control } from '../support/control.ts';
@@ -30,7 +32,11 @@ for (const kind of DATABASES) {
       app = await startTestApp(kind, { MAILROOM_EXTRA_CA_FILE: emu.tls.caPath });
       await configureForMail(emu, app);
       await createDemoPeople(app);
-      mailboxIdOf(await connectThroughMicrosoft(await mailroomBrowser(emu, app, MEGAN), app, MEGAN));
+      const mailboxId = mailboxIdOf(
+        await connectThroughMicrosoft(await mailroomBrowser(emu, app, MEGAN), app, MEGAN),
+      );
+      // Sent Items too, so that a round of the Inbox alone can be told from a full one.
+      await selectFolders(app.mailroom.deps.db, mailboxId, ['INBOX', 'Sent Items']);
       workers = await startWorkers(app.mailroom.deps, app.mailroom.deps.config);
     });
     after(async () => {
@@ -39,19 +45,36 @@ for (const kind of DATABASES) {
       await emu?.stop();
     });
 
-    test('mail delivered while IDLE is in the database within 2 seconds', async () => {
+    test('mail delivered while IDLE is in the database within 2 seconds, by a round of the Inbox alone', async () => {
       const db = app.mailroom.deps.db;
-      // The watcher is idling once the Inbox's first sync is done.
+      // The first full sync is done (every folder idle, the mailbox's round counted) and the watcher idles.
       await waitFor(
-        () =>
-          db
-            .selectFrom('folder_sync_state')
-            .select('status')
-            .where('path', '=', 'INBOX')
-            .where('status', '=', 'idle')
-            .executeTakeFirst(),
+        async () => {
+          const folders = await db.selectFrom('folder_sync_state').select(['path', 'status']).execute();
+          const mailbox = await db.selectFrom('mailboxes').select('sync_runs').executeTakeFirstOrThrow();
+          return (
+            mailbox.sync_runs >= 1 &&
+            folders.length > 1 &&
+            folders.every((f) => f.status === 'idle') &&
+            workers.watchers?.watching().length === 1
+          );
+        },
         15_000,
+        'the first sync done and the Inbox watched',
       );
+      const roundsBefore = async () => ({
+        mailbox: await db
+          .selectFrom('mailboxes')
+          .select(['sync_runs', 'last_synced_at'])
+          .executeTakeFirstOrThrow(),
+        others: await db
+          .selectFrom('folder_sync_state')
+          .select(['path', 'last_synced_at'])
+          .where('path', '!=', 'INBOX')
+          .orderBy('path')
+          .execute(),
+      });
+      const before = await roundsBefore();
       await new Promise((r) => setTimeout(r, 300));
       const subject = `Arrives while idling ${Date.now()}`;
       const raw = `From: someone@example.net\r\nTo: ${MEGAN}\r\nSubject: ${subject}\r\nMessage-ID: <idle-${Date.now()}@example.net>\r\n\r\nHello\r\n`;
@@ -63,6 +86,11 @@ for (const kind of DATABASES) {
       );
       const elapsed = Date.now() - started;
       assert.ok(elapsed < 2000, `stored ${elapsed} ms after delivery`);
+      // A `sync-arrival` round: the Inbox only, not counted as a full sync of the mailbox. Compared once the
+      // round is over (its lease given back).
+      const { id } = await db.selectFrom('mailboxes').select('id').executeTakeFirstOrThrow();
+      await waitFor(async () => (await leaseHolder(db, `sync:${id}`)) === null, 10_000, 'the round over');
+      assert.deepEqual(await roundsBefore(), before, 'the other folders and the mailbox round untouched');
     });
   });
 }
