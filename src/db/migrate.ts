@@ -1,4 +1,4 @@
-import { type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type Migration, type MigrationProvider, type MigrationResultSet, Migrator } from 'kysely';
 import type { Db } from './database.ts';
 import * as foundation from './migrations/2026-11-26-0001-foundation.ts';
 import * as microsoftSignin from './migrations/2026-11-26-0002-microsoft-signin.ts';
@@ -12,6 +12,8 @@ import * as messageContent from './migrations/2026-12-02-0003-message-content.ts
 import * as leases from './migrations/2026-12-02-0007-leases.ts';
 import * as jobsEvents from './migrations/2026-12-02-0008-jobs-events.ts';
 import * as parseQueue from './migrations/2026-12-02-0010-parse-queue.ts';
+import * as resourceTokens from './migrations/2026-12-02-0020-resource-tokens.ts';
+import * as transportLocations from './migrations/2026-12-02-0021-transport-locations.ts';
 
 /** Every migration, in order; names are timestamps so they sort as they were written. */
 const migrations: Record<string, Migration> = {
@@ -27,6 +29,8 @@ const migrations: Record<string, Migration> = {
   '2026-12-02-0007-leases': leases,
   '2026-12-02-0008-jobs-events': jobsEvents,
   '2026-12-02-0010-parse-queue': parseQueue,
+  '2026-12-02-0020-resource-tokens': resourceTokens,
+  '2026-12-02-0021-transport-locations': transportLocations,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -35,16 +39,24 @@ export class MigrationError extends Error {
   readonly code = 'db.migration_failed';
 }
 
-/** Brings the schema up to date; run at start and by `mailroom migrate`. Returns the names applied. */
-export const migrateToLatest = async (db: Db): Promise<string[]> => {
-  const migrator = new Migrator({
+const migratorOf = (db: Db) =>
+  new Migrator({
     db,
     provider,
     migrationTableName: 'mailroom_migrations',
     migrationLockTableName: 'mailroom_migrations_lock',
   });
-  const { error, results } = await migrator.migrateToLatest();
+
+const applied = ({ error, results }: MigrationResultSet): string[] => {
   if (error)
     throw new MigrationError(`database migration failed: ${(error as Error).message}`, { cause: error });
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 };
+
+/** Brings the schema up to date; run at start and by `mailroom migrate`. Returns the names applied. */
+export const migrateToLatest = async (db: Db): Promise<string[]> =>
+  applied(await migratorOf(db).migrateToLatest());
+
+/** Moves the schema up or down to the migration `name`, e.g. to test that a migration keeps the data. */
+export const migrateTo = async (db: Db, name: string): Promise<string[]> =>
+  applied(await migratorOf(db).migrateTo(name));

@@ -5,6 +5,7 @@ import type { SessionsTable } from '../http/sessions.table.ts';
 import type { JobFailuresTable, JobsTable } from '../jobs/jobs.table.ts';
 import type { LeasesTable } from '../jobs/leases.table.ts';
 import type {
+  MailboxAccessTokensTable,
   MailboxesTable,
   MailboxFoldersTable,
   SystemMailboxAccessTable,
@@ -32,6 +33,7 @@ export interface Database {
   microsoft_settings: MicrosoftSettingsTable;
   microsoft_identities: MicrosoftIdentitiesTable;
   mailboxes: MailboxesTable;
+  mailbox_access_tokens: MailboxAccessTokensTable;
   mailbox_folders: MailboxFoldersTable;
   system_mailbox_access: SystemMailboxAccessTable;
   folder_sync_state: FolderSyncStateTable;

@@ -2,7 +2,7 @@ import type { AppDeps } from '../http/context.ts';
 import { claimLease } from '../jobs/lease.ts';
 import type { MailServers } from '../mail-servers.ts';
 import { IdentityError } from '../microsoft/identity-error.ts';
-import { MAILBOX_SCOPES } from '../microsoft/redirect-uris.ts';
+import { GRAPH_MAIL_SCOPES, MAILBOX_SCOPES } from '../microsoft/redirect-uris.ts';
 import {
   authorityOf,
   loadMicrosoftSettings,
@@ -16,6 +16,7 @@ import { classifyTokenFailure } from './token-failure.ts';
 import {
   AUTHORITY_CHANGED_MESSAGE,
   dropTokensOfOtherOrigins,
+  type MailResource,
   readTokens,
   type StoredTokens,
   writeTokens,
@@ -46,12 +47,19 @@ type Deps = Pick<AppDeps, 'db' | 'secrets' | 'fetch' | 'microsoft' | 'log'>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Redeems the refresh token for a new access token and the rotated refresh token (one resource: Outlook). */
+/** What the refresh token is redeemed for, per resource (one resource per token request, AADSTS28000). */
+const SCOPES: Record<MailResource, readonly string[]> = {
+  outlook: MAILBOX_SCOPES,
+  graph: GRAPH_MAIL_SCOPES,
+};
+
+/** Redeems the refresh token for a new access token for `resource` and the rotated refresh token. */
 const refresh = async (
   deps: Deps,
   settings: MicrosoftSettings,
   mailboxId: string,
   current: StoredTokens,
+  resource: MailResource,
 ): Promise<string> => {
   const authority = authorityOf(settings);
   const origin = tokenOriginOf(settings);
@@ -67,7 +75,7 @@ const refresh = async (
     {
       grant_type: 'refresh_token',
       refresh_token: current.refreshToken,
-      scope: MAILBOX_SCOPES.join(' '),
+      scope: SCOPES[resource].join(' '),
     },
   );
   if (!tokens.refresh_token)
@@ -83,6 +91,7 @@ const refresh = async (
       origin,
     },
     current.version,
+    resource,
   );
   await setMailboxState(deps.db, mailboxId, { state: 'connected', code: null, message: null });
   return tokens.access_token;
@@ -117,7 +126,9 @@ const checkOrigin = async (
 };
 
 /**
- * A usable access token for the mailbox, for use with `servers` (its IMAP and SMTP hosts). Refreshes
+ * A usable access token for the mailbox and `resource` (Outlook's by default: IMAP and SMTP), for use
+ * with `servers` (its IMAP and SMTP hosts). Each resource's token is stored and refreshed on its own,
+ * all from the mailbox's one refresh token (a refresh for one rotates it for all). Refreshes
  * shortly before expiry, or when `force` (once after an authentication failure). One refresh at a time
  * per mailbox across all processes, under the lease `refresh:<mailboxId>` (jobs/lease.ts); a process that loses the race
  * waits and uses the winner's token. Failures are stored on the mailbox, sorted by who must act, and
@@ -126,9 +137,10 @@ const checkOrigin = async (
 export const getAccessToken = async (
   deps: Deps,
   mailboxId: string,
-  options: { force?: boolean; servers?: MailServers } = {},
+  options: { force?: boolean; servers?: MailServers; resource?: MailResource } = {},
 ): Promise<string> => {
-  const before = await readTokens(deps.db, deps.secrets, mailboxId);
+  const resource = options.resource ?? 'outlook';
+  const before = await readTokens(deps.db, deps.secrets, mailboxId, resource);
   if (!before) throw new MailboxTokenError('mailbox.not_connected', 'the mailbox is not connected');
   const settings = await loadMicrosoftSettings(deps.db);
   await checkOrigin(deps, settings, mailboxId, before, options.servers);
@@ -158,12 +170,13 @@ export const getAccessToken = async (
     const lease = await claimLease(deps, `refresh:${mailboxId}`, { ttlMs: LEASE_MS });
     if (lease) {
       try {
-        const current = await readTokens(deps.db, deps.secrets, mailboxId);
+        const current = await readTokens(deps.db, deps.secrets, mailboxId, resource);
         if (!current) throw new MailboxTokenError('mailbox.not_connected', 'the mailbox was disconnected');
         await checkOrigin(deps, settings, mailboxId, current, options.servers);
-        // Someone refreshed between our first read and the lease: their token is ours too.
-        if (current.version !== before.version && fresh(current)) return current.accessToken!;
-        return await refresh(deps, settings, mailboxId, current);
+        // Someone refreshed this resource between our first read and the lease: their token is ours too
+        // (compared by token, not version: a refresh for another resource bumps the version as well).
+        if (current.accessToken !== before.accessToken && fresh(current)) return current.accessToken!;
+        return await refresh(deps, settings, mailboxId, current, resource);
       } catch (error) {
         if (error instanceof IdentityError) {
           const change = classifyTokenFailure(error);
@@ -184,8 +197,8 @@ export const getAccessToken = async (
       }
     }
     await sleep(POLL_MS);
-    const now = await readTokens(deps.db, deps.secrets, mailboxId);
-    if (now && now.version !== before.version && fresh(now)) return now.accessToken!;
+    const now = await readTokens(deps.db, deps.secrets, mailboxId, resource);
+    if (now && now.accessToken !== before.accessToken && fresh(now)) return now.accessToken!;
     // The winner's refresh failed meanwhile: its verdict is ours, no second token request.
     const row = await deps.db
       .selectFrom('mailboxes')

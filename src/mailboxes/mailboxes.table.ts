@@ -58,6 +58,23 @@ export interface MailboxFoldersTable {
   special_use: string | null;
   selected: number;
   updated_at: string;
+  /** Graph's id of the folder; null for IMAP, which names it by its path. */
+  remote_id: string | null;
+}
+
+/**
+ * Access tokens for the resources other than Outlook's (Microsoft Graph), redeemed with the mailbox's one
+ * refresh token and refreshed on their own; the Outlook resource's stays in the mailbox row.
+ */
+export interface MailboxAccessTokensTable {
+  /** `<mailbox id>/<resource>`: one key, so the sealed column's purpose names the row. */
+  id: string;
+  mailbox_id: string;
+  resource: string;
+  /** Sealed with the secret box, bound to `id` (resourceTokenPurpose). */
+  access_token_encrypted: string;
+  access_token_expires_at: string;
+  updated_at: string;
 }
 
 export interface SystemMailboxAccessTable {
@@ -70,3 +87,6 @@ export const tokenPurpose = (
   column: 'access_token_encrypted' | 'refresh_token_encrypted',
   mailboxId: string,
 ): string => `mailbox.${column === 'access_token_encrypted' ? 'access_token' : 'refresh_token'}:${mailboxId}`;
+
+/** What a resource's sealed access token is bound to: its row's key, `<mailbox id>/<resource>`. */
+export const resourceTokenPurpose = (id: string): string => `mailbox.access_token:${id}`;

@@ -11,6 +11,12 @@ export interface FolderSyncStateTable {
   status: Generated<'idle' | 'syncing' | 'failed'>;
   last_synced_at: string | null;
   last_error: string | null;
+  /** `imap_smtp` (its cursor: uidvalidity, uid_next, highest_modseq) or `graph` (folder_id, cursor). */
+  transport: Generated<string>;
+  /** Graph's id of the folder; null for IMAP, which names it by its path. */
+  folder_id: string | null;
+  /** Graph's delta link, opaque; null for IMAP. */
+  cursor: string | null;
 }
 
 export interface MessagesTable {
@@ -65,6 +71,10 @@ export interface MessageLocationsTable {
   answered: number;
   draft: number;
   pending_flags: string | null;
+  /** `imap_smtp`, or `graph`: then uidvalidity is 0 and the UID one its folder handed out. */
+  transport: Generated<string>;
+  /** Graph's immutable message id, unique per mailbox; null for IMAP. */
+  remote_id: string | null;
 }
 
 export interface AttachmentsTable {

@@ -19,3 +19,13 @@ export const MAILBOX_SCOPES = [
   'https://outlook.office.com/IMAP.AccessAsUser.All',
   'https://outlook.office.com/SMTP.Send',
 ];
+/**
+ * Microsoft Graph mail, delegated (graph-mail-spec.md §1), redeemed with the mailbox's refresh token once
+ * consented; one resource per token request, so never together with MAILBOX_SCOPES. A system mailbox
+ * opened by its delegate needs the `.Shared` variants as well (issue 13 §3).
+ */
+export const GRAPH_MAIL_SCOPES = [
+  'offline_access',
+  'https://graph.microsoft.com/Mail.ReadWrite',
+  'https://graph.microsoft.com/Mail.Send',
+];

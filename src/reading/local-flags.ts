@@ -26,9 +26,9 @@ type Row = { path: string; uidvalidity: number; uid: number; pending_flags: stri
 
 /**
  * Changes flags of every copy of a message in Mailroom at once: the columns (so lists and counts are
- * right at once) and `pending_flags`, which write-flags.ts sends to the server and then clears. The
- * pending JSON is merged compare-and-set, so two changes at the same moment (seen from one request,
- * flagged from another) both survive on either database. Returns how many copies changed.
+ * right at once) and `pending_flags`, which the mailbox's transport sends to the server (write-flags.ts)
+ * and then clears. The pending JSON is merged compare-and-set, so two changes at the same moment (seen
+ * from one request, flagged from another) both survive on either database. Returns how many copies changed.
  */
 export const setLocalFlags = async (
   db: Db,

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
-import { tokenPurpose } from '../mailboxes/mailboxes.table.ts';
+import { resourceTokenPurpose, tokenPurpose } from '../mailboxes/mailboxes.table.ts';
 import { SECRET_PURPOSE } from '../microsoft/settings.ts';
 
 export type RowId = string | number;
@@ -36,6 +36,7 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
   sealed('mailboxes', 'id', 'refresh_token_encrypted', (id) =>
     tokenPurpose('refresh_token_encrypted', String(id)),
   ),
+  sealed('mailbox_access_tokens', 'id', 'access_token_encrypted', (id) => resourceTokenPurpose(String(id))),
 ];
 
 export interface SealedValue {

@@ -1,5 +1,6 @@
 import type { RunningEmulator } from '../../emulator/start.ts';
 import { DEMO } from '../../emulator/state/demo-seed.ts';
+import type { Db } from '../../src/db/database.ts';
 import { insertMailbox } from '../../src/mailboxes/repository.ts';
 import { writeTokens } from '../../src/mailboxes/token-store.ts';
 import { MAILBOX_SCOPES } from '../../src/microsoft/redirect-uris.ts';
@@ -8,6 +9,23 @@ import { tokenOriginOf } from '../../src/microsoft/token-origin.ts';
 import type { TestApp } from './app.ts';
 import { control } from './control.ts';
 import { signInAndGetTokens } from './oauth-flow.ts';
+
+/** Lists the mailbox's Inbox as a folder to sync, as Retrieve folders does the first time. */
+export const selectInbox = async (db: Db, mailboxId: string): Promise<void> => {
+  await db
+    .insertInto('mailbox_folders')
+    .values({
+      mailbox_id: mailboxId,
+      path: 'INBOX',
+      name: 'INBOX',
+      delimiter: '/',
+      parent_path: null,
+      special_use: '\\Inbox',
+      selected: 1,
+      updated_at: new Date().toISOString(),
+    })
+    .execute();
+};
 
 /**
  * A new emulator user whose Inbox holds `seed` messages, connected to Mailroom for `ownerUserId` with tokens
@@ -42,18 +60,6 @@ export const connectMailboxWithTokens = async (
     origin: tokenOriginOf(await loadMicrosoftSettings(db))!,
   });
   await db.updateTable('mailboxes').set({ state: 'connected' }).where('id', '=', mailbox.id).execute();
-  await db
-    .insertInto('mailbox_folders')
-    .values({
-      mailbox_id: mailbox.id,
-      path: 'INBOX',
-      name: 'INBOX',
-      delimiter: '/',
-      parent_path: null,
-      special_use: '\\Inbox',
-      selected: 1,
-      updated_at: new Date().toISOString(),
-    })
-    .execute();
+  await selectInbox(db, mailbox.id);
   return mailbox.id;
 };

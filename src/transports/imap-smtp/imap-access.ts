@@ -1,5 +1,6 @@
 import type { ImapFlow } from 'imapflow';
 import type { AppDeps } from '../../http/context.ts';
+import type { MailServers } from '../../mail-servers.ts';
 import { getAccessToken } from '../../mailboxes/access-token.ts';
 import { classifyImapFailure } from '../../mailboxes/mail-failure.ts';
 import type { Mailbox } from '../../mailboxes/mailbox.ts';
@@ -21,6 +22,17 @@ export class MailboxAccessError extends Error {
 
 type Deps = Pick<AppDeps, 'db' | 'secrets' | 'fetch' | 'microsoft' | 'log' | 'extraCa'>;
 
+/** The IMAP and SMTP hosts of the settings, or `mailbox.mail_servers_unknown` (a custom authority without them). */
+export const mailServersOrThrow = async (deps: Pick<Deps, 'db' | 'extraCa'>): Promise<MailServers> => {
+  const servers = mailServersOf(await loadMicrosoftSettings(deps.db), deps.extraCa);
+  if (!servers)
+    throw new MailboxAccessError(
+      'mailbox.mail_servers_unknown',
+      'the IMAP and SMTP servers of the custom authority are not set',
+    );
+  return servers;
+};
+
 /**
  * Runs `fn` in an IMAP session on the mailbox with a fresh token (`user=` the mailbox address, a shared
  * mailbox's too). An authentication failure gets one forced refresh and one more try; what still fails
@@ -35,12 +47,7 @@ export const withMailboxImap = async <T>(
   options: { signal?: AbortSignal } = {},
 ): Promise<T> => {
   const { signal } = options;
-  const servers = mailServersOf(await loadMicrosoftSettings(deps.db), deps.extraCa);
-  if (!servers)
-    throw new MailboxAccessError(
-      'mailbox.mail_servers_unknown',
-      'the IMAP and SMTP servers of the custom authority are not set',
-    );
+  const servers = await mailServersOrThrow(deps);
   const attempt = async (force: boolean) =>
     withImap(
       servers,

@@ -1,9 +1,7 @@
 import { getAccessToken } from '../../mailboxes/access-token.ts';
 import type { Mailbox } from '../../mailboxes/mailbox.ts';
-import { mailServersOf } from '../../microsoft/mail-servers-of.ts';
-import { loadMicrosoftSettings } from '../../microsoft/settings.ts';
 import type { PreparedMessage, SendingCheck, SendOptions, SendReceipt, TransportDeps } from '../types.ts';
-import { MailboxAccessError } from './imap-access.ts';
+import { mailServersOrThrow } from './imap-access.ts';
 import { SmtpError, toSmtpError } from './smtp-error.ts';
 import { createSmtpTransport, smtpLoginOf, verifySmtp } from './smtp-session.ts';
 
@@ -13,16 +11,6 @@ interface SentInfo {
   rejected?: unknown[];
   rejectedErrors?: unknown[];
 }
-
-const serversOf = async (deps: TransportDeps) => {
-  const servers = mailServersOf(await loadMicrosoftSettings(deps.db), deps.extraCa);
-  if (!servers)
-    throw new MailboxAccessError(
-      'mailbox.mail_servers_unknown',
-      'the IMAP and SMTP servers of the custom authority are not set',
-    );
-  return servers;
-};
 
 const receiptOf = (info: SentInfo): SendReceipt => {
   // nodemailer's error for the first refused recipient, when it kept one ('' when the server said nothing).
@@ -56,7 +44,7 @@ export const sendOverSmtp = async (
   message: PreparedMessage,
   options: SendOptions,
 ): Promise<SendReceipt> => {
-  const servers = await serversOf(deps);
+  const servers = await mailServersOrThrow(deps);
   const { signal } = options;
   const sendOnce = async (force: boolean): Promise<SentInfo> => {
     const accessToken = await getAccessToken(deps, mailbox.id, { force, servers });
@@ -83,7 +71,7 @@ export const sendOverSmtp = async (
 
 /** EHLO, STARTTLS and AUTH XOAUTH2 without sending (one forced refresh after `535 5.7.3`). */
 export const verifySmtpLogin = async (deps: TransportDeps, mailbox: Mailbox): Promise<SendingCheck> => {
-  const servers = await serversOf(deps);
+  const servers = await mailServersOrThrow(deps);
   const login = smtpLoginOf(mailbox);
   await withSmtpToken(async (force) =>
     verifySmtp(servers, {

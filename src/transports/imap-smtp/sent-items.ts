@@ -1,10 +1,8 @@
 import type { ImapFlow } from 'imapflow';
 import { getAccessToken } from '../../mailboxes/access-token.ts';
 import type { Mailbox } from '../../mailboxes/mailbox.ts';
-import { mailServersOf } from '../../microsoft/mail-servers-of.ts';
-import { loadMicrosoftSettings } from '../../microsoft/settings.ts';
 import type { SentCopy, SentMessage, TransportDeps } from '../types.ts';
-import { MailboxAccessError, withMailboxImap } from './imap-access.ts';
+import { mailServersOrThrow, withMailboxImap } from './imap-access.ts';
 import { withImap } from './imap-session.ts';
 import { ensureSentCopy, findCopy, sentFolderOf } from './sent-copy.ts';
 import { smtpLoginOf } from './smtp-session.ts';
@@ -23,12 +21,7 @@ export const wasSentOverImap = async (
   if (await withMailboxImap(deps, mailbox, lookIn(messageId))) return true;
   const login = smtpLoginOf(mailbox);
   if (login === mailbox.address) return false;
-  const servers = mailServersOf(await loadMicrosoftSettings(deps.db), deps.extraCa);
-  if (!servers)
-    throw new MailboxAccessError(
-      'mailbox.mail_servers_unknown',
-      'the IMAP and SMTP servers of the custom authority are not set',
-    );
+  const servers = await mailServersOrThrow(deps);
   const accessToken = await getAccessToken(deps, mailbox.id, { servers });
   return (await withImap(servers, { user: login, accessToken }, lookIn(messageId))) !== null;
 };
