@@ -4,8 +4,8 @@ import { type AccessTokenClaims, isGraphAudience, verifyAccessToken } from '../i
 import { findMailbox, findUserByLogin, mailboxOfUser } from '../state/directory.ts';
 import type { Mailbox, User } from '../state/model.ts';
 import { takeSlot } from './concurrency.ts';
-import { accessDenied, GraphError, TEXT } from './errors.ts';
-import type { GraphMailState } from './state.ts';
+import { accessDenied, ConnectionDrop, GraphError, TEXT } from './errors.ts';
+import type { GraphFault, GraphMailState } from './state.ts';
 
 export type MailAccessKind = 'read' | 'write' | 'send';
 
@@ -100,10 +100,20 @@ const checkPermission = (target: MailTarget, kind: MailAccessKind): void => {
   if (!own && kind !== 'send' && !mailbox.fullAccess.includes(user.oid)) throw accessDenied();
 };
 
+/** Consumes one use of the mailbox's injected fault if it is of `mode`. */
+export const takeFault = (state: GraphMailState, mailbox: string, mode: GraphFault['mode']): boolean => {
+  const fault = state.faults.get(mailbox);
+  if (!fault || fault.mode !== mode) return false;
+  fault.remaining -= 1;
+  if (fault.remaining <= 0) state.faults.delete(mailbox);
+  return true;
+};
+
 /** Per-mailbox switches of the control API: REST off, then injected throttling (graph-mail-spec.md §6, §7). */
 const checkSwitches = (state: GraphMailState, mailbox: Mailbox): void => {
   if (state.restDisabled.has(mailbox.address))
     throw new GraphError(state.settings.restDisabledStatus, 'MailboxNotEnabledForRESTAPI', TEXT.restDisabled);
+  if (takeFault(state, mailbox.address, 'drop_connection')) throw new ConnectionDrop();
   const throttle = state.throttles.get(mailbox.address);
   if (!throttle) return;
   throttle.remaining -= 1;

@@ -15,6 +15,11 @@ const schemas = {
     count: z.number().int().min(1).default(1),
   }),
   address: z.object({ address: z.email() }),
+  fault: z.object({
+    address: z.email(),
+    mode: z.enum(['drop_connection', 'replay']),
+    count: z.number().int().min(1).default(1),
+  }),
   rest: z.object({ address: z.email(), enabled: z.boolean() }),
   settings: z.object({
     restDisabledStatus: z.union([z.literal(401), z.literal(404)]).optional(),
@@ -50,6 +55,22 @@ export const graphMailControlRoutes = (ctx: EmulatorContext, state: GraphMailSta
     const body = await parseBody(c, schemas.address);
     if (!body.ok) return body.response;
     state.throttles.delete(body.data.address.toLowerCase());
+    return c.body(null, 204);
+  });
+
+  app.put('/faults', async (c) => {
+    const body = await parseBody(c, schemas.fault);
+    if (!body.ok) return body.response;
+    const address = known(body.data.address);
+    if (!address) return controlError(c, 404, 'not_found', `no mailbox ${body.data.address}`);
+    const fault = { mode: body.data.mode, remaining: body.data.count };
+    state.faults.set(address, fault);
+    return c.json({ address, ...fault });
+  });
+  app.delete('/faults', async (c) => {
+    const body = await parseBody(c, schemas.address);
+    if (!body.ok) return body.response;
+    state.faults.delete(body.data.address.toLowerCase());
     return c.body(null, 204);
   });
 

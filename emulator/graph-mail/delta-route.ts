@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { mailTarget } from './caller.ts';
+import { mailTarget, takeFault } from './caller.ts';
 import {
   changesBetween,
   type DeltaChange,
@@ -135,7 +135,11 @@ export const messagesDelta = (deps: GraphMailDeps) => async (c: Context) => {
       : continueRound(deps, c, mailbox.address, folder, skipToken);
   const size = Math.min(prefs.maxPageSize ?? round.query.pageSize ?? deps.state.settings.deltaPageSize, 1000);
   const slice = round.changes.slice(offset, offset + size);
-  const value = await renderChanges(deps, round, slice, prefs);
+  const rendered = await renderChanges(deps, round, slice, prefs);
+  const replayed = takeFault(deps.state, mailbox.address, 'replay')
+    ? rendered.filter((item) => !('@removed' in item))
+    : [];
+  const value = [...rendered, ...replayed];
   const body: Record<string, unknown> = { '@odata.context': contextUrl('Collection(message)'), value };
   if (offset + size < round.changes.length) {
     body['@odata.nextLink'] = linkTo(c, {

@@ -82,6 +82,14 @@ export const graphErrorResponse = (ctx: EmulatorContext, c: Context, error: Grap
   return c.json({ error: { code: error.code, message: error.message, innerError } }, error.status, headers);
 };
 
+/** Thrown to cut the request's connection without an answer (the control API's `drop_connection`). */
+export class ConnectionDrop extends Error {
+  constructor() {
+    super('connection dropped on purpose');
+    this.name = 'ConnectionDrop';
+  }
+}
+
 export const notFound = (): GraphError => new GraphError(404, 'ErrorItemNotFound', TEXT.itemNotFound);
 export const accessDenied = (): GraphError => new GraphError(403, 'ErrorAccessDenied', TEXT.accessDenied);
 export const badRequest = (message: string): GraphError =>

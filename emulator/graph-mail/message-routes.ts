@@ -5,10 +5,19 @@ import type { GraphMailDeps } from './deps.ts';
 import { badRequest, GraphError, notFound } from './errors.ts';
 import { resolveMessageFolder } from './folders.ts';
 import { type MessageLocation, recordMove, resolveMessageId } from './ids.ts';
+import { jsonBody } from './json-body.ts';
 import { COMPLETE_KEYWORD, messageJson, selectOf } from './message-json.ts';
-import { contextUrl, linkTo, pageOf } from './paging.ts';
+import { contextUrl, internetMessageIdFilter, linkTo, pageOf } from './paging.ts';
 import { appliedHeader, preferences } from './prefer.ts';
 import type { StoreMessage } from './store.ts';
+
+/** The Message-ID header of raw bytes, brackets kept (as Graph's internetMessageId), from the header block only. */
+const messageIdOf = (source: Buffer): string | null => {
+  const end = source.indexOf('\r\n\r\n');
+  const head = source.subarray(0, end < 0 ? Math.min(source.length, 64 * 1024) : end).toString('latin1');
+  const match = /^message-id:[ \t]*(<[^>\r\n]{1,990}>)/im.exec(head.replace(/\r\n[ \t]+/g, ' '));
+  return match ? match[1]! : null;
+};
 
 export const renderMessage = (deps: GraphMailDeps, c: Context, message: StoreMessage) => {
   const prefs = preferences(c);
@@ -38,11 +47,23 @@ export const listMessages = (deps: GraphMailDeps) => async (c: Context) => {
   const { mailbox } = await mailTarget(deps.ctx, deps.state, c, 'read');
   const folders = await deps.store.folders(mailbox.address);
   const folder = resolveMessageFolder(mailbox.address, folders, c.req.param('folder')!);
-  const { top, skip } = pageOf(c);
+  const { top, skip } = pageOf(c, { filterable: true });
+  const wanted = internetMessageIdFilter(c);
   const snapshot = await deps.store.snapshot(mailbox.address, folder);
-  const ordered = [...snapshot.entries.values()].sort(
+  let ordered = [...snapshot.entries.values()].sort(
     (a, b) => b.internalDate.getTime() - a.internalDate.getTime() || b.uid - a.uid,
   );
+  if (wanted !== null) {
+    // Evaluated on the stored bytes: every message of the folder is read (the emulator's folders are small).
+    const all = await deps.store.messages(
+      mailbox.address,
+      folder,
+      snapshot.uidValidity,
+      ordered.map((e) => e.uid),
+    );
+    const matching = new Set(all.filter((m) => messageIdOf(m.source) === wanted).map((m) => m.location.uid));
+    ordered = ordered.filter((e) => matching.has(e.uid));
+  }
   const uids = ordered.slice(skip, skip + top).map((e) => e.uid);
   const messages = await deps.store.messages(mailbox.address, folder, snapshot.uidValidity, uids);
   const value = await Promise.all(messages.map((m) => renderMessage(deps, c, m)));
@@ -51,6 +72,7 @@ export const listMessages = (deps: GraphMailDeps) => async (c: Context) => {
     body['@odata.nextLink'] = linkTo(c, {
       $top: String(top),
       $skip: String(skip + top),
+      $filter: c.req.query('$filter'),
       $select: c.req.query('$select'),
     });
   return c.json(body, 200, appliedHeader(preferences(c)));
@@ -105,9 +127,7 @@ const flagChanges = (patch: z.infer<typeof patchSchema>) => {
 export const patchMessage = (deps: GraphMailDeps) => async (c: Context) => {
   const { mailbox } = await mailTarget(deps.ctx, deps.state, c, 'write');
   const location = locateMessage(deps, mailbox.address, c.req.param('id')!);
-  const raw = await c.req.json().catch((error: unknown) => {
-    throw badRequest(`Empty Payload. JSON content expected. (${String(error)})`);
-  });
+  const raw = await jsonBody(c);
   const parsed = patchSchema.safeParse(raw);
   if (!parsed.success)
     throw new GraphError(
@@ -125,7 +145,7 @@ export const patchMessage = (deps: GraphMailDeps) => async (c: Context) => {
 export const moveMessage = (deps: GraphMailDeps) => async (c: Context) => {
   const { mailbox } = await mailTarget(deps.ctx, deps.state, c, 'write');
   const location = locateMessage(deps, mailbox.address, c.req.param('id')!);
-  const body = z.object({ destinationId: z.string().min(1) }).safeParse(await c.req.json().catch(() => null));
+  const body = z.object({ destinationId: z.string().min(1) }).safeParse(await jsonBody(c));
   if (!body.success) throw badRequest('The destinationId parameter is missing.');
   const folders = await deps.store.folders(mailbox.address);
   const destination = resolveMessageFolder(mailbox.address, folders, body.data.destinationId);

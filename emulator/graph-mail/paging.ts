@@ -1,8 +1,35 @@
 import type { Context } from 'hono';
 import { GraphError } from './errors.ts';
 
+/** Query options the emulator does not evaluate: refused, so no client takes an unfiltered answer for a filtered one. */
+const UNSUPPORTED = ['$filter', '$search', '$orderby', '$expand'] as const;
+
+/**
+ * The one `$filter` the emulator evaluates, the one a client uses to find a sent copy:
+ * `internetMessageId eq '<id@host>'` (quotes doubled inside, as OData writes them). Null when absent.
+ */
+export const internetMessageIdFilter = (c: Context): string | null => {
+  const filter = c.req.query('$filter');
+  if (filter === undefined) return null;
+  const match = filter.length <= 1000 ? /^internetMessageId eq '((?:[^']|'')*)'$/.exec(filter.trim()) : null;
+  if (!match)
+    throw new GraphError(
+      400,
+      'ErrorInvalidRequest',
+      `The query option $filter is supported by the emulator only as internetMessageId eq '<id>'.`,
+    );
+  return match[1]!.replaceAll("''", "'");
+};
+
 /** `$top` (1–1000, default 10) and `$skip` of a list request (graph-mail-spec.md §3). */
-export const pageOf = (c: Context): { top: number; skip: number } => {
+export const pageOf = (c: Context, options: { filterable?: boolean } = {}): { top: number; skip: number } => {
+  for (const option of UNSUPPORTED)
+    if (c.req.query(option) !== undefined && !(option === '$filter' && options.filterable))
+      throw new GraphError(
+        400,
+        'ErrorInvalidRequest',
+        `The query option ${option} is not supported by the emulator.`,
+      );
   const top = c.req.query('$top');
   const skip = c.req.query('$skip');
   const topValue = top === undefined ? 10 : Number(top);

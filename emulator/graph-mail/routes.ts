@@ -2,7 +2,7 @@ import type { Context, Hono } from 'hono';
 import { releaseSlot } from './concurrency.ts';
 import { messagesDelta } from './delta-route.ts';
 import type { GraphMailDeps } from './deps.ts';
-import { GraphError, graphErrorResponse } from './errors.ts';
+import { ConnectionDrop, GraphError, graphErrorResponse } from './errors.ts';
 import { getFolder, listChildFolders, listFolders } from './folder-routes.ts';
 import {
   deleteMessage,
@@ -25,6 +25,10 @@ const guarded =
       return await handler(c);
     } catch (error) {
       if (error instanceof GraphError) return graphErrorResponse(deps.ctx, c, error);
+      if (error instanceof ConnectionDrop) {
+        (c.env as { incoming?: { socket?: { destroy(): void } } } | undefined)?.incoming?.socket?.destroy();
+        return new Response(null, { status: 500 });
+      }
       console.error('graph-mail: request failed', c.req.method, c.req.path, error);
       return graphErrorResponse(
         deps.ctx,

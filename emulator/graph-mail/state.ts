@@ -14,6 +14,15 @@ export interface GraphThrottle {
   remaining: number;
 }
 
+/**
+ * Other misbehaviour for a mailbox's next requests: `drop_connection` cuts the TCP connection without an
+ * answer; `replay` repeats every message of the next delta pages (Graph may send an item twice, §4).
+ */
+export interface GraphFault {
+  readonly mode: 'drop_connection' | 'replay';
+  remaining: number;
+}
+
 /** What the emulator's Graph sent, for tests: every recipient, local or not, and the bytes. */
 export interface GraphSentMessage {
   readonly mailbox: string;
@@ -46,6 +55,7 @@ export interface GraphMailSettings {
 
 export interface GraphMailState {
   readonly throttles: Map<string, GraphThrottle>;
+  readonly faults: Map<string, GraphFault>;
   /** Mailboxes (lower-case address) for which REST is switched off. */
   readonly restDisabled: Set<string>;
   readonly delta: DeltaStore;
@@ -59,6 +69,7 @@ export interface GraphMailState {
 
 export const createGraphMailState = (): GraphMailState => ({
   throttles: new Map(),
+  faults: new Map(),
   restDisabled: new Set(),
   delta: createDeltaStore(),
   aliases: createIdAliases(),

@@ -94,7 +94,11 @@ export const createMailStore = (backend: BackendTarget): MailStore => {
     if (!client) {
       client = connect(mailbox);
       clients.set(mailbox, client);
-      client.catch(() => clients.delete(mailbox));
+      // A failed login is the awaiting request's error; the next request tries afresh.
+      client.catch((error: unknown) => {
+        clients.delete(mailbox);
+        console.warn(`graph-mail: IMAP login for ${mailbox} failed`, error);
+      });
     }
     return client;
   };
@@ -109,6 +113,9 @@ export const createMailStore = (backend: BackendTarget): MailStore => {
     const client = await clientFor(mailbox);
     const lock = await client.getMailboxLock(folder, { readOnly });
     try {
+      // A folder still open from an earlier request does not see deliveries or other sessions' changes
+      // until the server syncs it: NOOP does (RFC 3501 §6.1.2), before anything is read.
+      await client.noop();
       const opened = client.mailbox;
       if (!opened) throw new StoreError('store.unavailable', `folder ${folder} did not open`);
       return await fn(client, String(opened.uidValidity), opened.exists);
@@ -165,6 +172,8 @@ export const createMailStore = (backend: BackendTarget): MailStore => {
         if (exists > 0) {
           const all = await client.fetchAll('1:*', { uid: true, flags: true, internalDate: true });
           for (const m of all) {
+            // A FETCH Dovecot pushed unasked (another session changed flags) carries no UID: not a row.
+            if (typeof m.uid !== 'number') continue;
             const internalDate =
               m.internalDate instanceof Date ? m.internalDate : new Date(m.internalDate ?? 0);
             entries.set(m.uid, { uid: m.uid, flags: visibleFlags(m.flags), internalDate });
@@ -231,10 +240,10 @@ export const createMailStore = (backend: BackendTarget): MailStore => {
     async close() {
       const open = [...clients.values()];
       clients.clear();
-      for (const pending of open) {
-        const client = await pending.catch(() => null);
-        if (client?.usable) await client.logout();
-      }
+      // Connections that never opened were logged when they failed; the others log out.
+      const settled = await Promise.allSettled(open);
+      for (const result of settled)
+        if (result.status === 'fulfilled' && result.value.usable) await result.value.logout();
     },
   };
 };

@@ -7,6 +7,7 @@ import { withAttachment } from './compose.ts';
 import type { GraphMailDeps } from './deps.ts';
 import { badRequest, GraphError, notFound } from './errors.ts';
 import { messageId, recordReplace } from './ids.ts';
+import { jsonBody } from './json-body.ts';
 import { graphDate } from './message-json.ts';
 import { locateMessage } from './message-routes.ts';
 import type { UploadSession } from './upload-session.ts';
@@ -36,7 +37,7 @@ export const createUploadSession = (deps: GraphMailDeps) => async (c: Context) =
   const { mailbox } = await mailTarget(deps.ctx, deps.state, c, 'write');
   const draftId = c.req.param('id')!;
   const draft = locateMessage(deps, mailbox.address, draftId);
-  const body = sessionSchema.safeParse(await c.req.json().catch(() => null));
+  const body = sessionSchema.safeParse(await jsonBody(c));
   if (!body.success) throw badRequest('The AttachmentItem is missing or invalid.');
   const item = body.data.AttachmentItem;
   if (item.size < MIN_SIZE)

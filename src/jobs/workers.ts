@@ -76,8 +76,6 @@ export const startWorkers = async (
           (mailboxId) =>
             void queue.send('sync-arrival', { mailboxId }, { singletonKey: mailboxId }).catch(onError),
           {
-            // New mail is synced on the watching session itself; the queue's Inbox round is the fallback.
-            arrivals: { concurrency: config.sync.arrivalConcurrency, leaseMs: config.sync.leaseMs },
             // An unwatched mailbox is checked whole: every selected folder, its round counted.
             onPoll: (mailboxId) =>
               void queue.send('sync-mailbox', { mailboxId }, { singletonKey: mailboxId }).catch(onError),

@@ -99,6 +99,11 @@ export const recordFailure = async (
           who: 'sender' as const,
           message: `Mailroom tried ${row.attempts} times and gave up. The last answer: ${verdict.message} Press Retry to try again.`,
         };
+  // The mailbox first, then the message: whoever sees `failed` also sees what the mailbox now needs.
+  if (mailbox && verdict.kind === 'failed' && verdict.sendProblem)
+    await setSendProblem(deps.db, mailbox.id, { code: verdict.code, message: verdict.message });
+  if (mailbox && verdict.kind === 'failed' && verdict.mailboxState)
+    await setMailboxState(deps.db, mailbox.id, verdict.mailboxState);
   await finishAttempt(deps.db, row, {
     state: 'failed',
     next_attempt_at: null,
@@ -107,10 +112,6 @@ export const recordFailure = async (
     error_for: failed.who,
     error_recipient: verdict.kind === 'failed' ? (verdict.recipient ?? null) : null,
   });
-  if (mailbox && verdict.kind === 'failed' && verdict.sendProblem)
-    await setSendProblem(deps.db, mailbox.id, { code: verdict.code, message: verdict.message });
-  if (mailbox && verdict.kind === 'failed' && verdict.mailboxState)
-    await setMailboxState(deps.db, mailbox.id, verdict.mailboxState);
   deps.log.warn(
     { event: 'send.failed', outgoingId: row.id, code: failed.code, who: failed.who, attempts: row.attempts },
     'sending failed',

@@ -8,7 +8,6 @@ import { findMailbox, setMailboxState } from '../mailboxes/repository.ts';
 import { retryLater } from '../mailboxes/token-failure.ts';
 import { MailTransportError } from '../transports/transport-error.ts';
 import { transportFor } from '../transports/transport-for.ts';
-import type { MailSession, WatchHandlers } from '../transports/types.ts';
 import { startUnwatchedPoller } from '../watch/poll-unwatched.ts';
 import {
   liveWatchers,
@@ -17,7 +16,6 @@ import {
   watchableMailboxes,
   watchLeaseName,
 } from '../watch/watchable.ts';
-import { syncArrivalsHere } from './sync-arrivals.ts';
 import type { SyncDeps } from './sync-mailbox.ts';
 
 /** Failures of a session that was up: one is a dropped connection, reopened at once without a record. */
@@ -61,11 +59,6 @@ export interface IdleWatcherOptions {
    * seconds (MAILROOM_POLL_SECONDS); 0: no polling beyond the sweep.
    */
   readonly pollSeconds?: number;
-  /**
-   * New mail is synced on the watching session itself (sync-arrivals.ts), at most `concurrency` rounds at
-   * once in this process, under sync leases of `leaseMs`; without it, `onNewMail` alone is called.
-   */
-  readonly arrivals?: { readonly concurrency: number; readonly leaseMs: number };
   /** How an unwatched mailbox is checked (a full sync); default `onNewMail`. */
   readonly onPoll?: (mailboxId: string) => void;
 }
@@ -113,7 +106,6 @@ export const startIdleWatchers = (
       if ((error as Error).name !== 'AbortError') throw error;
     });
   const opening = limiter(OPENING_AT_ONCE);
-  const arrivalRounds = options.arrivals ? limiter(options.arrivals.concurrency) : null;
 
   /** Logs a failure with its stack and cause and records it on the mailbox, where a person sees it. */
   const recordFailure = async (mailbox: Mailbox, error: unknown, failures: number): Promise<void> => {
@@ -164,17 +156,7 @@ export const startIdleWatchers = (
       if (!watchable(mailbox)) break;
       let backoff = 0;
       try {
-        const arrivals = options.arrivals;
-        const handlers: WatchHandlers = {
-          onOpened: () => (failures = 0),
-          onNewMail: () => onNewMail(mailboxId),
-          ...(arrivals && arrivalRounds
-            ? {
-                syncArrivals: (session: MailSession) =>
-                  arrivalRounds(() => syncArrivalsHere(deps, mailboxId, session, arrivals)),
-              }
-            : {}),
-        };
+        const handlers = { onOpened: () => (failures = 0), onNewMail: () => onNewMail(mailboxId) };
         if (!(await transportFor(deps, mailbox).watch(handlers, { signal, opening }))) break;
       } catch (error) {
         if (signal.aborted) break;

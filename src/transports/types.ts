@@ -146,13 +146,6 @@ export interface WatchHandlers {
   readonly onOpened: () => void;
   /** Something may have arrived: the caller syncs. Called once at the start too, for what came unwatched. */
   readonly onNewMail: () => void;
-  /**
-   * Optional: brings what arrived in through the watching session itself (IMAP: on the IDLE connection,
-   * IDLE paused meanwhile), so an arrival costs neither a second session nor a trip through the queue.
-   * Arrivals while it runs make one more round after it. Resolves false when it did not sync (another
-   * process is syncing the mailbox): the transport then calls `onNewMail`, as it does when it throws.
-   */
-  readonly syncArrivals?: (session: MailSession) => Promise<boolean>;
 }
 
 export interface WatchOptions {

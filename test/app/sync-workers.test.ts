@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { sql } from 'kysely';
 import { type RunningEmulator, startEmulator } from '../../emulator/start.ts';
 import { DEMO } from '../../emulator/state/demo-seed.ts';
 import { parseConfig } from '../../src/config.ts';
@@ -46,7 +45,7 @@ for (const kind of DATABASES) {
       await emu?.stop();
     });
 
-    test('mail delivered while IDLE is in the database within 2 seconds, synced on the watching session (the Inbox alone)', async () => {
+    test('mail delivered while IDLE is in the database within 2 seconds, by a round of the Inbox alone', async () => {
       const db = app.mailroom.deps.db;
       // The first full sync is done (every folder idle, the mailbox's round counted) and the watcher idles.
       await waitFor(
@@ -75,23 +74,8 @@ for (const kind of DATABASES) {
           .orderBy('path')
           .execute(),
       });
-      // No sync left in the queue (one the watcher handed over while the first sync held the mailbox).
-      await waitFor(
-        async () => {
-          const pending =
-            kind === 'sqlite'
-              ? sql<{ n: number }>`select count(*) as n from jobs where state in ('waiting', 'active')`
-              : sql<{
-                  n: number;
-                }>`select count(*)::int as n from pgboss.job where state in ('created', 'retry', 'active')`;
-          return Number((await pending.execute(db)).rows[0]?.n) === 0;
-        },
-        15_000,
-        'the queue empty',
-      );
       const before = await roundsBefore();
       await new Promise((r) => setTimeout(r, 300));
-      assert.equal((await control(emu, 'POST', '/mail/sessions/reset-peaks')).status, 200);
       const subject = `Arrives while idling ${Date.now()}`;
       const raw = `From: someone@example.net\r\nTo: ${MEGAN}\r\nSubject: ${subject}\r\nMessage-ID: <idle-${Date.now()}@example.net>\r\n\r\nHello\r\n`;
       const started = Date.now();
@@ -107,15 +91,6 @@ for (const kind of DATABASES) {
       const { id } = await db.selectFrom('mailboxes').select('id').executeTakeFirstOrThrow();
       await waitFor(async () => (await leaseHolder(db, `sync:${id}`)) === null, 10_000, 'the round over');
       assert.deepEqual(await roundsBefore(), before, 'the other folders and the mailbox round untouched');
-      // Synced on the watching session itself: no second session was opened for it.
-      const sessions = (await control(emu, 'GET', `/mail/sessions?address=${MEGAN}`)).body as {
-        mailboxes: { peak: number }[];
-      };
-      assert.deepEqual(
-        sessions.mailboxes.map((m) => m.peak),
-        [1],
-        'one session on the mailbox throughout',
-      );
     });
   });
 }

@@ -209,3 +209,17 @@ test('concurrency: past the limit in flight for an app, 429 ApplicationThrottled
     await control(emu, 'PUT', '/graph/settings', { concurrencyLimit: 4 });
   }
 });
+
+test('faults: a dropped connection gets no answer; replayed delta pages repeat their messages', async () => {
+  const megan = await graphToken(emu, MEGAN);
+  const dropped = await control(emu, 'PUT', '/graph/faults', { address: MEGAN, mode: 'drop_connection' });
+  assert.equal(dropped.status, 200);
+  await assert.rejects(graph(emu, megan, INBOX), TypeError, 'the connection is cut before an answer');
+  assert.equal((await graph(emu, megan, INBOX)).status, 200, 'one request only');
+
+  await control(emu, 'PUT', '/graph/faults', { address: MEGAN, mode: 'replay' });
+  const page = await graph(emu, megan, '/v1.0/me/mailFolders/inbox/messages/delta?$select=subject');
+  const ids = page.json.value.map((m: { id: string }) => m.id);
+  assert.ok(ids.length >= 2);
+  assert.equal(new Set(ids).size * 2, ids.length, 'every message twice');
+});

@@ -3,12 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
+import nodemailer from 'nodemailer';
 import { type RunningEmulator, startEmulator } from '../../emulator/start.ts';
 import { DEMO } from '../../emulator/state/demo-seed.ts';
 import { control } from '../support/control.ts';
 import { graph } from '../support/graph-request.ts';
 import { graphToken } from '../support/graph-token.ts';
-import { inEmulatorFolder } from '../support/mail-token.ts';
+import { inEmulatorFolder, outlookToken } from '../support/mail-token.ts';
 
 const ADELE = `adele@${DEMO.domain}`;
 const MEGAN = `megan@${DEMO.domain}`;
@@ -235,7 +236,7 @@ test('a 10 MB attachment through a draft, an upload session in 4 MB ranges, and 
   assert.equal(sentCopy.json.parentFolderId, sentItems.json.id);
 });
 
-test('a mail seeded or sent by SMTP is visible through Graph', async () => {
+test('mail seeded, or sent over SMTP, is visible through Graph (Inbox and the sender’s Sent Items)', async () => {
   const token = await graphToken(emu, MEGAN);
   const subject = `Seeded ${randomBytes(4).toString('hex')}`;
   await control(emu, 'POST', '/mail/seed', {
@@ -245,8 +246,27 @@ test('a mail seeded or sent by SMTP is visible through Graph', async () => {
       `From: x@example.net\r\nTo: ${MEGAN}\r\nSubject: ${subject}\r\nMessage-ID: <${subject.replace(' ', '.')}@example.net>\r\n\r\nbody\r\n`,
     ],
   });
+  const overSmtp = `Over SMTP ${randomBytes(4).toString('hex')}`;
+  const transport = nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: emu.mail!.smtp.port,
+    secure: false,
+    requireTLS: true,
+    tls: { ca: emu.tls.caPem, servername: 'smtp.office365.com' },
+    auth: { type: 'OAuth2', user: ADELE, accessToken: await outlookToken(emu, ADELE) },
+  });
+  try {
+    await transport.sendMail({ from: ADELE, to: MEGAN, subject: overSmtp, text: 'over SMTP' });
+  } finally {
+    transport.close();
+  }
   const list = await graph(emu, token, '/v1.0/me/mailFolders/inbox/messages?$top=1000&$select=subject');
-  assert.ok(list.json.value.some((m: { subject: string }) => m.subject === subject));
+  const subjects = list.json.value.map((m: { subject: string }) => m.subject);
+  assert.ok(subjects.includes(subject));
+  assert.ok(subjects.includes(overSmtp));
+  const adele = await graphToken(emu, ADELE);
+  const sent = await graph(emu, adele, '/v1.0/me/mailFolders/sentitems/messages?$top=1000&$select=subject');
+  assert.equal(sent.json.value.filter((m: { subject: string }) => m.subject === overSmtp).length, 1);
 });
 
 test('shared mailbox: /users/{upn}/sendMail with Send As and FullAccess; Send As denied without it', async () => {
@@ -275,4 +295,25 @@ test('shared mailbox: /users/{upn}/sendMail with Send As and FullAccess; Send As
   });
   assert.equal(fromOther.status, 403);
   assert.equal(fromOther.json.error.code, 'ErrorSendAsDenied');
+});
+
+test('Graph still sends with SMTP AUTH off for the tenant, and still reads with IMAP off for the mailbox', async () => {
+  const token = await graphToken(emu, MEGAN);
+  await control(emu, 'PATCH', `/tenants/${DEMO.tenantId}`, { smtpAuthEnabled: false });
+  await control(emu, 'PATCH', `/mailboxes/${MEGAN}`, { imapEnabled: false });
+  const subject = `Around SMTP ${randomBytes(4).toString('hex')}`;
+  try {
+    const sent = await graph(emu, token, '/v1.0/me/sendMail', {
+      method: 'POST',
+      body: { message: { subject, toRecipients: [{ emailAddress: { address: ADELE } }] } },
+    });
+    assert.equal(sent.status, 202);
+    const list = await graph(emu, token, '/v1.0/me/mailFolders/sentitems/messages?$select=subject&$top=100');
+    assert.equal(list.status, 200);
+    assert.equal(list.json.value.filter((m: { subject: string }) => m.subject === subject).length, 1);
+  } finally {
+    await control(emu, 'PATCH', `/tenants/${DEMO.tenantId}`, { smtpAuthEnabled: true });
+    await control(emu, 'PATCH', `/mailboxes/${MEGAN}`, { imapEnabled: true });
+  }
+  assert.equal((await overImap(ADELE, 'INBOX', subject)).length, 1);
 });

@@ -132,15 +132,10 @@ export const syncFolder = async (
   options: SyncFolderOptions = {},
 ): Promise<FolderSyncResult> => {
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
-  // Selected already (the watching session's Inbox): its UIDNEXT and HIGHESTMODSEQ are those of the SELECT
-  // back then (EXISTS moves neither), so the folder is selected again for the server's present state.
-  const selectedBefore = client.mailbox !== false && client.mailbox.path === path;
   const lock = await client
     .getMailboxLock(path)
     .catch((error: unknown) => Promise.reject(toImapError(error)));
   try {
-    if (selectedBefore)
-      await client.mailboxOpen(path).catch((error: unknown) => Promise.reject(toImapError(error)));
     const box = client.mailbox;
     if (!box) throw new Error(`mailbox ${path} is not selected`);
     const server = {

@@ -10,7 +10,7 @@ import { syncFolder } from './sync-folder.ts';
 import { watchInbox } from './watch-inbox.ts';
 
 /** One authenticated IMAP connection: a command at a time, each folder selected under imapflow's lock. */
-export const imapSession = (deps: TransportDeps, mailbox: Mailbox, client: ImapFlow): MailSession => ({
+const imapSession = (deps: TransportDeps, mailbox: Mailbox, client: ImapFlow): MailSession => ({
   listFolders: () => listFolders(client),
   syncFolder: (store, path, options) =>
     syncFolder({ db: deps.db, ...store }, client, mailbox.id, path, options),
@@ -29,6 +29,5 @@ export const imapSmtpTransport = (deps: TransportDeps, mailbox: Mailbox): MailTr
   wasSent: (messageId) => wasSentOverImap(deps, mailbox, messageId),
   keepSentCopy: (message) => keepImapSentCopy(deps, mailbox, message),
   verifySending: () => verifySmtpLogin(deps, mailbox),
-  watch: (handlers, options) =>
-    watchInbox(deps, mailbox, handlers, options, (client) => imapSession(deps, mailbox, client)),
+  watch: (handlers, options) => watchInbox(deps, mailbox, handlers, options),
 });

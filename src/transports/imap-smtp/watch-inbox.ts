@@ -3,7 +3,7 @@ import { getAccessToken } from '../../mailboxes/access-token.ts';
 import type { Mailbox } from '../../mailboxes/mailbox.ts';
 import { mailServersOf } from '../../microsoft/mail-servers-of.ts';
 import { loadMicrosoftSettings } from '../../microsoft/settings.ts';
-import type { MailSession, TransportDeps, WatchHandlers, WatchOptions } from '../types.ts';
+import type { TransportDeps, WatchHandlers, WatchOptions } from '../types.ts';
 import { ImapError, toImapError } from './imap-error.ts';
 import { closeImap, openImap } from './imap-session.ts';
 
@@ -64,7 +64,6 @@ export const watchInbox = async (
   mailbox: Mailbox,
   handlers: WatchHandlers,
   options: WatchOptions,
-  sessionOf: (client: ImapFlow) => MailSession,
 ): Promise<boolean> => {
   const { signal } = options;
   const client = await openInbox(deps, mailbox, options);
@@ -78,35 +77,8 @@ export const watchInbox = async (
   const close = () => void closeImap(client);
   signal.addEventListener('abort', close, { once: true });
   let renew: NodeJS.Timeout | null = null;
-  // Arrivals synced on this connection, one round at a time; EXISTS during a round asks for one more.
-  let again = false;
-  let round: Promise<void> | null = null;
-  const syncHere = handlers.syncArrivals;
-  const rounds = async (sync: NonNullable<typeof syncHere>) => {
-    try {
-      while (again && client.usable && !signal.aborted) {
-        again = false;
-        if (!(await sync(sessionOf(client)))) handlers.onNewMail();
-      }
-    } catch (error) {
-      // The session or the lease went while syncing: the queue's sync takes over (it records failures).
-      if (!signal.aborted)
-        deps.log.warn(
-          { event: 'watch.arrival_sync_failed', mailboxId: mailbox.id, err: error },
-          'new mail could not be synced on the watching session: handed to the queue',
-        );
-      handlers.onNewMail();
-    } finally {
-      round = null;
-    }
-  };
-  const arrived = () => {
-    if (!syncHere) return handlers.onNewMail();
-    again = true;
-    round ??= rounds(syncHere);
-  };
   try {
-    client.on('exists', arrived);
+    client.on('exists', () => handlers.onNewMail());
     const row = await deps.db
       .selectFrom('mailboxes')
       .select('access_token_expires_at')
@@ -117,21 +89,14 @@ export const watchInbox = async (
     renew = setTimeout(close, Math.max(lifetime, 10_000));
     handlers.onOpened();
     // Mail that arrived while nobody watched is synced now.
-    arrived();
-    // idle() resolves when IDLE is broken (by a round's first command too); it is re-entered, once any
-    // round is over, until the session closes.
-    while (client.usable && !signal.aborted) {
-      if (round) {
-        await round;
-        continue;
-      }
+    handlers.onNewMail();
+    // idle() resolves when IDLE is broken; it is re-entered until the session closes.
+    while (client.usable && !signal.aborted)
       await client.idle().catch((error: unknown) => {
         throw toImapError(error);
       });
-    }
     return true;
   } finally {
-    await round;
     if (renew) clearTimeout(renew);
     signal.removeEventListener('abort', close);
     await closeImap(client).catch((error: unknown) =>
