@@ -2,7 +2,7 @@ import type { Config } from '../config.ts';
 import { Csrf, Field } from '../ui/layout.tsx';
 import type { CheckResult } from './check-configuration.ts';
 import { CLOUDS } from './cloud.ts';
-import { redirectUris } from './redirect-uris.ts';
+import { GRAPH_MAIL_SCOPES, MAILBOX_SCOPES, redirectUris, SIGNIN_SCOPES } from './redirect-uris.ts';
 import { credentialsComplete, type MicrosoftSettings } from './settings.ts';
 import type { FieldErrors } from './settings-input.ts';
 
@@ -21,6 +21,69 @@ export interface SettingsFormValues {
   customImapServer: string;
   customSmtpServer: string;
 }
+
+/** Scope strings as the portal names the permissions: without the resource. */
+const namesOf = (scopes: readonly string[]): string =>
+  scopes.map((scope) => scope.replace(/^https:\/\/[^/]+\//, '')).join(', ');
+
+/**
+ * The delegated permissions to add in Azure for each way Mailroom reaches Microsoft 365 (ms-identity-spec.md
+ * §12.1, graph-mail-spec.md §1): what `SIGNIN_SCOPES`, `MAILBOX_SCOPES` and `GRAPH_MAIL_SCOPES` ask for.
+ */
+const PERMISSIONS: readonly { readonly use: string; readonly api: string; readonly names: string }[] = [
+  {
+    use: 'Sign-in (always)',
+    api: 'Microsoft Graph',
+    names: namesOf(SIGNIN_SCOPES),
+  },
+  {
+    use: 'Mailboxes over IMAP and SMTP (the default way)',
+    api: 'Microsoft Graph (listed there; Mailroom asks for them on outlook.office.com)',
+    names: namesOf(MAILBOX_SCOPES),
+  },
+  {
+    use: 'Sending or reading through Microsoft Graph (a mailbox on Graph, or on Automatic when SMTP AUTH is off)',
+    api: 'Microsoft Graph',
+    names: namesOf(GRAPH_MAIL_SCOPES),
+  },
+  {
+    use: 'Shared and system mailboxes through Microsoft Graph (the delegate also needs FullAccess and Send As)',
+    api: 'Microsoft Graph',
+    names: 'Mail.ReadWrite.Shared, Mail.Send.Shared',
+  },
+];
+
+const AzurePermissions = () => (
+  <div class="card" id="azure-permissions">
+    <h2>API permissions for Azure</h2>
+    <p>
+      In <em>App registrations › your app › API permissions</em>, choose{' '}
+      <em>Add a permission › Microsoft Graph › Delegated permissions</em> and add the names of each row you
+      use; then <em>Grant admin consent</em> (or let each person consent when they first sign in or connect a
+      mailbox).
+    </p>
+    <table>
+      <thead>
+        <tr>
+          <th>For</th>
+          <th>API</th>
+          <th>Delegated permissions</th>
+        </tr>
+      </thead>
+      <tbody>
+        {PERMISSIONS.map((p) => (
+          <tr>
+            <td>{p.use}</td>
+            <td>{p.api}</td>
+            <td>
+              <code>{p.names}</code>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  </div>
+);
 
 export const formValuesOf = (s: MicrosoftSettings): SettingsFormValues => ({
   clientId: s.clientId ?? '',
@@ -147,6 +210,8 @@ export const SettingsPage = (p: {
           where="Where Microsoft returns people who connect a mailbox."
         />
       </div>
+
+      <AzurePermissions />
 
       <form method="post" action="/settings/microsoft" class="card" novalidate>
         <h2>2. Application credentials</h2>

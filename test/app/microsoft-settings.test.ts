@@ -212,6 +212,12 @@ for (const kind of DATABASES) {
       assert.match(page.html, new RegExp(`value="${app.url}/auth/microsoft/callback"`));
       assert.match(page.html, new RegExp(`value="${app.url}/mailboxes/connect/microsoft/callback"`));
       assert.match(text, /Set on .* UTC\. It is never shown again/);
+      // Which permissions to add in Azure, for each way Mailroom reaches a mailbox.
+      assert.match(text, /API permissions for Azure/);
+      assert.match(text, /openid, profile, email, offline_access, User\.Read/);
+      assert.match(text, /IMAP\.AccessAsUser\.All, SMTP\.Send/);
+      assert.match(text, /Mail\.ReadWrite, Mail\.Send/);
+      assert.match(text, /Mail\.ReadWrite\.Shared, Mail\.Send\.Shared/);
       const form = (p: Page) =>
         parseForms(p.html, p.url).findIndex((f) => f.action.endsWith('/settings/microsoft'));
       const invalid = await browser.submit(page, {
