@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
+import { headerBlock, headerValue } from '../mail/smtp/headers.ts';
 import { mailTarget } from './caller.ts';
 import type { GraphMailDeps } from './deps.ts';
 import { badRequest, GraphError, notFound } from './errors.ts';
@@ -10,14 +11,6 @@ import { COMPLETE_KEYWORD, messageJson, selectOf } from './message-json.ts';
 import { contextUrl, internetMessageIdFilter, linkTo, pageOf } from './paging.ts';
 import { appliedHeader, preferences } from './prefer.ts';
 import type { StoreMessage } from './store.ts';
-
-/** The Message-ID header of raw bytes, brackets kept (as Graph's internetMessageId), from the header block only. */
-const messageIdOf = (source: Buffer): string | null => {
-  const end = source.indexOf('\r\n\r\n');
-  const head = source.subarray(0, end < 0 ? Math.min(source.length, 64 * 1024) : end).toString('latin1');
-  const match = /^message-id:[ \t]*(<[^>\r\n]{1,990}>)/im.exec(head.replace(/\r\n[ \t]+/g, ' '));
-  return match ? match[1]! : null;
-};
 
 export const renderMessage = (deps: GraphMailDeps, c: Context, message: StoreMessage) => {
   const prefs = preferences(c);
@@ -53,19 +46,23 @@ export const listMessages = (deps: GraphMailDeps) => async (c: Context) => {
   let ordered = [...snapshot.entries.values()].sort(
     (a, b) => b.internalDate.getTime() - a.internalDate.getTime() || b.uid - a.uid,
   );
+  let messages: StoreMessage[];
   if (wanted !== null) {
-    // Evaluated on the stored bytes: every message of the folder is read (the emulator's folders are small).
+    // Evaluated on the stored bytes: every message of the folder is read once (the emulator's folders are
+    // small), and the page is taken from what was read.
     const all = await deps.store.messages(
       mailbox.address,
       folder,
       snapshot.uidValidity,
       ordered.map((e) => e.uid),
     );
-    const matching = new Set(all.filter((m) => messageIdOf(m.source) === wanted).map((m) => m.location.uid));
-    ordered = ordered.filter((e) => matching.has(e.uid));
+    const matching = all.filter((m) => headerValue(headerBlock(m.source), 'message-id') === wanted);
+    ordered = ordered.filter((e) => matching.some((m) => m.location.uid === e.uid));
+    messages = matching.slice(skip, skip + top);
+  } else {
+    const uids = ordered.slice(skip, skip + top).map((e) => e.uid);
+    messages = await deps.store.messages(mailbox.address, folder, snapshot.uidValidity, uids);
   }
-  const uids = ordered.slice(skip, skip + top).map((e) => e.uid);
-  const messages = await deps.store.messages(mailbox.address, folder, snapshot.uidValidity, uids);
   const value = await Promise.all(messages.map((m) => renderMessage(deps, c, m)));
   const body: Record<string, unknown> = { '@odata.context': contextUrl('Collection(message)'), value };
   if (skip + top < ordered.length)

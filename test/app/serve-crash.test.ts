@@ -17,6 +17,7 @@ import { control } from '../support/control.ts';
 import { DATABASES } from '../support/databases.ts';
 import { configureForMail } from '../support/mailbox-setup.ts';
 import { signInAndGetTokens } from '../support/oauth-flow.ts';
+import { selectInbox } from '../support/token-mailbox.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const MESSAGES = 4000;
@@ -93,19 +94,7 @@ for (const kind of DATABASES) {
         .set({ state: 'connected' })
         .where('id', '=', mailboxId)
         .execute();
-      await deps.db
-        .insertInto('mailbox_folders')
-        .values({
-          mailbox_id: mailboxId,
-          path: 'INBOX',
-          name: 'INBOX',
-          delimiter: '/',
-          parent_path: null,
-          special_use: '\\Inbox',
-          selected: 1,
-          updated_at: new Date().toISOString(),
-        })
-        .execute();
+      await selectInbox(deps.db, mailboxId);
       apiToken = await createApiToken(deps.db, owner.id, 'crash');
       // The database stays; Mailroom now runs as separate processes on it.
       await app.mailroom.stop();

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { simpleParser } from 'mailparser';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { DEMO } from '../../emulator/state/demo-seed.ts';
 import { GRAPH_MAIL_SCOPES } from '../../src/microsoft/redirect-uris.ts';
-import { launchChromium } from '../support/chromium.ts';
+import { launchChromium, signInWithPassword } from '../support/chromium.ts';
 import { control } from '../support/control.ts';
-import { ADELE, LOCAL_PASSWORD, MEGAN } from '../support/mailbox-setup.ts';
+import { ADELE, MEGAN } from '../support/mailbox-setup.ts';
 import { signInAndGetTokens } from '../support/oauth-flow.ts';
 import { copiesIn, type SendWorld, startSendWorld } from '../support/send-fixture.ts';
 
@@ -26,13 +26,6 @@ after(async () => {
   await w?.stop();
 });
 
-const signIn = async (page: Page, email: string) => {
-  await page.goto('/signin');
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password').fill(LOCAL_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-};
-
 test('SMTP AUTH off for the tenant: a reply written in the back office goes through Graph, threaded, once in Sent Items; the mailbox page says so and why', async () => {
   const original = await w.send(w.adeleToken, w.mailboxes.adele, {
     to: [MEGAN],
@@ -44,7 +37,7 @@ test('SMTP AUTH off for the tenant: a reply written in the back office goes thro
 
   const context = await chromium.newContext({ baseURL: w.app.url });
   const page = await context.newPage();
-  await signIn(page, MEGAN);
+  await signInWithPassword(page, MEGAN);
   await control(w.emu, 'PATCH', `/tenants/${DEMO.tenantId}`, { smtpAuthEnabled: false });
   try {
     await page.goto(`/mail/${w.mailboxes.megan}`);

@@ -4,9 +4,9 @@ import { after, before, test } from 'node:test';
 import { simpleParser } from 'mailparser';
 import type { Browser, Page } from 'playwright-core';
 import { DEMO } from '../../emulator/state/demo-seed.ts';
-import { launchChromium } from '../support/chromium.ts';
+import { launchChromium, signInWithPassword } from '../support/chromium.ts';
 import { control } from '../support/control.ts';
-import { ADELE, LOCAL_PASSWORD, MEGAN } from '../support/mailbox-setup.ts';
+import { ADELE, MEGAN } from '../support/mailbox-setup.ts';
 import { copiesIn, type SendWorld, startSendWorld } from '../support/send-fixture.ts';
 
 let w: SendWorld;
@@ -21,13 +21,6 @@ after(async () => {
   await chromium?.close();
   await w?.stop();
 });
-
-const signIn = async (page: Page, email: string) => {
-  await page.goto('/signin');
-  await page.getByLabel('E-mail').fill(email);
-  await page.getByLabel('Password').fill(LOCAL_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-};
 
 /** The outbox page refreshes itself while the message is on its way. */
 const untilState = async (page: Page, state: string) => {
@@ -45,7 +38,7 @@ test('reply with a file from the message page: sent, threaded, and the file arri
 
   const context = await chromium.newContext({ baseURL: w.app.url });
   const page = await context.newPage();
-  await signIn(page, MEGAN);
+  await signInWithPassword(page, MEGAN);
   await page.goto(`/mail/${w.mailboxes.megan}`);
   await page.getByRole('link', { name: 'Lunch on Friday?' }).click();
   await page.getByRole('link', { name: 'Reply', exact: true }).click();
@@ -88,7 +81,7 @@ test('SMTP AUTH switched off on a mailbox set to SMTP: the message page says it 
   await w.api(w.meganToken, 'PUT', `/mailboxes/${w.mailboxes.megan}/send-via`, { sendVia: 'smtp' });
   const context = await chromium.newContext({ baseURL: w.app.url });
   const page = await context.newPage();
-  await signIn(page, MEGAN);
+  await signInWithPassword(page, MEGAN);
   await page.goto(`/mail/${w.mailboxes.megan}`);
   await control(w.emu, 'PATCH', `/tenants/${DEMO.tenantId}`, { smtpAuthEnabled: false });
   try {
@@ -112,7 +105,7 @@ test('SMTP AUTH switched off on a mailbox set to SMTP: the message page says it 
     await page.getByText('A message you wrote could not be sent.').waitFor();
     const admin = await chromium.newContext({ baseURL: w.app.url });
     const adminPage = await admin.newPage();
-    await signIn(adminPage, ADELE);
+    await signInWithPassword(adminPage, ADELE);
     await adminPage
       .getByText(
         'Mail cannot be sent from megan@contoso.example: Exchange has SMTP AUTH switched off for it.',

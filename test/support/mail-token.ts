@@ -12,7 +12,7 @@ import { findUserByLogin } from '../../emulator/state/directory.ts';
 export const outlookToken = (
   emu: RunningEmulator,
   upn: string,
-  options: { scopes?: string[]; audience?: string; lifetimeSec?: number } = {},
+  options: { scopes?: readonly string[]; audience?: string; lifetimeSec?: number } = {},
 ): Promise<string> => {
   const user = findUserByLogin(emu.ctx.dir, upn);
   const app = emu.ctx.dir.apps.get(DEMO.appId);
