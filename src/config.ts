@@ -37,6 +37,7 @@ const schema = z
     MAILROOM_IDLE_CONNECTIONS: z.coerce.number().int().min(0).max(10_000).default(100),
     MAILROOM_WATCH_LEASE_SECONDS: z.coerce.number().min(1).max(30).default(20),
     MAILROOM_POLL_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
+    MAILROOM_GRAPH_WATCH_SECONDS: z.coerce.number().min(1).max(3600).default(30),
     MAILROOM_SERVE_WORKERS: z.enum(['true', 'false']).default('true'),
     MAILROOM_PARSE_WORKERS: z.coerce.number().int().min(0).max(64).optional(),
     MAILROOM_LEASE_SECONDS: z.coerce.number().min(1).max(300).default(30),
@@ -124,6 +125,8 @@ export interface Config {
     readonly watchLeaseSeconds: number;
     /** The longest a connected mailbox no worker watches waits for its next check (a sync). */
     readonly pollSeconds: number;
+    /** How often a mailbox read through Microsoft Graph has its Inbox's delta looked at for new mail. */
+    readonly graphWatchSeconds: number;
     /** `mailroom serve` also runs the sync workers (small installs); `mailroom worker` always does. */
     readonly inServe: boolean;
     /** Worker threads reading listed messages' bodies (one per core by default; 0: on the main thread). */
@@ -195,6 +198,7 @@ export const parseConfig = (env: Record<string, string | undefined>): Config => 
       idleConnections: e.MAILROOM_IDLE_CONNECTIONS,
       watchLeaseSeconds: e.MAILROOM_WATCH_LEASE_SECONDS,
       pollSeconds: e.MAILROOM_POLL_SECONDS,
+      graphWatchSeconds: e.MAILROOM_GRAPH_WATCH_SECONDS,
       inServe: e.MAILROOM_SERVE_WORKERS === 'true',
       parseWorkers: e.MAILROOM_PARSE_WORKERS ?? availableParallelism(),
       leaseMs: Math.round(e.MAILROOM_LEASE_SECONDS * 1000),

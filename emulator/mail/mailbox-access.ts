@@ -75,7 +75,10 @@ export const authorizeMailLogin = async (
     if (!smtpEnabled)
       return { ok: false, failure: 'smtp_auth_disabled', detail: 'SMTP AUTH disabled', claims };
   }
-  if (protocol === 'imap' && mailbox && !mailbox.imapEnabled) return reject('IMAP disabled for the mailbox');
+  // Exchange accepts the token and then refuses every mailbox command (`BAD User is authenticated but not
+  // connected.`) when IMAP is switched off for the mailbox (Set-CASMailbox -ImapEnabled $false).
+  if (protocol === 'imap' && mailbox && !mailbox.imapEnabled)
+    return { ok: false, failure: 'not_connected', detail: 'IMAP disabled for the mailbox', claims };
 
   const principal = appOnly ? claims.appid : user!.oid;
   // SMTP AUTH signs in as the token's own user; a shared mailbox is sent from with `From:` and Send As

@@ -22,6 +22,7 @@ const folderView = (f: Awaited<ReturnType<typeof storedFolders>>[number]) => ({
 });
 
 const sendViaBody = z.object({ sendVia: z.enum(SEND_VIA) }).strict();
+const mailViaBody = z.object({ mailVia: z.enum(SEND_VIA) }).strict();
 
 /** Mailboxes over the API: list and get with their state, folders, check connection, delete. */
 export const mailboxesApi = (deps: AppDeps): Hono<AppEnv> => {
@@ -81,12 +82,22 @@ export const mailboxesApi = (deps: AppDeps): Hono<AppEnv> => {
     return c.json(await checkConnection(deps, mailbox));
   });
 
+  // The mailbox's one way to Microsoft 365, for reading and sending (issue 13 §3). `send-via` is its first
+  // name, kept for clients written against it; `mail-via` says what it covers.
   app.put('/mailboxes/:id/send-via', async (c) => {
-    const mailbox = await managedMailbox(deps, requireUser(c), c.req.param('id'), 'choose how it sends');
+    const mailbox = await managedMailbox(deps, requireUser(c), c.req.param('id'), 'choose how it is reached');
     const body = sendViaBody.safeParse(await c.req.json().catch(() => null));
     if (!body.success)
       return c.json(errorBody('request.invalid', 'Send { "sendVia": "auto" | "smtp" | "graph" }.'), 400);
     await setSendVia(deps.db, mailbox.id, body.data.sendVia);
+    return c.json(mailboxView((await findMailbox(deps.db, mailbox.id)) ?? mailbox));
+  });
+  app.put('/mailboxes/:id/mail-via', async (c) => {
+    const mailbox = await managedMailbox(deps, requireUser(c), c.req.param('id'), 'choose how it is reached');
+    const body = mailViaBody.safeParse(await c.req.json().catch(() => null));
+    if (!body.success)
+      return c.json(errorBody('request.invalid', 'Send { "mailVia": "auto" | "smtp" | "graph" }.'), 400);
+    await setSendVia(deps.db, mailbox.id, body.data.mailVia);
     return c.json(mailboxView((await findMailbox(deps.db, mailbox.id)) ?? mailbox));
   });
 

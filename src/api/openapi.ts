@@ -195,6 +195,18 @@ export const openApiDocument = (serverUrl: string) => ({
               'Why it sends that way, e.g. Exchange’s refusal of SMTP AUTH; null while it sends as it always did.',
           },
           sendsThroughAt: { type: ['string', 'null'], format: 'date-time', description: 'Since when.' },
+          mailVia: {
+            enum: ['auto', 'smtp', 'graph'],
+            description:
+              'The mailbox’s way to Microsoft 365, for reading and sending (the same setting as sendVia): auto (IMAP and SMTP, and Microsoft Graph for the half Exchange refuses), smtp (IMAP and SMTP only), or graph.',
+          },
+          readsThrough: { enum: ['imap', 'graph'], description: 'How it reads now.' },
+          readsThroughReason: {
+            type: ['string', 'null'],
+            description:
+              'Why it reads that way, e.g. Exchange refusing IMAP for the mailbox; null while it reads as it always did.',
+          },
+          readsThroughAt: { type: ['string', 'null'], format: 'date-time', description: 'Since when.' },
         },
       },
       Folder: {
@@ -426,7 +438,7 @@ export const openApiDocument = (serverUrl: string) => ({
     '/api/mailboxes/{id}/send-via': {
       put: {
         summary:
-          'Choose how the mailbox sends: auto (SMTP, then Microsoft Graph once Exchange refuses SMTP AUTH), smtp or graph (the owner, or an administrator for a system mailbox)',
+          'Choose the mailbox’s way to Microsoft 365, for reading and sending (the first name of `mail-via`): auto (IMAP and SMTP, then Microsoft Graph for the half Exchange refuses), smtp (IMAP and SMTP only) or graph (the owner, or an administrator for a system mailbox)',
         parameters: [idParam],
         requestBody: {
           required: true,
@@ -441,7 +453,32 @@ export const openApiDocument = (serverUrl: string) => ({
           },
         },
         responses: {
-          200: json('The mailbox, saying how it sends now and why', ref('Mailbox')),
+          200: json('The mailbox, saying how it reads and sends now and why', ref('Mailbox')),
+          400: errorResponse('Not one of auto, smtp, graph'),
+          403: errorResponse('Not the owner (personal) or an administrator (system mailbox)'),
+          404: errorResponse('No such mailbox'),
+        },
+      },
+    },
+    '/api/mailboxes/{id}/mail-via': {
+      put: {
+        summary:
+          'Choose the mailbox’s way to Microsoft 365, for reading and sending: auto (IMAP and SMTP, then Microsoft Graph for the half Exchange refuses: SMTP AUTH off, or IMAP off for the mailbox), smtp (IMAP and SMTP only) or graph (Microsoft Graph only) (the owner, or an administrator for a system mailbox)',
+        parameters: [idParam],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['mailVia'],
+                properties: { mailVia: { enum: ['auto', 'smtp', 'graph'] } },
+              },
+            },
+          },
+        },
+        responses: {
+          200: json('The mailbox, saying how it reads and sends now and why', ref('Mailbox')),
           400: errorResponse('Not one of auto, smtp, graph'),
           403: errorResponse('Not the owner (personal) or an administrator (system mailbox)'),
           404: errorResponse('No such mailbox'),

@@ -15,6 +15,7 @@ export const eventsSchemas = {
           'message.sent',
           'message.send_failed',
           'mailbox.sends_through_changed',
+          'mailbox.reads_through_changed',
         ],
       },
       mailboxId: { type: ['string', 'null'] },
@@ -26,7 +27,7 @@ export const eventsSchemas = {
       data: {
         type: 'object',
         description:
-          'Small and free of secrets and message content: `state`, `errorCode` (mailbox.state_changed); `stored`, `created`, `messageIds` (messages.stored, one event per stored batch); `fetched`, `created`, `flagsChanged`, `removed` (folder.synced); `state`, `attempts`, `errorCode`, `nextAttemptAt` (message.sent, message.send_failed); `sendsThrough`, `reasonCode` (mailbox.sends_through_changed).',
+          'Small and free of secrets and message content: `state`, `errorCode` (mailbox.state_changed); `stored`, `created`, `messageIds` (messages.stored, one event per stored batch); `fetched`, `created`, `flagsChanged`, `removed` (folder.synced); `state`, `attempts`, `errorCode`, `nextAttemptAt` (message.sent, message.send_failed); `sendsThrough`, `reasonCode` (mailbox.sends_through_changed); `readsThrough`, `reasonCode` (mailbox.reads_through_changed).',
       },
     },
   },

@@ -8,7 +8,8 @@ export type EventType =
   | 'folder.synced'
   | 'message.sent'
   | 'message.send_failed'
-  | 'mailbox.sends_through_changed';
+  | 'mailbox.sends_through_changed'
+  | 'mailbox.reads_through_changed';
 
 export interface EventInput {
   readonly type: EventType;

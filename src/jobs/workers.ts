@@ -82,6 +82,7 @@ export const startWorkers = async (
             max: config.sync.idleConnections,
             leaseMs: config.sync.watchLeaseSeconds * 1000,
             pollSeconds: config.sync.pollSeconds,
+            graphWatchSeconds: config.sync.graphWatchSeconds,
           },
         )
       : null;

@@ -24,6 +24,7 @@ export const storedFolders = async (db: Db, mailboxId: string): Promise<StoredFo
     parentPath: r.parent_path,
     specialUse: r.special_use as Folder['specialUse'],
     selectable: true,
+    remoteId: r.remote_id,
     selected: r.selected === 1,
   }));
 
@@ -57,6 +58,7 @@ export const retrieveFolders = async (
           special_use: f.specialUse,
           selected: (firstTime ? f.specialUse === '\\Inbox' : wasSelected.has(f.path)) ? 1 : 0,
           updated_at: now,
+          remote_id: f.remoteId ?? null,
         })),
       )
       .execute();

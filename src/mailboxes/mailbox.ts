@@ -1,5 +1,11 @@
 import type { Selectable } from 'kysely';
-import type { ConnectionState, MailboxesTable, SendsThrough, SendVia } from './mailboxes.table.ts';
+import type {
+  ConnectionState,
+  MailboxesTable,
+  ReadsThrough,
+  SendsThrough,
+  SendVia,
+} from './mailboxes.table.ts';
 
 /** A mailbox as the rest of Mailroom sees it: never its tokens. */
 export interface Mailbox {
@@ -23,6 +29,15 @@ export interface Mailbox {
   readonly sending: {
     readonly via: SendVia;
     readonly through: SendsThrough;
+    readonly reason: string | null;
+    readonly since: string | null;
+  };
+  /**
+   * How it reads now (the choice is `sending.via`, which covers both: Graph reads through Graph, Automatic
+   * through Graph once IMAP was refused for the mailbox), why and since when.
+   */
+  readonly reading: {
+    readonly through: ReadsThrough;
     readonly reason: string | null;
     readonly since: string | null;
   };
@@ -53,6 +68,11 @@ export const rowToMailbox = (row: Selectable<MailboxesTable>): Mailbox => ({
     reason: row.sends_through_reason,
     since: row.sends_through_at,
   },
+  reading: {
+    through: row.reads_through,
+    reason: row.reads_through_reason,
+    since: row.reads_through_at,
+  },
   createdAt: row.created_at,
 });
 
@@ -75,4 +95,9 @@ export const mailboxView = (m: Mailbox) => ({
   sendsThrough: m.sending.through,
   sendsThroughReason: m.sending.reason,
   sendsThroughAt: m.sending.since,
+  /** The mailbox's way to Microsoft 365 (the same setting as `sendVia`, named for what it covers). */
+  mailVia: m.sending.via,
+  readsThrough: m.reading.through,
+  readsThroughReason: m.reading.reason,
+  readsThroughAt: m.reading.since,
 });

@@ -5,6 +5,9 @@ export type SendVia = 'auto' | 'smtp' | 'graph';
 /** How it sends now. */
 export type SendsThrough = 'smtp' | 'graph';
 
+/** How it reads now. */
+export type ReadsThrough = 'imap' | 'graph';
+
 /** Who must act about a mailbox's connection (STYLE.md 7; ms-identity-spec.md §15). */
 export type ConnectionState =
   | 'not_connected'
@@ -57,6 +60,10 @@ export interface MailboxesTable {
   sends_through: Generated<SendsThrough>;
   sends_through_reason: string | null;
   sends_through_at: string | null;
+  /** How it reads now ('imap' or 'graph'), why and since when; the reason is null until it changed. */
+  reads_through: Generated<ReadsThrough>;
+  reads_through_reason: string | null;
+  reads_through_at: string | null;
   created_at: string;
   updated_at: string;
 }

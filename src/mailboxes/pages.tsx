@@ -163,20 +163,30 @@ const SyncProgress = ({
 );
 
 const SEND_VIA_LABEL = {
-  auto: 'Automatic (SMTP, or Microsoft Graph when Exchange refuses SMTP)',
-  smtp: 'SMTP only',
+  auto: 'Automatic (IMAP and SMTP; Microsoft Graph for what Exchange refuses)',
+  smtp: 'IMAP and SMTP only',
   graph: 'Microsoft Graph only',
 } as const;
 
-/** Which way the mailbox sends and why (issue 13 §3). */
+const since = (at: string | null) => (at ? ` since ${at.replace('T', ' ').slice(0, 19)} UTC` : '');
+
+/** Which way the mailbox reads and sends, and why (issue 13 §3). */
 const SendingWay = (p: { mailbox: Mailbox }) => {
   const s = p.mailbox.sending;
+  const r = p.mailbox.reading;
   return (
-    <p id="sends-through" data-sends-through={s.through} data-send-via={s.via}>
-      Sends through <strong>{s.through === 'graph' ? 'Microsoft Graph' : 'SMTP'}</strong>
-      {s.since && ` since ${s.since.replace('T', ' ').slice(0, 19)} UTC`} · setting: {SEND_VIA_LABEL[s.via]}.
-      {s.reason && <span class="hint"> {s.reason}</span>}
-    </p>
+    <>
+      <p id="reads-through" data-reads-through={r.through} data-mail-via={s.via}>
+        Reads through <strong>{r.through === 'graph' ? 'Microsoft Graph' : 'IMAP'}</strong>
+        {since(r.since)} · way to Microsoft 365: {SEND_VIA_LABEL[s.via]}.
+        {r.reason && <span class="hint"> {r.reason}</span>}
+      </p>
+      <p id="sends-through" data-sends-through={s.through} data-send-via={s.via}>
+        Sends through <strong>{s.through === 'graph' ? 'Microsoft Graph' : 'SMTP'}</strong>
+        {since(s.since)} · way to Microsoft 365: {SEND_VIA_LABEL[s.via]}.
+        {s.reason && <span class="hint"> {s.reason}</span>}
+      </p>
+    </>
   );
 };
 
@@ -220,7 +230,7 @@ export const MailboxDetail = (p: {
             <form method="post" action={`/mailboxes/${m.id}/send-via`} id="send-via-form">
               <Csrf token={p.csrf} />
               <label>
-                Send mail through{' '}
+                Reach this mailbox through{' '}
                 <select name="sendVia">
                   {(['auto', 'smtp', 'graph'] as const).map((via) => (
                     <option value={via} selected={m.sending.via === via}>
@@ -230,7 +240,7 @@ export const MailboxDetail = (p: {
                 </select>
               </label>{' '}
               <button type="submit" class="secondary">
-                Save sending choice
+                Save the way to Microsoft 365
               </button>
             </form>
             {m.connected && (

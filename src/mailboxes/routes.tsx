@@ -65,15 +65,15 @@ export const mailboxRoutes = (deps: AppDeps): Hono<AppEnv> => {
   });
 
   app.post('/mailboxes/:id/send-via', async (c) => {
-    const mailbox = await managedMailbox(deps, requireUser(c), c.req.param('id'), 'choose how it sends');
+    const mailbox = await managedMailbox(deps, requireUser(c), c.req.param('id'), 'choose how it is reached');
     const chosen = (await c.req.parseBody()).sendVia;
     const via = SEND_VIA.find((v) => v === chosen);
     if (!via) {
-      await flash(deps, c, 'error', 'Choose Automatic, SMTP or Microsoft Graph.');
+      await flash(deps, c, 'error', 'Choose Automatic, IMAP and SMTP, or Microsoft Graph.');
       return c.redirect(`/mailboxes/${mailbox.id}`);
     }
     await setSendVia(deps.db, mailbox.id, via);
-    await flash(deps, c, 'success', 'Saved how the mailbox sends.');
+    await flash(deps, c, 'success', 'Saved how Mailroom reaches the mailbox.');
     return c.redirect(`/mailboxes/${mailbox.id}`);
   });
 

@@ -17,6 +17,8 @@ export interface FolderSyncStateTable {
   folder_id: string | null;
   /** Graph's delta link, opaque; null for IMAP. */
   cursor: string | null;
+  /** Graph, during a round from nothing: locations below this UID not seen yet in the round (0040). */
+  resync_below: number | null;
 }
 
 export interface MessagesTable {

@@ -23,6 +23,11 @@ export interface StoreInput {
   /** RFC822.SIZE. */
   readonly size: number;
   readonly source: Buffer;
+  /**
+   * Graph's immutable id of the copy (a Graph location: UIDVALIDITY 0 and a UID its folder handed out);
+   * absent for IMAP.
+   */
+  readonly remoteId?: string;
 }
 
 /** A fetched message parsed and keyed, its source no longer needed: what `storePrepared` writes. */
@@ -295,6 +300,8 @@ export const upsertLocations = async (
           message_id: messageId,
           ...flagColumns(input.flags),
           pending_flags: null,
+          transport: input.remoteId === undefined ? 'imap_smtp' : 'graph',
+          remote_id: input.remoteId ?? null,
         })),
       )
       .onConflict((oc) =>

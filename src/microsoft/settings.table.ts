@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /** One row (id = 1): the app registration Mailroom uses in Microsoft Entra ID. */
 export interface MicrosoftSettingsTable {
   id: number;
@@ -23,6 +25,8 @@ export interface MicrosoftSettingsTable {
   /** `host:port` of IMAP (implicit TLS) and SMTP (STARTTLS) for the custom cloud. */
   custom_imap_server: string | null;
   custom_smtp_server: string | null;
+  /** How mailboxes connected from now on reach Microsoft 365: 'auto', 'smtp' (IMAP and SMTP) or 'graph'. */
+  default_mail_via: Generated<'auto' | 'smtp' | 'graph'>;
   updated_at: string | null;
   updated_by: string | null;
 }

@@ -59,6 +59,11 @@ export interface IdleWatcherOptions {
    * seconds (MAILROOM_POLL_SECONDS); 0: no polling beyond the sweep.
    */
   readonly pollSeconds?: number;
+  /**
+   * How often the Inbox of a mailbox read through Microsoft Graph is looked at (its delta), in seconds
+   * (MAILROOM_GRAPH_WATCH_SECONDS); default 30.
+   */
+  readonly graphWatchSeconds?: number;
   /** How an unwatched mailbox is checked (a full sync); default `onNewMail`. */
   readonly onPoll?: (mailboxId: string) => void;
 }
@@ -106,6 +111,7 @@ export const startIdleWatchers = (
       if ((error as Error).name !== 'AbortError') throw error;
     });
   const opening = limiter(OPENING_AT_ONCE);
+  const graphEveryMs = Math.round((options.graphWatchSeconds ?? 30) * 1000);
 
   /** Logs a failure with its stack and cause and records it on the mailbox, where a person sees it. */
   const recordFailure = async (mailbox: Mailbox, error: unknown, failures: number): Promise<void> => {
@@ -157,7 +163,8 @@ export const startIdleWatchers = (
       let backoff = 0;
       try {
         const handlers = { onOpened: () => (failures = 0), onNewMail: () => onNewMail(mailboxId) };
-        if (!(await transportFor(deps, mailbox).watch(handlers, { signal, opening }))) break;
+        if (!(await transportFor(deps, mailbox).watch(handlers, { signal, opening, everyMs: graphEveryMs })))
+          break;
       } catch (error) {
         if (signal.aborted) break;
         failures++;

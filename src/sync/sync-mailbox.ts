@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppDeps } from '../http/context.ts';
 import { storedFolders } from '../mailboxes/folders.ts';
 import type { Mailbox } from '../mailboxes/mailbox.ts';
-import { setMailboxState } from '../mailboxes/repository.ts';
+import { findMailbox, setMailboxState } from '../mailboxes/repository.ts';
 import type { BlobStore } from '../messages/blob-store.ts';
 import { pruneOrphans } from '../messages/locations.ts';
 import { MailTransportError } from '../transports/transport-error.ts';
@@ -22,7 +22,11 @@ const hasPendingParses = async (db: SyncDeps['db'], mailboxId: string): Promise<
 const MAX_THROTTLE_WAIT_MS = 60_000;
 const MAX_ATTEMPTS = 4;
 
-/** Failures a new session (with a fresh token where needed) resumes from the cursor (a Graph transport adds its own). */
+/**
+ * Failures a new session (with a fresh token where needed) resumes from the cursor: IMAP's, and Graph's
+ * counterparts — a token Graph still refused after the client's own refresh (`graph.invalid_token`), a cut
+ * connection or timeout, throttling or unavailability that outlasted the client's own retries.
+ */
 const RESUMABLE = new Set([
   'imap.token_expired',
   'imap.closed',
@@ -30,9 +34,14 @@ const RESUMABLE = new Set([
   'imap.timeout',
   'imap.throttled',
   'imap.unreachable',
+  'graph.invalid_token',
+  'graph.unreachable',
+  'graph.timeout',
+  'graph.unavailable',
+  'graph.throttled',
 ]);
-/** Of those, the ones after which the server's suggested wait is kept (capped). */
-const THROTTLED = new Set(['imap.throttled']);
+/** Of those, the ones after which the server's suggested wait (Retry-After, Suggested Backoff Time) is kept (capped). */
+const THROTTLED = new Set(['imap.throttled', 'graph.throttled', 'graph.unavailable']);
 
 export type SyncDeps = Pick<
   AppDeps,
@@ -70,7 +79,9 @@ export const syncMailbox = async (
   const results: Record<string, FolderSyncResult> = {};
   for (let attempt = 1; ; attempt++) {
     try {
-      await transportFor(deps, mailbox).read(
+      // After a failure, read again: the first session may have moved the mailbox to Graph (choose-reading.ts).
+      const current = attempt === 1 ? mailbox : ((await findMailbox(deps.db, mailbox.id)) ?? mailbox);
+      await transportFor(deps, current).read(
         async (session) => {
           for (const path of folders) {
             if (results[path]) continue;
@@ -90,7 +101,7 @@ export const syncMailbox = async (
       if (!(error instanceof MailTransportError) || !RESUMABLE.has(error.code) || attempt >= MAX_ATTEMPTS)
         throw error;
       deps.log.info(
-        { event: 'sync.resume', mailboxId: mailbox.id, imapCode: error.code, attempt },
+        { event: 'sync.resume', mailboxId: mailbox.id, errorCode: error.code, attempt },
         'resuming sync in a new session',
       );
       if (THROTTLED.has(error.code))

@@ -17,6 +17,8 @@ export interface Folder {
   readonly specialUse: SpecialUse | null;
   /** False for `\Noselect` / `\NonExistent` (RFC 3501 §7.2.2, RFC 5258): a node of the tree only. */
   readonly selectable: boolean;
+  /** Graph's id of the folder (`mailbox_folders.remote_id`); absent or null over IMAP, which names it by its path. */
+  readonly remoteId?: string | null;
 }
 
 export interface FolderNode extends Folder {

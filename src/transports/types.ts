@@ -155,4 +155,6 @@ export interface WatchOptions {
    * a worker taking a thousand mailboxes does not open them all together.
    */
   readonly opening: <T>(open: () => Promise<T>) => Promise<T>;
+  /** Graph, which cannot hold a session open: how often the Inbox's delta is looked at (default 30 s). */
+  readonly everyMs?: number;
 }

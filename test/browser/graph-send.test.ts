@@ -68,10 +68,13 @@ test('SMTP AUTH off for the tenant: a reply written in the back office goes thro
     await control(w.emu, 'PATCH', `/tenants/${DEMO.tenantId}`, { smtpAuthEnabled: true });
   }
   // SMTP AUTH is on again: the owner chooses SMTP on the mailbox page.
-  await page.getByLabel('Send mail through').selectOption('smtp');
-  await page.getByRole('button', { name: 'Save sending choice' }).click();
+  await page.getByLabel('Reach this mailbox through').selectOption('smtp');
+  await page.getByRole('button', { name: 'Save the way to Microsoft 365' }).click();
   await page.locator('#sends-through[data-sends-through="smtp"]').waitFor();
   assert.equal(await page.locator('#sends-through').getAttribute('data-send-via'), 'smtp');
-  assert.match((await page.locator('#sends-through').textContent()) ?? '', /Set to send over SMTP only/);
+  assert.match(
+    (await page.locator('#sends-through').textContent()) ?? '',
+    /Set to IMAP and SMTP only: it sends over SMTP only/,
+  );
   await context.close();
 });
