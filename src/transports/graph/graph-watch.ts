@@ -71,7 +71,15 @@ export const watchGraphInbox = async (
         if (signal.aborted) return true;
         throw error;
       }
-      if (await inboxChanged(deps, mailbox, signal)) handlers.onNewMail();
+      let changed: boolean;
+      try {
+        changed = await inboxChanged(deps, mailbox, signal);
+      } catch (error) {
+        // Stopped while it looked: the watch ends as asked, whatever the request said as it was cancelled.
+        if (signal.aborted) return true;
+        throw error;
+      }
+      if (changed) handlers.onNewMail();
     }
     return true;
   });
