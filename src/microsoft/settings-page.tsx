@@ -171,12 +171,45 @@ export const CheckResultBox = ({ result }: { result: CheckResult }) => (
   </div>
 );
 
+const MAIL_VIA_LABEL = {
+  auto: 'Automatic: IMAP and SMTP, and Microsoft Graph for what Exchange refuses (SMTP AUTH off, IMAP off)',
+  smtp: 'IMAP and SMTP only',
+  graph: 'Microsoft Graph only',
+} as const;
+
+/** The installation's default way to Microsoft 365, taken by each mailbox when it is added. */
+const DefaultMailVia = (p: { csrf: string; via: 'auto' | 'smtp' | 'graph' }) => (
+  <form method="post" action="/settings/microsoft/mail-via" class="card" id="default-mail-via">
+    <h2>Default way to Microsoft 365</h2>
+    <p>
+      Mailboxes added from now on read and send this way; each mailbox’s page can change its own. Changing it
+      here changes no mailbox already added. With Microsoft Graph, add its permissions above.
+    </p>
+    <Csrf token={p.csrf} />
+    <label>
+      Mailboxes reach Microsoft 365 through{' '}
+      <select name="defaultMailVia">
+        {(['auto', 'smtp', 'graph'] as const).map((via) => (
+          <option value={via} selected={p.via === via}>
+            {MAIL_VIA_LABEL[via]}
+          </option>
+        ))}
+      </select>
+    </label>{' '}
+    <button type="submit" class="secondary">
+      Save the default
+    </button>
+  </form>
+);
+
 export const SettingsPage = (p: {
   config: Config;
   csrf: string;
   settings: MicrosoftSettings;
   /** Mailboxes holding tokens: what a change of authority or mail servers disconnects. */
   connectedMailboxes: number;
+  /** How mailboxes added from now on reach Microsoft 365 (mailboxes/default-mail-via.ts). */
+  defaultMailVia: 'auto' | 'smtp' | 'graph';
   values: SettingsFormValues;
   errors: FieldErrors;
   check?: CheckResult | undefined;
@@ -212,6 +245,8 @@ export const SettingsPage = (p: {
       </div>
 
       <AzurePermissions />
+
+      <DefaultMailVia csrf={p.csrf} via={p.defaultMailVia} />
 
       <form method="post" action="/settings/microsoft" class="card" novalidate>
         <h2>2. Application credentials</h2>

@@ -3,6 +3,8 @@ import { recordAudit } from '../audit/record.ts';
 import { requireAdmin } from '../http/auth.ts';
 import type { AppContext, AppDeps, AppEnv } from '../http/context.ts';
 import { flash, renderPage } from '../http/render.tsx';
+import { defaultMailVia, saveDefaultMailVia } from '../mailboxes/default-mail-via.ts';
+import { SEND_VIA } from '../mailboxes/send-via.ts';
 import { countMailboxesWithTokens } from '../mailboxes/token-store.ts';
 import { startAdminConsent } from './admin-consent.ts';
 import { type CheckResult, checkConfiguration } from './check-configuration.ts';
@@ -57,6 +59,7 @@ export const microsoftSettingsRoutes = (deps: AppDeps): Hono<AppEnv> => {
   ) => {
     const settings = await loadMicrosoftSettings(deps.db);
     const connectedMailboxes = await countMailboxesWithTokens(deps.db);
+    const mailVia = await defaultMailVia(deps.db);
     const status = Object.keys(errors).length > 0 ? 400 : 200;
     return renderPage(deps, c, { title: 'Microsoft 365', current: '/settings/microsoft', status }, (csrf) => (
       <SettingsPage
@@ -64,6 +67,7 @@ export const microsoftSettingsRoutes = (deps: AppDeps): Hono<AppEnv> => {
         csrf={csrf}
         settings={settings}
         connectedMailboxes={connectedMailboxes}
+        defaultMailVia={mailVia}
         values={values ?? formValuesOf(settings)}
         errors={errors}
         check={check}
@@ -87,6 +91,23 @@ export const microsoftSettingsRoutes = (deps: AppDeps): Hono<AppEnv> => {
     }
     await saveMicrosoftSettings(deps.db, deps.secrets, actor, validation.value);
     await flash(deps, c, 'success', 'Microsoft 365 settings saved.');
+    return c.redirect('/settings/microsoft');
+  });
+
+  app.post('/settings/microsoft/mail-via', async (c) => {
+    const actor = requireAdmin(c);
+    const chosen = (await c.req.parseBody()).defaultMailVia;
+    const via = SEND_VIA.find((v) => v === chosen);
+    if (!via) {
+      await flash(deps, c, 'error', 'Choose Automatic, IMAP and SMTP, or Microsoft Graph.');
+      return c.redirect('/settings/microsoft');
+    }
+    if (!(await saveDefaultMailVia(deps.db, via))) {
+      await flash(deps, c, 'error', 'Save the Microsoft 365 settings above first; then choose the default.');
+      return c.redirect('/settings/microsoft');
+    }
+    await recordAudit(deps.db, actor, 'settings.microsoft.default_mail_via', { mailVia: via });
+    await flash(deps, c, 'success', 'Saved how mailboxes added from now on reach Microsoft 365.');
     return c.redirect('/settings/microsoft');
   });
 

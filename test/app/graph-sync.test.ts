@@ -3,25 +3,29 @@ import { after, before, describe, test } from 'node:test';
 import { ImapFlow } from 'imapflow';
 import { type RunningEmulator, startEmulator } from '../../emulator/start.ts';
 import { getAccessToken } from '../../src/mailboxes/access-token.ts';
+import { defaultMailVia } from '../../src/mailboxes/default-mail-via.ts';
 import { retrieveFolders } from '../../src/mailboxes/folders.ts';
-import { findMailbox } from '../../src/mailboxes/repository.ts';
+import { findMailbox, insertMailbox } from '../../src/mailboxes/repository.ts';
 import { GRAPH_MAIL_SCOPES } from '../../src/microsoft/redirect-uris.ts';
 import { setLocalFlags } from '../../src/reading/local-flags.ts';
 import { type SyncDeps, syncMailbox } from '../../src/sync/sync-mailbox.ts';
 import { graphTransport } from '../../src/transports/graph/graph-transport.ts';
 import { createApiToken } from '../../src/users/api-tokens.ts';
 import { findUserByEmail } from '../../src/users/users.repository.ts';
-import { startTestApp, type TestApp } from '../support/app.ts';
+import { ADMIN, startTestApp, type TestApp } from '../support/app.ts';
+import { signedInBrowser } from '../support/app-browser.ts';
 import { control } from '../support/control.ts';
 import { DATABASES } from '../support/databases.ts';
 import { graph } from '../support/graph-request.ts';
 import { graphToken } from '../support/graph-token.ts';
+import { parseForms } from '../support/http-client.ts';
 import { outlookToken } from '../support/mail-token.ts';
 import {
   ADELE,
   configureForMail,
   connectThroughMicrosoft,
   createDemoPeople,
+  LOCAL_PASSWORD,
   MEGAN,
   mailboxIdOf,
   mailroomBrowser,
@@ -459,6 +463,43 @@ for (const kind of DATABASES) {
       } finally {
         await control(emu, 'PATCH', `/mailboxes/${ADELE}`, { imapEnabled: true });
       }
+    });
+
+    test('the installation’s default on the Microsoft 365 page: mailboxes added from now on take it', async () => {
+      const admin = await signedInBrowser(app.url, ADMIN.email, ADMIN.password);
+      const page = await admin.get(`${app.url}/settings/microsoft`);
+      assert.match(page.html, /Default way to Microsoft 365/);
+      const formIndex = parseForms(page.html, page.url).findIndex((f) =>
+        f.action.endsWith('/settings/microsoft/mail-via'),
+      );
+      assert.ok(formIndex >= 0);
+      const refused = await admin.submit(page, { formIndex, fields: { defaultMailVia: 'pop3' } });
+      assert.equal(refused.status, 302);
+      assert.equal(await defaultMailVia(deps.db), 'auto', 'an unknown choice is not stored');
+      try {
+        const saved = await admin.submit(page, { formIndex, fields: { defaultMailVia: 'graph' } });
+        assert.equal(saved.status, 302);
+        assert.equal(await defaultMailVia(deps.db), 'graph');
+        const added = await insertMailbox(deps.db, {
+          kind: 'system',
+          ownerUserId: null,
+          label: null,
+          address: `added-${kind}@example.net`,
+        });
+        assert.deepEqual(
+          [added.sending.via, added.sending.through, added.reading.through],
+          ['graph', 'graph', 'graph'],
+        );
+        assert.equal(
+          (await findMailbox(deps.db, mailboxId))!.sending.via,
+          'graph',
+          'an existing mailbox keeps its own',
+        );
+      } finally {
+        await deps.db.updateTable('microsoft_settings').set({ default_mail_via: 'auto' }).execute();
+      }
+      const staff = await signedInBrowser(app.url, MEGAN, LOCAL_PASSWORD);
+      assert.equal((await staff.get(`${app.url}/settings/microsoft`)).status, 403);
     });
   });
 }
