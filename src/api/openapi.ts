@@ -411,7 +411,7 @@ export const openApiDocument = (serverUrl: string) => ({
     '/api/mailboxes/{id}/folders/refresh': {
       post: {
         summary:
-          'Retrieve the folder list over IMAP and store it, keeping the ticks (the owner, or an administrator for a system mailbox)',
+          'Retrieve the folder list (over IMAP, or through Microsoft Graph for a mailbox read through Graph) and store it, keeping the ticks (the owner, or an administrator for a system mailbox)',
         parameters: [idParam],
         responses: {
           200: json('Folders', {
@@ -420,7 +420,7 @@ export const openApiDocument = (serverUrl: string) => ({
           }),
           403: errorResponse('Not the owner (personal) or an administrator (system mailbox)'),
           404: errorResponse('No such mailbox'),
-          502: errorResponse('IMAP failed; the mailbox state says who must act'),
+          502: errorResponse('IMAP or Graph failed; the mailbox state says who must act'),
         },
       },
     },

@@ -2,6 +2,7 @@ import type { Db } from '../db/database.ts';
 import { memberUpn } from '../microsoft/directory-rule.ts';
 import type { IdTokenClaims } from '../microsoft/id-token.ts';
 import type { User } from '../users/users.table.ts';
+import { takeDefaultMailVia } from './default-mail-via.ts';
 import type { Mailbox } from './mailbox.ts';
 import { findMailbox, findMailboxByAddress, insertMailbox } from './repository.ts';
 
@@ -43,7 +44,10 @@ export const adoptMailbox = async (
         message: `${address} is already connected in Mailroom${mailbox.kind === 'system' ? ' as a system mailbox' : ' by someone else'}.`,
       };
     }
-    mailbox ??= await insertMailbox(db, { kind: 'user', ownerUserId: user.id, label: null, address });
+    mailbox ??= await takeDefaultMailVia(
+      db,
+      await insertMailbox(db, { kind: 'user', ownerUserId: user.id, label: null, address }),
+    );
   }
   const reconnected = mailbox.account !== null;
   if (mailbox.account && (mailbox.account.tid !== claims.tid || mailbox.account.oid !== claims.oid)) {

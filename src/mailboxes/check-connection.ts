@@ -1,4 +1,5 @@
 import type { AppDeps } from '../http/context.ts';
+import { readsThroughGraph } from '../transports/choose-reading.ts';
 import { sendsThroughGraph } from '../transports/choose-sending.ts';
 import { MailboxAccessError } from '../transports/imap-smtp/imap-access.ts';
 import { SmtpError } from '../transports/imap-smtp/smtp-error.ts';
@@ -6,7 +7,7 @@ import { MailTransportError } from '../transports/transport-error.ts';
 import { transportFor } from '../transports/transport-for.ts';
 import { MailboxTokenError } from './access-token.ts';
 import type { Mailbox } from './mailbox.ts';
-import { setSendProblem } from './repository.ts';
+import { findMailbox, setSendProblem } from './repository.ts';
 
 export interface ProtocolResult {
   readonly ok: boolean;
@@ -39,10 +40,15 @@ export const checkConnection = async (deps: AppDeps, mailbox: Mailbox): Promise<
   let imap: ProtocolResult;
   try {
     const folders = await transport.read(async (session) => (await session.listFolders()).length);
+    // The reading check keeps its key; a mailbox read through Graph says so (choose-reading.ts). Read
+    // again: an Automatic mailbox may just have moved to Graph.
+    const now = (await findMailbox(deps.db, mailbox.id)) ?? mailbox;
     imap = {
       ok: true,
       code: null,
-      message: `IMAP works: signed in to ${mailbox.address} and found ${folders} folders.`,
+      message: readsThroughGraph(now)
+        ? `Reading goes through Microsoft Graph: found ${folders} folders of ${mailbox.address}.`
+        : `IMAP works: signed in to ${mailbox.address} and found ${folders} folders.`,
     };
   } catch (error) {
     if (!(error instanceof MailTransportError) && !(error instanceof MailboxTokenError)) throw error;

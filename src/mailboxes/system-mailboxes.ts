@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { recordAudit } from '../audit/record.ts';
 import type { Db } from '../db/database.ts';
 import type { User } from '../users/users.table.ts';
+import { takeDefaultMailVia } from './default-mail-via.ts';
 import type { Mailbox } from './mailbox.ts';
 import { findMailbox, findMailboxByAddress, insertMailbox } from './repository.ts';
 
@@ -90,12 +91,15 @@ export const createSystemMailbox = async (
 ): Promise<Mailbox> => {
   const data = parse(input);
   await assertUnique(db, data.label, data.address, null);
-  const mailbox = await insertMailbox(db, {
-    kind: 'system',
-    ownerUserId: null,
-    label: data.label,
-    address: data.address,
-  });
+  const mailbox = await takeDefaultMailVia(
+    db,
+    await insertMailbox(db, {
+      kind: 'system',
+      ownerUserId: null,
+      label: data.label,
+      address: data.address,
+    }),
+  );
   if (!data.enabled)
     await db.updateTable('mailboxes').set({ enabled: 0 }).where('id', '=', mailbox.id).execute();
   await writeAccess(db, mailbox.id, data);

@@ -19,7 +19,15 @@ import {
 import type { SyncDeps } from './sync-mailbox.ts';
 
 /** Failures of a session that was up: one is a dropped connection, reopened at once without a record. */
-const TRANSIENT = new Set(['imap.closed', 'imap.timeout', 'imap.unavailable', 'imap.unreachable']);
+const TRANSIENT = new Set([
+  'imap.closed',
+  'imap.timeout',
+  'imap.unavailable',
+  'imap.unreachable',
+  'graph.unreachable',
+  'graph.timeout',
+  'graph.unavailable',
+]);
 /** The longest a server's suggested wait (throttling) holds the watcher back. */
 const MAX_BACKOFF_MS = 5 * 60_000;
 /**

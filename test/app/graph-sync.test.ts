@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { ImapFlow } from 'imapflow';
 import { type RunningEmulator, startEmulator } from '../../emulator/start.ts';
 import { getAccessToken } from '../../src/mailboxes/access-token.ts';
-import { defaultMailVia } from '../../src/mailboxes/default-mail-via.ts';
+import { defaultMailVia, takeDefaultMailVia } from '../../src/mailboxes/default-mail-via.ts';
 import { retrieveFolders } from '../../src/mailboxes/folders.ts';
 import { findMailbox, insertMailbox } from '../../src/mailboxes/repository.ts';
 import { GRAPH_MAIL_SCOPES } from '../../src/microsoft/redirect-uris.ts';
@@ -480,12 +480,15 @@ for (const kind of DATABASES) {
         const saved = await admin.submit(page, { formIndex, fields: { defaultMailVia: 'graph' } });
         assert.equal(saved.status, 302);
         assert.equal(await defaultMailVia(deps.db), 'graph');
-        const added = await insertMailbox(deps.db, {
-          kind: 'system',
-          ownerUserId: null,
-          label: null,
-          address: `added-${kind}@example.net`,
-        });
+        const added = await takeDefaultMailVia(
+          deps.db,
+          await insertMailbox(deps.db, {
+            kind: 'system',
+            ownerUserId: null,
+            label: null,
+            address: `added-${kind}@example.net`,
+          }),
+        );
         assert.deepEqual(
           [added.sending.via, added.sending.through, added.reading.through],
           ['graph', 'graph', 'graph'],
