@@ -397,6 +397,22 @@ for (const kind of DATABASES) {
       const adele = async () => (await findMailbox(deps.db, adeleId))!;
       assert.equal((await adele()).sending.via, 'auto');
       await retrieveFolders(deps, await adele());
+      // Read over IMAP first: what it listed must not come back as second messages through Graph.
+      const earlier = `Read over IMAP first ${kind}`;
+      await control(emu, 'POST', '/mail/seed', {
+        address: ADELE,
+        folder: 'INBOX',
+        messages: [
+          `From: someone@example.net\r\nTo: ${ADELE}\r\nSubject: ${earlier}\r\nMessage-ID: <earlier-${kind}@example.net>\r\n\r\nHello\r\n`,
+        ],
+      });
+      await syncMailbox(deps, await adele());
+      const messagesBefore = await deps.db
+        .selectFrom('messages')
+        .select(['id', 'subject'])
+        .where('mailbox_id', '=', adeleId)
+        .execute();
+      assert.ok(messagesBefore.some((m) => m.subject === earlier));
       await control(emu, 'PATCH', `/mailboxes/${ADELE}`, { imapEnabled: false });
       try {
         // Without Graph's consent, Graph cannot open it either: it stays on IMAP, for an administrator.
@@ -455,6 +471,18 @@ for (const kind of DATABASES) {
           dupes.length,
           0,
           'the copies IMAP had listed became the Graph ones, not second messages',
+        );
+        const copies = await deps.db
+          .selectFrom('message_locations')
+          .innerJoin('messages', 'messages.id', 'message_locations.message_id')
+          .select(['messages.id', 'message_locations.transport'])
+          .where('messages.mailbox_id', '=', adeleId)
+          .where('messages.subject', '=', earlier)
+          .execute();
+        assert.deepEqual(
+          copies.map((c) => [c.id, c.transport]),
+          [[messagesBefore.find((m) => m.subject === earlier)!.id, 'graph']],
+          'the same message, now at its Graph copy only',
         );
 
         const page = await (await mailroomBrowser(emu, app, ADELE)).get(`${app.url}/mailboxes/${adeleId}`);
