@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import { inTransaction, recordEvent } from '../events/record-event.ts';
 import type { User } from '../users/users.table.ts';
-import { defaultMailVia } from './default-mail-via.ts';
 import { type Mailbox, rowToMailbox } from './mailbox.ts';
 import type { ConnectionState } from './mailboxes.table.ts';
 
@@ -56,8 +55,6 @@ export const insertMailbox = async (
 ): Promise<Mailbox> => {
   const now = new Date().toISOString();
   const id = randomUUID();
-  // The installation's default way to Microsoft 365; Graph reads and sends that way from the start.
-  const via = await defaultMailVia(db);
   await db
     .insertInto('mailboxes')
     .values({
@@ -82,9 +79,6 @@ export const insertMailbox = async (
       token_version: 0,
       last_synced_at: null,
       sync_runs: 0,
-      send_via: via,
-      sends_through: via === 'graph' ? 'graph' : 'smtp',
-      reads_through: via === 'graph' ? 'graph' : 'imap',
       created_at: now,
       updated_at: now,
     })
