@@ -1,13 +1,14 @@
 // bench/emulator-child.ts: the emulator in a process of its own, so that what a benchmark measures of
 // Mailroom is Mailroom's CPU alone. Forked by bench/emulator-process.ts; answers over IPC.
-import { startEmulator } from '../emulator/start.ts';
+import { DEFAULT_DEMO_REDIRECT_URIS, startEmulator } from '../emulator/start.ts';
 import { DEMO } from '../emulator/state/demo-seed.ts';
 import { outlookToken } from '../test/support/mail-token.ts';
 
 export type ChildRequest = { id: number; op: 'token'; upn: string } | { id: number; op: 'stop' };
 
 const redirectUris = JSON.parse(process.env.BENCH_REDIRECT_URIS ?? '[]') as string[];
-const emu = await startEmulator({ demoRedirectUris: redirectUris });
+// The tests' own redirect URIs too: a benchmark may consent as a user would (test/support/oauth-flow.ts).
+const emu = await startEmulator({ demoRedirectUris: [...redirectUris, ...DEFAULT_DEMO_REDIRECT_URIS] });
 process.send?.({
   ready: {
     httpUrl: emu.httpUrl,
