@@ -122,6 +122,20 @@ for (const kind of DATABASES) {
       assert.equal(set.json.readsThrough, 'graph');
       assert.match(set.json.readsThroughReason, /Microsoft Graph only/);
       assert.equal((await api('PUT', `/mailboxes/${mailboxId}/mail-via`, { mailVia: 'imap' })).status, 400);
+      // Another user may not choose for Megan's mailbox, under either name.
+      const adeleToken = await createApiToken(deps.db, (await findUserByEmail(deps.db, ADELE))!.id, 'adele');
+      for (const [path, body] of [
+        ['mail-via', { mailVia: 'smtp' }],
+        ['send-via', { sendVia: 'smtp' }],
+      ] as const) {
+        const res = await fetch(`${app.url}/api/mailboxes/${mailboxId}/${path}`, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${adeleToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        assert.ok([403, 404].includes(res.status), `${path}: ${res.status}`);
+      }
+      assert.equal((await findMailbox(deps.db, mailboxId))!.sending.via, 'graph', 'unchanged');
       const refreshed = await api('POST', `/mailboxes/${mailboxId}/folders/refresh`);
       assert.equal(refreshed.status, 200, JSON.stringify(refreshed.json));
       const folders = await deps.db
