@@ -2,7 +2,7 @@ import type { AppDeps } from '../http/context.ts';
 import { claimLease } from '../jobs/lease.ts';
 import type { MailServers } from '../mail-servers.ts';
 import { IdentityError } from '../microsoft/identity-error.ts';
-import { GRAPH_MAIL_SCOPES, MAILBOX_SCOPES } from '../microsoft/redirect-uris.ts';
+import { graphMailScopesFor, MAILBOX_SCOPES } from '../microsoft/redirect-uris.ts';
 import {
   authorityOf,
   loadMicrosoftSettings,
@@ -47,10 +47,18 @@ type Deps = Pick<AppDeps, 'db' | 'secrets' | 'fetch' | 'microsoft' | 'log'>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** What the refresh token is redeemed for, per resource (one resource per token request, AADSTS28000). */
-const SCOPES: Record<MailResource, readonly string[]> = {
-  outlook: MAILBOX_SCOPES,
-  graph: GRAPH_MAIL_SCOPES,
+/**
+ * What the refresh token is redeemed for, per resource (one resource per token request, AADSTS28000): a
+ * system mailbox's Graph token also carries the `.Shared` permissions its delegate needs.
+ */
+const scopesFor = async (deps: Deps, mailboxId: string, resource: MailResource) => {
+  if (resource === 'outlook') return MAILBOX_SCOPES;
+  const row = await deps.db
+    .selectFrom('mailboxes')
+    .select('kind')
+    .where('id', '=', mailboxId)
+    .executeTakeFirst();
+  return graphMailScopesFor(row?.kind ?? 'user');
 };
 
 /** Redeems the refresh token for a new access token for `resource` and the rotated refresh token. */
@@ -75,7 +83,7 @@ const refresh = async (
     {
       grant_type: 'refresh_token',
       refresh_token: current.refreshToken,
-      scope: SCOPES[resource].join(' '),
+      scope: (await scopesFor(deps, mailboxId, resource)).join(' '),
     },
   );
   if (!tokens.refresh_token)

@@ -14,6 +14,8 @@ import { finishConnect } from './connect-callback.ts';
 import { startConnect } from './connect-start.ts';
 import { disconnectMailbox } from './disconnect.ts';
 import { FolderSelectionError, retrieveFolders, selectFolders, storedFolders } from './folders.ts';
+import { GRAPH_ADMIN_CONSENT_PATH, hasGraphToken, startGraphConsent } from './graph-consent.ts';
+import { ALLOW_GRAPH_LABEL } from './graph-consent-advice.ts';
 import type { Mailbox } from './mailbox.ts';
 import { MailboxDetail, MailboxList } from './pages.tsx';
 import { findMailbox, mailboxesVisibleTo } from './repository.ts';
@@ -28,6 +30,7 @@ export const mailboxRoutes = (deps: AppDeps): Hono<AppEnv> => {
     const folders = await storedFolders(deps.db, mailbox.id);
     const progress = await syncProgress(deps, mailbox.id);
     const watch = await mailboxWatch(deps.db, mailbox.id, deps.config.sync.pollSeconds);
+    const graphAllowed = await hasGraphToken(deps.db, mailbox.id);
     return renderPage(deps, c, { title: fresh.address, current: '/mailboxes' }, (csrf) => (
       <MailboxDetail
         csrf={csrf}
@@ -37,6 +40,10 @@ export const mailboxRoutes = (deps: AppDeps): Hono<AppEnv> => {
         watch={watch}
         check={check}
         mayManage={mayManage(user, fresh)}
+        graph={{
+          allowed: graphAllowed,
+          adminConsentUrl: user.role === 'administrator' ? GRAPH_ADMIN_CONSENT_PATH : null,
+        }}
       />
     ));
   };
@@ -73,8 +80,27 @@ export const mailboxRoutes = (deps: AppDeps): Hono<AppEnv> => {
       return c.redirect(`/mailboxes/${mailbox.id}`);
     }
     await setSendVia(deps.db, mailbox.id, via);
-    await flash(deps, c, 'success', 'Saved how the mailbox sends.');
+    const graphMissing = via === 'graph' && !(await hasGraphToken(deps.db, mailbox.id));
+    await flash(
+      deps,
+      c,
+      graphMissing ? 'info' : 'success',
+      graphMissing
+        ? `Saved how the mailbox sends. Mailroom is not allowed to use Microsoft Graph for it yet: press “${ALLOW_GRAPH_LABEL}” below.`
+        : 'Saved how the mailbox sends.',
+    );
     return c.redirect(`/mailboxes/${mailbox.id}`);
+  });
+
+  app.post('/mailboxes/:id/graph-consent', async (c) => {
+    const user = requireUser(c);
+    const mailbox = await managedMailbox(
+      deps,
+      user,
+      c.req.param('id'),
+      'allow Mailroom to use Microsoft Graph for it',
+    );
+    return startGraphConsent(deps, c, user, mailbox);
   });
 
   app.post('/mailboxes/:id/sync', async (c) => {
