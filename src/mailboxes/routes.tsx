@@ -2,7 +2,9 @@ import { Hono } from 'hono';
 import { requireUser } from '../http/auth.ts';
 import type { AppContext, AppDeps, AppEnv } from '../http/context.ts';
 import { flash, renderPage } from '../http/render.tsx';
-import { loadMicrosoftSettings } from '../microsoft/settings.ts';
+import { pageCspWithFormsTo } from '../http/security-headers.ts';
+import { authorityOf, loadMicrosoftSettings } from '../microsoft/settings.ts';
+import { useOwnPolicy } from '../reading/own-policy.ts';
 import { syncProgress } from '../sync/run-sync.ts';
 import { enqueueSyncNow } from '../sync/sync-now.ts';
 import { MailTransportError } from '../transports/transport-error.ts';
@@ -31,6 +33,11 @@ export const mailboxRoutes = (deps: AppDeps): Hono<AppEnv> => {
     const progress = await syncProgress(deps, mailbox.id);
     const watch = await mailboxWatch(deps.db, mailbox.id, deps.config.sync.pollSeconds);
     const graphAllowed = await hasGraphToken(deps.db, mailbox.id);
+    if (!graphAllowed && fresh.connected && mayManage(user, fresh)) {
+      // "Allow Mailroom to use Microsoft Graph" posts here and is redirected to Microsoft's authorize page.
+      const authority = authorityOf(await loadMicrosoftSettings(deps.db));
+      if (authority) useOwnPolicy(c, pageCspWithFormsTo(authority), { frameable: false });
+    }
     return renderPage(deps, c, { title: fresh.address, current: '/mailboxes' }, (csrf) => (
       <MailboxDetail
         csrf={csrf}

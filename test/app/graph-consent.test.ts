@@ -72,6 +72,11 @@ for (const kind of DATABASES) {
         'urged: the mailbox sends through Graph',
       );
       assert.match(before.html, /id="send-problem" data-code="graph.consent_missing"/);
+      // The button's POST is answered by a redirect to Microsoft: the page lets forms go there, and only there.
+      assert.match(
+        before.headers.get('content-security-policy') ?? '',
+        new RegExp(`form-action 'self' ${new URL(w.emu.httpsUrl).origin.replace(/\./g, '\\.')}(;|$)`),
+      );
       const mailbox = await findMailbox(w.app.mailroom.deps.db, w.mailboxes.megan);
       assert.equal(mailbox?.state, 'connected', 'reading goes on');
 
@@ -91,6 +96,10 @@ for (const kind of DATABASES) {
       const after = await browser.get(back.location!);
       assert.match(after.html, /Mailroom may now use Microsoft Graph for megan@contoso\.example\./);
       assert.match(after.html, /data-graph="allowed"/);
+      assert.match(
+        after.headers.get('content-security-policy') ?? '',
+        /form-action 'self'; |form-action 'self'$/,
+      );
       assert.doesNotMatch(after.html, /id="send-problem"/, 'the sending problem is cleared');
       assert.equal((await graphTokenRows(w.mailboxes.megan)).length, 1, 'the Graph token is stored');
 
