@@ -42,6 +42,22 @@ for (const kind of DATABASES) {
       assert.match(page.html, /an administrator must approve/);
     });
 
+    test('the answer must come from the mailbox’s own Microsoft account: another account’s consent is refused, nothing stored', async () => {
+      const browser = await mailroomBrowser(w.emu, w.app, MEGAN);
+      // Megan presses the button but signs in at Microsoft as Adele.
+      const { back } = await allowGraphThroughMicrosoft(browser, w.app, w.mailboxes.megan, ADELE);
+      assert.equal(back.location, `${w.app.url}/mailboxes/${w.mailboxes.megan}`);
+      const page = await browser.get(back.location!);
+      assert.match(
+        page.html,
+        /megan@contoso\.example is connected with the Microsoft account megan@contoso\.example; sign in with that account/,
+      );
+      assert.match(page.html, /data-graph="not_allowed"/);
+      assert.equal((await graphTokenRows(w.mailboxes.megan)).length, 0, 'Adele’s Graph token is not Megan’s');
+      const check = await w.api(w.meganToken, 'POST', `/mailboxes/${w.mailboxes.megan}/check`);
+      assert.equal(check.json.imap.ok, true, 'Megan’s own connection is untouched');
+    });
+
     test('before consent, a message sent through Graph fails saying who presses which button; after it, Retry sends it', async () => {
       const set = await w.api(w.meganToken, 'PUT', `/mailboxes/${w.mailboxes.megan}/send-via`, {
         sendVia: 'graph',
