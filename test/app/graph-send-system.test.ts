@@ -97,6 +97,19 @@ for (const kind of DATABASES) {
           'the mailbox says sending is blocked',
         );
         assert.equal(mailbox?.state, 'connected', 'reading goes on');
+        // The outbox page and the mailbox page say who must act and what to run.
+        const adele = await mailroomBrowser(w.emu, w.app, ADELE);
+        const outboxPage = await adele.get(`${w.app.url}/mail/${w.mailboxes.support}/outbox/${refused.id}`);
+        assert.match(outboxPage.html, /For an administrator to fix: <\/strong>/);
+        assert.match(outboxPage.html, /Add-RecipientPermission -Identity support@contoso\.example/);
+        const mailboxPage = await adele.get(`${w.app.url}/mailboxes/${w.mailboxes.support}`);
+        assert.match(mailboxPage.html, /id="send-problem" data-code="graph.send_as_denied"/);
+        assert.match(mailboxPage.html, /-Trustee adele@contoso\.example -AccessRights SendAs/);
+        assert.match(
+          (await adele.get(`${w.app.url}/`)).html,
+          /Mail cannot be sent from support@contoso\.example: its delegate has no Send As right/,
+          'an administrator’s banner',
+        );
 
         await sendAs('POST');
         const retried = await w.api(

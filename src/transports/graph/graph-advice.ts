@@ -34,7 +34,7 @@ const accessDenied = (ctx: GraphErrorContext): string => {
     ctx.mailbox === 'me'
       ? ''
       : ` The signed-in account also needs FullAccess to ${ctx.mailbox} in Exchange (Add-MailboxPermission -Identity ${ctx.mailbox} -User <account> -AccessRights FullAccess).`;
-  return `Microsoft Graph refused access to ${whose(ctx)} (ErrorAccessDenied). An administrator must add the delegated Microsoft Graph permission ${permission} in ${ENTRA_PATH} → Add a permission → Microsoft Graph → Delegated, grant admin consent, and then the mailbox must be reconnected.${grant} If the permission is there, an Exchange application access policy or RBAC scope may exclude this mailbox.`;
+  return `Microsoft Graph refused access to ${whose(ctx)} (ErrorAccessDenied). An administrator must add the delegated Microsoft Graph permission ${permission} in ${ENTRA_PATH} → Add a permission → Microsoft Graph → Delegated, grant admin consent (or Grant admin consent for Microsoft Graph on Mailroom’s Microsoft 365 settings page), and then whoever manages the mailbox presses “Allow Mailroom to use Microsoft Graph” on its page in Mailroom.${grant} If the permission is there, an Exchange application access policy or RBAC scope may exclude this mailbox.`;
 };
 
 /**
@@ -50,7 +50,7 @@ const ADVICE: Record<GraphErrorCode, (ctx: GraphErrorContext, status: number | n
   'graph.invalid_token': () => ({
     who: 'user',
     message:
-      'Microsoft Graph refused the mailbox’s token even after a refresh (InvalidAuthenticationToken). Reconnect the mailbox to Microsoft 365 (Mailboxes → Reconnect) and allow Mailroom to use Microsoft Graph.',
+      'Microsoft Graph refused the mailbox’s token even after a refresh (InvalidAuthenticationToken). The mailbox’s owner (an administrator for a system mailbox) must reconnect it (Mailboxes → Reconnect) and then press “Allow Mailroom to use Microsoft Graph” on its page.',
   }),
   'graph.access_denied': (ctx) => ({ who: 'administrator', message: accessDenied(ctx) }),
   'graph.send_as_denied': (ctx) => ({
