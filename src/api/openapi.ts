@@ -195,6 +195,11 @@ export const openApiDocument = (serverUrl: string) => ({
               'Why it sends that way, e.g. Exchange’s refusal of SMTP AUTH; null while it sends as it always did.',
           },
           sendsThroughAt: { type: ['string', 'null'], format: 'date-time', description: 'Since when.' },
+          graphAllowed: {
+            type: 'boolean',
+            description:
+              'Only in GET /mailboxes/{id}: whether Microsoft gave Mailroom a Graph token for the mailbox (its owner, or an administrator for a system mailbox, pressed “Allow Mailroom to use Microsoft Graph” on its page, or an administrator granted admin consent for Graph and Mailroom used it).',
+          },
         },
       },
       Folder: {

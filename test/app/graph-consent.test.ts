@@ -38,6 +38,10 @@ for (const kind of DATABASES) {
 
       const page = await browser.get(`${w.app.url}/mailboxes/${w.mailboxes.megan}`);
       assert.match(page.html, /data-graph="not_allowed"/);
+      assert.equal(
+        (await w.api(w.meganToken, 'GET', `/mailboxes/${w.mailboxes.megan}`)).json.graphAllowed,
+        false,
+      );
       assert.match(page.html, /data-needed="no"/, 'nothing needs Graph yet: offered, not urged');
       assert.match(page.html, /an administrator must approve/);
     });
@@ -53,6 +57,10 @@ for (const kind of DATABASES) {
         /megan@contoso\.example is connected with the Microsoft account megan@contoso\.example; sign in with that account/,
       );
       assert.match(page.html, /data-graph="not_allowed"/);
+      assert.equal(
+        (await w.api(w.meganToken, 'GET', `/mailboxes/${w.mailboxes.megan}`)).json.graphAllowed,
+        false,
+      );
       assert.equal((await graphTokenRows(w.mailboxes.megan)).length, 0, 'Adele’s Graph token is not Megan’s');
       const check = await w.api(w.meganToken, 'POST', `/mailboxes/${w.mailboxes.megan}/check`);
       assert.equal(check.json.imap.ok, true, 'Megan’s own connection is untouched');
@@ -118,6 +126,8 @@ for (const kind of DATABASES) {
       );
       assert.doesNotMatch(after.html, /id="send-problem"/, 'the sending problem is cleared');
       assert.equal((await graphTokenRows(w.mailboxes.megan)).length, 1, 'the Graph token is stored');
+      const view = await w.api(w.meganToken, 'GET', `/mailboxes/${w.mailboxes.megan}`);
+      assert.equal(view.json.graphAllowed, true, 'the API says so too');
 
       const retried = await w.api(
         w.meganToken,
