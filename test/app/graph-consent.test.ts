@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { DEMO } from '../../emulator/state/demo-seed.ts';
 import { findMailbox } from '../../src/mailboxes/repository.ts';
 import { DATABASES } from '../support/databases.ts';
 import { allowGraphThroughMicrosoft, graphConsentForm } from '../support/graph-consent.ts';
-import { parseForms } from '../support/http-client.ts';
+import { completeSignIn, parseForms } from '../support/http-client.ts';
 import { ADELE, MEGAN, mailroomBrowser } from '../support/mailbox-setup.ts';
 import { copiesIn, type SendWorld, startSendWorld } from '../support/send-fixture.ts';
 
@@ -173,6 +174,48 @@ for (const kind of DATABASES) {
       });
       assert.equal(refused.status, 403, 'a user of a system mailbox is not its manager');
       assert.equal(refused.location, null);
+    });
+
+    test('where only an administrator may grant them: the button says so, an administrator grants admin consent for Graph, then the button works', async () => {
+      // The app registration's Graph mail permissions need an administrator (Entra: "Admin consent required").
+      const registration = w.emu.ctx.dir.apps.get(DEMO.appId)!;
+      const original = registration.permissions;
+      registration.permissions = original.map((p) =>
+        p.resource === GRAPH && p.value.startsWith('Mail.') ? { ...p, adminConsentRequired: true } : p,
+      );
+      try {
+        const adele = await mailroomBrowser(w.emu, w.app, ADELE);
+        const refused = await allowGraphThroughMicrosoft(adele, w.app, w.mailboxes.support, ADELE);
+        assert.match(refused.consentPage.html, /Need admin approval/);
+        const page = await adele.get(refused.back.location!);
+        assert.match(page.html, /lets only an administrator grant these permissions/);
+        assert.match(page.html, /AADSTS90094/);
+        assert.equal((await graphTokenRows(w.mailboxes.support)).length, 0);
+
+        const start = await adele.get(`${w.app.url}/settings/microsoft/admin-consent?for=graph`);
+        const consentUrl = new URL(start.location!);
+        assert.match(consentUrl.pathname, /\/v2\.0\/adminconsent$/);
+        const scope = consentUrl.searchParams.get('scope') ?? '';
+        assert.match(scope, /Mail\.Send\.Shared/);
+        assert.doesNotMatch(scope, /IMAP|SMTP/, 'the Graph permissions only');
+        const granted = await completeSignIn(adele, await adele.get(consentUrl.href), {
+          login: ADELE,
+          password: 'Adele-demo-1',
+        });
+        assert.ok(
+          granted.location?.startsWith(`${w.app.url}/auth/microsoft/callback?`),
+          granted.html.slice(0, 300),
+        );
+        await adele.get(granted.location!);
+
+        const allowed = await allowGraphThroughMicrosoft(adele, w.app, w.mailboxes.support, ADELE);
+        assert.doesNotMatch(allowed.consentPage.html, /Need admin approval/);
+        const after = await adele.get(allowed.back.location!);
+        assert.match(after.html, /Mailroom may now use Microsoft Graph for support@contoso\.example\./);
+        assert.equal((await graphTokenRows(w.mailboxes.support)).length, 1);
+      } finally {
+        registration.permissions = original;
+      }
     });
   });
 }
