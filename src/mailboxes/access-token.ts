@@ -16,6 +16,7 @@ import { classifyTokenFailure } from './token-failure.ts';
 import {
   AUTHORITY_CHANGED_MESSAGE,
   dropTokensOfOtherOrigins,
+  forgetResourceToken,
   type MailResource,
   readTokens,
   type StoredTokens,
@@ -200,6 +201,10 @@ export const getAccessToken = async (
           const change = classifyTokenFailure(error);
           if (options.recordFailure === false) {
             const code = change.state === 'retrying' ? 'mailbox.retry_later' : 'mailbox.token_refresh_failed';
+            // Refused for good (consent revoked, say): the old access token is no proof of access any more,
+            // so the mailbox page offers "Allow Mailroom to use Microsoft Graph" again.
+            if (code === 'mailbox.token_refresh_failed' && resource !== 'outlook')
+              await forgetResourceToken(deps.db, mailboxId, resource);
             throw new MailboxTokenError(code, change.message ?? 'token refresh failed', { cause: error });
           }
           await setMailboxState(deps.db, mailboxId, change);

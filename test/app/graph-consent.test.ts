@@ -141,6 +141,21 @@ for (const kind of DATABASES) {
       assert.match(sent.serverReply, /Microsoft Graph/);
       assert.equal((await copiesIn(w.emu, ADELE, 'INBOX', sent.messageId)).length, 1);
       assert.equal((await copiesIn(w.emu, MEGAN, 'Sent Items', sent.messageId)).length, 1);
+
+      // Megan's Graph consent is revoked in the directory (her IMAP and SMTP consent stays): the next
+      // refresh is refused, the Graph token is forgotten and the page offers the button again.
+      const dir = w.emu.ctx.dir;
+      const megan = [...dir.users.values()].find((u) => u.upn === MEGAN)!;
+      for (let i = dir.consents.length - 1; i >= 0; i--) {
+        const c = dir.consents[i]!;
+        if (c.userOid === megan.oid && c.resource === GRAPH) dir.consents.splice(i, 1);
+      }
+      const check = await w.api(w.meganToken, 'POST', `/mailboxes/${w.mailboxes.megan}/check`);
+      assert.equal(check.json.imap.ok, true, 'reading is untouched');
+      assert.equal(check.json.smtp.code, 'graph.consent_missing');
+      assert.equal((await graphTokenRows(w.mailboxes.megan)).length, 0, 'the Graph token is forgotten');
+      const again = await browser.get(`${w.app.url}/mailboxes/${w.mailboxes.megan}`);
+      assert.match(again.html, /data-graph="not_allowed" data-needed="yes"/);
     });
 
     test('nobody starts Graph consent for a mailbox they may not manage', async () => {
