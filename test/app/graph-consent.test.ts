@@ -67,6 +67,19 @@ for (const kind of DATABASES) {
       assert.equal(check.json.imap.ok, true, 'Megan’s own connection is untouched');
     });
 
+    test('declined at Microsoft: the page says nothing changed, and nothing is stored', async () => {
+      const browser = await mailroomBrowser(w.emu, w.app, MEGAN);
+      const { back } = await allowGraphThroughMicrosoft(browser, w.app, w.mailboxes.megan, MEGAN, {
+        consent: 'Cancel',
+      });
+      const page = await browser.get(back.location!);
+      assert.match(
+        page.html,
+        /The permissions were declined at Microsoft, so nothing changed\. \(AADSTS65004\)/,
+      );
+      assert.equal((await graphTokenRows(w.mailboxes.megan)).length, 0);
+    });
+
     test('before consent, a message sent through Graph fails saying who presses which button; after it, Retry sends it', async () => {
       const set = await w.api(w.meganToken, 'PUT', `/mailboxes/${w.mailboxes.megan}/send-via`, {
         sendVia: 'graph',
