@@ -102,6 +102,15 @@ export const graphMailControlRoutes = (ctx: EmulatorContext, state: GraphMailSta
     return c.json(state.settings);
   });
 
+  /** Attachments added to drafts through upload sessions (`?mailbox=` to filter). */
+  app.get('/uploads', (c) => {
+    const mailbox = c.req.query('mailbox')?.toLowerCase();
+    const uploads = state.finishedUploads.filter((u) => !mailbox || u.mailbox === mailbox);
+    return c.json({
+      uploads: uploads.map((u) => ({ ...u, finishedAt: new Date(u.finishedAt).toISOString() })),
+    });
+  });
+
   app.get('/sent', (c) => {
     const mailbox = c.req.query('mailbox')?.toLowerCase();
     const sent = state.sent.filter((m) => !mailbox || m.mailbox === mailbox);

@@ -53,6 +53,16 @@ export interface GraphMailSettings {
   concurrencyScope: 'app' | 'mailbox';
 }
 
+/** An attachment whose upload session finished, for tests: which mailbox, which file, how many PUTs. */
+export interface GraphFinishedUpload {
+  readonly mailbox: string;
+  readonly name: string;
+  readonly contentType: string;
+  readonly size: number;
+  readonly ranges: number;
+  readonly finishedAt: number;
+}
+
 export interface GraphMailState {
   readonly throttles: Map<string, GraphThrottle>;
   readonly faults: Map<string, GraphFault>;
@@ -61,6 +71,7 @@ export interface GraphMailState {
   readonly delta: DeltaStore;
   readonly aliases: IdAliases;
   readonly uploads: Map<string, UploadSession>;
+  readonly finishedUploads: GraphFinishedUpload[];
   readonly sent: GraphSentMessage[];
   readonly settings: GraphMailSettings;
   /** Requests in flight per concurrency key (see concurrency.ts). */
@@ -74,6 +85,7 @@ export const createGraphMailState = (): GraphMailState => ({
   delta: createDeltaStore(),
   aliases: createIdAliases(),
   uploads: new Map(),
+  finishedUploads: [],
   sent: [],
   settings: {
     restDisabledStatus: 404,

@@ -98,6 +98,14 @@ const finish = async (deps: GraphMailDeps, c: Context, session: UploadSession) =
   deps.state.uploads.delete(session.id);
   const draft = await deps.store.message(session.draft);
   if (!draft) throw notFound();
+  deps.state.finishedUploads.push({
+    mailbox: session.mailbox,
+    name: session.name,
+    contentType: session.contentType,
+    size: session.size,
+    ranges: session.chunks.length,
+    finishedAt: now(deps.ctx.dir),
+  });
   const raw = await withAttachment(draft.source, {
     name: session.name,
     contentType: session.contentType,

@@ -8,6 +8,7 @@ import { MailboxTokenError } from '../mailboxes/access-token.ts';
 import { checkConnection } from '../mailboxes/check-connection.ts';
 import { disconnectMailbox } from '../mailboxes/disconnect.ts';
 import { FolderSelectionError, retrieveFolders, selectFolders, storedFolders } from '../mailboxes/folders.ts';
+import { hasGraphToken } from '../mailboxes/graph-consent.ts';
 import { mailboxView } from '../mailboxes/mailbox.ts';
 import { findMailbox, mailboxesVisibleTo } from '../mailboxes/repository.ts';
 import { SEND_VIA, setSendVia } from '../mailboxes/send-via.ts';
@@ -31,9 +32,10 @@ export const mailboxesApi = (deps: AppDeps): Hono<AppEnv> => {
   app.get('/mailboxes', async (c) =>
     c.json({ mailboxes: (await mailboxesVisibleTo(deps.db, requireUser(c))).map(mailboxView) }),
   );
-  app.get('/mailboxes/:id', async (c) =>
-    c.json(mailboxView(await visibleMailbox(deps, requireUser(c), c.req.param('id')))),
-  );
+  app.get('/mailboxes/:id', async (c) => {
+    const mailbox = await visibleMailbox(deps, requireUser(c), c.req.param('id'));
+    return c.json({ ...mailboxView(mailbox), graphAllowed: await hasGraphToken(deps.db, mailbox.id) });
+  });
 
   app.get('/mailboxes/:id/folders', async (c) => {
     const mailbox = await visibleMailbox(deps, requireUser(c), c.req.param('id'));

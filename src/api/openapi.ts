@@ -207,6 +207,11 @@ export const openApiDocument = (serverUrl: string) => ({
               'Why it reads that way, e.g. Exchange refusing IMAP for the mailbox; null while it reads as it always did.',
           },
           readsThroughAt: { type: ['string', 'null'], format: 'date-time', description: 'Since when.' },
+          graphAllowed: {
+            type: 'boolean',
+            description:
+              'Only in GET /mailboxes/{id}: whether Microsoft gave Mailroom a Graph token for the mailbox (its owner, or an administrator for a system mailbox, pressed “Allow Mailroom to use Microsoft Graph” on its page, or an administrator granted admin consent for Graph and Mailroom used it).',
+          },
         },
       },
       Folder: {

@@ -2,7 +2,7 @@ import type { AppDeps } from '../http/context.ts';
 import { claimLease } from '../jobs/lease.ts';
 import type { MailServers } from '../mail-servers.ts';
 import { IdentityError } from '../microsoft/identity-error.ts';
-import { GRAPH_MAIL_SCOPES, MAILBOX_SCOPES } from '../microsoft/redirect-uris.ts';
+import { graphMailScopesFor, MAILBOX_SCOPES } from '../microsoft/redirect-uris.ts';
 import {
   authorityOf,
   loadMicrosoftSettings,
@@ -16,6 +16,7 @@ import { classifyTokenFailure } from './token-failure.ts';
 import {
   AUTHORITY_CHANGED_MESSAGE,
   dropTokensOfOtherOrigins,
+  forgetResourceToken,
   type MailResource,
   readTokens,
   type StoredTokens,
@@ -47,10 +48,18 @@ type Deps = Pick<AppDeps, 'db' | 'secrets' | 'fetch' | 'microsoft' | 'log'>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** What the refresh token is redeemed for, per resource (one resource per token request, AADSTS28000). */
-const SCOPES: Record<MailResource, readonly string[]> = {
-  outlook: MAILBOX_SCOPES,
-  graph: GRAPH_MAIL_SCOPES,
+/**
+ * What the refresh token is redeemed for, per resource (one resource per token request, AADSTS28000): a
+ * system mailbox's Graph token also carries the `.Shared` permissions its delegate needs.
+ */
+const scopesFor = async (deps: Deps, mailboxId: string, resource: MailResource) => {
+  if (resource === 'outlook') return MAILBOX_SCOPES;
+  const row = await deps.db
+    .selectFrom('mailboxes')
+    .select('kind')
+    .where('id', '=', mailboxId)
+    .executeTakeFirst();
+  return graphMailScopesFor(row?.kind ?? 'user');
 };
 
 /** Redeems the refresh token for a new access token for `resource` and the rotated refresh token. */
@@ -75,7 +84,7 @@ const refresh = async (
     {
       grant_type: 'refresh_token',
       refresh_token: current.refreshToken,
-      scope: SCOPES[resource].join(' '),
+      scope: (await scopesFor(deps, mailboxId, resource)).join(' '),
     },
   );
   if (!tokens.refresh_token)
@@ -192,6 +201,10 @@ export const getAccessToken = async (
           const change = classifyTokenFailure(error);
           if (options.recordFailure === false) {
             const code = change.state === 'retrying' ? 'mailbox.retry_later' : 'mailbox.token_refresh_failed';
+            // Refused for good (consent revoked, say): the old access token is no proof of access any more,
+            // so the mailbox page offers "Allow Mailroom to use Microsoft Graph" again.
+            if (code === 'mailbox.token_refresh_failed' && resource !== 'outlook')
+              await forgetResourceToken(deps.db, mailboxId, resource);
             throw new MailboxTokenError(code, change.message ?? 'token refresh failed', { cause: error });
           }
           await setMailboxState(deps.db, mailboxId, change);

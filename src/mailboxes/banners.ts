@@ -8,6 +8,14 @@ export interface Banner {
   readonly action: string;
 }
 
+/** What blocks sending from a mailbox, in a few words, by the stored problem's code. */
+const SEND_PROBLEM_TEXT: Record<string, string> = {
+  'smtp.auth_disabled': 'Exchange has SMTP AUTH switched off for it',
+  'smtp.send_as_denied': 'its delegate has no Send As right',
+  'graph.send_as_denied': 'its delegate has no Send As right (Microsoft Graph)',
+  'graph.consent_missing': 'Mailroom is not yet allowed to use Microsoft Graph for it',
+};
+
 /**
  * What the signed-in person must act on: their own mailboxes that need reconnecting, and, for
  * administrators only, one banner for every mailbox waiting on an administrator. Users are never told to
@@ -92,7 +100,7 @@ export const bannersFor = async (db: Db, user: User): Promise<Banner[]> => {
     for (const m of blocked) {
       banners.push({
         kind: 'error',
-        text: `Mail cannot be sent from ${m.address}: ${m.send_problem_code === 'smtp.auth_disabled' ? 'Exchange has SMTP AUTH switched off for it' : m.send_problem_code === 'smtp.send_as_denied' ? 'its delegate has no Send As right' : 'Exchange refuses it'}.`,
+        text: `Mail cannot be sent from ${m.address}: ${SEND_PROBLEM_TEXT[m.send_problem_code ?? ''] ?? 'Exchange refuses it'}.`,
         href: `/mailboxes/${m.id}`,
         action: 'See what to fix',
       });

@@ -14,6 +14,7 @@ import { adoptMailbox } from './adopt-mailbox.ts';
 import { CONNECT_FLOW, type ConnectFlow } from './connect-start.ts';
 import { announceMailboxConnected } from './connected-signal.ts';
 import { retrieveFolders } from './folders.ts';
+import { finishGraphConsent } from './graph-consent.ts';
 import { writeTokens } from './token-store.ts';
 
 const AUTHORIZE_MESSAGES: Record<string, string> = {
@@ -49,6 +50,8 @@ export const finishConnect = async (deps: AppDeps, c: AppContext) => {
       'This answer from Microsoft does not belong to a connection started in this browser in the last ten minutes. Start again.',
     );
   }
+  // The same Redirect URI serves "Allow Mailroom to use Microsoft Graph" (only two are registered in Azure).
+  if (flow.resource === 'graph') return finishGraphConsent(deps, c, user, flow, q);
   if (q.error || !q.code) {
     const code = /AADSTS(\d+)/.exec(q.error_description ?? '')?.[1];
     return fail(

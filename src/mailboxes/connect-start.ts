@@ -16,7 +16,54 @@ export interface ConnectFlow extends Flow {
   readonly userId: string;
   /** The mailbox being (re)connected; `null` connects the user's own new mailbox. */
   readonly mailboxId: string | null;
+  /** `graph`: allowing Mailroom to use Microsoft Graph for a connected mailbox (graph-consent.ts). */
+  readonly resource?: 'graph';
 }
+
+/**
+ * Remembers the flow in this browser's session and redirects to Microsoft's authorize endpoint with PKCE,
+ * `state` and `nonce`, for `scopes` (one resource, plus `openid profile email`), back to the
+ * mailbox-connection Redirect URI.
+ */
+export const redirectToAuthorize = async (
+  deps: AppDeps,
+  c: AppContext,
+  request: {
+    readonly authority: string;
+    readonly tenant: string;
+    readonly clientId: string;
+    readonly flow: Omit<ConnectFlow, 'state' | 'nonce' | 'verifier' | 'startedAt'>;
+    readonly scopes: readonly string[];
+    readonly loginHint: string;
+    readonly prompt: 'select_account' | null;
+  },
+) => {
+  const flow: ConnectFlow = {
+    ...request.flow,
+    state: random(),
+    nonce: random(),
+    verifier: random(),
+    startedAt: Date.now(),
+  };
+  const session = await deps.sessions.ensure(c);
+  rememberFlow(session, CONNECT_FLOW, flow);
+  await deps.sessions.save(session);
+  const metadata = await deps.microsoft.metadata(request.authority, request.tenant);
+  const params = new URLSearchParams({
+    client_id: request.clientId,
+    response_type: 'code',
+    redirect_uri: redirectUris(deps.config).mailboxConnection,
+    response_mode: 'query',
+    scope: ['openid', 'profile', 'email', ...request.scopes].join(' '),
+    state: flow.state,
+    nonce: flow.nonce,
+    code_challenge: createHash('sha256').update(flow.verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+    login_hint: request.loginHint,
+    ...(request.prompt ? { prompt: request.prompt } : {}),
+  });
+  return c.redirect(`${metadata.authorization_endpoint}?${params}`);
+};
 
 const random = () => randomBytes(32).toString('base64url');
 
@@ -54,30 +101,13 @@ export const startConnect = async (deps: AppDeps, c: AppContext) => {
     if (!mayConnect) throw new AppError('request.not_found', 'There is no such mailbox you may connect.');
     loginHint = mailbox.account?.upn ?? (mailbox.kind === 'user' ? mailbox.address : user.email);
   }
-  const flow: ConnectFlow = {
-    state: random(),
-    nonce: random(),
-    verifier: random(),
-    userId: user.id,
-    mailboxId,
-    startedAt: Date.now(),
-  };
-  const session = await deps.sessions.ensure(c);
-  rememberFlow(session, CONNECT_FLOW, flow);
-  await deps.sessions.save(session);
-  const metadata = await deps.microsoft.metadata(authority, settings.tenant);
-  const params = new URLSearchParams({
-    client_id: settings.clientId,
-    response_type: 'code',
-    redirect_uri: redirectUris(deps.config).mailboxConnection,
-    response_mode: 'query',
-    scope: ['openid', 'profile', 'email', ...MAILBOX_SCOPES].join(' '),
-    state: flow.state,
-    nonce: flow.nonce,
-    code_challenge: createHash('sha256').update(flow.verifier).digest('base64url'),
-    code_challenge_method: 'S256',
-    login_hint: loginHint,
+  return redirectToAuthorize(deps, c, {
+    authority,
+    tenant: settings.tenant,
+    clientId: settings.clientId,
+    flow: { userId: user.id, mailboxId },
+    scopes: MAILBOX_SCOPES,
+    loginHint,
     prompt: 'select_account',
   });
-  return c.redirect(`${metadata.authorization_endpoint}?${params}`);
 };

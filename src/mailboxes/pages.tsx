@@ -190,6 +190,71 @@ const SendingWay = (p: { mailbox: Mailbox }) => {
   );
 };
 
+/**
+ * Incremental consent (issue 13 §3): the Graph mail permissions are asked for only when a mailbox needs
+ * Graph, with this button; pointed to when the mailbox sends through Graph without them.
+ */
+const GraphAccess = (p: {
+  csrf: string;
+  mailbox: Mailbox;
+  allowed: boolean;
+  mayManage: boolean;
+  adminConsentUrl: string | null;
+}) => {
+  const m = p.mailbox;
+  if (!m.connected) return null;
+  if (p.allowed)
+    return (
+      <p id="graph-access" data-graph="allowed">
+        Microsoft Graph: Mailroom is allowed to use it for this mailbox.
+      </p>
+    );
+  const needed =
+    m.sending.via === 'graph' ||
+    m.sending.through === 'graph' ||
+    m.sendProblem?.code === 'graph.consent_missing';
+  const account = m.account?.upn ?? 'the connected account';
+  return (
+    <div
+      id="graph-access"
+      data-graph="not_allowed"
+      data-needed={needed ? 'yes' : 'no'}
+      class={needed ? 'flash error' : ''}
+    >
+      <p>
+        {needed
+          ? 'This mailbox sends through Microsoft Graph, but Mailroom is not allowed to use Microsoft Graph for it yet: nothing can be sent until it is.'
+          : 'Mailroom uses Microsoft Graph only when a mailbox needs it (Exchange refuses SMTP AUTH, or the mailbox is set to Microsoft Graph); it is not allowed for this mailbox yet.'}
+      </p>
+      {p.mayManage ? (
+        <form method="post" action={`/mailboxes/${m.id}/graph-consent`} class="actions">
+          <Csrf token={p.csrf} />
+          <button type="submit" class={needed ? '' : 'secondary'}>
+            Allow Mailroom to use Microsoft Graph
+          </button>
+        </form>
+      ) : (
+        <p>{m.kind === 'system' ? 'An administrator' : 'The mailbox’s owner'} allows it on this page.</p>
+      )}
+      <p class="hint">
+        Microsoft asks {account} to let Mailroom read, change and send mail through Microsoft Graph
+        (Mail.ReadWrite, Mail.Send{m.kind === 'system' ? ', Mail.ReadWrite.Shared, Mail.Send.Shared' : ''}).
+        If your organisation lets only administrators grant permissions, Microsoft says an administrator must
+        approve: an administrator then grants admin consent for Microsoft Graph
+        {p.adminConsentUrl ? (
+          <>
+            {' '}
+            (<a href={p.adminConsentUrl}>Grant admin consent for Microsoft Graph</a>)
+          </>
+        ) : (
+          ' on the Microsoft 365 settings page'
+        )}{' '}
+        and the button is pressed again.
+      </p>
+    </div>
+  );
+};
+
 export const MailboxDetail = (p: {
   csrf: string;
   mailbox: Mailbox;
@@ -198,6 +263,7 @@ export const MailboxDetail = (p: {
   watch?: MailboxWatch | undefined;
   check?: ConnectionCheck | undefined;
   mayManage: boolean;
+  graph: { allowed: boolean; adminConsentUrl: string | null };
 }) => {
   const m = p.mailbox;
   const selected = new Set(p.folders.filter((f) => f.selected).map((f) => f.path));
@@ -219,6 +285,13 @@ export const MailboxDetail = (p: {
           </p>
         )}
         <SendingWay mailbox={m} />
+        <GraphAccess
+          csrf={p.csrf}
+          mailbox={m}
+          allowed={p.graph.allowed}
+          mayManage={p.mayManage}
+          adminConsentUrl={p.graph.adminConsentUrl}
+        />
         {m.nextAttemptAt && m.state === 'retrying' && (
           <p class="hint">Next attempt: {m.nextAttemptAt.replace('T', ' ').slice(0, 19)} UTC</p>
         )}

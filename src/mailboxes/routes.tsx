@@ -2,7 +2,9 @@ import { Hono } from 'hono';
 import { requireUser } from '../http/auth.ts';
 import type { AppContext, AppDeps, AppEnv } from '../http/context.ts';
 import { flash, renderPage } from '../http/render.tsx';
-import { loadMicrosoftSettings } from '../microsoft/settings.ts';
+import { pageCspWithFormsTo } from '../http/security-headers.ts';
+import { authorityOf, loadMicrosoftSettings } from '../microsoft/settings.ts';
+import { useOwnPolicy } from '../reading/own-policy.ts';
 import { syncProgress } from '../sync/run-sync.ts';
 import { enqueueSyncNow } from '../sync/sync-now.ts';
 import { MailTransportError } from '../transports/transport-error.ts';
@@ -14,6 +16,8 @@ import { finishConnect } from './connect-callback.ts';
 import { startConnect } from './connect-start.ts';
 import { disconnectMailbox } from './disconnect.ts';
 import { FolderSelectionError, retrieveFolders, selectFolders, storedFolders } from './folders.ts';
+import { GRAPH_ADMIN_CONSENT_PATH, hasGraphToken, startGraphConsent } from './graph-consent.ts';
+import { ALLOW_GRAPH_LABEL } from './graph-consent-advice.ts';
 import type { Mailbox } from './mailbox.ts';
 import { MailboxDetail, MailboxList } from './pages.tsx';
 import { findMailbox, mailboxesVisibleTo } from './repository.ts';
@@ -28,6 +32,12 @@ export const mailboxRoutes = (deps: AppDeps): Hono<AppEnv> => {
     const folders = await storedFolders(deps.db, mailbox.id);
     const progress = await syncProgress(deps, mailbox.id);
     const watch = await mailboxWatch(deps.db, mailbox.id, deps.config.sync.pollSeconds);
+    const graphAllowed = await hasGraphToken(deps.db, mailbox.id);
+    if (!graphAllowed && fresh.connected && mayManage(user, fresh)) {
+      // "Allow Mailroom to use Microsoft Graph" posts here and is redirected to Microsoft's authorize page.
+      const authority = authorityOf(await loadMicrosoftSettings(deps.db));
+      if (authority) useOwnPolicy(c, pageCspWithFormsTo(authority), { frameable: false });
+    }
     return renderPage(deps, c, { title: fresh.address, current: '/mailboxes' }, (csrf) => (
       <MailboxDetail
         csrf={csrf}
@@ -37,6 +47,10 @@ export const mailboxRoutes = (deps: AppDeps): Hono<AppEnv> => {
         watch={watch}
         check={check}
         mayManage={mayManage(user, fresh)}
+        graph={{
+          allowed: graphAllowed,
+          adminConsentUrl: user.role === 'administrator' ? GRAPH_ADMIN_CONSENT_PATH : null,
+        }}
       />
     ));
   };
@@ -73,8 +87,27 @@ export const mailboxRoutes = (deps: AppDeps): Hono<AppEnv> => {
       return c.redirect(`/mailboxes/${mailbox.id}`);
     }
     await setSendVia(deps.db, mailbox.id, via);
-    await flash(deps, c, 'success', 'Saved how Mailroom reaches the mailbox.');
+    const graphMissing = via === 'graph' && !(await hasGraphToken(deps.db, mailbox.id));
+    await flash(
+      deps,
+      c,
+      graphMissing ? 'info' : 'success',
+      graphMissing
+        ? `Saved how Mailroom reaches the mailbox. Mailroom is not allowed to use Microsoft Graph for it yet: press “${ALLOW_GRAPH_LABEL}” below.`
+        : 'Saved how Mailroom reaches the mailbox.',
+    );
     return c.redirect(`/mailboxes/${mailbox.id}`);
+  });
+
+  app.post('/mailboxes/:id/graph-consent', async (c) => {
+    const user = requireUser(c);
+    const mailbox = await managedMailbox(
+      deps,
+      user,
+      c.req.param('id'),
+      'allow Mailroom to use Microsoft Graph for it',
+    );
+    return startGraphConsent(deps, c, user, mailbox);
   });
 
   app.post('/mailboxes/:id/sync', async (c) => {

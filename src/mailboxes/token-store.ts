@@ -159,6 +159,15 @@ const deleteResourceTokens = async (db: Db, mailboxId: string): Promise<void> =>
   await db.deleteFrom('mailbox_access_tokens').where('mailbox_id', '=', mailboxId).execute();
 };
 
+/** Forgets a mailbox's access token for one resource other than Outlook's (Microsoft refused to renew it). */
+export const forgetResourceToken = async (
+  db: Db,
+  mailboxId: string,
+  resource: MailResource,
+): Promise<void> => {
+  await db.deleteFrom('mailbox_access_tokens').where('id', '=', resourceKey(mailboxId, resource)).execute();
+};
+
 /** Forgets the tokens (Disconnect); the mailbox, its folders and its Microsoft account stay. */
 export const deleteTokens = async (db: Db, mailboxId: string): Promise<void> => {
   await deleteResourceTokens(db, mailboxId);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.ts';
 import type { Session } from '../http/session.ts';
 import { tenantKind } from './cloud.ts';
-import { MAILBOX_SCOPES, redirectUris, SIGNIN_SCOPES } from './redirect-uris.ts';
+import { GRAPH_SHARED_MAIL_SCOPES, MAILBOX_SCOPES, redirectUris, SIGNIN_SCOPES } from './redirect-uris.ts';
 import { authorityOf, type MicrosoftSettings } from './settings.ts';
 
 const FLOW = 'adminConsent';
@@ -13,15 +13,26 @@ interface AdminConsentFlow {
   readonly startedAt: number;
 }
 
+/** What an administrator consents to for everyone: sign-in with IMAP and SMTP, or sign-in with Graph mail. */
+export type AdminConsentFor = 'mailboxes' | 'graph';
+
+const CONSENT_SCOPES: Record<AdminConsentFor, readonly string[]> = {
+  mailboxes: [...SIGNIN_SCOPES, ...MAILBOX_SCOPES],
+  // Incremental consent (issue 13 §3): Graph's mail permissions only when a mailbox needs Graph; the
+  // `.Shared` ones for system mailboxes come with them, as an administrator grants for the whole directory.
+  graph: [...SIGNIN_SCOPES, ...GRAPH_SHARED_MAIL_SCOPES],
+};
+
 /**
- * The v2 admin-consent URL for every delegated permission Mailroom uses (ms-identity-spec.md §10.1),
- * with a single-use `state` bound to this browser's session. `/common` is not allowed there: use
- * `organizations` instead.
+ * The v2 admin-consent URL for the delegated permissions Mailroom uses (ms-identity-spec.md §10.1), those
+ * for mailboxes over IMAP and SMTP or those for Microsoft Graph mail, with a single-use `state` bound to
+ * this browser's session. `/common` is not allowed there: use `organizations` instead.
  */
 export const startAdminConsent = (
   config: Config,
   settings: MicrosoftSettings,
   session: Session,
+  what: AdminConsentFor = 'mailboxes',
 ): string | null => {
   const authority = authorityOf(settings);
   if (!authority || !settings.clientId || !settings.tenant) return null;
@@ -33,7 +44,7 @@ export const startAdminConsent = (
   };
   const params = new URLSearchParams({
     client_id: settings.clientId,
-    scope: [...new Set([...SIGNIN_SCOPES, ...MAILBOX_SCOPES])].join(' '),
+    scope: [...new Set(CONSENT_SCOPES[what])].join(' '),
     redirect_uri: redirectUris(config).signIn,
     state,
   });

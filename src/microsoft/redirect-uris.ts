@@ -21,11 +21,24 @@ export const MAILBOX_SCOPES = [
 ];
 /**
  * Microsoft Graph mail, delegated (graph-mail-spec.md §1), redeemed with the mailbox's refresh token once
- * consented; one resource per token request, so never together with MAILBOX_SCOPES. A system mailbox
- * opened by its delegate needs the `.Shared` variants as well (issue 13 §3).
+ * consented; one resource per token request, so never together with MAILBOX_SCOPES. Asked for only when a
+ * mailbox needs Graph (incremental consent, issue 13 §3: "Allow Mailroom to use Microsoft Graph").
  */
 export const GRAPH_MAIL_SCOPES = [
   'offline_access',
   'https://graph.microsoft.com/Mail.ReadWrite',
   'https://graph.microsoft.com/Mail.Send',
 ];
+/**
+ * A system mailbox is opened by its delegate through `/users/{address}`: Graph checks the `.Shared`
+ * variants there (graph-mail-spec.md §1), on top of FullAccess and Send As in Exchange.
+ */
+export const GRAPH_SHARED_MAIL_SCOPES = [
+  ...GRAPH_MAIL_SCOPES,
+  'https://graph.microsoft.com/Mail.ReadWrite.Shared',
+  'https://graph.microsoft.com/Mail.Send.Shared',
+];
+
+/** The Graph scopes a mailbox's token is asked for: a system mailbox's include the `.Shared` ones. */
+export const graphMailScopesFor = (kind: 'user' | 'system'): readonly string[] =>
+  kind === 'system' ? GRAPH_SHARED_MAIL_SCOPES : GRAPH_MAIL_SCOPES;

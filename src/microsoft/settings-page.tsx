@@ -422,7 +422,15 @@ export const SettingsPage = (p: {
           If your directory does not let users consent to apps, an administrator grants consent once for
           everyone.{' '}
           {complete ? (
-            <a href="/settings/microsoft/admin-consent">Grant admin consent in Microsoft Entra ID</a>
+            <>
+              <a href="/settings/microsoft/admin-consent">Grant admin consent in Microsoft Entra ID</a>{' '}
+              (sign-in, IMAP and SMTP). Microsoft Graph is asked for only when a mailbox needs it; to allow it
+              for everyone at once:{' '}
+              <a href="/settings/microsoft/admin-consent?for=graph">
+                Grant admin consent for Microsoft Graph
+              </a>{' '}
+              (Mail.ReadWrite, Mail.Send and their .Shared forms for system mailboxes).
+            </>
           ) : (
             <span class="hint">(available once the credentials are saved)</span>
           )}

@@ -119,7 +119,8 @@ export const microsoftSettingsRoutes = (deps: AppDeps): Hono<AppEnv> => {
   app.get('/settings/microsoft/admin-consent', async (c) => {
     requireAdmin(c);
     const session = await deps.sessions.ensure(c);
-    const url = startAdminConsent(deps.config, await loadMicrosoftSettings(deps.db), session);
+    const what = c.req.query('for') === 'graph' ? 'graph' : 'mailboxes';
+    const url = startAdminConsent(deps.config, await loadMicrosoftSettings(deps.db), session, what);
     if (!url) {
       await flash(deps, c, 'error', 'Save the client ID and the tenant first.');
       return c.redirect('/settings/microsoft');

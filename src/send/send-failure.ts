@@ -108,6 +108,12 @@ export const smtpVerdict = (error: SmtpError, ctx: SendContext): SendVerdict => 
 };
 
 /**
+ * Failures that block every message from the mailbox until someone fixes them, while reading goes on:
+ * stored on the mailbox (its page and an administrator's banner say what to fix), as SMTP's 5.7.139.
+ */
+const BLOCKS_SENDING: ReadonlySet<string> = new Set(['graph.send_as_denied', 'graph.consent_missing']);
+
+/**
  * What to do after a failure of a transport without words of its own here (SMTP's are above): retry
  * what is transient, else fail it for whoever the failure names.
  */
@@ -119,6 +125,7 @@ export const transportVerdict = (error: MailTransportError): SendVerdict =>
         code: error.code,
         who: error.whoMustAct === 'administrator' ? 'administrator' : 'mailbox_owner',
         message: `${error.userMessage} Then press Retry.`,
+        ...(BLOCKS_SENDING.has(error.code) ? { sendProblem: true } : {}),
       };
 
 /** The wait before attempt `attempts + 1`: `base`, then twice as long each time, at most an hour. */

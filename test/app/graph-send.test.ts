@@ -117,7 +117,7 @@ for (const kind of DATABASES) {
       assert.equal((await sendsThroughEvents(w.mailboxes.adele)).length, 1, 'no second switch');
     });
 
-    test('Graph refused too (no Mail.Send consent): the message fails for the administrator, saying what to grant', async () => {
+    test('Graph refused too (no Mail.Send consent): the message fails for the mailbox’s owner, saying which button to press', async () => {
       await smtpAuth(w, false);
       try {
         const failed = await w.send(w.meganToken, w.mailboxes.megan, {
@@ -127,9 +127,10 @@ for (const kind of DATABASES) {
         });
         assert.equal(failed.state, 'failed');
         assert.equal(failed.error.code, 'graph.consent_missing');
-        assert.equal(failed.error.forWhom, 'administrator');
+        assert.equal(failed.error.forWhom, 'mailbox_owner');
         assert.match(failed.error.message, /Mail\.Send/);
-        assert.match(failed.error.message, /consent/);
+        assert.match(failed.error.message, /“Allow Mailroom to use Microsoft Graph”/);
+        assert.match(failed.error.message, /admin consent/);
         assert.equal((await copiesIn(w.emu, ADELE, 'INBOX', failed.messageId)).length, 0, 'nothing sent');
         const mailbox = await findMailbox(w.app.mailroom.deps.db, w.mailboxes.megan);
         assert.equal(mailbox?.sending.through, 'graph', 'SMTP is refused: the mailbox stays on Graph');
@@ -148,7 +149,7 @@ for (const kind of DATABASES) {
       }
     });
 
-    test('Graph refuses a system mailbox without Mail.Send.Shared: the message fails with Graph’s advice for the administrator', async () => {
+    test('a system mailbox’s Graph token needs the .Shared permissions: without their consent the message fails for an administrator, naming them', async () => {
       await smtpAuth(w, false);
       try {
         const failed = await w.send(w.adeleToken, w.mailboxes.support, {
@@ -157,11 +158,14 @@ for (const kind of DATABASES) {
           text: 'x',
         });
         assert.equal(failed.state, 'failed');
-        assert.equal(failed.error.code, 'graph.access_denied');
+        assert.equal(failed.error.code, 'graph.consent_missing');
         assert.equal(failed.error.forWhom, 'administrator');
-        assert.match(failed.error.message, /ErrorAccessDenied/);
         assert.match(failed.error.message, /Mail\.Send\.Shared/);
-        assert.match(failed.error.message, /grant admin consent/);
+        assert.match(
+          failed.error.message,
+          /An administrator must open the system mailbox support@contoso\.example/,
+        );
+        assert.match(failed.error.message, /grants admin consent for Microsoft Graph/);
         assert.equal((await copiesIn(w.emu, MEGAN, 'INBOX', failed.messageId)).length, 0, 'nothing sent');
         const mailbox = await findMailbox(w.app.mailroom.deps.db, w.mailboxes.support);
         assert.equal(mailbox?.sending.through, 'graph');

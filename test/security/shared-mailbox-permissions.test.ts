@@ -344,6 +344,14 @@ for (const kind of DATABASES) {
           expect: { writer: 302, colleague: 302, outsider: 404, admin: 302 },
         },
         { method: 'POST', path: `/mailboxes/${S}/folders/retrieve`, page: true, expect: manage(302) },
+        // "Allow Mailroom to use Microsoft Graph": only whoever manages the mailbox starts its consent.
+        { method: 'POST', path: `/mailboxes/${S}/graph-consent`, page: true, expect: manage(302) },
+        {
+          method: 'POST',
+          path: `/mailboxes/${personal}/graph-consent`,
+          page: true,
+          expect: { writer: 302, colleague: 404, outsider: 404, admin: 404 },
+        },
         { method: 'POST', path: `/mailboxes/${S}/folders`, page: true, form: folders, expect: manage(302) },
         {
           method: 'POST',

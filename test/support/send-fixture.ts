@@ -71,7 +71,12 @@ export const copiesIn = async (
  * selected) and the Support system mailbox, connected by Adele (FullAccess and Send As). An outbox worker
  * runs with retries a fraction of a second apart.
  */
-export const startSendWorld = async (kind: DbKind, env: Record<string, string> = {}): Promise<SendWorld> => {
+export const startSendWorld = async (
+  kind: DbKind,
+  env: Record<string, string> = {},
+  /** Microsoft 365 settings over the defaults (chromium reaches the emulator at `customAuthorityUrl: emu.httpUrl`). */
+  settings: (emu: RunningEmulator) => Record<string, unknown> = () => ({}),
+): Promise<SendWorld> => {
   const emu = await startEmulator();
   const app = await startTestApp(kind, {
     MAILROOM_EXTRA_CA_FILE: emu.tls.caPath,
@@ -79,7 +84,7 @@ export const startSendWorld = async (kind: DbKind, env: Record<string, string> =
     MAILROOM_SEND_MAX_ATTACHMENTS_MB: '2',
     ...env,
   });
-  const adminToken = await configureForMail(emu, app);
+  const adminToken = await configureForMail(emu, app, settings(emu));
   await createDemoPeople(app);
   const db = app.mailroom.deps.db;
   const tokenOf = async (email: string) => createApiToken(db, (await findUserByEmail(db, email))!.id, email);

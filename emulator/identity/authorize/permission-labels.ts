@@ -7,6 +7,12 @@ const LABELS: Record<string, string> = {
   email: 'View your email address',
   offline_access: 'Maintain access to data you have given it access to',
   [`${GRAPH}/User.Read`]: 'Sign you in and read your profile',
+  // Microsoft Graph's mail permissions, with their user-consent display names.
+  [`${GRAPH}/Mail.Read`]: 'Read your mail',
+  [`${GRAPH}/Mail.ReadWrite`]: 'Read and write access to your mail',
+  [`${GRAPH}/Mail.Send`]: 'Send mail as you',
+  [`${GRAPH}/Mail.ReadWrite.Shared`]: 'Read and write user and shared mail',
+  [`${GRAPH}/Mail.Send.Shared`]: 'Send mail on behalf of others',
   [`${OUTLOOK}/IMAP.AccessAsUser.All`]: 'Read and write access to mailboxes via IMAP.',
   [`${OUTLOOK}/POP.AccessAsUser.All`]: 'Read and write access to mailboxes via POP.',
   [`${OUTLOOK}/SMTP.Send`]: 'Send emails from mailboxes using SMTP AUTH.',

@@ -34,19 +34,28 @@ const accessDenied = (ctx: GraphErrorContext): string => {
     ctx.mailbox === 'me'
       ? ''
       : ` The signed-in account also needs FullAccess to ${ctx.mailbox} in Exchange (Add-MailboxPermission -Identity ${ctx.mailbox} -User <account> -AccessRights FullAccess).`;
-  return `Microsoft Graph refused access to ${whose(ctx)} (ErrorAccessDenied). An administrator must add the delegated Microsoft Graph permission ${permission} in ${ENTRA_PATH} → Add a permission → Microsoft Graph → Delegated, grant admin consent, and then the mailbox must be reconnected.${grant} If the permission is there, an Exchange application access policy or RBAC scope may exclude this mailbox.`;
+  return `Microsoft Graph refused access to ${whose(ctx)} (ErrorAccessDenied). An administrator must add the delegated Microsoft Graph permission ${permission} in ${ENTRA_PATH} → Add a permission → Microsoft Graph → Delegated, grant admin consent (or Grant admin consent for Microsoft Graph on Mailroom’s Microsoft 365 settings page), and then whoever manages the mailbox presses “Allow Mailroom to use Microsoft Graph” on its page in Mailroom.${grant} If the permission is there, an Exchange application access policy or RBAC scope may exclude this mailbox.`;
+};
+
+/**
+ * `ErrorSendAsDenied` (graph-mail-spec.md §1): who must act (an Exchange administrator) and the exact fix
+ * for this mailbox and its delegate, when they are known.
+ */
+export const sendAsDeniedMessage = (address: string, delegate: string | null): string => {
+  const trustee = delegate ?? '<the account that connected the mailbox>';
+  return `${delegate ?? 'The signed-in account'} may not send as ${address} through Microsoft Graph (ErrorSendAsDenied); nothing was sent. An Exchange administrator must grant ${trustee} Send As on ${address}: Exchange admin center → Recipients → Mailboxes → ${address} → Delegation → Send as → add ${trustee}, or in Exchange Online PowerShell: Add-RecipientPermission -Identity ${address} -Trustee ${trustee} -AccessRights SendAs. Sending through /users/${address} also needs FullAccess and the delegated permission Mail.Send.Shared.`;
 };
 
 const ADVICE: Record<GraphErrorCode, (ctx: GraphErrorContext, status: number | null) => Advice> = {
   'graph.invalid_token': () => ({
     who: 'user',
     message:
-      'Microsoft Graph refused the mailbox’s token even after a refresh (InvalidAuthenticationToken). Reconnect the mailbox to Microsoft 365 (Mailboxes → Reconnect) and allow Mailroom to use Microsoft Graph.',
+      'Microsoft Graph refused the mailbox’s token even after a refresh (InvalidAuthenticationToken). The mailbox’s owner (an administrator for a system mailbox) must reconnect it (Mailboxes → Reconnect) and then press “Allow Mailroom to use Microsoft Graph” on its page.',
   }),
   'graph.access_denied': (ctx) => ({ who: 'administrator', message: accessDenied(ctx) }),
   'graph.send_as_denied': (ctx) => ({
     who: 'administrator',
-    message: `The signed-in account may not send as ${ctx.mailbox === 'me' ? 'this address' : ctx.mailbox} (ErrorSendAsDenied); nothing was sent. An Exchange administrator must grant Send As — Exchange admin center → Recipients → Mailboxes → the mailbox → Delegation → Send as — or in PowerShell Add-RecipientPermission -Identity <mailbox> -Trustee <account> -AccessRights SendAs; sending through /users/{mailbox} also needs FullAccess and the delegated permission Mail.Send.Shared.`,
+    message: sendAsDeniedMessage(ctx.mailbox === 'me' ? 'this address' : ctx.mailbox, null),
   }),
   'graph.mailbox_not_enabled': (ctx) => ({
     who: 'administrator',

@@ -42,13 +42,13 @@ export const graphSending = (deps: TransportDeps, mailbox: Mailbox): Sending => 
         if (options.signal.aborted) throw options.signal.reason;
         throw error;
       }
-    }),
+    }, mailbox),
 
   wasSent: (messageId) =>
     translatingGraph(async () => {
       const graph = await mailboxGraph(deps, mailbox);
       return (await findSentCopy(graph.client, graph.mailbox, messageId)) !== null;
-    }),
+    }, mailbox),
 
   keepSentCopy: (message) =>
     translatingGraph(async (): Promise<SentCopy | null> => {
@@ -67,7 +67,7 @@ export const graphSending = (deps: TransportDeps, mailbox: Mailbox): Sending => 
         if (look >= SENT_COPY_LOOKS) return null;
         await sleep(SENT_COPY_PAUSE_MS);
       }
-    }),
+    }, mailbox),
 
   verifySending: () =>
     translatingGraph(async () => {
@@ -75,5 +75,5 @@ export const graphSending = (deps: TransportDeps, mailbox: Mailbox): Sending => 
       // Graph has no dry run of sendMail: a token for the mailbox with its Graph permissions is the check.
       await graph.getToken({ forceRefresh: true });
       return { login: mailbox.account?.upn ?? mailbox.address, server: graph.host };
-    }),
+    }, mailbox),
 });

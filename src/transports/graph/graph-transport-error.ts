@@ -1,38 +1,45 @@
 import { MailboxTokenError } from '../../mailboxes/access-token.ts';
+import { graphConsentAdvice } from '../../mailboxes/graph-consent-advice.ts';
+import type { Mailbox } from '../../mailboxes/mailbox.ts';
 import { classifyTokenFailure } from '../../mailboxes/token-failure.ts';
 import { IdentityError } from '../../microsoft/identity-error.ts';
 import { MailTransportError } from '../transport-error.ts';
+import { sendAsDeniedMessage } from './graph-advice.ts';
 import { GraphError } from './graph-error.ts';
 
-/**
- * Microsoft would not give Mailroom a Graph token for the mailbox although its Outlook token works: the
- * Graph mail permissions were never consented to (AADSTS65001 `consent_required`, ms-identity-spec.md §6.2)
- * or were revoked.
- */
-export const GRAPH_CONSENT_MESSAGE =
-  'Microsoft would not give Mailroom access to this mailbox through Microsoft Graph. An administrator must add the delegated Microsoft Graph permissions Mail.Send and Mail.ReadWrite to Mailroom’s app registration (Microsoft Entra admin center → App registrations → API permissions) and grant consent; then the mailbox must be reconnected.';
+/** The mailbox a Graph failure is about: its kind says who may allow Graph for it. */
+export type GraphMailboxRef = Pick<Mailbox, 'kind' | 'address'> & Partial<Pick<Mailbox, 'account'>>;
+
+/** Graph's advice, made exact where the mailbox is known: Send As names the mailbox and its delegate. */
+const messageFor = (error: GraphError, mailbox?: GraphMailboxRef): string =>
+  error.code === 'graph.send_as_denied' && mailbox?.kind === 'system'
+    ? sendAsDeniedMessage(mailbox.address, mailbox.account?.upn ?? null)
+    : error.message;
 
 /**
  * The one translation of the Graph side's failures into the seam's (STYLE.md 6): a GraphError keeps its
  * code, who must act and its advice (which names the missing permission); a Graph token that could not
- * be had for good becomes `graph.consent_missing` for an administrator (or `graph.token_refused`). Waits (`retry_later`,
- * `refresh_busy`) and anything else pass as they are.
+ * be had for good becomes `graph.consent_missing` (who presses "Allow Mailroom to use Microsoft Graph": the
+ * owner of a personal mailbox, an administrator for a system one) or `graph.token_refused`. Waits
+ * (`retry_later`, `refresh_busy`) and anything else pass as they are.
  */
-export const toGraphTransportError = (error: unknown): unknown => {
-  if (error instanceof GraphError)
+export const toGraphTransportError = (error: unknown, mailbox?: GraphMailboxRef): unknown => {
+  if (error instanceof GraphError) {
+    const message = messageFor(error, mailbox);
     return new MailTransportError(
       {
         code: error.code,
         transport: 'graph',
         whoMustAct: error.whoMustAct,
-        userMessage: error.message,
+        userMessage: message,
         retryAfterMs: error.retryAfterMs,
       },
-      error.message,
+      message,
       { cause: error },
     );
+  }
   if (error instanceof MailboxTokenError && error.code === 'mailbox.token_refresh_failed')
-    return tokenRefused(error);
+    return tokenRefused(error, mailbox);
   return error;
 };
 
@@ -42,19 +49,23 @@ const isConsentMissing = (cause: unknown): boolean =>
   (cause.microsoft?.aadsts === 65001 || cause.microsoft?.suberror === 'consent_required');
 
 /**
- * A Graph token Microsoft would not give: without consent, an administrator grants it; otherwise who
- * must act is as for any refused refresh (token-failure.ts), in Microsoft's words.
+ * A Graph token Microsoft would not give: without consent, whoever may press "Allow Mailroom to use
+ * Microsoft Graph" on the mailbox's page (graphConsentAdvice; an administrator when the mailbox is not
+ * known); otherwise who must act is as for any refused refresh (token-failure.ts), in Microsoft's words.
  */
-const tokenRefused = (error: MailboxTokenError): MailTransportError => {
+const tokenRefused = (error: MailboxTokenError, mailbox?: GraphMailboxRef): MailTransportError => {
   const consent = isConsentMissing(error.cause);
   const state = error.cause instanceof IdentityError ? classifyTokenFailure(error.cause).state : null;
   const code = consent ? 'graph.consent_missing' : 'graph.token_refused';
+  const consentBy = mailbox?.kind === 'user' ? 'user' : 'administrator';
   return new MailTransportError(
     {
       code,
       transport: 'graph',
-      whoMustAct: consent || state === 'admin_action_required' ? 'administrator' : 'user',
-      userMessage: consent ? GRAPH_CONSENT_MESSAGE : `Microsoft Graph: ${error.message}`,
+      whoMustAct: consent ? consentBy : state === 'admin_action_required' ? 'administrator' : 'user',
+      userMessage: consent
+        ? graphConsentAdvice(mailbox ?? { kind: 'system', address: 'this mailbox' })
+        : `Microsoft Graph: ${error.message}`,
       retryAfterMs: null,
     },
     `${code}: ${error.message}`,
@@ -62,11 +73,11 @@ const tokenRefused = (error: MailboxTokenError): MailTransportError => {
   );
 };
 
-/** Runs `fn`, its failures translated (toGraphTransportError). */
-export const translatingGraph = async <T>(fn: () => Promise<T>): Promise<T> => {
+/** Runs `fn`, its failures translated (toGraphTransportError) for `mailbox`. */
+export const translatingGraph = async <T>(fn: () => Promise<T>, mailbox?: GraphMailboxRef): Promise<T> => {
   try {
     return await fn();
   } catch (error) {
-    throw toGraphTransportError(error);
+    throw toGraphTransportError(error, mailbox);
   }
 };
