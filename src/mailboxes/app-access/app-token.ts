@@ -78,8 +78,16 @@ const readCached = async (deps: Deps, id: string, origin: string) => {
   };
 };
 
-const usable = (t: { expiresAt: string; updatedAt: string } | null, force: boolean) =>
+/**
+ * A cached token without `roles` is never reused: it was issued before admin consent, and the next request
+ * after consent carries them (the token is kept anyway, so the page can show what Microsoft issued).
+ */
+const usable = (
+  t: { expiresAt: string; updatedAt: string; roles: readonly string[] } | null,
+  force: boolean,
+) =>
   t !== null &&
+  t.roles.length > 0 &&
   Date.parse(t.expiresAt) - Date.now() > REFRESH_MARGIN_MS &&
   (!force || Date.now() - Date.parse(t.updatedAt) < FORCE_REUSE_MS);
 

@@ -57,9 +57,6 @@ const tokenStep = async (deps: AppDeps, resource: MailResource): Promise<VerifyS
   }
 };
 
-const stateMessage = async (deps: AppDeps, mailboxId: string): Promise<string | null> =>
-  (await findMailbox(deps.db, mailboxId))?.stateMessage ?? null;
-
 const imapStep = async (deps: AppDeps, mailbox: Mailbox): Promise<VerifyStep> => {
   try {
     const exists = await withMailboxImap(
@@ -75,11 +72,13 @@ const imapStep = async (deps: AppDeps, mailbox: Mailbox): Promise<VerifyStep> =>
     };
   } catch (error) {
     if (!(error instanceof MailTransportError) && !(error instanceof MailboxTokenError)) throw error;
+    // withMailboxImap stored the failure on the mailbox, in words for whoever must act.
+    const stored = await findMailbox(deps.db, mailbox.id);
     return {
       step: 'imap',
       ok: false,
-      code: error.code,
-      message: (await stateMessage(deps, mailbox.id)) ?? error.message,
+      code: stored?.stateCode ?? error.code,
+      message: stored?.stateMessage ?? error.message,
     };
   }
 };
