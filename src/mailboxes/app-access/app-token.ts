@@ -155,3 +155,16 @@ export const getAppToken = async (
   }
   throw new AppTokenError('app_access.busy', 'another process held the application token lease for too long');
 };
+
+/**
+ * The application tokens issued by another authority or for other mail hosts than `origin` go when the
+ * settings move (with the mailboxes' tokens, save-settings.ts); they would never be used anyway (readCached).
+ */
+export const dropAppTokensOfOtherOrigins = async (
+  db: AppDeps['db'],
+  origin: string | null,
+): Promise<void> => {
+  let query = db.deleteFrom('app_access_tokens');
+  if (origin !== null) query = query.where('token_origin', '!=', origin);
+  await query.execute();
+};
