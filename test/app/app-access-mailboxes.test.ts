@@ -310,6 +310,39 @@ for (const kind of DATABASES) {
       assert.doesNotMatch(rows[0]!.access_token_encrypted, /^eyJ/, 'sealed, not the JWT itself');
     });
 
+    test('sending through Graph uses the application’s Graph token: without Mail.Send consent it says so, then it sends', async () => {
+      const via = await admin('PUT', `/mailboxes/${ids.support}/send-via`, { sendVia: 'graph' });
+      assert.equal(via.status, 200, JSON.stringify(via.json));
+      try {
+        const refused = await w.send(w.meganToken, ids.support, {
+          to: ['customer@example.net'],
+          subject: 'Graph, no consent',
+          text: 'x',
+        });
+        assert.equal(refused.state, 'failed');
+        assert.match(refused.error.message, /Microsoft Graph without any application permission/);
+        assert.match(refused.error.message, /Global Administrator or Privileged Role Administrator/);
+
+        await control(w.emu, 'POST', `/apps/${DEMO.appId}/app-role-grants`, {
+          tenantId: DEMO.tenantId,
+          roles: ['https://graph.microsoft.com/Mail.ReadWrite', 'https://graph.microsoft.com/Mail.Send'],
+        });
+        const sent = await w.send(w.meganToken, ids.support, {
+          to: ['customer@example.net'],
+          subject: 'Graph with consent',
+          text: 'x',
+        });
+        assert.equal(sent.state, 'sent', JSON.stringify(sent));
+        const rows = await db().selectFrom('app_access_tokens').select('id').orderBy('id').execute();
+        assert.deepEqual(
+          rows.map((r) => r.id),
+          [`${DEMO.tenantId}/graph`, `${DEMO.tenantId}/outlook`],
+        );
+      } finally {
+        await admin('PUT', `/mailboxes/${ids.support}/send-via`, { sendVia: 'auto' });
+      }
+    });
+
     test('a staff member reaches neither the page nor the API; unknown and personal mailboxes are 404', async () => {
       for (const [method, path] of [
         ['GET', `/system-mailboxes/${ids.support}/access`],
@@ -362,6 +395,14 @@ for (const kind of DATABASES) {
       assert.equal(verified.status, 200);
       assert.match(verified.html, /data-step="scope" data-code=""/);
       assert.match(verified.html, /The scope holds/);
+      const detail = await adele.get(`${w.app.url}/mailboxes/${ids.support}`);
+      assert.match(detail.html, /Application access: Mailroom reaches it as its own app/);
+      assert.doesNotMatch(
+        detail.html,
+        /\/mailboxes\/connect\/microsoft\?mailbox=/,
+        'no person is asked to connect it',
+      );
+      assert.doesNotMatch(detail.html, /\/disconnect"/);
     });
   });
 }
