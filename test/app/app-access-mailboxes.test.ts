@@ -404,5 +404,15 @@ for (const kind of DATABASES) {
       );
       assert.doesNotMatch(detail.html, /\/disconnect"/);
     });
+
+    test('moving the settings to other mail hosts deletes the application tokens with the mailboxes’ ones', async () => {
+      assert.ok((await db().selectFrom('app_access_tokens').select('id').execute()).length > 0);
+      const moved = await admin('PUT', '/settings/microsoft', {
+        customSmtpServer: `127.0.0.1:${w.emu.mail!.smtp.port + 1}`,
+        clientSecret: w.emu.demo!.appSecret,
+      });
+      assert.equal(moved.status, 200, JSON.stringify(moved.json));
+      assert.deepEqual(await db().selectFrom('app_access_tokens').select('id').execute(), []);
+    });
   });
 }
