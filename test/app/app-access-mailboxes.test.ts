@@ -284,6 +284,52 @@ for (const kind of DATABASES) {
       const mailbox = await findMailbox(db(), ids.billing);
       assert.equal(mailbox?.state, 'admin_action_required');
       assert.equal(mailbox?.stateCode, 'app_access.full_access_missing');
+
+      // The Exchange administrator grants FullAccess; Verify finds it working and the mailbox is connected again.
+      await control(w.emu, 'POST', `/mailboxes/${BILLING}/grants`, {
+        principal: enterpriseObjectId,
+        rights: ['FullAccess'],
+      });
+      const fixed = await admin('POST', `/system-mailboxes/${ids.billing}/access/verify`, {});
+      assert.equal(fixed.json.ok, true, JSON.stringify(fixed.json));
+      assert.equal((await findMailbox(db(), ids.billing))?.state, 'connected');
+      await control(w.emu, 'DELETE', `/mailboxes/${BILLING}/grants`, {
+        principal: enterpriseObjectId,
+        rights: ['FullAccess'],
+      });
+    });
+
+    test('New-ServicePrincipal with the app registration’s object id: Verify names the Enterprise application’s', async () => {
+      const wrong = (await control(w.emu, 'GET', `/apps/${DEMO.appId}/object-ids?tenantId=${DEMO.tenantId}`))
+        .body.applicationObjectId;
+      const sp = `/exchange/service-principals/${DEMO.tenantId}/${DEMO.appId}`;
+      assert.equal((await control(w.emu, 'DELETE', sp)).status, 204);
+      try {
+        await exchange('/exchange/service-principals', {
+          tenantId: DEMO.tenantId,
+          appId: DEMO.appId,
+          objectId: wrong,
+        });
+        const verify = await admin('POST', `/system-mailboxes/${ids.support}/access/verify`, {});
+        assert.deepEqual(
+          verify.json.steps.map((s: Json) => [s.step, s.ok, s.code]),
+          [
+            ['token', true, null],
+            ['imap', false, 'app_access.imap_refused'],
+          ],
+        );
+        assert.match(verify.json.steps[1].message, /Enterprise application's object id/);
+        assert.match(verify.json.steps[1].message, /not the app registration's object id/);
+      } finally {
+        await control(w.emu, 'DELETE', sp);
+        await exchange('/exchange/service-principals', {
+          tenantId: DEMO.tenantId,
+          appId: DEMO.appId,
+          objectId: enterpriseObjectId,
+        });
+      }
+      assert.equal((await admin('POST', `/system-mailboxes/${ids.support}/access/verify`, {})).json.ok, true);
+      assert.equal((await findMailbox(db(), ids.support))?.state, 'connected');
     });
 
     test('one client-credentials token serves every mailbox with application access', async () => {

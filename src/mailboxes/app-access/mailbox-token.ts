@@ -6,14 +6,22 @@ import type { MailResource } from '../token-store.ts';
 import { AppTokenError, getAppToken } from './app-token.ts';
 import { consentProblem } from './consent.ts';
 
-/** A problem this file stored (consent, tenant, token endpoint) is over once a usable token came. */
+/** The problems of the token itself, stored below: over once a usable token came. */
+const TOKEN_CODES: ReadonlySet<string> = new Set([
+  'app_access.consent_missing',
+  'app_access.tenant_required',
+  'app_access.not_configured',
+  'app_access.busy',
+]);
+
+/** A problem this file stored (consent, tenant) is over once a usable token came. */
 const clearTokenProblem = async (deps: Pick<AppDeps, 'db'>, mailboxId: string) => {
   const row = await deps.db
     .selectFrom('mailboxes')
     .select(['state', 'state_code'])
     .where('id', '=', mailboxId)
     .executeTakeFirst();
-  if (row && row.state !== 'connected' && row.state_code?.startsWith('app_access.'))
+  if (row && row.state !== 'connected' && TOKEN_CODES.has(row.state_code ?? ''))
     await setMailboxState(deps.db, mailboxId, { state: 'connected', code: null, message: null });
 };
 

@@ -9,7 +9,7 @@ import { MailTransportError } from '../../transports/transport-error.ts';
 import { transportFor } from '../../transports/transport-for.ts';
 import { MailboxTokenError } from '../access-token.ts';
 import type { Mailbox } from '../mailbox.ts';
-import { findMailbox } from '../repository.ts';
+import { findMailbox, setMailboxState, setSendProblem } from '../repository.ts';
 import { classifyTokenFailure } from '../token-failure.ts';
 import type { MailResource } from '../token-store.ts';
 import { loadAppAccessSettings } from './app-access-settings.ts';
@@ -161,6 +161,10 @@ export const verifyAppAccess = async (
   const sending = await sendingStep(deps, mailbox);
   steps.push(sending);
   if (!sending.ok) return steps;
+  // Reading and sending work: whatever the mailbox said before (consent, FullAccess, Send As) is fixed, and
+  // the sweep, which skips mailboxes waiting on an administrator, takes it up again.
+  await setMailboxState(deps.db, mailbox.id, { state: 'connected', code: null, message: null });
+  await setSendProblem(deps.db, mailbox.id, null);
   const settings = await loadAppAccessSettings(deps.db);
   if (settings.scopeName && input.outsideAddress)
     steps.push(await scopeStep(deps, token, input.outsideAddress));
