@@ -384,6 +384,37 @@ for (const kind of DATABASES) {
           rows.map((r) => r.id),
           [`${DEMO.tenantId}/graph`, `${DEMO.tenantId}/outlook`],
         );
+
+        // A Graph role scoped to support@ and billing@: Verify finds sales@ refused by Graph.
+        const graphRole = { tenantId: DEMO.tenantId, name: `${SCOPE} Graph`, app: enterpriseObjectId };
+        await exchange('/exchange/role-assignments', {
+          ...graphRole,
+          role: 'Application Mail Full Access',
+          customResourceScope: SCOPE,
+        });
+        const scoped = await admin('POST', `/system-mailboxes/${ids.support}/access/verify`, {
+          outsideAddress: SALES,
+        });
+        assert.deepEqual(
+          scoped.json.steps.map((s: Json) => [s.step, s.ok]),
+          [
+            ['token', true],
+            ['imap', true],
+            ['sending', true],
+            ['scope', true],
+          ],
+          JSON.stringify(scoped.json),
+        );
+        assert.match(scoped.json.steps[3].message, /Microsoft Graph refused the application for sales@/);
+        await control(
+          w.emu,
+          'DELETE',
+          `/exchange/role-assignments/${DEMO.tenantId}/${encodeURIComponent(graphRole.name)}`,
+        );
+        const unscoped = await admin('POST', `/system-mailboxes/${ids.support}/access/verify`, {
+          outsideAddress: SALES,
+        });
+        assert.equal(unscoped.json.steps[3].code, 'app_access.scope_not_limiting');
       } finally {
         await admin('PUT', `/mailboxes/${ids.support}/send-via`, { sendVia: 'auto' });
       }

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import type { AppDeps } from '../../http/context.ts';
 import { IdentityError } from '../../microsoft/identity-error.ts';
 import { sendsThroughGraph } from '../../transports/choose-sending.ts';
+import { mailboxGraph } from '../../transports/graph/graph-access.ts';
+import { GraphError } from '../../transports/graph/graph-error.ts';
+import { mailboxRoot } from '../../transports/graph/mailbox-path.ts';
 import { mailServersOrThrow, withMailboxImap } from '../../transports/imap-smtp/imap-access.ts';
 import { SmtpError } from '../../transports/imap-smtp/smtp-error.ts';
 import { verifySmtp } from '../../transports/imap-smtp/smtp-session.ts';
@@ -140,6 +143,40 @@ const scopeStep = async (deps: AppDeps, token: string, outside: string): Promise
   }
 };
 
+/** Graph: reading the outside mailbox's Inbox with the application's Graph token must be 403 ErrorAccessDenied. */
+const graphScopeStep = async (deps: AppDeps, mailbox: Mailbox, outside: string): Promise<VerifyStep> => {
+  const graph = await mailboxGraph(deps, mailbox);
+  try {
+    await graph.client.request({
+      method: 'GET',
+      path: `${mailboxRoot(outside)}/mailFolders/inbox`,
+      read: 'json',
+      context: { mailbox: outside, permission: null },
+    });
+    return {
+      step: 'scope',
+      ok: false,
+      code: 'app_access.scope_not_limiting',
+      message: `Microsoft Graph let the application open ${outside}, which should be outside the scope: the scope does not limit it. An Exchange administrator must check the role assignments (Get-ManagementRoleAssignment) and remember that a tenant-wide Entra grant of Mail.ReadWrite or Mail.Send adds to the scoped roles.`,
+    };
+  } catch (error) {
+    if (!(error instanceof GraphError)) throw error;
+    if (error.code !== 'graph.access_denied')
+      return {
+        step: 'scope',
+        ok: false,
+        code: error.code,
+        message: `Could not test the scope with ${outside}: ${error.message}`,
+      };
+    return {
+      step: 'scope',
+      ok: true,
+      code: null,
+      message: `The scope holds: Microsoft Graph refused the application for ${outside} (403 ErrorAccessDenied), a mailbox outside it.`,
+    };
+  }
+};
+
 /**
  * Verify on the application access page: the token carries the roles (decoded), IMAP login and SELECT INBOX,
  * SMTP AUTH (or Graph) without sending, and, where a scope is set and an outside address given, that
@@ -167,6 +204,10 @@ export const verifyAppAccess = async (
   await setSendProblem(deps.db, mailbox.id, null);
   const settings = await loadAppAccessSettings(deps.db);
   if (settings.scopeName && input.outsideAddress)
-    steps.push(await scopeStep(deps, token, input.outsideAddress));
+    steps.push(
+      sendsThroughGraph(mailbox)
+        ? await graphScopeStep(deps, mailbox, input.outsideAddress)
+        : await scopeStep(deps, token, input.outsideAddress),
+    );
   return steps;
 };
