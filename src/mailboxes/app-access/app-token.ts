@@ -1,4 +1,4 @@
-import { decodeJwt } from 'jose';
+import { decodeJwt, errors } from 'jose';
 import type { AppDeps } from '../../http/context.ts';
 import { claimLease } from '../../jobs/lease.ts';
 import { clientCredentialsToken } from '../../microsoft/client-credentials.ts';
@@ -32,8 +32,11 @@ export class AppTokenError extends Error {
 
 export interface AppToken {
   readonly accessToken: string;
-  /** The token's `roles` claim, decoded without verification (diagnostics only: the token is Microsoft's). */
-  readonly roles: readonly string[];
+  /**
+   * The token's `roles` claim, decoded without verification (diagnostics only: the token is Microsoft's);
+   * `null` when the token is not a readable JWT, and the mail server alone decides.
+   */
+  readonly roles: readonly string[] | null;
   readonly expiresAt: string;
 }
 
@@ -41,15 +44,17 @@ type Deps = Pick<AppDeps, 'db' | 'secrets' | 'fetch' | 'microsoft' | 'log'>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** `roles` of an app-only token; absent when no application permission was consented (§6.4). */
-export const rolesOf = (accessToken: string): string[] => {
+/** `roles` of an app-only token (absent when no application permission was consented, §6.4), or null. */
+export const rolesOf = (accessToken: string): string[] | null => {
+  let roles: unknown;
   try {
-    const roles = decodeJwt(accessToken).roles;
-    return Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [];
-  } catch {
-    // An opaque token (Microsoft may encrypt them): nothing to read, and the mail server decides.
-    return [];
+    roles = decodeJwt(accessToken).roles;
+  } catch (error) {
+    // Microsoft may make its resource tokens opaque (ms-identity-spec.md §0): not knowing is said as such.
+    if (error instanceof errors.JWTInvalid) return null;
+    throw error;
   }
+  return Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [];
 };
 
 /** The installation's own directory: client credentials refuse `/common` and `/organizations` (9001023). */
@@ -72,7 +77,7 @@ const readCached = async (deps: Deps, id: string, origin: string) => {
   if (!row || row.token_origin !== origin) return null;
   return {
     accessToken: deps.secrets.open(row.access_token_encrypted, appTokenPurpose(id)),
-    roles: JSON.parse(row.roles) as string[],
+    roles: JSON.parse(row.roles) as string[] | null,
     expiresAt: row.access_token_expires_at,
     updatedAt: row.updated_at,
   };
@@ -83,11 +88,11 @@ const readCached = async (deps: Deps, id: string, origin: string) => {
  * after consent carries them (the token is kept anyway, so the page can show what Microsoft issued).
  */
 const usable = (
-  t: { expiresAt: string; updatedAt: string; roles: readonly string[] } | null,
+  t: { expiresAt: string; updatedAt: string; roles: readonly string[] | null } | null,
   force: boolean,
 ) =>
   t !== null &&
-  t.roles.length > 0 &&
+  (t.roles === null || t.roles.length > 0) &&
   Date.parse(t.expiresAt) - Date.now() > REFRESH_MARGIN_MS &&
   (!force || Date.now() - Date.parse(t.updatedAt) < FORCE_REUSE_MS);
 

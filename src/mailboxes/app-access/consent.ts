@@ -16,7 +16,8 @@ const API_NAME: Record<MailResource, string> = {
  * was never granted ("app-only tokens can be issued without a roles claim", §6.4): the token call succeeds
  * and only the mail server refuses, so the claim is read here and the person who can fix it is named.
  */
-export const consentProblem = (resource: MailResource, roles: readonly string[]): string | null => {
+export const consentProblem = (resource: MailResource, roles: readonly string[] | null): string | null => {
+  if (roles === null) return null;
   const missing = NEEDED_ROLES[resource].filter((r) => !roles.includes(r));
   if (missing.length === 0) return null;
   const what =

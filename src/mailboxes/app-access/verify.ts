@@ -47,7 +47,7 @@ const tokenStep = async (deps: AppDeps, resource: MailResource): Promise<VerifyS
       ok: true,
       code: null,
       token: token.accessToken,
-      message: `Microsoft issued the application token for ${resource === 'graph' ? 'Microsoft Graph' : 'Exchange Online'} with the roles ${token.roles.join(', ')}.`,
+      message: `Microsoft issued the application token for ${resource === 'graph' ? 'Microsoft Graph' : 'Exchange Online'} ${token.roles === null ? '(not a readable JWT: its roles could not be checked)' : `with the roles ${token.roles.join(', ')}`}.`,
     };
   } catch (error) {
     if (error instanceof AppTokenError)
