@@ -482,6 +482,23 @@ for (const kind of DATABASES) {
       assert.doesNotMatch(detail.html, /\/disconnect"/);
     });
 
+    test('back to Connected by a person: no application token is used for it, and a person must connect it', async () => {
+      const back = await admin('PUT', `/system-mailboxes/${ids.billing}/access`, { access: 'person' });
+      assert.equal(back.status, 200, JSON.stringify(back.json));
+      assert.equal(back.json.access, 'person');
+      const listed = await admin('GET', `/system-mailboxes/${ids.billing}`);
+      assert.equal(listed.json.accessMode, 'person');
+      assert.equal(listed.json.state, 'not_connected');
+      assert.equal(listed.json.connected, false);
+      assert.equal((await admin('POST', `/system-mailboxes/${ids.billing}/access/verify`, {})).status, 409);
+      const audit = await db()
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('action', '=', 'system_mailbox.access_changed')
+        .execute();
+      assert.ok(audit.length >= 4, 'every switch is audited');
+    });
+
     test('moving the settings to other mail hosts deletes the application tokens with the mailboxes’ ones', async () => {
       assert.ok((await db().selectFrom('app_access_tokens').select('id').execute()).length > 0);
       const moved = await admin('PUT', '/settings/microsoft', {
