@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { EmulatorContext } from '../context.ts';
+import { servicePrincipalByObjectId } from '../exchange/service-principals.ts';
 import { addSecret, createApp, createSharedMailbox, createTenant, createUser } from '../state/create.ts';
 import { findMailbox, findUserByLogin, now, removeConsents } from '../state/directory.ts';
 import type { User } from '../state/model.ts';
@@ -69,9 +70,14 @@ const schemas = {
 const lookupUser = (ctx: EmulatorContext, key: string): User | undefined =>
   ctx.dir.users.get(key.toLowerCase()) ?? findUserByLogin(ctx.dir, key);
 
-/** A grant names a user (UPN or oid) or an app (app id) as the principal. */
+/**
+ * A grant names a user (UPN or oid), an app (app id) or an Exchange service principal (its object id, what
+ * `Add-MailboxPermission -User` takes for app-only access) as the principal.
+ */
 const principalId = (ctx: EmulatorContext, key: string): string | undefined =>
-  lookupUser(ctx, key)?.oid ?? (ctx.dir.apps.has(key.toLowerCase()) ? key.toLowerCase() : undefined);
+  lookupUser(ctx, key)?.oid ??
+  (ctx.dir.apps.has(key.toLowerCase()) ? key.toLowerCase() : undefined) ??
+  servicePrincipalByObjectId(ctx.dir, key)?.objectId;
 
 /** Tenants, app registrations, secrets, users, mailboxes, grants and consent. */
 export const directoryRoutes = (ctx: EmulatorContext): Hono => {
@@ -170,7 +176,7 @@ export const directoryRoutes = (ctx: EmulatorContext): Hono => {
       const body = await parseBody(c, schemas.grant);
       if (!body.ok) return body.response;
       const id = principalId(ctx, body.data.principal);
-      if (!id) return controlError(c, 404, 'not_found', 'no such user or app');
+      if (!id) return controlError(c, 404, 'not_found', 'no such user, app or service principal');
       for (const right of body.data.rights) {
         const list = right === 'FullAccess' ? mailbox.fullAccess : mailbox.sendAs;
         const at = list.indexOf(id);

@@ -4,6 +4,7 @@ import type { RunningMail } from '../mail/start-mail.ts';
 import { appRoleRoutes } from './app-role-routes.ts';
 import { bulkRoutes } from './bulk-routes.ts';
 import { directoryRoutes } from './directory-routes.ts';
+import { exchangeRoutes } from './exchange-routes.ts';
 import { mailRoutes } from './mail-routes.ts';
 import { runtimeRoutes } from './runtime-routes.ts';
 import { sessionRoutes } from './session-routes.ts';
@@ -19,6 +20,7 @@ export const controlRoutes = (ctx: EmulatorContext, mail: RunningMail | null): H
   app.route('/', bulkRoutes(ctx, mail));
   app.route('/', directoryRoutes(ctx));
   app.route('/', appRoleRoutes(ctx));
+  app.route('/', exchangeRoutes(ctx));
   app.route('/', runtimeRoutes(ctx));
   return app;
 };

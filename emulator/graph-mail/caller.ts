@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { EmulatorContext } from '../context.ts';
+import { insideScope, type ScopedAction } from '../exchange/rbac.ts';
 import { type AccessTokenClaims, isGraphAudience, verifyAccessToken } from '../identity/tokens.ts';
 import { findMailbox, findUserByLogin, mailboxOfUser } from '../state/directory.ts';
 import type { Mailbox, User } from '../state/model.ts';
@@ -87,10 +88,18 @@ const targetMailbox = (
   return mailbox;
 };
 
-const checkPermission = (target: MailTarget, kind: MailAccessKind): void => {
+/** RBAC for Applications: an assigned scope limits Graph (app-only-spec.md §2, row 23 of §5). */
+const SCOPED: Record<MailAccessKind, ScopedAction> = {
+  read: 'graph_read',
+  write: 'graph_write',
+  send: 'graph_send',
+};
+
+const checkPermission = (ctx: EmulatorContext, target: MailTarget, kind: MailAccessKind): void => {
   const { claims, user, mailbox, own } = target;
   if (!user) {
     if (!(claims.roles ?? []).some((r) => APPLICATION[kind].includes(r))) throw accessDenied();
+    if (!insideScope(ctx.dir, claims.tid, claims.appid, SCOPED[kind], mailbox.address)) throw accessDenied();
     return;
   }
   const scopes = (claims.scp ?? '').split(' ');
@@ -145,7 +154,7 @@ export const mailTarget = async (
   const name = c.req.param('user') ?? null;
   const mailbox = targetMailbox(ctx, claims, user, name === null ? null : decodeURIComponent(name));
   const target: MailTarget = { claims, user, mailbox, own: user !== null && mailbox.ownerOid === user.oid };
-  checkPermission(target, kind);
+  checkPermission(ctx, target, kind);
   checkSwitches(state, mailbox);
   takeSlot(state, c.req.raw, claims, mailbox.address);
   return target;

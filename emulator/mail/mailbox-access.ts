@@ -1,14 +1,9 @@
 import type { EmulatorContext } from '../context.ts';
-import {
-  EXCHANGE_AUDIENCES,
-  IMAP_APP_ROLE,
-  IMAP_SCOPE,
-  SMTP_APP_ROLE,
-  SMTP_SCOPE,
-} from '../identity/resources.ts';
-import { type AccessTokenClaims, servicePrincipalOid, verifyAccessToken } from '../identity/tokens.ts';
+import { EXCHANGE_AUDIENCES, IMAP_SCOPE, SMTP_SCOPE } from '../identity/resources.ts';
+import { type AccessTokenClaims, verifyAccessToken } from '../identity/tokens.ts';
 import { findMailbox, mailboxOfUser } from '../state/directory.ts';
 import type { Mailbox } from '../state/model.ts';
+import { authorizeAppLogin } from './app-login.ts';
 
 export type MailProtocol = 'imap' | 'smtp';
 
@@ -18,6 +13,8 @@ export type MailAccess =
       readonly mailbox: Mailbox;
       readonly claims: AccessTokenClaims;
       readonly principal: string;
+      /** App-only: the app id, so Send As may name the app or its service principal. */
+      readonly appId?: string;
     }
   | {
       readonly ok: false;
@@ -32,7 +29,7 @@ export type MailAccess =
       readonly claims?: AccessTokenClaims;
     };
 
-const reject = (detail: string): MailAccess => ({ ok: false, failure: 'token_rejected', detail });
+export const reject = (detail: string): MailAccess => ({ ok: false, failure: 'token_rejected', detail });
 
 /**
  * Decides what Exchange Online would do with an XOAUTH2 login: `user=` (the mailbox) and the bearer token.
@@ -52,19 +49,11 @@ export const authorizeMailLogin = async (
   const tenant = ctx.dir.tenants.get(claims.tid);
   if (!tenant) return reject('tenant unknown');
 
-  const appOnly = claims.idtyp === 'app';
-  const needed = appOnly
-    ? protocol === 'imap'
-      ? IMAP_APP_ROLE
-      : SMTP_APP_ROLE
-    : protocol === 'imap'
-      ? IMAP_SCOPE
-      : SMTP_SCOPE;
-  const granted = appOnly ? (claims.roles ?? []) : (claims.scp ?? '').split(' ');
-  if (!granted.includes(needed)) return reject(`token lacks ${needed}`);
-
-  const user = appOnly ? undefined : ctx.dir.users.get(claims.oid ?? '');
-  if (!appOnly && (!user || user.disabled)) return reject('user unknown or disabled');
+  if (claims.idtyp === 'app') return authorizeAppLogin(ctx, protocol, userParam, claims);
+  const needed = protocol === 'imap' ? IMAP_SCOPE : SMTP_SCOPE;
+  if (!(claims.scp ?? '').split(' ').includes(needed)) return reject(`token lacks ${needed}`);
+  const user = ctx.dir.users.get(claims.oid ?? '');
+  if (!user || user.disabled) return reject('user unknown or disabled');
 
   const mailbox =
     findMailbox(ctx.dir, userParam) ??
@@ -80,17 +69,15 @@ export const authorizeMailLogin = async (
   if (protocol === 'imap' && mailbox && !mailbox.imapEnabled)
     return { ok: false, failure: 'not_connected', detail: 'IMAP disabled for the mailbox', claims };
 
-  const principal = appOnly ? claims.appid : user!.oid;
+  const principal = user.oid;
   // SMTP AUTH signs in as the token's own user; a shared mailbox is sent from with `From:` and Send As
   // (anchors.md pain point 7). Exchange answers a delegate's login as the shared address with 535 5.7.3.
-  if (protocol === 'smtp' && !appOnly && mailbox && mailbox.ownerOid !== principal)
+  if (protocol === 'smtp' && mailbox && mailbox.ownerOid !== principal)
     return reject(`SMTP AUTH as ${mailbox.address} with ${principal}'s token: only the owner may sign in`);
   const allowed =
     mailbox !== undefined &&
     mailbox.tenantId === claims.tid &&
-    (mailbox.ownerOid === principal ||
-      mailbox.fullAccess.includes(principal) ||
-      (appOnly && mailbox.fullAccess.includes(servicePrincipalOid(claims.appid, claims.tid))));
+    (mailbox.ownerOid === principal || mailbox.fullAccess.includes(principal));
   if (!allowed) {
     const detail = mailbox
       ? `${principal} has no FullAccess to ${mailbox.address}`

@@ -27,6 +27,9 @@ export const DEMO_PERMISSIONS: Permission[] = [
   { resource: OUTLOOK, value: 'SMTP.Send', type: 'delegated', adminConsentRequired: false },
   { resource: OUTLOOK, value: 'IMAP.AccessAsApp', type: 'application', adminConsentRequired: true },
   { resource: OUTLOOK, value: 'SMTP.SendAsApp', type: 'application', adminConsentRequired: true },
+  // Graph application permissions, for system mailboxes with application access through Graph (issue 14).
+  { resource: GRAPH, value: 'Mail.ReadWrite', type: 'application', adminConsentRequired: true },
+  { resource: GRAPH, value: 'Mail.Send', type: 'application', adminConsentRequired: true },
 ];
 
 export interface DemoSeed {

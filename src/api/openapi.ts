@@ -3,6 +3,7 @@
  * test/app/openapi.test.ts checks that every documented path answers and every API route is documented.
  */
 import { eventsPaths, eventsSchemas } from '../events/openapi-paths.ts';
+import { appAccessPaths, appAccessSchemas } from '../mailboxes/app-access/openapi-paths.ts';
 import { readingPaths, readingSchemas } from '../reading/openapi-paths.ts';
 import { sendPaths, sendSchemas } from '../send/openapi-paths.ts';
 import { errorResponse, json, path, ref } from './openapi-helpers.ts';
@@ -160,6 +161,11 @@ export const openApiDocument = (serverUrl: string) => ({
             type: ['object', 'null'],
             properties: { tenantId: { type: 'string' }, upn: { type: ['string', 'null'] } },
           },
+          accessMode: {
+            enum: ['person', 'application'],
+            description:
+              'System mailboxes: connected by a person (their delegated tokens) or application access (client credentials, no person)',
+          },
           connected: { type: 'boolean' },
           state: {
             enum: ['not_connected', 'connected', 'reconnect_required', 'admin_action_required', 'retrying'],
@@ -273,6 +279,7 @@ export const openApiDocument = (serverUrl: string) => ({
       },
       ...readingSchemas,
       ...sendSchemas,
+      ...appAccessSchemas,
       ...eventsSchemas,
       Me: {
         type: 'object',
@@ -531,6 +538,7 @@ export const openApiDocument = (serverUrl: string) => ({
     },
     ...readingPaths,
     ...sendPaths,
+    ...appAccessPaths,
     ...eventsPaths,
     '/api/system-mailboxes': {
       get: {

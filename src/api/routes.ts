@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { eventsApi } from '../events/api.ts';
 import { requireUser } from '../http/auth.ts';
 import type { AppDeps, AppEnv } from '../http/context.ts';
+import { appAccessApi } from '../mailboxes/app-access/api.ts';
 import { readingApi } from '../reading/api.ts';
 import { sendApi } from '../send/api.ts';
 import { mailboxesApi } from './mailboxes-api.ts';
@@ -22,6 +23,7 @@ export const apiRoutes = (deps: AppDeps): Hono<AppEnv> => {
   app.route('/', mailboxesApi(deps));
   app.route('/', syncApi(deps));
   app.route('/', systemMailboxesApi(deps));
+  app.route('/', appAccessApi(deps));
   app.route('/', readingApi(deps));
   app.route('/', sendApi(deps));
   app.route('/', eventsApi(deps));

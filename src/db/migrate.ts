@@ -16,6 +16,7 @@ import * as resourceTokens from './migrations/2026-12-02-0020-resource-tokens.ts
 import * as transportLocations from './migrations/2026-12-02-0021-transport-locations.ts';
 import * as sendVia from './migrations/2026-12-02-0030-send-via.ts';
 import * as readsThrough from './migrations/2026-12-03-0040-reads-through.ts';
+import * as appAccess from './migrations/2026-12-03-0060-app-access.ts';
 
 /** Every migration, in order; names are timestamps so they sort as they were written. */
 const migrations: Record<string, Migration> = {
@@ -35,6 +36,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-02-0021-transport-locations': transportLocations,
   '2026-12-02-0030-send-via': sendVia,
   '2026-12-03-0040-reads-through': readsThrough,
+  '2026-12-03-0060-app-access': appAccess,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

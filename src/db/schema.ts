@@ -5,6 +5,10 @@ import type { SessionsTable } from '../http/sessions.table.ts';
 import type { JobFailuresTable, JobsTable } from '../jobs/jobs.table.ts';
 import type { LeasesTable } from '../jobs/leases.table.ts';
 import type {
+  AppAccessSettingsTable,
+  AppAccessTokensTable,
+} from '../mailboxes/app-access/app-access.table.ts';
+import type {
   MailboxAccessTokensTable,
   MailboxesTable,
   MailboxFoldersTable,
@@ -46,4 +50,6 @@ export interface Database {
   job_failures: JobFailuresTable;
   events: EventsTable;
   outgoing_messages: OutgoingMessagesTable;
+  app_access_tokens: AppAccessTokensTable;
+  app_access_settings: AppAccessSettingsTable;
 }

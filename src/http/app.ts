@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { apiRoutes } from '../api/routes.ts';
 import { auditRoutes } from '../audit/audit-routes.tsx';
+import { appAccessRoutes } from '../mailboxes/app-access/routes.tsx';
 import { mailboxRoutes } from '../mailboxes/routes.tsx';
 import { systemMailboxRoutes } from '../mailboxes/system-routes.tsx';
 import { metricsRoutes } from '../metrics/routes.ts';
@@ -42,6 +43,7 @@ export const buildApp = (deps: AppDeps): Hono<AppEnv> => {
   app.route('/', auditRoutes(deps));
   app.route('/', mailboxRoutes(deps));
   app.route('/', systemMailboxRoutes(deps));
+  app.route('/', appAccessRoutes(deps));
   app.route('/', readingRoutes(deps));
   app.route('/', sendRoutes(deps));
   app.route('/api', apiRoutes(deps));

@@ -10,7 +10,10 @@ const dueMailboxes = async (db: Db, now = new Date()): Promise<string[]> =>
       .selectFrom('mailboxes')
       .select('id')
       .where('enabled', '=', 1)
-      .where('refresh_token_encrypted', 'is not', null)
+      // A person's refresh token, or application access (issue 14): either reaches the mailbox.
+      .where((eb) =>
+        eb.or([eb('refresh_token_encrypted', 'is not', null), eb('access_mode', '=', 'application')]),
+      )
       .where((eb) =>
         eb.or([
           eb('state', '=', 'connected'),

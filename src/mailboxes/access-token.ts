@@ -11,6 +11,7 @@ import {
 } from '../microsoft/settings.ts';
 import { requestToken } from '../microsoft/token-client.ts';
 import { originOf, tokenOriginOf } from '../microsoft/token-origin.ts';
+import { appAccessToken } from './app-access/mailbox-token.ts';
 import { setMailboxState } from './repository.ts';
 import { classifyTokenFailure } from './token-failure.ts';
 import {
@@ -45,6 +46,16 @@ export class MailboxTokenError extends Error {
 }
 
 type Deps = Pick<AppDeps, 'db' | 'secrets' | 'fetch' | 'microsoft' | 'log'>;
+
+/** A system mailbox with application access has no tokens of its own: the application's serve it (issue 14). */
+const hasApplicationAccess = async (deps: Deps, mailboxId: string): Promise<boolean> => {
+  const row = await deps.db
+    .selectFrom('mailboxes')
+    .select('access_mode')
+    .where('id', '=', mailboxId)
+    .executeTakeFirst();
+  return row?.access_mode === 'application';
+};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -159,6 +170,14 @@ export const getAccessToken = async (
   } = {},
 ): Promise<string> => {
   const resource = options.resource ?? 'outlook';
+  if (await hasApplicationAccess(deps, mailboxId)) {
+    const app = await appAccessToken(deps, mailboxId, resource, options);
+    if (app.ok) return app.accessToken;
+    throw new MailboxTokenError(
+      app.failure.retry ? 'mailbox.retry_later' : 'mailbox.token_refresh_failed',
+      app.failure.message,
+    );
+  }
   const before = await readTokens(deps.db, deps.secrets, mailboxId, resource);
   if (!before) throw new MailboxTokenError('mailbox.not_connected', 'the mailbox is not connected');
   const settings = await loadMicrosoftSettings(deps.db);

@@ -1,5 +1,6 @@
 import { ImapError } from '../transports/imap-smtp/imap-error.ts';
 import type { MailTransportError } from '../transports/transport-error.ts';
+import { appImapFailure } from './app-access/explain-failure.ts';
 import type { Mailbox } from './mailbox.ts';
 import type { StateChange } from './repository.ts';
 import { MAX_RETRY_AFTER_SECONDS, retryLater } from './token-failure.ts';
@@ -9,6 +10,10 @@ import { MAX_RETRY_AFTER_SECONDS, retryLater } from './token-failure.ts';
  * already been tried for an authentication failure.
  */
 export const classifyImapFailure = (error: ImapError, mailbox: Mailbox): StateChange => {
+  if (mailbox.access === 'application') {
+    const change = appImapFailure(error, mailbox.address);
+    if (change) return change;
+  }
   switch (error.code) {
     case 'imap.auth_failed':
     case 'imap.token_expired':

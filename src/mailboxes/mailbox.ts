@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type {
+  AccessMode,
   ConnectionState,
   MailboxesTable,
   ReadsThrough,
@@ -17,6 +18,9 @@ export interface Mailbox {
   readonly enabled: boolean;
   /** The Microsoft account the connection uses (the owner, or a delegate with FullAccess). */
   readonly account: { readonly tid: string; readonly oid: string; readonly upn: string | null } | null;
+  /** 'application': client credentials, no person's tokens (system mailboxes, issue 14). */
+  readonly access: AccessMode;
+  /** It has a way to Exchange: a person's refresh token, or application access. */
   readonly connected: boolean;
   readonly state: ConnectionState;
   readonly stateCode: string | null;
@@ -52,7 +56,8 @@ export const rowToMailbox = (row: Selectable<MailboxesTable>): Mailbox => ({
   address: row.address,
   enabled: row.enabled === 1,
   account: row.ms_tid && row.ms_oid ? { tid: row.ms_tid, oid: row.ms_oid, upn: row.ms_upn } : null,
-  connected: row.refresh_token_encrypted !== null,
+  access: row.access_mode,
+  connected: row.refresh_token_encrypted !== null || row.access_mode === 'application',
   state: row.state,
   stateCode: row.state_code,
   stateMessage: row.state_message,
@@ -84,6 +89,7 @@ export const mailboxView = (m: Mailbox) => ({
   address: m.address,
   enabled: m.enabled,
   account: m.account ? { tenantId: m.account.tid, upn: m.account.upn } : null,
+  accessMode: m.access,
   connected: m.connected,
   state: m.state,
   stateCode: m.stateCode,

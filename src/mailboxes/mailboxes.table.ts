@@ -2,6 +2,9 @@ import type { Generated } from 'kysely';
 
 /** How a mailbox is to send (issue 13 §3): Automatic (the default), SMTP only, or Graph only. */
 export type SendVia = 'auto' | 'smtp' | 'graph';
+/** How a system mailbox reaches Exchange: through a person's delegation, or as the application. */
+export type AccessMode = 'person' | 'application';
+
 /** How it sends now. */
 export type SendsThrough = 'smtp' | 'graph';
 
@@ -64,6 +67,8 @@ export interface MailboxesTable {
   reads_through: Generated<ReadsThrough>;
   reads_through_reason: string | null;
   reads_through_at: string | null;
+  /** System mailboxes: 'person' (a delegate's tokens) or 'application' (client credentials, issue 14). */
+  access_mode: Generated<AccessMode>;
   created_at: string;
   updated_at: string;
 }

@@ -273,9 +273,11 @@ export const MailboxDetail = (p: {
       <div class="card" id="mailbox-state">
         <p>
           <StateBadge mailbox={m} />{' '}
-          {m.account
-            ? `Connected through the Microsoft account ${m.account.upn ?? m.account.oid}.`
-            : 'No Microsoft account is connected.'}
+          {m.access === 'application'
+            ? 'Application access: Mailroom reaches it as its own app (client credentials), with no person’s account.'
+            : m.account
+              ? `Connected through the Microsoft account ${m.account.upn ?? m.account.oid}.`
+              : 'No Microsoft account is connected.'}
         </p>
         {m.stateMessage && <p class="state-message">{m.stateMessage}</p>}
         {m.sendProblem && (
@@ -297,9 +299,16 @@ export const MailboxDetail = (p: {
         )}
         {p.mayManage && (
           <div class="actions">
-            <a class="button" href={`/mailboxes/connect/microsoft?mailbox=${m.id}`}>
-              {m.account ? 'Reconnect' : 'Connect'}
-            </a>
+            {m.access === 'application' ? (
+              // No person connects it: Mailroom's application does (issue 14); the choice is made there.
+              <a class="button" href={`/settings/system-mailboxes/${m.id}/access`}>
+                Application access
+              </a>
+            ) : (
+              <a class="button" href={`/mailboxes/connect/microsoft?mailbox=${m.id}`}>
+                {m.account ? 'Reconnect' : 'Connect'}
+              </a>
+            )}
             <form method="post" action={`/mailboxes/${m.id}/send-via`} id="send-via-form">
               <Csrf token={p.csrf} />
               <label>
@@ -373,7 +382,7 @@ export const MailboxDetail = (p: {
         </form>
       )}
 
-      {p.mayManage && m.connected && (
+      {p.mayManage && m.connected && m.access === 'person' && (
         <form method="post" action={`/mailboxes/${m.id}/disconnect`} class="card">
           <h2>Disconnect</h2>
           <Csrf token={p.csrf} />

@@ -216,7 +216,10 @@ export const systemMailboxRoutes = (deps: AppDeps): Hono<AppEnv> => {
         <>
           <h1>{mailbox.label}</h1>
           <p>
-            <a href={`/mailboxes/${mailbox.id}`}>Connection and folders</a>
+            <a href={`/mailboxes/${mailbox.id}`}>Connection and folders</a> ·{' '}
+            <a href={`/settings/system-mailboxes/${mailbox.id}/access`}>
+              Access: {mailbox.access === 'application' ? 'Application access' : 'Connected by a person'}
+            </a>
           </p>
           <SystemMailboxForm
             csrf={csrf}

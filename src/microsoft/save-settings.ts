@@ -1,5 +1,6 @@
 import { recordAudit } from '../audit/record.ts';
 import type { Db } from '../db/database.ts';
+import { dropAppTokensOfOtherOrigins } from '../mailboxes/app-access/app-token.ts';
 import { dropTokensOfOtherOrigins } from '../mailboxes/token-store.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
 import type { User } from '../users/users.table.ts';
@@ -61,6 +62,7 @@ const save = async (
   const after = await loadMicrosoftSettings(db);
   const origin = tokenOriginOf(after);
   const dropped = origin === tokenOriginOf(before) ? 0 : await dropTokensOfOtherOrigins(db, origin);
+  if (origin !== tokenOriginOf(before)) await dropAppTokensOfOtherOrigins(db, origin);
 
   const changed: Record<string, unknown> = {};
   for (const key of [

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
+import { appTokenPurpose } from '../mailboxes/app-access/app-access.table.ts';
 import { resourceTokenPurpose, tokenPurpose } from '../mailboxes/mailboxes.table.ts';
 import { SECRET_PURPOSE } from '../microsoft/settings.ts';
 
@@ -37,6 +38,7 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
     tokenPurpose('refresh_token_encrypted', String(id)),
   ),
   sealed('mailbox_access_tokens', 'id', 'access_token_encrypted', (id) => resourceTokenPurpose(String(id))),
+  sealed('app_access_tokens', 'id', 'access_token_encrypted', (id) => appTokenPurpose(String(id))),
 ];
 
 export interface SealedValue {

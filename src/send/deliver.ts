@@ -1,6 +1,7 @@
 import { buffer } from 'node:stream/consumers';
 import { claimLease, LeaseError } from '../jobs/lease.ts';
 import { MailboxTokenError } from '../mailboxes/access-token.ts';
+import { appSmtpFailure } from '../mailboxes/app-access/explain-failure.ts';
 import type { Mailbox } from '../mailboxes/mailbox.ts';
 import { findMailbox } from '../mailboxes/repository.ts';
 import { mailServersOf } from '../microsoft/mail-servers-of.ts';
@@ -123,13 +124,23 @@ const attempt = async (
     return recordSent(deps, row, mailbox, raw, receipt);
   } catch (error) {
     if (signal.aborted) throw error;
-    if (error instanceof SmtpError)
+    if (error instanceof SmtpError) {
+      const app = mailbox.access === 'application' ? appSmtpFailure(error, mailbox.address) : null;
       return recordFailure(
         deps,
         row,
         mailbox,
-        smtpVerdict(error, { address: mailbox.address, login: smtpLoginOf(mailbox) }),
+        app
+          ? {
+              kind: 'failed',
+              who: 'administrator',
+              sendProblem: true,
+              ...app,
+              message: `${app.message} Then press Retry.`,
+            }
+          : smtpVerdict(error, { address: mailbox.address, login: smtpLoginOf(mailbox) }),
       );
+    }
     if (error instanceof MailTransportError)
       return recordFailure(deps, row, mailbox, transportVerdict(error));
     if (error instanceof MailboxTokenError)

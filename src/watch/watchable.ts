@@ -44,7 +44,12 @@ export const watchableMailboxes = async (
       ),
     ])
     .where('mailboxes.enabled', '=', 1)
-    .where('mailboxes.refresh_token_encrypted', 'is not', null)
+    .where((eb) =>
+      eb.or([
+        eb('mailboxes.refresh_token_encrypted', 'is not', null),
+        eb('mailboxes.access_mode', '=', 'application'),
+      ]),
+    )
     .where('mailboxes.state', 'in', ['connected', 'retrying']);
   if (options.mailboxId) query = query.where('mailboxes.id', '=', options.mailboxId);
   return query.execute();

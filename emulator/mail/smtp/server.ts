@@ -29,6 +29,8 @@ export interface OutboundMessage {
 interface SmtpUser {
   readonly mailbox: string;
   readonly principal: string;
+  /** App-only: the app id (Send As may name it or its service principal). */
+  readonly appId: string | null;
 }
 
 export interface RunningSmtp {
@@ -42,8 +44,14 @@ const smtpError = (code: number, message: string): Error & { responseCode: numbe
 
 /** Addresses the authenticated principal may put in From: its mailbox and those granting it Send As. */
 const mayUseFrom = (ctx: EmulatorContext, user: SmtpUser, from: string): boolean => {
-  if (from === user.mailbox) return true;
   const mailbox = findMailbox(ctx.dir, from);
+  // An app sends as no one of its own: even From = user= needs Send As for its service principal (§1).
+  if (user.appId !== null)
+    return (
+      mailbox !== undefined &&
+      (mailbox.sendAs.includes(user.principal) || mailbox.sendAs.includes(user.appId))
+    );
+  if (from === user.mailbox) return true;
   return (
     mailbox !== undefined && (mailbox.ownerOid === user.principal || mailbox.sendAs.includes(user.principal))
   );
@@ -95,7 +103,9 @@ export const startSmtp = async (
         return callback(smtpError(535, smtpAuthUnsuccessful(ctx.mailHost)));
       const access = await authorizeMailLogin(ctx, 'smtp', auth.username ?? '', auth.accessToken ?? '');
       if (access.ok)
-        return callback(null, { user: { mailbox: access.mailbox.address, principal: access.principal } });
+        return callback(null, {
+          user: { mailbox: access.mailbox.address, principal: access.principal, appId: access.appId ?? null },
+        });
       if (access.failure === 'smtp_auth_disabled')
         return callback(smtpError(535, smtpAuthDisabled(ctx.mailHost)));
       callback(smtpError(535, smtpAuthUnsuccessful(ctx.mailHost)));
