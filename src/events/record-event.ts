@@ -8,7 +8,9 @@ export type EventType =
   | 'folder.synced'
   | 'message.sent'
   | 'message.send_failed'
-  | 'mailbox.sends_through_changed';
+  | 'mailbox.sends_through_changed'
+  | 'credential.expiring'
+  | 'credential.expired';
 
 export interface EventInput {
   readonly type: EventType;
