@@ -80,7 +80,7 @@ export const MESSAGES = {
     'A client secret value has no spaces and at most 512 characters: paste the Value column as it is.',
   customAuthorityUrl:
     'Enter the authority’s base URL, such as https://login.example.com (https, no path; http only for localhost).',
-  toggles: 'Fill in the client ID, the tenant and the client secret (or choose a certificate) first.',
+  toggles: 'Fill in the client ID, the tenant and the client secret first, or choose a certificate.',
   allowedDomains: 'List domain names such as contoso.com, separated by commas or spaces.',
   allowedTenantIds: 'List directory (tenant) IDs, GUIDs separated by commas or spaces.',
   mailServer: 'Enter the server as host:port, such as mail.example.com:993.',
