@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { type RunningEmulator, startEmulator } from '../../emulator/start.ts';
 import { DEMO } from '../../emulator/state/demo-seed.ts';
@@ -19,9 +19,10 @@ import { createApiToken } from '../../src/users/api-tokens.ts';
 import { createUser } from '../../src/users/create-user.ts';
 import { findUserByEmail } from '../../src/users/users.repository.ts';
 import { ADMIN, STAFF, startTestApp, type TestApp } from '../support/app.ts';
-import { textOf } from '../support/app-browser.ts';
+import { signedInBrowser, textOf } from '../support/app-browser.ts';
 import { control } from '../support/control.ts';
 import { DATABASES } from '../support/databases.ts';
+import { type Browser, type Page, parseForms } from '../support/http-client.ts';
 import { msBrowser, refusalCode, registerRedirectUris, signInWithMicrosoft } from '../support/ms-signin.ts';
 import { signInAndGetTokens } from '../support/oauth-flow.ts';
 
@@ -29,6 +30,12 @@ import { signInAndGetTokens } from '../support/oauth-flow.ts';
 type Json = Record<string, any>;
 
 const ADELE = `adele@${DEMO.domain}`;
+
+/** An RSA key that belongs to no stored certificate. */
+const strayKeyPem = () =>
+  generateKeyPairSync('rsa', { modulusLength: 2048 })
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString();
 const DAY = 86_400_000;
 
 let emu: RunningEmulator;
@@ -383,6 +390,44 @@ for (const kind of DATABASES) {
         assert.equal(res.json.error.code, 'certificate.invalid');
         assert.ok(res.json.error.fields[field], `${field}: ${res.text}`);
       }
+    });
+
+    test('the settings page: generate, upload with errors per field, choose the certificate, see its expiry', async () => {
+      const browser: Browser = await signedInBrowser(app.url, ADMIN.email, ADMIN.password);
+      const settingsPage = () => browser.get(`${app.url}/settings/microsoft`);
+      const formIndex = (page: Page, action: string) =>
+        parseForms(page.html, page.url).findIndex((f) => f.action.endsWith(action));
+      const submit = async (page: Page, action: string, fields: Record<string, string> = {}) =>
+        browser.submit(page, { formIndex: formIndex(page, action), fields });
+
+      let page = await settingsPage();
+      const generated = await submit(page, '/settings/microsoft/certificate/generate');
+      assert.equal(generated.status, 302);
+      page = await settingsPage();
+      const stored = (await loadMicrosoftSettings(db())).certificate!;
+      assert.match(
+        textOf(page),
+        new RegExp(`Certificate generated \\(thumbprint ${stored.thumbprintHex}\\)`),
+      );
+      assert.match(page.html, new RegExp(stored.thumbprintHex));
+      assert.match(page.html, /href="\/settings\/microsoft\/certificate\.cer"/);
+
+      const refused = await submit(page, '/settings/microsoft/certificate/upload', {
+        certificate: stored.pem,
+        privateKey: strayKeyPem(),
+      });
+      assert.equal(refused.status, 400);
+      assert.match(textOf(refused), /This private key does not belong to the certificate/);
+      assert.equal((await loadMicrosoftSettings(db())).certificate?.thumbprintHex, stored.thumbprintHex);
+
+      page = await settingsPage();
+      const saved = await submit(page, '/settings/microsoft', { credentialKind: 'certificate' });
+      assert.equal(saved.status, 302, textOf(saved).slice(0, 500));
+      assert.equal((await loadMicrosoftSettings(db())).credentialKind, 'certificate');
+      page = await settingsPage();
+      assert.match(textOf(page), new RegExp(`The certificate expires on ${stored.notAfter.slice(0, 10)}`));
+      assert.match(page.html, /id="credentialKind-certificate"[^>]*checked/);
+      assert.doesNotMatch(page.html, /BEGIN PRIVATE KEY(?!-----\s*\(or)/);
     });
 
     test('a non-administrator can neither see nor change any of it', async () => {
