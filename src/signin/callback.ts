@@ -43,6 +43,9 @@ const identityRefusal = (error: IdentityError): Refusal => {
   if (m?.aadsts === 54005) return { code: 'signin.code_redeemed', reason: m.error, ...ids };
   if (m?.suberror === 'consent_required' || m?.aadsts === 65001)
     return { code: 'signin.consent_required', reason: m.error, ...ids };
+  // AADSTS7000215/7000222 (secret), 700027/700024 (certificate): the app's credential, the administrator's to fix.
+  if (m?.error === 'invalid_client')
+    return { code: 'signin.app_credential_refused', reason: m.error, ...ids };
   return { code: 'signin.token_error', reason: m?.error ?? error.code, ...ids };
 };
 

@@ -204,6 +204,11 @@ for (const kind of DATABASES) {
         /upload the certificate shown on the Microsoft 365 settings page/,
       );
 
+      // Signing in says the administrator must act, with the code.
+      const refusal = await signInWithMicrosoft(msBrowser(emu), app, ADELE);
+      assert.equal(refusalCode(refusal), 'signin.app_credential_refused');
+      assert.match(textOf(refusal), /AADSTS700027/);
+
       await register(cert.pem);
       assert.equal((await check()).outcome, 'ok');
       try {
