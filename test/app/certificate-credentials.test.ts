@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { type RunningEmulator, startEmulator } from '../../emulator/start.ts';
 import { DEMO } from '../../emulator/state/demo-seed.ts';
 import { type Db, openDatabase } from '../../src/db/database.ts';
+import { startCredentialExpiryCheck } from '../../src/jobs/credential-expiry.ts';
 import { getAccessToken } from '../../src/mailboxes/access-token.ts';
 import { insertMailbox } from '../../src/mailboxes/repository.ts';
 import { writeTokens } from '../../src/mailboxes/token-store.ts';
@@ -25,6 +26,7 @@ import { DATABASES } from '../support/databases.ts';
 import { type Browser, type Page, parseForms } from '../support/http-client.ts';
 import { msBrowser, refusalCode, registerRedirectUris, signInWithMicrosoft } from '../support/ms-signin.ts';
 import { signInAndGetTokens } from '../support/oauth-flow.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: test JSON
 type Json = Record<string, any>;
@@ -316,12 +318,26 @@ for (const kind of DATABASES) {
         assert.ok(!staffEvents.json.events.some((e: Json) => e.type.startsWith('credential.')));
       }
       // A new secret with a later expiry starts afresh: the banner goes.
-      await configure({
-        clientSecret: emu.demo!.appSecret,
-        clientSecretExpiresAt: new Date(expiresAt + 400 * DAY).toISOString().slice(0, 10),
-      });
+      const later = new Date(expiresAt + 400 * DAY).toISOString().slice(0, 10);
+      await configure({ clientSecret: emu.demo!.appSecret, clientSecretExpiresAt: later });
       await checkCredentialExpiry(app.mailroom.deps, await emulatorNow());
       assert.doesNotMatch(await banner(), /app registration expire/);
+      // The periodic job (what `mailroom worker` runs), its clock ten days before the new expiry.
+      const stop = startCredentialExpiryCheck(app.mailroom.deps, {
+        clock: () => new Date(Date.parse(`${later}T00:00:00Z`) - 10 * DAY),
+      });
+      try {
+        const seen = await waitFor(
+          async () => ((await events()).length > announced.length ? await events() : null),
+          10_000,
+          'the periodic check announced the new secret’s 14 days',
+        );
+        assert.equal(seen.at(-1).data.thresholdDays, 14);
+        assert.equal(seen.at(-1).data.expiresAt, `${later}T00:00:00.000Z`);
+      } finally {
+        stop();
+      }
+      assert.match(await banner(), new RegExp(`expires on ${later}, within 14 days`));
       await control(emu, 'POST', '/clock', { offsetMs: 0 });
     });
 
