@@ -145,6 +145,31 @@ for (const kind of DATABASES) {
       await app?.stop();
     });
 
+    test('the credential fields are validated: a certificate must exist, a secret expiry must be a date', async () => {
+      const cases: [Json, string, RegExp][] = [
+        [{ credentialKind: 'certificate' }, 'credentialKind', /Generate or upload a certificate first/],
+        [{ credentialKind: 'password' }, 'credentialKind', /./],
+        [{ assertionAlgorithm: 'HS256' }, 'assertionAlgorithm', /./],
+        [{ clientSecretExpiresAt: '31/12/2027' }, 'clientSecretExpiresAt', /YYYY-MM-DD/],
+        [{ clientSecretExpiresAt: '2027-02-30' }, 'clientSecretExpiresAt', /YYYY-MM-DD/],
+        [{ clientSecretExpiresAt: '9'.repeat(41) }, 'clientSecretExpiresAt', /too long/],
+      ];
+      for (const [body, field, message] of cases) {
+        const res = await api('PUT', '/settings/microsoft', {
+          clientId: DEMO.appId,
+          tenant: DEMO.tenantId,
+          ...body,
+        });
+        assert.equal(res.status, 400, JSON.stringify(body));
+        assert.equal(res.json.error.code, 'settings.invalid');
+        assert.match(res.json.error.fields[field] ?? '', message, `${field} for ${JSON.stringify(body)}`);
+      }
+      const get = await api('GET', '/settings/microsoft');
+      assert.equal(get.json.credentialKind, 'secret');
+      assert.equal(get.json.certificate, null);
+      assert.equal(get.json.credentialExpiry, null);
+    });
+
     test('a certificate Mailroom generates, uploaded in Azure, signs in, refreshes and checks configuration', async () => {
       // A wrong secret stays stored: only the certificate can make these calls work.
       await configure({ clientSecret: 'wrong-secret-value-Q~1' });
