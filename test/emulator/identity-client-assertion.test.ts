@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { SignJWT } from 'jose';
+import { decodeJwt, SignJWT } from 'jose';
 import { type RunningEmulator, startEmulator } from '../../emulator/start.ts';
 import { DEMO } from '../../emulator/state/demo-seed.ts';
 import {
@@ -102,8 +102,10 @@ describe('private_key_jwt client assertions', () => {
     for (const algorithm of ['RS256', 'PS256'] as const) {
       const res = await tokenWith(await mailroomAssertion(registered, algorithm));
       assert.equal(res.status, 200, `${algorithm}: ${JSON.stringify(res.json)}`);
-      assert.equal(typeof res.json.access_token, 'string');
+      assert.equal(decodeJwt(String(res.json.access_token)).appidacr, '2', 'certificate: appidacr 2');
     }
+    const bySecret = await tokenWith({ client_id: DEMO.appId, client_secret: emu.demo!.appSecret });
+    assert.equal(decodeJwt(String(bySecret.json.access_token)).appidacr, '1', 'secret: appidacr 1');
   });
 
   test('a certificate not uploaded, a kid alone, or a forged signature: AADSTS700027', async () => {
