@@ -28,9 +28,9 @@ Commands:
                               create an API token for a user; it is printed once
   secrets generate-key        print a new key for MAILROOM_SECRET_KEY (a comma-separated list, the
                               current key first; the others still open what they sealed)
-  secrets rotate              re-encrypt the client secret and every token under the newest key while
-                              servers run (adds a key to the data folder's keyring; with
-                              MAILROOM_SECRET_KEY, its first key is the newest)
+  secrets rotate              re-encrypt the client secret, the certificate's private key and every
+                              token under the newest key while servers run (adds a key to the data
+                              folder's keyring; with MAILROOM_SECRET_KEY, its first key is the newest)
   secrets status              how many encrypted values each key holds
   blobs sweep [--older-than-hours N]
                               delete attachment and message files no message names any more, older

@@ -2,11 +2,12 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { EmulatorContext } from '../context.ts';
 import { servicePrincipalByObjectId } from '../exchange/service-principals.ts';
+import { addCertificate, CertificateUploadError } from '../state/certificates.ts';
 import { addSecret, createApp, createSharedMailbox, createTenant, createUser } from '../state/create.ts';
 import { findMailbox, findUserByLogin, now, removeConsents } from '../state/directory.ts';
 import type { User } from '../state/model.ts';
 import { controlError, parseBody, withDirectoryErrors } from './respond.ts';
-import { appView, mailboxView, tenantView, userView } from './views.ts';
+import { appView, certificateView, mailboxView, tenantView, userView } from './views.ts';
 
 const permission = z.object({
   resource: z.string().min(1),
@@ -34,6 +35,10 @@ const schemas = {
     redirectUris: z.array(z.url()).default([]),
     permissions: z.array(permission).optional(),
     optionalClaims: z.array(z.enum(['xms_edov'])).optional(),
+  }),
+  certificate: z.object({
+    pem: z.string().min(1).max(20_000),
+    expiresAt: z.iso.datetime().optional(),
   }),
   secret: z.object({ expiresInSeconds: z.number().int().optional(), value: z.string().min(8).optional() }),
   user: z.object({
@@ -125,6 +130,20 @@ export const directoryRoutes = (ctx: EmulatorContext): Hono => {
       { id: secret.id, value: secret.value, expiresAt: new Date(secret.expiresAt).toISOString() },
       201,
     );
+  });
+  app.post('/apps/:appId/certificates', async (c) => {
+    const target = dir.apps.get(c.req.param('appId').toLowerCase());
+    if (!target) return controlError(c, 404, 'not_found', 'no such app');
+    const body = await parseBody(c, schemas.certificate);
+    if (!body.ok) return body.response;
+    try {
+      const expiresAt = body.data.expiresAt === undefined ? undefined : Date.parse(body.data.expiresAt);
+      return c.json(certificateView(addCertificate(target, body.data.pem, expiresAt)), 201);
+    } catch (error) {
+      if (error instanceof CertificateUploadError)
+        return controlError(c, 400, 'invalid_request', error.message);
+      throw error;
+    }
   });
   app.post('/apps/:appId/secrets/:secretId/expire', (c) => {
     const secret = dir.apps

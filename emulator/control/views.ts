@@ -1,4 +1,4 @@
-import type { App, Mailbox, Tenant, User } from '../state/model.ts';
+import type { App, AppCertificate, Mailbox, Tenant, User } from '../state/model.ts';
 
 // What the control API shows of directory objects: never a password; secret values only when created.
 
@@ -29,6 +29,16 @@ export const appView = (a: App) => ({
     createdAt: new Date(s.createdAt).toISOString(),
     expiresAt: new Date(s.expiresAt).toISOString(),
   })),
+  certificates: a.certificates.map(certificateView),
+});
+
+export const certificateView = (k: AppCertificate) => ({
+  id: k.id,
+  thumbprint: k.thumbprintHex,
+  x5t: k.x5t,
+  'x5t#S256': k.x5tS256,
+  startsAt: new Date(k.startsAt).toISOString(),
+  expiresAt: new Date(k.expiresAt).toISOString(),
 });
 
 export const mailboxView = (m: Mailbox) => ({ ...m });

@@ -109,6 +109,8 @@ export interface AccessTokenInput {
   readonly scopes: readonly string[];
   readonly lifetimeSec: number;
   readonly grantType: IssuedToken['grantType'];
+  /** How the client authenticated: `appidacr` is 2 for a certificate, 1 for a secret (app-only-spec.md §3). */
+  readonly clientAuth?: 'secret' | 'certificate';
 }
 
 /**
@@ -129,7 +131,7 @@ export const mintAccessToken = async (ctx: EmulatorContext, input: AccessTokenIn
     aio: randomBytes(32).toString('base64url'),
     app_displayname: app.displayName,
     appid: app.appId,
-    appidacr: '1',
+    appidacr: input.clientAuth === 'certificate' ? '2' : '1',
     idp: v1Issuer(input.tenantId),
     rh: `0.${randomBytes(24).toString('base64url')}.`,
     tid: input.tenantId,

@@ -186,6 +186,7 @@ export const createApp = (
     homeTenantId: tenant.id,
     signInAudience: input.signInAudience ?? 'AzureADMyOrg',
     secrets: [],
+    certificates: [],
     redirectUris: [...(input.redirectUris ?? [])],
     permissions: [...(input.permissions ?? [])],
     optionalClaims: [...(input.optionalClaims ?? [])],

@@ -20,6 +20,20 @@ export interface AppSecret {
   expiresAt: number;
 }
 
+/** An uploaded certificate (keyCredentials, type AsymmetricX509Cert, usage Verify; app-only-spec.md §3). */
+export interface AppCertificate {
+  readonly id: string;
+  /** base64url SHA-1 (`x5t`) and SHA-256 (`x5t#S256`) of the DER, and the portal's hex thumbprint. */
+  readonly x5t: string;
+  readonly x5tS256: string;
+  readonly thumbprintHex: string;
+  /** The certificate in PEM: its public key verifies assertions. */
+  readonly pem: string;
+  readonly startsAt: number;
+  /** The certificate's notAfter unless the control API set another (endDateTime). */
+  expiresAt: number;
+}
+
 export interface RedirectUri {
   readonly uri: string;
   readonly type: 'web' | 'spa' | 'public';
@@ -42,6 +56,7 @@ export interface App {
   readonly homeTenantId: string;
   signInAudience: SignInAudience;
   secrets: AppSecret[];
+  certificates: AppCertificate[];
   redirectUris: RedirectUri[];
   permissions: Permission[];
   /**

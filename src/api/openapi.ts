@@ -17,10 +17,33 @@ const settings = {
     tenant: { type: ['string', 'null'], description: 'GUID, verified domain, "organizations" or "common"' },
     cloud: { enum: ['global', 'usgov', 'china', 'custom'] },
     customAuthorityUrl: { type: ['string', 'null'], format: 'uri' },
+    credentialKind: {
+      enum: ['secret', 'certificate'],
+      description: 'Which credential the token requests use',
+    },
+    assertionAlgorithm: {
+      enum: ['RS256', 'PS256'],
+      description: 'Certificate assertions: RS256 with x5t, or PS256 with x5t#S256',
+    },
     clientSecret: {
       type: 'object',
-      description: 'Never returned; only whether and when it was set.',
-      properties: { set: { type: 'boolean' }, setAt: { type: ['string', 'null'], format: 'date-time' } },
+      description: 'Never returned; only whether and when it was set, and its expiry as entered.',
+      properties: {
+        set: { type: 'boolean' },
+        setAt: { type: ['string', 'null'], format: 'date-time' },
+        expiresAt: { type: ['string', 'null'], format: 'date-time' },
+      },
+    },
+    certificate: {
+      oneOf: [{ type: 'null' }, { $ref: '#/components/schemas/MicrosoftCertificate' }],
+    },
+    credentialExpiry: {
+      type: ['object', 'null'],
+      description: 'The expiry of the credential in use (certificate notAfter, or the secret as entered)',
+      properties: {
+        kind: { enum: ['secret', 'certificate'] },
+        expiresAt: { type: 'string', format: 'date-time' },
+      },
     },
     signinEnabled: { type: 'boolean' },
     syncEnabled: { type: 'boolean' },
@@ -69,6 +92,32 @@ const settingsInput = {
     signOutOfMicrosoft: { type: 'boolean' },
     customImapServer: { type: 'string', description: 'host:port of IMAP over TLS, custom cloud only' },
     customSmtpServer: { type: 'string', description: 'host:port of SMTP with STARTTLS, custom cloud only' },
+    credentialKind: {
+      enum: ['secret', 'certificate'],
+      description: 'Omit to keep; certificate needs a stored certificate (POST …/certificate)',
+    },
+    assertionAlgorithm: { enum: ['RS256', 'PS256'], description: 'Omit to keep' },
+    clientSecretExpiresAt: {
+      type: 'string',
+      description:
+        'The secret’s Expires date in Azure (YYYY-MM-DD); empty clears it; omitted keeps it, unless a new secret is sent',
+    },
+  },
+};
+
+const certificate = {
+  type: 'object',
+  description: 'The certificate’s public parts; its private key is never returned.',
+  properties: {
+    thumbprint: { type: 'string', description: 'SHA-1, upper-case hex, as the Azure portal shows it' },
+    x5t: { type: 'string' },
+    x5tS256: { type: 'string' },
+    subject: { type: 'string' },
+    notBefore: { type: 'string', format: 'date-time' },
+    notAfter: { type: 'string', format: 'date-time' },
+    source: { enum: ['generated', 'uploaded'] },
+    setAt: { type: 'string', format: 'date-time' },
+    pem: { type: 'string', description: 'The certificate in PEM, to upload in Azure' },
   },
 };
 
@@ -82,6 +131,8 @@ const checkResult = {
         'incomplete',
         'secret_invalid',
         'secret_expired',
+        'certificate_not_registered',
+        'assertion_time',
         'app_not_found',
         'tenant_not_found',
         'multi_tenant_unverified',
@@ -148,6 +199,7 @@ export const openApiDocument = (serverUrl: string) => ({
       },
       MicrosoftSettings: settings,
       MicrosoftSettingsInput: settingsInput,
+      MicrosoftCertificate: certificate,
       CheckResult: checkResult,
       Mailbox: {
         type: 'object',
@@ -346,6 +398,54 @@ export const openApiDocument = (serverUrl: string) => ({
           },
           401: errorResponse('Not authenticated'),
           403: errorResponse('Not an administrator'),
+        },
+      },
+    },
+    '/api/settings/microsoft/certificate': {
+      get: {
+        summary: 'The stored certificate (public parts and PEM) to upload in Azure (administrators)',
+        responses: {
+          200: {
+            description: 'The certificate',
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/MicrosoftCertificate' } },
+            },
+          },
+          401: errorResponse('Not authenticated'),
+          403: errorResponse('Not an administrator'),
+          404: errorResponse('`certificate.not_found`: none generated or uploaded yet'),
+        },
+      },
+      post: {
+        summary:
+          'Generate a certificate (`{"generate": true}`: RSA 2048, self-signed, two years) or upload one (`{"certificate": PEM, "privateKey": PEM}`); it replaces the stored one (administrators)',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                properties: {
+                  generate: { type: 'boolean' },
+                  certificate: { type: 'string', maxLength: 20000 },
+                  privateKey: { type: 'string', maxLength: 20000, writeOnly: true },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          201: {
+            description: 'The stored certificate',
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/MicrosoftCertificate' } },
+            },
+          },
+          400: errorResponse(
+            '`certificate.invalid` (not PEM, key not the certificate’s, RSA under 2048 bits, expired, too long) with `fields`, or `request.invalid`',
+          ),
+          401: errorResponse('Not authenticated'),
+          403: errorResponse('Not an administrator, or `csrf.invalid`'),
         },
       },
     },

@@ -3,19 +3,50 @@ import type { Config } from '../config.ts';
 import { requireAdmin } from '../http/auth.ts';
 import type { AppDeps, AppEnv } from '../http/context.ts';
 import { errorBody } from '../http/errors.ts';
+import {
+  generateAndStoreCertificate,
+  uploadAndStoreCertificate,
+} from '../microsoft/credentials/certificate-actions.ts';
 import { redirectUris } from '../microsoft/redirect-uris.ts';
 import { saveMicrosoftSettings } from '../microsoft/save-settings.ts';
-import { credentialsComplete, loadMicrosoftSettings, type MicrosoftSettings } from '../microsoft/settings.ts';
+import {
+  credentialExpiryOf,
+  credentialsComplete,
+  loadMicrosoftSettings,
+  type MicrosoftSettings,
+  type StoredCertificate,
+} from '../microsoft/settings.ts';
 import { validateSettings } from '../microsoft/settings-input.ts';
 import { runCheck } from '../microsoft/settings-routes.tsx';
 
-/** The settings as the API shows them: never the secret, only whether and when it was set. */
+/** The certificate's public parts; its private key is never part of any answer. */
+export const certificateView = (c: StoredCertificate | null) =>
+  c && {
+    thumbprint: c.thumbprintHex,
+    x5t: c.x5t,
+    x5tS256: c.x5tS256,
+    subject: c.subject,
+    notBefore: c.notBefore,
+    notAfter: c.notAfter,
+    source: c.source,
+    setAt: c.setAt,
+  };
+
+/** The settings as the API shows them: never the secret nor the private key, only whether and when set. */
 export const settingsView = (config: Config, s: MicrosoftSettings) => ({
   clientId: s.clientId,
   tenant: s.tenant,
   cloud: s.cloud,
   customAuthorityUrl: s.customAuthorityUrl,
-  clientSecret: { set: s.clientSecretSetAt !== null, setAt: s.clientSecretSetAt },
+  credentialKind: s.credentialKind,
+  assertionAlgorithm: s.assertionAlgorithm,
+  clientSecret: {
+    set: s.clientSecretSetAt !== null,
+    setAt: s.clientSecretSetAt,
+    expiresAt: s.clientSecretExpiresAt,
+  },
+  certificate: certificateView(s.certificate),
+  credentialExpiry: credentialExpiryOf(s),
   signinEnabled: s.signinEnabled,
   syncEnabled: s.syncEnabled,
   allowedDomains: s.allowedDomains,
@@ -60,6 +91,42 @@ export const settingsApi = (deps: AppDeps): Hono<AppEnv> => {
   app.post('/settings/microsoft/check', async (c) => {
     const actor = requireAdmin(c);
     return c.json(await runCheck(deps, actor));
+  });
+
+  /** `{ "generate": true }`, or `{ "certificate": PEM, "privateKey": PEM }` to upload one. */
+  app.post('/settings/microsoft/certificate', async (c) => {
+    const actor = requireAdmin(c);
+    const body = await c.req.json().catch(() => undefined);
+    if (body === undefined || typeof body !== 'object' || body === null)
+      return c.json(errorBody('request.invalid', 'Send a JSON object.'), 400);
+    if ((body as { generate?: unknown }).generate === true) {
+      await generateAndStoreCertificate(deps, actor);
+    } else {
+      const uploaded = await uploadAndStoreCertificate(deps, actor, body);
+      if (!uploaded.ok) {
+        const fields = Object.fromEntries(Object.entries(uploaded.errors).filter(([, v]) => v)) as Record<
+          string,
+          string
+        >;
+        return c.json(
+          errorBody('certificate.invalid', 'The certificate or its key is not usable; see fields.', fields),
+          400,
+        );
+      }
+    }
+    const settings = await loadMicrosoftSettings(deps.db);
+    return c.json({ ...certificateView(settings.certificate), pem: settings.certificate?.pem }, 201);
+  });
+
+  app.get('/settings/microsoft/certificate', async (c) => {
+    requireAdmin(c);
+    const { certificate } = await loadMicrosoftSettings(deps.db);
+    if (!certificate)
+      return c.json(
+        errorBody('certificate.not_found', 'No certificate is stored: generate or upload one.'),
+        404,
+      );
+    return c.json({ ...certificateView(certificate), pem: certificate.pem });
   });
 
   return app;

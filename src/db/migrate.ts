@@ -17,6 +17,7 @@ import * as transportLocations from './migrations/2026-12-02-0021-transport-loca
 import * as sendVia from './migrations/2026-12-02-0030-send-via.ts';
 import * as readsThrough from './migrations/2026-12-03-0040-reads-through.ts';
 import * as appAccess from './migrations/2026-12-03-0060-app-access.ts';
+import * as certificateCredentials from './migrations/2026-12-03-0070-certificate-credentials.ts';
 
 /** Every migration, in order; names are timestamps so they sort as they were written. */
 const migrations: Record<string, Migration> = {
@@ -37,6 +38,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-02-0030-send-via': sendVia,
   '2026-12-03-0040-reads-through': readsThrough,
   '2026-12-03-0060-app-access': appAccess,
+  '2026-12-03-0070-certificate-credentials': certificateCredentials,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

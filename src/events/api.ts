@@ -16,7 +16,8 @@ const eventsQuery = z.object({
 /**
  * `GET /api/events?after=<cursor>&limit=`: what changed, oldest first, for the mailboxes the caller may
  * see (mailboxes/access.ts: their own, and the system mailboxes they may use; administrators every
- * system mailbox, not other people's own). Poll with the `nextCursor` of the last answer.
+ * system mailbox, not other people's own), and for administrators the installation's own events (no
+ * mailbox: `credential.expiring`, `credential.expired`). Poll with the `nextCursor` of the last answer.
  */
 export const eventsApi = (deps: AppDeps): Hono<AppEnv> => {
   const app = new Hono<AppEnv>();
@@ -30,15 +31,24 @@ export const eventsApi = (deps: AppDeps): Hono<AppEnv> => {
       );
     const after = Number(query.data.after);
     const { limit } = query.data;
-    const visible = (await mailboxesVisibleTo(deps.db, requireUser(c))).map((m) => m.id);
+    const user = requireUser(c);
+    const visible = (await mailboxesVisibleTo(deps.db, user)).map((m) => m.id);
+    // Events of the installation itself (mailbox_id null: the Microsoft credential's expiry) are the
+    // administrators' alone.
+    const installation = user.role === 'administrator';
     const rows =
-      visible.length === 0
+      visible.length === 0 && !installation
         ? []
         : await deps.db
             .selectFrom('events')
             .selectAll()
             .where('id', '>', after)
-            .where('mailbox_id', 'in', visible)
+            .where((eb) =>
+              eb.or([
+                ...(visible.length > 0 ? [eb('mailbox_id', 'in', visible)] : []),
+                ...(installation ? [eb('mailbox_id', 'is', null)] : []),
+              ]),
+            )
             .orderBy('id')
             .limit(limit + 1)
             .execute();

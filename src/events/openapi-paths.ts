@@ -16,9 +16,15 @@ export const eventsSchemas = {
           'message.send_failed',
           'mailbox.sends_through_changed',
           'mailbox.reads_through_changed',
+          'credential.expiring',
+          'credential.expired',
         ],
       },
-      mailboxId: { type: ['string', 'null'] },
+      mailboxId: {
+        type: ['string', 'null'],
+        description:
+          'Null for events of the installation itself (credential.*), shown to administrators only.',
+      },
       subject: {
         type: ['object', 'null'],
         description: 'What changed: a folder (its path), an outgoing message (its id), the mailbox.',
@@ -27,7 +33,7 @@ export const eventsSchemas = {
       data: {
         type: 'object',
         description:
-          'Small and free of secrets and message content: `state`, `errorCode` (mailbox.state_changed); `stored`, `created`, `messageIds` (messages.stored, one event per stored batch); `fetched`, `created`, `flagsChanged`, `removed` (folder.synced); `state`, `attempts`, `errorCode`, `nextAttemptAt` (message.sent, message.send_failed); `sendsThrough`, `reasonCode` (mailbox.sends_through_changed); `readsThrough`, `reasonCode` (mailbox.reads_through_changed).',
+          'Small and free of secrets and message content: `state`, `errorCode` (mailbox.state_changed); `stored`, `created`, `messageIds` (messages.stored, one event per stored batch); `fetched`, `created`, `flagsChanged`, `removed` (folder.synced); `state`, `attempts`, `errorCode`, `nextAttemptAt` (message.sent, message.send_failed); `sendsThrough`, `reasonCode` (mailbox.sends_through_changed); `readsThrough`, `reasonCode` (mailbox.reads_through_changed); `credential` (secret or certificate), `expiresAt`, `thresholdDays` (30, 14, 3; 0 once expired), `daysLeft` (credential.expiring, credential.expired: once per threshold).',
       },
     },
   },

@@ -9,7 +9,9 @@ export type EventType =
   | 'message.sent'
   | 'message.send_failed'
   | 'mailbox.sends_through_changed'
-  | 'mailbox.reads_through_changed';
+  | 'mailbox.reads_through_changed'
+  | 'credential.expiring'
+  | 'credential.expired';
 
 export interface EventInput {
   readonly type: EventType;

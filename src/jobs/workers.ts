@@ -5,6 +5,7 @@ import { startOutbox } from '../send/outbox.ts';
 import { startIdleWatchers } from '../sync/idle-watcher.ts';
 import { runMailboxSync } from '../sync/run-sync.ts';
 import { startBlobSweeper } from './blob-sweeper.ts';
+import { startCredentialExpiryCheck } from './credential-expiry.ts';
 import { claimRound } from './lease.ts';
 import { startPurger } from './purge.ts';
 import type { JobQueue } from './queue.ts';
@@ -94,6 +95,7 @@ export const startWorkers = async (
   const stopBlobSweeper = startBlobSweeper(deps);
   const stopPurger = startPurger(deps);
   const stopParseResume = startParseResume(deps);
+  const stopExpiryCheck = startCredentialExpiryCheck(deps);
   deps.log.info(
     { event: 'workers.started', driver: queue.driver, concurrency: config.sync.concurrency },
     'sync workers started',
@@ -116,6 +118,7 @@ export const startWorkers = async (
       stopBlobSweeper();
       stopPurger();
       stopParseResume();
+      stopExpiryCheck();
       await outbox.stop();
       await idle?.stop();
       await queue.stop();

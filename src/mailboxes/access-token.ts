@@ -1,14 +1,10 @@
 import type { AppDeps } from '../http/context.ts';
 import { claimLease } from '../jobs/lease.ts';
 import type { MailServers } from '../mail-servers.ts';
+import { readClientCredential } from '../microsoft/credentials/credential-store.ts';
 import { IdentityError } from '../microsoft/identity-error.ts';
 import { graphMailScopesFor, MAILBOX_SCOPES } from '../microsoft/redirect-uris.ts';
-import {
-  authorityOf,
-  loadMicrosoftSettings,
-  type MicrosoftSettings,
-  readClientSecret,
-} from '../microsoft/settings.ts';
+import { authorityOf, loadMicrosoftSettings, type MicrosoftSettings } from '../microsoft/settings.ts';
 import { requestToken } from '../microsoft/token-client.ts';
 import { originOf, tokenOriginOf } from '../microsoft/token-origin.ts';
 import { appAccessToken } from './app-access/mailbox-token.ts';
@@ -83,15 +79,15 @@ const refresh = async (
 ): Promise<string> => {
   const authority = authorityOf(settings);
   const origin = tokenOriginOf(settings);
-  const secret = authority ? await readClientSecret(deps.db, deps.secrets, authority) : null;
-  if (!authority || !origin || !settings.clientId || !settings.tenant || !secret) {
+  const credential = authority ? await readClientCredential(deps.db, deps.secrets, authority) : null;
+  if (!authority || !origin || !settings.clientId || !settings.tenant || !credential) {
     throw new IdentityError('microsoft.not_configured', 'the Microsoft 365 settings are incomplete');
   }
   const metadata = await deps.microsoft.metadata(authority, settings.tenant);
   const tokens = await requestToken(
     deps.fetch,
     metadata.token_endpoint,
-    { clientId: settings.clientId, clientSecret: secret },
+    { clientId: settings.clientId, credential },
     {
       grant_type: 'refresh_token',
       refresh_token: current.refreshToken,

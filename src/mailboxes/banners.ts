@@ -1,4 +1,6 @@
 import type { Db } from '../db/database.ts';
+import { credentialExpiryBanner } from '../microsoft/credentials/expiry.ts';
+import { loadMicrosoftSettings } from '../microsoft/settings.ts';
 import type { User } from '../users/users.table.ts';
 
 export interface Banner {
@@ -43,6 +45,8 @@ export const bannersFor = async (db: Db, user: User): Promise<Banner[]> => {
     });
   }
   if (user.role === 'administrator') {
+    const expiry = credentialExpiryBanner(await loadMicrosoftSettings(db));
+    if (expiry) banners.push(expiry);
     const waiting = await db
       .selectFrom('mailboxes')
       .select(['id', 'address'])

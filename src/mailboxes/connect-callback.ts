@@ -3,11 +3,12 @@ import { requireUser } from '../http/auth.ts';
 import type { AppContext, AppDeps } from '../http/context.ts';
 import { takeFlow } from '../http/flows.ts';
 import { flash } from '../http/render.tsx';
+import { readClientCredential } from '../microsoft/credentials/credential-store.ts';
 import { checkDirectory } from '../microsoft/directory-rule.ts';
 import { IdentityError } from '../microsoft/identity-error.ts';
 import { redeemAuthorizationCode } from '../microsoft/redeem-code.ts';
 import { MAILBOX_SCOPES, redirectUris } from '../microsoft/redirect-uris.ts';
-import { authorityOf, loadMicrosoftSettings, readClientSecret } from '../microsoft/settings.ts';
+import { authorityOf, loadMicrosoftSettings } from '../microsoft/settings.ts';
 import { tokenOriginOf } from '../microsoft/token-origin.ts';
 import { MailTransportError } from '../transports/transport-error.ts';
 import { adoptMailbox } from './adopt-mailbox.ts';
@@ -62,15 +63,15 @@ export const finishConnect = async (deps: AppDeps, c: AppContext) => {
   }
   const settings = await loadMicrosoftSettings(deps.db);
   const authority = authorityOf(settings);
-  const secret = authority ? await readClientSecret(deps.db, deps.secrets, authority) : null;
+  const credential = authority ? await readClientCredential(deps.db, deps.secrets, authority) : null;
   const origin = tokenOriginOf(settings);
-  if (!authority || !origin || !settings.clientId || !settings.tenant || !secret)
+  if (!authority || !origin || !settings.clientId || !settings.tenant || !credential)
     return fail(deps, c, 'Mailbox sync is not configured.');
 
   try {
     const { tokens, claims, metadata } = await redeemAuthorizationCode(
       deps,
-      { authority, tenant: settings.tenant, clientId: settings.clientId, clientSecret: secret },
+      { authority, tenant: settings.tenant, clientId: settings.clientId, credential },
       {
         code: q.code,
         redirectUri: redirectUris(deps.config).mailboxConnection,

@@ -24,6 +24,10 @@ const ADMIN_MESSAGES: Record<number, string> = {
     'The client secret of Mailroom’s app registration has expired. An administrator must create a new secret in Azure and paste its Value on the Microsoft 365 settings page; no user needs to reconnect.',
   7000215:
     'Microsoft rejects the client secret of Mailroom’s app registration. An administrator must paste the secret’s Value (not its ID) on the Microsoft 365 settings page; no user needs to reconnect.',
+  700027:
+    'Microsoft does not accept the certificate of Mailroom’s app registration: it is not uploaded to the app in Azure, or it has expired there. An administrator must upload the certificate shown on the Microsoft 365 settings page (or generate a new one); no user needs to reconnect.',
+  700024:
+    'Microsoft found Mailroom’s signed client assertion outside its valid time range: the server’s clock is wrong. The operator must set the clock right (NTP); no user needs to reconnect.',
   700016:
     'Microsoft no longer finds Mailroom’s app registration in this directory. An administrator must check the client ID and tenant on the Microsoft 365 settings page.',
 };

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Db } from '../db/database.ts';
+import { credentialExpiryOf, loadMicrosoftSettings } from '../microsoft/settings.ts';
 import { registerWatchMetrics } from '../watch/metrics.ts';
 
 /** The process's own figures (CPU, memory, event loop, GC): one collector per process, however many apps. */
@@ -69,6 +70,18 @@ export const createMetrics = (db: Db): { metrics(): Promise<string>; readonly co
     'status',
     'status',
   );
+
+  new Gauge({
+    name: 'mailroom_credential_expiry_timestamp_seconds',
+    help: 'When the Microsoft credential in use (client secret as entered, or certificate) expires, in Unix seconds: alert on it minus time().',
+    labelNames: ['credential'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const expiry = credentialExpiryOf(await loadMicrosoftSettings(db));
+      if (expiry) this.set({ credential: expiry.kind }, Math.floor(Date.parse(expiry.expiresAt) / 1000));
+    },
+  });
 
   new Gauge({
     name: 'mailroom_outgoing_oldest_queued_seconds',

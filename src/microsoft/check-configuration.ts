@@ -1,5 +1,6 @@
 import type { OutboundFetch } from '../net/outbound-fetch.ts';
 import { tenantKind } from './cloud.ts';
+import { type ClientCredential, clientAuthentication } from './credentials/client-assertion.ts';
 import type { MicrosoftSettings } from './settings.ts';
 import { authorityOf } from './settings.ts';
 import { type MicrosoftTokenError, parseTokenError } from './token-endpoint-error.ts';
@@ -9,6 +10,8 @@ export type CheckOutcome =
   | 'incomplete'
   | 'secret_invalid'
   | 'secret_expired'
+  | 'certificate_not_registered'
+  | 'assertion_time'
   | 'app_not_found'
   | 'tenant_not_found'
   | 'multi_tenant_unverified'
@@ -67,6 +70,20 @@ const explain = (e: MicrosoftTokenError, s: MicrosoftSettings, tenant: string): 
         false,
         'secret_expired',
         'The client secret has expired (AADSTS7000222). In the Azure portal open App registrations › your app › Certificates & secrets, create a new client secret, and paste its Value here.',
+        d,
+      );
+    case 700027:
+      return result(
+        false,
+        'certificate_not_registered',
+        `Microsoft did not accept Mailroom’s certificate (AADSTS700027): it is not registered on the app, or it has expired there. In the Azure portal open App registrations › your app › Certificates & secrets › Certificates and upload the certificate shown on this page (thumbprint ${s.certificate?.thumbprintHex ?? 'unknown'}); if it has expired, generate a new one here and upload that.`,
+        d,
+      );
+    case 700024:
+      return result(
+        false,
+        'assertion_time',
+        'Microsoft found Mailroom’s signed client assertion outside its valid time range (AADSTS700024): this server’s clock is wrong. Set the clock right (NTP), then check again.',
         d,
       );
     case 700016:
@@ -141,15 +158,17 @@ const explainNetwork = (error: unknown, host: string, timeoutMs: number): CheckR
 export const checkConfiguration = async (
   fetch: OutboundFetch,
   settings: MicrosoftSettings,
-  clientSecret: string | null,
+  credential: ClientCredential | null,
   timeoutMs: number,
 ): Promise<CheckResult> => {
   const authority = authorityOf(settings);
-  if (!settings.clientId || !settings.tenant || !clientSecret || !authority) {
+  if (!settings.clientId || !settings.tenant || !credential || !authority) {
     return result(
       false,
       'incomplete',
-      'Fill in the client ID, the tenant and the client secret, save, then check again.',
+      settings.credentialKind === 'certificate'
+        ? 'Fill in the client ID and the tenant, generate or upload a certificate, save, then check again.'
+        : 'Fill in the client ID, the tenant and the client secret, save, then check again.',
     );
   }
   // Client credentials need one directory: /common and /organizations refuse them (AADSTS9001023).
@@ -165,6 +184,7 @@ export const checkConfiguration = async (
   }
   const url = `${authority}/${encodeURIComponent(tenant)}/oauth2/v2.0/token`;
   const host = new URL(authority).host;
+  const authentication = await clientAuthentication({ clientId: settings.clientId, credential }, url);
   let response: Response;
   try {
     response = await fetch(url, {
@@ -172,9 +192,8 @@ export const checkConfiguration = async (
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({
         grant_type: 'client_credentials',
-        client_id: settings.clientId,
-        client_secret: clientSecret,
         scope: 'https://graph.microsoft.com/.default',
+        ...authentication,
       }).toString(),
     });
   } catch (error) {
@@ -185,7 +204,7 @@ export const checkConfiguration = async (
     return result(
       true,
       'ok',
-      `Microsoft accepted the client ID, the secret and the directory ${tenant}: the configuration works.`,
+      `Microsoft accepted the client ID, the ${credential.kind === 'certificate' ? 'certificate' : 'secret'} and the directory ${tenant}: the configuration works.`,
     );
   }
   const error = parseTokenError(response.status, body, response.headers.get('retry-after'));

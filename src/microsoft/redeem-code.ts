@@ -1,4 +1,5 @@
 import type { AppDeps } from '../http/context.ts';
+import type { ClientCredential } from './credentials/client-assertion.ts';
 import { type IdTokenClaims, verifyIdToken } from './id-token.ts';
 import type { OidcMetadata } from './metadata.ts';
 import { requestToken, type TokenResponse } from './token-client.ts';
@@ -17,7 +18,7 @@ export interface Redemption {
  */
 export const redeemAuthorizationCode = async (
   deps: Pick<AppDeps, 'fetch' | 'microsoft'>,
-  client: { authority: string; tenant: string; clientId: string; clientSecret: string },
+  client: { authority: string; tenant: string; clientId: string; credential: ClientCredential },
   grant: { code: string; redirectUri: string; verifier: string; nonce: string; scopes: readonly string[] },
 ): Promise<Redemption> => {
   const metadata = await deps.microsoft.metadata(client.authority, client.tenant);

@@ -46,6 +46,11 @@ const save = async (
     custom_smtp_server: value.customSmtpServer,
     updated_at: now,
     updated_by: actor.email,
+    credential_kind: value.credentialKind,
+    assertion_algorithm: value.assertionAlgorithm,
+    ...(value.clientSecretExpiresAt !== undefined
+      ? { client_secret_expires_at: value.clientSecretExpiresAt }
+      : {}),
     ...(value.newClientSecret
       ? {
           client_secret_encrypted: secrets.seal(value.newClientSecret, SECRET_PURPOSE),
@@ -79,6 +84,9 @@ const save = async (
     'signOutOfMicrosoft',
     'customImapServer',
     'customSmtpServer',
+    'credentialKind',
+    'assertionAlgorithm',
+    'clientSecretExpiresAt',
   ] as const) {
     if (JSON.stringify(before[key]) !== JSON.stringify(after[key]))
       changed[key] = { from: before[key], to: after[key] };

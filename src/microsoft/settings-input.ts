@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { authorityBase, type Cloud, DOMAIN, GUID, tenantKind } from './cloud.ts';
-import { credentialsComplete, type MicrosoftSettings } from './settings.ts';
+import type { AssertionAlgorithm } from './credentials/client-assertion.ts';
+import { type CredentialKind, credentialsComplete, type MicrosoftSettings } from './settings.ts';
 
 /**
  * Longer than any honest value of the field: refused before a pattern reads it (zod runs every check
@@ -33,6 +34,11 @@ export const settingsInputSchema = z.object({
   signOutOfMicrosoft: z.boolean().default(false),
   customImapServer: bounded(300).trim().default(''),
   customSmtpServer: bounded(300).trim().default(''),
+  /** Absent keeps the current choice. */
+  credentialKind: z.enum(['secret', 'certificate']).optional(),
+  assertionAlgorithm: z.enum(['RS256', 'PS256']).optional(),
+  /** `YYYY-MM-DD` (or a full ISO date-time); empty clears it; absent keeps it (but a new secret clears it). */
+  clientSecretExpiresAt: bounded(40).trim().optional(),
 });
 
 export type SettingsInput = z.input<typeof settingsInputSchema>;
@@ -53,6 +59,10 @@ export interface ValidSettings {
   readonly signOutOfMicrosoft: boolean;
   readonly customImapServer: string | null;
   readonly customSmtpServer: string | null;
+  readonly credentialKind: CredentialKind;
+  readonly assertionAlgorithm: AssertionAlgorithm;
+  /** The secret's expiry to store (ISO), `null` to clear it, `undefined` to keep it. */
+  readonly clientSecretExpiresAt: string | null | undefined;
 }
 
 export type FieldErrors = Partial<Record<keyof SettingsInput | 'form', string>>;
@@ -70,7 +80,7 @@ export const MESSAGES = {
     'A client secret value has no spaces and at most 512 characters: paste the Value column as it is.',
   customAuthorityUrl:
     'Enter the authority’s base URL, such as https://login.example.com (https, no path; http only for localhost).',
-  toggles: 'Fill in the client ID, the tenant and the client secret first.',
+  toggles: 'Fill in the client ID, the tenant and the client secret first, or choose a certificate.',
   allowedDomains: 'List domain names such as contoso.com, separated by commas or spaces.',
   allowedTenantIds: 'List directory (tenant) IDs, GUIDs separated by commas or spaces.',
   mailServer: 'Enter the server as host:port, such as mail.example.com:993.',
@@ -80,6 +90,10 @@ export const MESSAGES = {
     'A custom mail server outside this machine receives every mailbox’s tokens, so Mailroom accepts one only when its operator set MAILROOM_ALLOW_CUSTOM_AUTHORITY=true in the environment.',
   secretAgain:
     'The cloud, the authority or the mail servers change: paste the client secret Value again. The secret and the mailboxes’ tokens are only ever sent to the authority and the servers they were given for, so the connected mailboxes must reconnect.',
+  certificateMissing:
+    'Generate or upload a certificate first (below), upload it to the app in Azure, then choose Certificate.',
+  secretExpiry:
+    'Enter the date in the Expires column of the client secret in Azure, as YYYY-MM-DD (for example 2027-06-30).',
   tenantsOnlyMultiTenant: 'Allowed directories apply only when the tenant is “organizations” or “common”.',
   tenantsRequired:
     'With “organizations” or “common”, list the directory (tenant) IDs whose people may sign in and connect mailboxes: Mailroom does not accept every Microsoft 365 organisation. For your own directory alone, enter its ID as the tenant instead.',
@@ -90,6 +104,18 @@ const listOf = (value: string | string[]): string[] =>
   (Array.isArray(value) ? value : value.split(/[\s,;]+/)).map((v) => v.trim().toLowerCase()).filter(Boolean);
 
 const MULTI_TENANT = ['organizations', 'common'];
+
+/** A date as the portal shows a secret's expiry, or a full ISO date-time; `null` when it is neither. */
+const parseExpiry = (value: string): string | null => {
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  const ms = day ? Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3])) : Date.parse(value);
+  if (!Number.isFinite(ms)) return null;
+  const parsed = new Date(ms);
+  if (day && parsed.getUTCDate() !== Number(day[3])) return null;
+  if (!day && !/^\d{4}-\d{2}-\d{2}T/.test(value)) return null;
+  const year = parsed.getUTCFullYear();
+  return year >= 2000 && year <= 2200 ? parsed.toISOString() : null;
+};
 
 const HOST_PORT = /^(\[[0-9a-f:]+\]|[a-z0-9.-]+):\d{1,5}$/;
 
@@ -200,7 +226,19 @@ export const validateSettings = (
     errors.allowedTenantIds = MESSAGES.tenantsRequired;
   }
 
+  const credentialKind = input.credentialKind ?? current.credentialKind;
+  if (credentialKind === 'certificate' && !current.certificate)
+    errors.credentialKind = MESSAGES.certificateMissing;
+  let clientSecretExpiresAt: string | null | undefined;
+  if (input.clientSecretExpiresAt) {
+    clientSecretExpiresAt = parseExpiry(input.clientSecretExpiresAt);
+    if (!clientSecretExpiresAt) errors.clientSecretExpiresAt = MESSAGES.secretExpiry;
+  } else if (input.clientSecretExpiresAt === '' || secret) clientSecretExpiresAt = null;
+
   const value: ValidSettings = {
+    credentialKind,
+    assertionAlgorithm: input.assertionAlgorithm ?? current.assertionAlgorithm,
+    clientSecretExpiresAt,
     clientId,
     tenant,
     cloud: input.cloud,
@@ -218,10 +256,16 @@ export const validateSettings = (
   };
   // Tokens and the secret belong to the authority and mail hosts they were issued for: moving elsewhere
   // asks for the secret again (and drops the tokens when saved, see saveMicrosoftSettings).
-  if (current.clientSecretSetAt && !value.newClientSecret && hostsOf(current) !== hostsOf(value))
+  if (
+    credentialKind === 'secret' &&
+    current.clientSecretSetAt &&
+    !value.newClientSecret &&
+    hostsOf(current) !== hostsOf(value)
+  )
     errors.clientSecret ??= MESSAGES.secretAgain;
   const complete = credentialsComplete({
     ...current,
+    credentialKind,
     clientId: value.clientId,
     tenant: value.tenant,
     cloud: value.cloud,
@@ -233,7 +277,8 @@ export const validateSettings = (
     !complete &&
     !errors.clientId &&
     !errors.tenant &&
-    !errors.clientSecret
+    !errors.clientSecret &&
+    !errors.credentialKind
   ) {
     if (value.signinEnabled) errors.signinEnabled = MESSAGES.toggles;
     if (value.syncEnabled) errors.syncEnabled = MESSAGES.toggles;

@@ -2,6 +2,8 @@ import type { Config } from '../config.ts';
 import { Csrf, Field } from '../ui/layout.tsx';
 import type { CheckResult } from './check-configuration.ts';
 import { CLOUDS } from './cloud.ts';
+import type { UploadErrors } from './credentials/certificate-input.ts';
+import { CertificateCard, CredentialChoice, ExpiryLine } from './credentials/credential-section.tsx';
 import { GRAPH_MAIL_SCOPES, MAILBOX_SCOPES, redirectUris, SIGNIN_SCOPES } from './redirect-uris.ts';
 import { credentialsComplete, type MicrosoftSettings } from './settings.ts';
 import type { FieldErrors } from './settings-input.ts';
@@ -20,6 +22,9 @@ export interface SettingsFormValues {
   signOutOfMicrosoft: boolean;
   customImapServer: string;
   customSmtpServer: string;
+  credentialKind: string;
+  assertionAlgorithm: string;
+  clientSecretExpiresAt: string;
 }
 
 /** Scope strings as the portal names the permissions: without the resource. */
@@ -99,6 +104,9 @@ export const formValuesOf = (s: MicrosoftSettings): SettingsFormValues => ({
   signOutOfMicrosoft: s.signOutOfMicrosoft,
   customImapServer: s.customImapServer ?? '',
   customSmtpServer: s.customSmtpServer ?? '',
+  credentialKind: s.credentialKind,
+  assertionAlgorithm: s.assertionAlgorithm,
+  clientSecretExpiresAt: s.clientSecretExpiresAt?.slice(0, 10) ?? '',
 });
 
 const date = (iso: string) => new Date(iso).toUTCString().replace(' GMT', ' UTC');
@@ -213,6 +221,9 @@ export const SettingsPage = (p: {
   values: SettingsFormValues;
   errors: FieldErrors;
   check?: CheckResult | undefined;
+  uploadErrors?: UploadErrors | undefined;
+  /** The time the expiry line is shown against. */
+  now: Date;
 }) => {
   const uris = redirectUris(p.config);
   const complete = credentialsComplete(p.settings);
@@ -259,6 +270,12 @@ export const SettingsPage = (p: {
           hint="On the app’s Overview page."
           placeholder="00000000-0000-0000-0000-000000000000"
         />
+        <CredentialChoice
+          credentialKind={p.values.credentialKind}
+          assertionAlgorithm={p.values.assertionAlgorithm}
+          error={p.errors.credentialKind}
+        />
+        <ExpiryLine settings={p.settings} now={p.now} />
         <Field
           name="clientSecret"
           label="Client secret (Value)"
@@ -270,6 +287,14 @@ export const SettingsPage = (p: {
               ? `Set on ${date(p.settings.clientSecretSetAt)}. It is never shown again; leave this empty to keep it, or paste a new Value to replace it.`
               : 'Under Certificates & secrets: paste the Value column of a client secret, not its Secret ID.'
           }
+        />
+        <Field
+          name="clientSecretExpiresAt"
+          label="Client secret expires (optional)"
+          type="date"
+          value={p.values.clientSecretExpiresAt}
+          error={p.errors.clientSecretExpiresAt}
+          hint="The Expires column of the secret in Azure. Mailroom warns administrators 30, 14 and 3 days ahead (banner and event) and exports it in /metrics."
         />
         <Field
           name="tenant"
@@ -404,6 +429,8 @@ export const SettingsPage = (p: {
           )}
         </div>
       </form>
+
+      <CertificateCard csrf={p.csrf} settings={p.settings} uploadErrors={p.uploadErrors} />
 
       <div class="card">
         <h2>5. Check and consent</h2>

@@ -8,8 +8,12 @@ import { SEND_VIA } from '../mailboxes/send-via.ts';
 import { countMailboxesWithTokens } from '../mailboxes/token-store.ts';
 import { startAdminConsent } from './admin-consent.ts';
 import { type CheckResult, checkConfiguration } from './check-configuration.ts';
+import { derOfPem } from './credentials/certificate.ts';
+import { generateAndStoreCertificate, uploadAndStoreCertificate } from './credentials/certificate-actions.ts';
+import type { UploadErrors } from './credentials/certificate-input.ts';
+import { readClientCredential } from './credentials/credential-store.ts';
 import { saveMicrosoftSettings } from './save-settings.ts';
-import { authorityOf, loadMicrosoftSettings, readClientSecret } from './settings.ts';
+import { authorityOf, loadMicrosoftSettings } from './settings.ts';
 import { type FieldErrors, validateSettings } from './settings-input.ts';
 import { formValuesOf, type SettingsFormValues, SettingsPage } from './settings-page.tsx';
 
@@ -28,14 +32,17 @@ const formToInput = (body: Record<string, unknown>) => ({
   signOutOfMicrosoft: body.signOutOfMicrosoft === 'on',
   customImapServer: String(body.customImapServer ?? ''),
   customSmtpServer: String(body.customSmtpServer ?? ''),
+  credentialKind: String(body.credentialKind ?? 'secret'),
+  assertionAlgorithm: String(body.assertionAlgorithm ?? 'RS256'),
+  clientSecretExpiresAt: String(body.clientSecretExpiresAt ?? ''),
 });
 
 /** Runs Check configuration with the stored settings and audits its outcome (never the secret). */
 export const runCheck = async (deps: AppDeps, actor: { id: string; email: string }): Promise<CheckResult> => {
   const settings = await loadMicrosoftSettings(deps.db);
   const authority = authorityOf(settings);
-  const secret = authority ? await readClientSecret(deps.db, deps.secrets, authority) : null;
-  const result = await checkConfiguration(deps.fetch, settings, secret, deps.config.httpTimeoutMs);
+  const credential = authority ? await readClientCredential(deps.db, deps.secrets, authority) : null;
+  const result = await checkConfiguration(deps.fetch, settings, credential, deps.config.httpTimeoutMs);
   deps.log.info(
     { event: 'microsoft.check', outcome: result.outcome, aadsts: result.diagnostics.aadsts },
     'checked Microsoft configuration',
@@ -56,11 +63,12 @@ export const microsoftSettingsRoutes = (deps: AppDeps): Hono<AppEnv> => {
     values?: SettingsFormValues,
     errors: FieldErrors = {},
     check?: CheckResult,
+    uploadErrors?: UploadErrors,
   ) => {
     const settings = await loadMicrosoftSettings(deps.db);
     const connectedMailboxes = await countMailboxesWithTokens(deps.db);
     const mailVia = await defaultMailVia(deps.db);
-    const status = Object.keys(errors).length > 0 ? 400 : 200;
+    const status = Object.keys(errors).length > 0 || uploadErrors ? 400 : 200;
     return renderPage(deps, c, { title: 'Microsoft 365', current: '/settings/microsoft', status }, (csrf) => (
       <SettingsPage
         config={deps.config}
@@ -71,6 +79,8 @@ export const microsoftSettingsRoutes = (deps: AppDeps): Hono<AppEnv> => {
         values={values ?? formValuesOf(settings)}
         errors={errors}
         check={check}
+        uploadErrors={uploadErrors}
+        now={new Date()}
       />
     ));
   };
@@ -115,6 +125,50 @@ export const microsoftSettingsRoutes = (deps: AppDeps): Hono<AppEnv> => {
     const actor = requireAdmin(c);
     return show(c, undefined, {}, await runCheck(deps, actor));
   });
+
+  app.post('/settings/microsoft/certificate/generate', async (c) => {
+    const actor = requireAdmin(c);
+    const info = await generateAndStoreCertificate(deps, actor);
+    await flash(
+      deps,
+      c,
+      'success',
+      `Certificate generated (thumbprint ${info.thumbprintHex}). Download it, upload it to the app in Azure, then choose Certificate and save.`,
+    );
+    return c.redirect('/settings/microsoft#certificate');
+  });
+
+  app.post('/settings/microsoft/certificate/upload', async (c) => {
+    const actor = requireAdmin(c);
+    const body = await c.req.parseBody();
+    const uploaded = await uploadAndStoreCertificate(deps, actor, {
+      certificate: String(body.certificate ?? ''),
+      privateKey: String(body.privateKey ?? ''),
+    });
+    if (!uploaded.ok) return show(c, undefined, {}, undefined, uploaded.errors);
+    await flash(deps, c, 'success', `Certificate stored (thumbprint ${uploaded.info.thumbprintHex}).`);
+    return c.redirect('/settings/microsoft#certificate');
+  });
+
+  /** The certificate (public) to upload in Azure: DER as .cer, or PEM. */
+  for (const [ext, type] of [
+    ['cer', 'application/pkix-cert'],
+    ['pem', 'application/x-pem-file'],
+  ] as const) {
+    app.get(`/settings/microsoft/certificate.${ext}`, async (c) => {
+      requireAdmin(c);
+      const { certificate } = await loadMicrosoftSettings(deps.db);
+      if (!certificate) {
+        await flash(deps, c, 'error', 'No certificate is stored: generate or upload one first.');
+        return c.redirect('/settings/microsoft#certificate');
+      }
+      const body = ext === 'cer' ? new Uint8Array(derOfPem(certificate.pem)) : certificate.pem;
+      return c.body(body, 200, {
+        'content-type': type,
+        'content-disposition': `attachment; filename="mailroom.${ext}"`,
+      });
+    });
+  }
 
   app.get('/settings/microsoft/admin-consent', async (c) => {
     requireAdmin(c);

@@ -29,4 +29,20 @@ export interface MicrosoftSettingsTable {
   default_mail_via: Generated<'auto' | 'smtp' | 'graph'>;
   updated_at: string | null;
   updated_by: string | null;
+  /** 'secret' or 'certificate': which credential the token requests use. */
+  credential_kind: string;
+  /** The secret's expiry as entered by the administrator (ISO date-time), if any. */
+  client_secret_expires_at: string | null;
+  /** The certificate in PEM: public, offered for download. */
+  certificate_pem: string | null;
+  /** Its private key (PKCS #8 PEM), sealed with the secret box; never sent to any client. */
+  certificate_key_encrypted: string | null;
+  certificate_set_at: string | null;
+  /** 'generated' or 'uploaded'. */
+  certificate_source: string | null;
+  /** 'RS256' (header `x5t`) or 'PS256' (header `x5t#S256`). */
+  assertion_algorithm: string;
+  /** `<kind>:<expiresAt>` the last expiry warning was about, and its threshold in days (0 = expired). */
+  expiry_warned_for: string | null;
+  expiry_warned_days: number | null;
 }

@@ -1,6 +1,23 @@
+import { X509Certificate } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
 import { authorityBase, type Cloud } from './cloud.ts';
+import { type CertificateInfo, certificateInfo } from './credentials/certificate.ts';
+import type { AssertionAlgorithm } from './credentials/client-assertion.ts';
+
+export type CredentialKind = 'secret' | 'certificate';
+
+/** The stored certificate as anyone may see it: public parts only, never its private key. */
+export interface StoredCertificate extends CertificateInfo {
+  readonly setAt: string;
+  readonly source: 'generated' | 'uploaded';
+}
+
+/** When the credential in use stops working, and what it is. */
+export interface CredentialExpiry {
+  readonly kind: CredentialKind;
+  readonly expiresAt: string;
+}
 
 /** What Mailroom knows of its app registration. The client secret is never part of it: see `readClientSecret`. */
 export interface MicrosoftSettings {
@@ -26,6 +43,15 @@ export interface MicrosoftSettings {
   readonly customSmtpServer: string | null;
   readonly updatedAt: string | null;
   readonly updatedBy: string | null;
+  /** Which credential the token requests use. */
+  readonly credentialKind: CredentialKind;
+  /** The secret's expiry as the administrator entered it; `null` when not entered or no secret is set. */
+  readonly clientSecretExpiresAt: string | null;
+  readonly certificate: StoredCertificate | null;
+  readonly assertionAlgorithm: AssertionAlgorithm;
+  /** The last expiry warning given (see credentials/expiry.ts). */
+  readonly expiryWarnedFor: string | null;
+  readonly expiryWarnedDays: number | null;
 }
 
 export const SECRET_PURPOSE = 'microsoft.client_secret';
@@ -47,6 +73,25 @@ export const EMPTY_SETTINGS: MicrosoftSettings = {
   customSmtpServer: null,
   updatedAt: null,
   updatedBy: null,
+  credentialKind: 'secret',
+  clientSecretExpiresAt: null,
+  certificate: null,
+  assertionAlgorithm: 'RS256',
+  expiryWarnedFor: null,
+  expiryWarnedDays: null,
+};
+
+const storedCertificate = (
+  pem: string | null,
+  setAt: string | null,
+  source: string | null,
+): StoredCertificate | null => {
+  if (!pem || !setAt) return null;
+  return {
+    ...certificateInfo(new X509Certificate(pem)),
+    setAt,
+    source: source === 'uploaded' ? 'uploaded' : 'generated',
+  };
 };
 
 export const loadMicrosoftSettings = async (db: Db): Promise<MicrosoftSettings> => {
@@ -72,6 +117,12 @@ export const loadMicrosoftSettings = async (db: Db): Promise<MicrosoftSettings> 
     customSmtpServer: row.custom_smtp_server,
     updatedAt: row.updated_at,
     updatedBy: row.updated_by,
+    credentialKind: row.credential_kind === 'certificate' ? 'certificate' : 'secret',
+    clientSecretExpiresAt: secretHere ? row.client_secret_expires_at : null,
+    certificate: storedCertificate(row.certificate_pem, row.certificate_set_at, row.certificate_source),
+    assertionAlgorithm: row.assertion_algorithm === 'PS256' ? 'PS256' : 'RS256',
+    expiryWarnedFor: row.expiry_warned_for,
+    expiryWarnedDays: row.expiry_warned_days,
   };
 };
 
@@ -93,9 +144,23 @@ export const readClientSecret = async (
   return secrets.open(row.client_secret_encrypted, SECRET_PURPOSE);
 };
 
-/** Client id, tenant, an authority and a secret: what every Microsoft flow needs. */
+/** Client id, tenant, an authority and the chosen credential (secret or certificate): what every flow needs. */
 export const credentialsComplete = (s: MicrosoftSettings): boolean =>
-  Boolean(s.clientId && s.tenant && s.clientSecretSetAt && authorityBase(s.cloud, s.customAuthorityUrl));
+  Boolean(
+    s.clientId &&
+      s.tenant &&
+      (s.credentialKind === 'certificate' ? s.certificate : s.clientSecretSetAt) &&
+      authorityBase(s.cloud, s.customAuthorityUrl),
+  );
+
+/** The expiry of the credential in use: the certificate's `notAfter`, or the secret's entered date. */
+export const credentialExpiryOf = (s: MicrosoftSettings): CredentialExpiry | null => {
+  if (s.credentialKind === 'certificate')
+    return s.certificate ? { kind: 'certificate', expiresAt: s.certificate.notAfter } : null;
+  return s.clientSecretSetAt && s.clientSecretExpiresAt
+    ? { kind: 'secret', expiresAt: s.clientSecretExpiresAt }
+    : null;
+};
 
 export const authorityOf = (s: MicrosoftSettings): string | null =>
   authorityBase(s.cloud, s.customAuthorityUrl);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { OutboundFetch } from '../net/outbound-fetch.ts';
+import { type ConfidentialClient, clientAuthentication } from './credentials/client-assertion.ts';
 import { IdentityError } from './identity-error.ts';
 import { parseTokenError } from './token-endpoint-error.ts';
 
@@ -15,28 +16,23 @@ const tokenResponseSchema = z.object({
 
 export type TokenResponse = z.infer<typeof tokenResponseSchema>;
 
-export interface ClientCredentials {
-  readonly clientId: string;
-  readonly clientSecret: string;
-}
-
-/** POSTs a grant to the token endpoint (client_secret_post) and returns the checked answer or a typed error. */
+/**
+ * POSTs a grant to the token endpoint, authenticated by `clientAuthentication` (the secret or a certificate
+ * assertion), and returns the checked answer or a typed error.
+ */
 export const requestToken = async (
   fetch: OutboundFetch,
   tokenEndpoint: string,
-  client: ClientCredentials,
+  client: ConfidentialClient,
   grant: Record<string, string>,
 ): Promise<TokenResponse> => {
+  const authentication = await clientAuthentication(client, tokenEndpoint);
   let response: Response;
   try {
     response = await fetch(tokenEndpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: new URLSearchParams({
-        ...grant,
-        client_id: client.clientId,
-        client_secret: client.clientSecret,
-      }).toString(),
+      body: new URLSearchParams({ ...grant, ...authentication }).toString(),
     });
   } catch (error) {
     throw new IdentityError(

@@ -3,6 +3,7 @@ import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import { appTokenPurpose } from '../mailboxes/app-access/app-access.table.ts';
 import { resourceTokenPurpose, tokenPurpose } from '../mailboxes/mailboxes.table.ts';
+import { CERTIFICATE_KEY_PURPOSE } from '../microsoft/credentials/credential-store.ts';
 import { SECRET_PURPOSE } from '../microsoft/settings.ts';
 
 export type RowId = string | number;
@@ -31,6 +32,7 @@ const sealed = <T extends keyof Database & string>(
 /** Every sealed column: what `secrets rotate` re-seals and `secrets status` counts. A new one belongs here. */
 export const SEALED_COLUMNS: readonly SealedColumn[] = [
   sealed('microsoft_settings', 'id', 'client_secret_encrypted', () => SECRET_PURPOSE),
+  sealed('microsoft_settings', 'id', 'certificate_key_encrypted', () => CERTIFICATE_KEY_PURPOSE),
   sealed('mailboxes', 'id', 'access_token_encrypted', (id) =>
     tokenPurpose('access_token_encrypted', String(id)),
   ),

@@ -1,10 +1,11 @@
 import type { AppContext, AppDeps } from '../http/context.ts';
 import { redirectLocal } from '../http/redirect.ts';
+import { readClientCredential } from '../microsoft/credentials/credential-store.ts';
 import { checkDirectory } from '../microsoft/directory-rule.ts';
 import { IdentityError } from '../microsoft/identity-error.ts';
 import { redeemAuthorizationCode } from '../microsoft/redeem-code.ts';
 import { redirectUris, SIGNIN_SCOPES } from '../microsoft/redirect-uris.ts';
-import { authorityOf, loadMicrosoftSettings, readClientSecret } from '../microsoft/settings.ts';
+import { authorityOf, loadMicrosoftSettings } from '../microsoft/settings.ts';
 import { takeFlow } from './flow.ts';
 import { linkAccount } from './link-account.ts';
 import type { Refusal } from './refusal.ts';
@@ -42,6 +43,9 @@ const identityRefusal = (error: IdentityError): Refusal => {
   if (m?.aadsts === 54005) return { code: 'signin.code_redeemed', reason: m.error, ...ids };
   if (m?.suberror === 'consent_required' || m?.aadsts === 65001)
     return { code: 'signin.consent_required', reason: m.error, ...ids };
+  // AADSTS7000215/7000222 (secret), 700027/700024 (certificate): the app's credential, the administrator's to fix.
+  if (m?.error === 'invalid_client')
+    return { code: 'signin.app_credential_refused', reason: m.error, ...ids };
   return { code: 'signin.token_error', reason: m?.error ?? error.code, ...ids };
 };
 
@@ -61,15 +65,15 @@ export const finishMicrosoftSignIn = async (deps: AppDeps, c: AppContext) => {
 
   const settings = await loadMicrosoftSettings(deps.db);
   const authority = authorityOf(settings);
-  const secret = authority ? await readClientSecret(deps.db, deps.secrets, authority) : null;
+  const credential = authority ? await readClientCredential(deps.db, deps.secrets, authority) : null;
   if (!settings.signinEnabled) return showRefusal(deps, c, { code: 'signin.disabled' });
-  if (!authority || !settings.clientId || !settings.tenant || !secret)
+  if (!authority || !settings.clientId || !settings.tenant || !credential)
     return showRefusal(deps, c, { code: 'signin.not_configured' });
 
   try {
     const { metadata, claims } = await redeemAuthorizationCode(
       deps,
-      { authority, tenant: settings.tenant, clientId: settings.clientId, clientSecret: secret },
+      { authority, tenant: settings.tenant, clientId: settings.clientId, credential },
       {
         code: q.code,
         redirectUri: redirectUris(deps.config).signIn,

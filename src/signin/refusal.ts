@@ -12,6 +12,7 @@ export type RefusalCode =
   | 'signin.state_unknown'
   | 'signin.code_redeemed'
   | 'signin.token_error'
+  | 'signin.app_credential_refused'
   | 'signin.unreachable'
   | 'signin.id_token_invalid'
   | 'signin.tenant_not_allowed'
@@ -113,6 +114,14 @@ export const refusalText = (r: Refusal, adminConsentHint: boolean): RefusalText 
         title: 'Microsoft refused the sign-in',
         happened: 'Mailroom could not complete the sign-in with Microsoft.',
         todo: `${ADMIN} and give them the details below: the app registration may need attention.`,
+        status: 502,
+      };
+    case 'signin.app_credential_refused':
+      return {
+        title: 'Microsoft refused Mailroom’s app credential',
+        happened:
+          'Microsoft did not accept the client secret or certificate of Mailroom’s app registration: it has expired, or it is not the one registered in Azure.',
+        todo: `${ADMIN}: Check configuration on the Microsoft 365 settings page says what to renew or upload. Nobody else needs to do anything.`,
         status: 502,
       };
     case 'signin.unreachable':

@@ -14,6 +14,8 @@ import {
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
 import { DEFAULT_DEMO_REDIRECT_URIS, type RunningEmulator, startEmulator } from '../../emulator/start.ts';
 import { DEMO } from '../../emulator/state/demo-seed.ts';
+import { generateCertificate } from '../../src/microsoft/credentials/certificate.ts';
+import { control } from '../support/control.ts';
 import { Browser, completeSignIn, redirectParams } from '../support/http-client.ts';
 import { type FetchLike, fetchWith, routeTo, trustingAgent } from '../support/tls-fetch.ts';
 
@@ -165,6 +167,35 @@ describe('MSAL Node, GUID tenant at the emulator’s own address', () => {
       scopes: ['https://outlook.office365.com/.default'],
     });
     assert.equal(decodeJwt(result!.accessToken).aud, 'https://outlook.office365.com');
+  });
+
+  test('client credentials with a certificate: MSAL’s own assertions (x5t#S256 + PS256, and x5t + RS256)', async () => {
+    const { emu, fetchImpl } = setup.value;
+    const cert = await generateCertificate('MSAL test', new Date());
+    const added = await control(emu, 'POST', `/apps/${DEMO.appId}/certificates`, { pem: cert.info.pem });
+    assert.equal(added.status, 201);
+    const hex = (b64url: string) => Buffer.from(b64url, 'base64url').toString('hex');
+    for (const thumbprint of [
+      { thumbprintSha256: hex(cert.info.x5tS256) },
+      { thumbprint: hex(cert.info.x5t) },
+    ]) {
+      const msal = new ConfidentialClientApplication({
+        auth: {
+          clientId: DEMO.appId,
+          authority: `${emu.httpsUrl}/${DEMO.tenantId}`,
+          clientCertificate: { ...thumbprint, privateKey: cert.privateKeyPem },
+        },
+        system: { networkClient: networkClient(fetchImpl) },
+      });
+      const result = await msal.acquireTokenByClientCredential({
+        scopes: ['https://outlook.office365.com/.default'],
+      });
+      assert.equal(
+        decodeJwt(result!.accessToken).aud,
+        'https://outlook.office365.com',
+        Object.keys(thumbprint)[0],
+      );
+    }
   });
 
   test('a wrong secret is 401 invalid_client with AADSTS7000215', async () => {

@@ -43,6 +43,7 @@ export const clientCredentials = async (req: TokenRequest): Promise<Record<strin
     scopes: grantedAppRoles(ctx.dir, tenant.id, client.app.appId, target.resource),
     lifetimeSec,
     grantType: 'client_credentials',
+    clientAuth: client.method === 'certificate' ? 'certificate' : 'secret',
   });
   return {
     token_type: 'Bearer',

@@ -29,8 +29,9 @@ const serve = async (deps: IdentityDeps, c: Context): Promise<Record<string, unk
   if (!form.grant_type) throw aadsts.missingParameter('grant_type');
   const grant = GRANTS[form.grant_type];
   if (!grant) throw aadsts.unsupportedGrantType(form.grant_type);
-  const client = authenticateClient(deps.ctx.dir, path, c.req.header('authorization'), form);
-  return grant({ ctx: deps.ctx, path, client, form, authority: authorityOf(deps.ctx, c.req.url) });
+  const authority = authorityOf(deps.ctx, c.req.url);
+  const client = await authenticateClient(deps.ctx.dir, path, c.req.header('authorization'), form, authority);
+  return grant({ ctx: deps.ctx, path, client, form, authority });
 };
 
 /** `POST /{tenant}/oauth2/v2.0/token` (ms-identity-spec.md §6); GET is AADSTS900561. */
