@@ -2,6 +2,7 @@ import { recordAudit } from '../audit/record.ts';
 import type { Db } from '../db/database.ts';
 import type { AppContext, AppDeps } from '../http/context.ts';
 import { flash } from '../http/render.tsx';
+import { readClientCredential } from '../microsoft/credentials/credential-store.ts';
 import { IdentityError } from '../microsoft/identity-error.ts';
 import { redeemAuthorizationCode } from '../microsoft/redeem-code.ts';
 import { graphMailScopesFor, redirectUris } from '../microsoft/redirect-uris.ts';
@@ -9,7 +10,6 @@ import {
   authorityOf,
   credentialsComplete,
   loadMicrosoftSettings,
-  readClientSecret,
 } from '../microsoft/settings.ts';
 import { tokenOriginOf } from '../microsoft/token-origin.ts';
 import type { User } from '../users/users.table.ts';
@@ -117,15 +117,15 @@ export const finishGraphConsent = async (
   }
   const settings = await loadMicrosoftSettings(deps.db);
   const authority = authorityOf(settings);
-  const secret = authority ? await readClientSecret(deps.db, deps.secrets, authority) : null;
+  const credential = authority ? await readClientCredential(deps.db, deps.secrets, authority) : null;
   const origin = tokenOriginOf(settings);
-  if (!authority || !origin || !settings.clientId || !settings.tenant || !secret)
+  if (!authority || !origin || !settings.clientId || !settings.tenant || !credential)
     return fail('Mailbox sync is not configured.');
   const scopes = graphMailScopesFor(mailbox.kind);
   try {
     const { tokens, claims } = await redeemAuthorizationCode(
       deps,
-      { authority, tenant: settings.tenant, clientId: settings.clientId, clientSecret: secret },
+      { authority, tenant: settings.tenant, clientId: settings.clientId, credential },
       {
         code: q.code,
         redirectUri: redirectUris(deps.config).mailboxConnection,
