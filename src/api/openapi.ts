@@ -5,6 +5,7 @@
 import { eventsPaths, eventsSchemas } from '../events/openapi-paths.ts';
 import { readingPaths, readingSchemas } from '../reading/openapi-paths.ts';
 import { sendPaths, sendSchemas } from '../send/openapi-paths.ts';
+import { webhooksPaths, webhooksSchemas } from '../webhooks/openapi-paths.ts';
 import { errorResponse, json, path, ref } from './openapi-helpers.ts';
 
 const idParam = path('id');
@@ -257,6 +258,7 @@ export const openApiDocument = (serverUrl: string) => ({
       ...readingSchemas,
       ...sendSchemas,
       ...eventsSchemas,
+      ...webhooksSchemas,
       Me: {
         type: 'object',
         properties: {
@@ -490,6 +492,7 @@ export const openApiDocument = (serverUrl: string) => ({
     ...readingPaths,
     ...sendPaths,
     ...eventsPaths,
+    ...webhooksPaths,
     '/api/system-mailboxes': {
       get: {
         summary: 'System mailboxes (administrators)',

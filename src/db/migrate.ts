@@ -15,6 +15,7 @@ import * as parseQueue from './migrations/2026-12-02-0010-parse-queue.ts';
 import * as resourceTokens from './migrations/2026-12-02-0020-resource-tokens.ts';
 import * as transportLocations from './migrations/2026-12-02-0021-transport-locations.ts';
 import * as sendVia from './migrations/2026-12-02-0030-send-via.ts';
+import * as webhooks from './migrations/2026-12-03-0080-webhooks.ts';
 
 /** Every migration, in order; names are timestamps so they sort as they were written. */
 const migrations: Record<string, Migration> = {
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-02-0020-resource-tokens': resourceTokens,
   '2026-12-02-0021-transport-locations': transportLocations,
   '2026-12-02-0030-send-via': sendVia,
+  '2026-12-03-0080-webhooks': webhooks,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -4,6 +4,7 @@ import { startParseResume } from '../messages/parse-queue.ts';
 import { startOutbox } from '../send/outbox.ts';
 import { startIdleWatchers } from '../sync/idle-watcher.ts';
 import { runMailboxSync } from '../sync/run-sync.ts';
+import { registerWebhookJob, startWebhookPump } from '../webhooks/pump.ts';
 import { startBlobSweeper } from './blob-sweeper.ts';
 import { claimRound } from './lease.ts';
 import { startPurger } from './purge.ts';
@@ -23,6 +24,8 @@ export interface RunningWorkers {
   sweepNow(): Promise<number>;
   /** Enqueues every message whose retry is due now (what the outbox does every couple of seconds). */
   sendDueNow(): Promise<void>;
+  /** Fans new events out to webhook endpoints and enqueues the due deliveries (what happens 5 times a second). */
+  webhooksNow(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -34,7 +37,11 @@ export interface RunningWorkers {
 export const startWorkers = async (
   deps: AppDeps,
   config: Config,
-  options: { sweepAtStart?: boolean } = {},
+  options: {
+    sweepAtStart?: boolean;
+    /** The clock webhook retries are scheduled on (tests drive it); the system clock by default. */
+    clock?: () => Date;
+  } = {},
 ): Promise<RunningWorkers> => {
   const { queue } = deps;
   const syncJob =
@@ -93,6 +100,9 @@ export const startWorkers = async (
   const stopBlobSweeper = startBlobSweeper(deps);
   const stopPurger = startPurger(deps);
   const stopParseResume = startParseResume(deps);
+  const webhookDeps = { ...deps, now: options.clock ?? (() => new Date()) };
+  await registerWebhookJob(webhookDeps, queue);
+  const webhooks = startWebhookPump(webhookDeps, queue);
   deps.log.info(
     { event: 'workers.started', driver: queue.driver, concurrency: config.sync.concurrency },
     'sync workers started',
@@ -110,7 +120,9 @@ export const startWorkers = async (
         ? sweep(deps.db, queue)
         : 0,
     sendDueNow: () => outbox.runNow(),
+    webhooksNow: () => webhooks.runNow(),
     async stop() {
+      webhooks.stop();
       stopScheduler();
       stopBlobSweeper();
       stopPurger();
