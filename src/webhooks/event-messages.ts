@@ -118,6 +118,52 @@ const mailboxState = async (db: Db, publicUrl: string, row: EventRow): Promise<W
   });
 };
 
+type FlagState = { id: string; seen: boolean; flagged: boolean; answered: boolean; draft: boolean };
+
+/** `message.flags_changed`, one per message, with all four flags as they are now. */
+const flagsChanged = (publicUrl: string, row: EventRow): WebhookMessage[] => {
+  const payload = JSON.parse(row.payload_json) as { messages?: FlagState[]; by?: string };
+  const mailboxId = row.mailbox_id;
+  if (!mailboxId) return [];
+  return (payload.messages ?? []).map((m, n) => {
+    const id = `evt_${row.id}_${n}`;
+    const message = {
+      id: m.id,
+      folder: row.subject_type === 'folder' ? row.subject_id : null,
+      flags: { seen: m.seen, flagged: m.flagged, answered: m.answered, draft: m.draft },
+      changedIn: payload.by === 'mailroom' ? 'mailroom' : 'server',
+      link: `${publicUrl}/api/mailboxes/${mailboxId}/messages/${m.id}`,
+    };
+    return {
+      id,
+      type: 'message.flags_changed',
+      mailboxId,
+      body: bodyOf(id, 'message.flags_changed', row.at, mailboxId, { message }),
+    };
+  });
+};
+
+/** `message.deleted`, one per message that left the folder. */
+const removed = (publicUrl: string, row: EventRow): WebhookMessage[] => {
+  const payload = JSON.parse(row.payload_json) as { messageIds?: string[] };
+  const mailboxId = row.mailbox_id;
+  if (!mailboxId) return [];
+  return (payload.messageIds ?? []).map((messageId, n) => {
+    const id = `evt_${row.id}_${n}`;
+    const message = {
+      id: messageId,
+      folder: row.subject_id,
+      link: `${publicUrl}/api/mailboxes/${mailboxId}/messages/${messageId}`,
+    };
+    return {
+      id,
+      type: 'message.deleted',
+      mailboxId,
+      body: bodyOf(id, 'message.deleted', row.at, mailboxId, { message }),
+    };
+  });
+};
+
 /** The webhook messages one recorded event makes; none for the events webhooks do not carry. */
 export const messagesOfEvent = (db: Db, publicUrl: string, row: EventRow): Promise<WebhookMessage[]> => {
   switch (row.type) {
@@ -128,6 +174,10 @@ export const messagesOfEvent = (db: Db, publicUrl: string, row: EventRow): Promi
       return outgoingMessage(db, publicUrl, row);
     case 'mailbox.state_changed':
       return mailboxState(db, publicUrl, row);
+    case 'messages.flags_changed':
+      return Promise.resolve(flagsChanged(publicUrl, row));
+    case 'messages.removed':
+      return Promise.resolve(removed(publicUrl, row));
     default:
       return Promise.resolve([]);
   }

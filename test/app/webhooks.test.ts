@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { ImapFlow } from 'imapflow';
 import { type RunningEmulator, startEmulator } from '../../emulator/start.ts';
 import { startWorkers } from '../../src/jobs/workers.ts';
 import { createApiToken } from '../../src/users/api-tokens.ts';
@@ -9,6 +10,7 @@ import { verify } from '../../src/webhooks/signature.ts';
 import { STAFF, startTestApp, type TestApp } from '../support/app.ts';
 import { control } from '../support/control.ts';
 import { DATABASES } from '../support/databases.ts';
+import { outlookToken } from '../support/mail-token.ts';
 import {
   ADELE,
   configureForMail,
@@ -37,6 +39,8 @@ for (const kind of DATABASES) {
     let offsetMs = 0;
     const clock = () => new Date(Date.now() + offsetMs);
     const secrets: string[] = [];
+    /** The message the first test delivers; the next one changes and deletes it. */
+    let sentMessage: { subject: string; id: string } | null = null;
 
     const api = async (token: string, method: string, path: string, body?: unknown) => {
       const res = await fetch(`${app.url}/api${path}`, {
@@ -106,14 +110,14 @@ for (const kind of DATABASES) {
       await new Promise((r) => setTimeout(r, 300));
       const subject = `Webhook me ${Date.now()}`;
       const raw = `From: someone@example.net\r\nTo: ${MEGAN}\r\nSubject: ${subject}\r\nMessage-ID: <hook-${Date.now()}@example.net>\r\n\r\nHello\r\n`;
-      const delivered = Date.now();
+      const deliveredAt = Date.now();
       await control(emu, 'POST', '/mail/seed', { address: MEGAN, folder: 'INBOX', messages: [raw] });
       const got = await waitFor(
         async () => receiver.at('/mail').find((r) => r.body.includes(subject)),
         10_000,
         'the webhook of the new message',
       );
-      assert.ok(got.at - delivered < 2000, `the webhook came ${got.at - delivered} ms after delivery`);
+      assert.ok(got.at - deliveredAt < 2000, `the webhook came ${got.at - deliveredAt} ms after delivery`);
 
       const headers = {
         id: String(got.headers['webhook-id']),
@@ -147,6 +151,99 @@ for (const kind of DATABASES) {
       assert.deepEqual(
         (await deliveries(endpoint.id)).map((d) => [d.type, d.state, d.log.length, d.log[0].statusCode]),
         [['message.created', 'delivered', 1, 200]],
+      );
+      sentMessage = { subject, id: body.data.message.id };
+    });
+
+    test('flags changed on the server or in Mailroom, and a deletion, reach the receiver', async () => {
+      const delivered = sentMessage;
+      assert.ok(delivered, 'the first test delivered a message');
+      const endpoint = await register('/changes', ['message.flags_changed', 'message.deleted'], {
+        mailboxId,
+      });
+      const changes = () => receiver.at('/changes').map((r) => JSON.parse(r.body) as Json);
+      const megan = (await findUserByEmail(app.mailroom.deps.db, MEGAN))!;
+      const meganToken = await createApiToken(app.mailroom.deps.db, megan.id, 'megan');
+      // Sync now, as the owner would press it: the rescan finds what changed on the server.
+      const syncNow = async () =>
+        assert.equal(
+          (
+            await fetch(`${app.url}/api/mailboxes/${mailboxId}/sync`, {
+              method: 'POST',
+              headers: { authorization: `Bearer ${meganToken}` },
+            })
+          ).status,
+          202,
+        );
+      const server = new ImapFlow({
+        host: '127.0.0.1',
+        port: emu.mail!.imap.port,
+        secure: false,
+        auth: { user: MEGAN, accessToken: await outlookToken(emu, MEGAN) },
+        logger: false,
+      });
+      await server.connect();
+      try {
+        const lock = await server.getMailboxLock('INBOX');
+        try {
+          await server.messageFlagsAdd({ subject: delivered.subject }, ['\\Flagged']);
+        } finally {
+          lock.release();
+        }
+        await syncNow();
+        const flagged = await waitFor(
+          async () =>
+            changes().find((c) => c.type === 'message.flags_changed' && c.data.message.flags.flagged),
+          10_000,
+          'message.flags_changed from the server',
+        );
+        assert.equal(flagged.data.message.id, delivered.id);
+        assert.equal(flagged.data.message.folder, 'INBOX');
+        assert.equal(flagged.data.message.changedIn, 'server');
+
+        // Read in Mailroom, through the API, as its owner.
+        const read = await fetch(`${app.url}/api/mailboxes/${mailboxId}/messages/${delivered.id}`, {
+          method: 'PATCH',
+          headers: { authorization: `Bearer ${meganToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ seen: true }),
+        });
+        assert.equal(read.status, 200);
+        const seen = await waitFor(
+          async () =>
+            changes().find(
+              (c) => c.type === 'message.flags_changed' && c.data.message.changedIn === 'mailroom',
+            ),
+          10_000,
+          'message.flags_changed from Mailroom',
+        );
+        assert.deepEqual(seen.data.message.flags, {
+          seen: true,
+          flagged: true,
+          answered: false,
+          draft: false,
+        });
+
+        const lock2 = await server.getMailboxLock('INBOX');
+        try {
+          await server.messageDelete({ subject: delivered.subject });
+        } finally {
+          lock2.release();
+        }
+        await syncNow();
+        const deleted = await waitFor(
+          async () => changes().find((c) => c.type === 'message.deleted'),
+          10_000,
+          'message.deleted',
+        );
+        assert.equal(deleted.data.message.id, delivered.id);
+        assert.equal(deleted.data.message.folder, 'INBOX');
+      } finally {
+        await server.logout();
+      }
+      const types = (await deliveries(endpoint.id)).map((d) => d.type);
+      assert.ok(
+        types.every((t) => t === 'message.flags_changed' || t === 'message.deleted'),
+        `only what was asked: ${types}`,
       );
     });
 
