@@ -113,7 +113,7 @@ const mailboxState = async (db: Db, publicUrl: string, row: EventRow): Promise<W
   if (payload.state === 'reconnect_required') types.push('mailbox.needs_reconnect');
   // Each type is its own message (own id), so an endpoint subscribed to both gets both.
   return types.map((type, n) => {
-    const id = n === 0 ? `evt_${row.id}` : `evt_${row.id}_${type}`;
+    const id = n === 0 ? `evt_${row.id}` : `evt_${row.id}_${type.slice('mailbox.'.length)}`;
     return { id, type, mailboxId: row.mailbox_id, body: bodyOf(id, type, row.at, row.mailbox_id, data) };
   });
 };

@@ -3,9 +3,11 @@ import { after, before, describe, test } from 'node:test';
 import { ImapFlow } from 'imapflow';
 import { type RunningEmulator, startEmulator } from '../../emulator/start.ts';
 import { startWorkers } from '../../src/jobs/workers.ts';
+import { setMailboxState } from '../../src/mailboxes/repository.ts';
 import { createApiToken } from '../../src/users/api-tokens.ts';
 import { findUserByEmail } from '../../src/users/users.repository.ts';
 import { retryDelayMs } from '../../src/webhooks/backoff.ts';
+import { purgeWebhookDeliveries } from '../../src/webhooks/purge.ts';
 import { verify } from '../../src/webhooks/signature.ts';
 import { STAFF, startTestApp, type TestApp } from '../support/app.ts';
 import { control } from '../support/control.ts';
@@ -458,6 +460,54 @@ for (const kind of DATABASES) {
         assert.ok(!logs.includes(key), 'not in the logs');
         assert.ok(!stored.includes(key), 'sealed at rest');
       }
+    });
+
+    test('a mailbox that needs reconnecting, and connected again, is told with its reason', async () => {
+      await register('/mailbox', ['mailbox.needs_reconnect', 'mailbox.connected']);
+      await setMailboxState(app.mailroom.deps.db, mailboxId, {
+        state: 'reconnect_required',
+        code: 'mailbox.refresh_token_expired',
+        message: 'Reconnect the mailbox.',
+      });
+      await setMailboxState(app.mailroom.deps.db, mailboxId, {
+        state: 'connected',
+        code: null,
+        message: null,
+      });
+      await waitFor(async () => receiver.at('/mailbox').length === 2, 10_000, 'both mailbox events');
+      const [lost, back] = receiver.at('/mailbox').map((r) => JSON.parse(r.body) as Json);
+      assert.equal(lost.type, 'mailbox.needs_reconnect');
+      assert.equal(lost.data.mailbox.reason, 'mailbox.refresh_token_expired');
+      assert.equal(lost.data.mailbox.address, MEGAN);
+      assert.equal(back.type, 'mailbox.connected');
+      assert.equal(back.data.mailbox.previousState, 'reconnect_required');
+      assert.ok(Date.parse(lost.occurredAt) <= Date.parse(back.occurredAt), 'in order');
+    });
+
+    test('the delivery log forgets delivered and failed messages after 30 days, never pending ones', async () => {
+      const { db } = app.mailroom.deps;
+      receiver.answer('/still-down', () => ({ status: 500 }));
+      const failing = await register('/still-down', ['message.created']);
+      await api(adminToken, 'POST', `/webhooks/${failing.id}/test`);
+      await waitFor(
+        async () => (await deliveries(failing.id))[0]?.log.length === 1,
+        10_000,
+        'a failed attempt',
+      );
+      const states = async () =>
+        (await db.selectFrom('webhook_deliveries').select('state').execute()).map((r) => r.state).sort();
+      const before = await states();
+      assert.ok(before.includes('delivered') && before.includes('pending'));
+      assert.equal(
+        await purgeWebhookDeliveries(db, new Date(Date.now() + offsetMs)),
+        0,
+        'nothing is old yet',
+      );
+      await purgeWebhookDeliveries(db, new Date(Date.now() + offsetMs + 31 * 86_400_000));
+      assert.deepEqual(
+        await states(),
+        before.filter((s) => s === 'pending'),
+      );
     });
   });
 }

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { startWorkers } from '../../src/jobs/workers.ts';
 import { createApiToken } from '../../src/users/api-tokens.ts';
 import { findUserByEmail } from '../../src/users/users.repository.ts';
 import { isPrivateAddress } from '../../src/webhooks/address-policy.ts';
 import { nextAttemptAt, RETRY_WINDOW_MS, retryDelayMs } from '../../src/webhooks/backoff.ts';
+import { sendWebhook } from '../../src/webhooks/send-webhook.ts';
 import { sign, verify } from '../../src/webhooks/signature.ts';
 import { ADMIN, startTestApp, type TestApp } from '../support/app.ts';
 import { DATABASES } from '../support/databases.ts';
@@ -96,6 +99,33 @@ test('retries back off exponentially for 3 days, then stop', () => {
     'the last try at the window’s end',
   );
   assert.equal(nextAttemptAt(first, 10, new Date(end)), null);
+});
+
+test('an attempt is cut off at its time limit, and a receiver that does not answer is a timeout', async () => {
+  const server = createServer(() => {
+    // Never answers.
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  try {
+    const started = Date.now();
+    await assert.rejects(
+      sendWebhook(
+        { url: `http://127.0.0.1:${port}/slow`, headers: {}, body: '{}' },
+        { allowPrivate: true, timeoutMs: 300 },
+      ),
+      { name: 'WebhookError', code: 'webhook.timeout' },
+    );
+    assert.ok(Date.now() - started < 5000);
+    await assert.rejects(
+      sendWebhook({ url: `http://127.0.0.1:${port}/slow`, headers: {}, body: '{}' }, { allowPrivate: false }),
+      { code: 'webhook.private_address' },
+      'a literal internal address is refused before any connection',
+    );
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
 });
 
 for (const kind of DATABASES) {
