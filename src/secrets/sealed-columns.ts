@@ -3,7 +3,7 @@ import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 import { resourceTokenPurpose, tokenPurpose } from '../mailboxes/mailboxes.table.ts';
 import { SECRET_PURPOSE } from '../microsoft/settings.ts';
-import { secretPurpose as webhookSecretPurpose } from '../webhooks/endpoints.ts';
+import { previousSecretPurpose, secretPurpose as webhookSecretPurpose } from '../webhooks/endpoints.ts';
 
 export type RowId = string | number;
 
@@ -39,6 +39,7 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
   ),
   sealed('mailbox_access_tokens', 'id', 'access_token_encrypted', (id) => resourceTokenPurpose(String(id))),
   sealed('webhook_endpoints', 'id', 'secret_encrypted', (id) => webhookSecretPurpose(String(id))),
+  sealed('webhook_endpoints', 'id', 'previous_secret_encrypted', (id) => previousSecretPurpose(String(id))),
 ];
 
 export interface SealedValue {

@@ -5,7 +5,7 @@ import type { AppContext, AppDeps, AppEnv } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
 import { findMailbox } from '../mailboxes/repository.ts';
 import { listDeliveries, resendDelivery, sendTestEvent } from './delivery-log.ts';
-import { createInput, fieldsOf, updateInput } from './endpoint-input.ts';
+import { createInput, fieldsOf, rotateInput, updateInput } from './endpoint-input.ts';
 import {
   createEndpoint,
   deleteEndpoint,
@@ -15,6 +15,16 @@ import {
   updateEndpoint,
   type WebhookEndpoint,
 } from './endpoints.ts';
+
+/** An optional JSON body: none is `{}`; text that is not JSON is `null`, which validation refuses. */
+const jsonOrEmpty = (text: string): unknown => {
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+};
 
 const notFound = () => new AppError('request.not_found', 'There is no webhook endpoint with this id.');
 
@@ -82,10 +92,15 @@ export const webhooksApi = (deps: AppDeps): Hono<AppEnv> => {
   app.post('/webhooks/:id/rotate-secret', async (c) => {
     const user = requireAdmin(c);
     const endpoint = await endpointOf(deps, c);
-    const secret = await rotateSecret(deps, endpoint.id);
+    const input = rotateInput.safeParse(jsonOrEmpty(await c.req.text()));
+    if (!input.success) throw invalid(fieldsOf(input.error));
+    const secret = await rotateSecret(deps, endpoint.id, input.data.keepPreviousHours);
     if (!secret) throw notFound();
-    await recordAudit(deps.db, user, 'webhook.secret_rotated', { id: endpoint.id });
-    return c.json({ secret });
+    await recordAudit(deps.db, user, 'webhook.secret_rotated', {
+      id: endpoint.id,
+      keepPreviousHours: input.data.keepPreviousHours,
+    });
+    return c.json({ secret, keepPreviousHours: input.data.keepPreviousHours });
   });
 
   app.get('/webhooks/:id/deliveries', async (c) => {

@@ -4,7 +4,7 @@ import { withLease } from '../jobs/lease.ts';
 import type { Logger } from '../log/logger.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
 import { nextAttemptAt } from './backoff.ts';
-import { disableEndpoint, findEndpoint, openSecret } from './endpoints.ts';
+import { disableEndpoint, findEndpoint, openSecrets } from './endpoints.ts';
 import { sendWebhook } from './send-webhook.ts';
 import { sign } from './signature.ts';
 import { WebhookError } from './webhook-error.ts';
@@ -58,9 +58,15 @@ interface Outcome {
 }
 
 /** One POST, signed per Standard Webhooks; any answer but a 2xx is a failure (a 3xx too: never followed). */
-const attempt = async (deps: WebhookDeps, url: string, secret: string, d: Delivery): Promise<Outcome> => {
+const attempt = async (
+  deps: WebhookDeps,
+  url: string,
+  secrets: readonly string[],
+  d: Delivery,
+): Promise<Outcome> => {
   const timestamp = Math.floor(Date.now() / 1000);
-  const signature = sign(secret, d.webhook_id, timestamp, d.body);
+  // One signature per secret that signs now (after a rotation, the new and the old one).
+  const signature = secrets.map((secret) => sign(secret, d.webhook_id, timestamp, d.body)).join(' ');
   const started = performance.now();
   try {
     const response = await sendWebhook(
@@ -177,9 +183,9 @@ export const deliverEndpoint = async (deps: WebhookDeps, endpointId: string): Pr
       if (!endpoint?.enabled) return;
       const head = await headOf(deps.db, endpointId);
       if (!head || head.next_attempt_at > deps.now().toISOString()) return;
-      const secret = await openSecret(deps, endpointId);
-      if (!secret) return;
-      const outcome = await attempt(deps, endpoint.url, secret, head);
+      const secrets = await openSecrets(deps, endpointId, deps.now());
+      if (!secrets) return;
+      const outcome = await attempt(deps, endpoint.url, secrets, head);
       if ((await record(deps, head, outcome, deps.now())) === 'stop') return;
     }
   });

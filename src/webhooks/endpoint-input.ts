@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ipLiteralOf, isPrivateAddress } from './address-policy.ts';
+import { DEFAULT_KEEP_PREVIOUS_HOURS } from './endpoints.ts';
 import { WEBHOOK_EVENT_TYPES } from './event-types.ts';
 
 const LOOPBACK_NAMES = new Set(['localhost']);
@@ -78,6 +79,16 @@ export const updateInput = (allowPrivate: boolean) =>
     description: description.optional(),
     enabled: z.boolean().optional(),
   });
+
+/** How long the replaced secret still signs: 0 (revoked at once, for a leaked secret) to 72 hours. */
+export const rotateInput = z.strictObject({
+  keepPreviousHours: z
+    .number()
+    .int()
+    .min(0)
+    .max(72, 'At most 72 hours.')
+    .default(DEFAULT_KEEP_PREVIOUS_HOURS),
+});
 
 export type CreateInput = z.infer<ReturnType<typeof createInput>>;
 export type UpdateInput = z.infer<ReturnType<typeof updateInput>>;

@@ -23,6 +23,10 @@ export interface WebhookEndpoint {
 
 /** The purpose the secret is sealed for: a sealed value copied to another row does not open. */
 export const secretPurpose = (id: string): string => `webhook.secret:${id}`;
+export const previousSecretPurpose = (id: string): string => `webhook.previous_secret:${id}`;
+
+/** How long a replaced secret still signs, by default: receivers switch to the new one meanwhile. */
+export const DEFAULT_KEEP_PREVIOUS_HOURS = 24;
 
 const rowToEndpoint = (row: Selectable<WebhookEndpointsTable>): WebhookEndpoint => ({
   id: row.id,
@@ -66,6 +70,8 @@ export const createEndpoint = async (
       event_types_json: JSON.stringify(input.eventTypes),
       mailbox_id: input.mailboxId,
       secret_encrypted: deps.secrets.seal(secret, secretPurpose(id)),
+      previous_secret_encrypted: null,
+      previous_secret_until: null,
       enabled: 1,
       disabled_code: null,
       disabled_reason: null,
@@ -121,32 +127,56 @@ export const deleteEndpoint = async (db: Db, id: string): Promise<boolean> => {
   return Number(result.numDeletedRows) === 1;
 };
 
-/** A new secret replaces the old one at once; returned this once. */
+/**
+ * A new secret, returned this once. The old one goes on signing beside it (Standard Webhooks: several
+ * signatures, space-separated) for `keepPreviousHours`, so receivers can switch without losing a message;
+ * 0 revokes it at once (a leaked secret).
+ */
 export const rotateSecret = async (
   deps: { readonly db: Db; readonly secrets: SecretBox },
   id: string,
+  keepPreviousHours = DEFAULT_KEEP_PREVIOUS_HOURS,
   now = new Date(),
 ): Promise<string | null> => {
+  const current = await openSecrets(deps, id, now);
+  if (!current) return null;
   const secret = generateSecret();
+  const keep = keepPreviousHours > 0 && current[0];
   const result = await deps.db
     .updateTable('webhook_endpoints')
-    .set({ secret_encrypted: deps.secrets.seal(secret, secretPurpose(id)), updated_at: now.toISOString() })
+    .set({
+      secret_encrypted: deps.secrets.seal(secret, secretPurpose(id)),
+      previous_secret_encrypted: keep ? deps.secrets.seal(keep, previousSecretPurpose(id)) : null,
+      previous_secret_until: keep
+        ? new Date(now.getTime() + keepPreviousHours * 3_600_000).toISOString()
+        : null,
+      updated_at: now.toISOString(),
+    })
     .where('id', '=', id)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1 ? secret : null;
 };
 
-/** The signing secret, for the delivery job only. */
-export const openSecret = async (
+/** The secrets that sign now: the current one, and the one it replaced while it still may. For the delivery job only. */
+export const openSecrets = async (
   deps: { readonly db: Db; readonly secrets: SecretBox },
   id: string,
-): Promise<string | null> => {
+  now = new Date(),
+): Promise<string[] | null> => {
   const row = await deps.db
     .selectFrom('webhook_endpoints')
-    .select('secret_encrypted')
+    .select(['secret_encrypted', 'previous_secret_encrypted', 'previous_secret_until'])
     .where('id', '=', id)
     .executeTakeFirst();
-  return row ? deps.secrets.open(row.secret_encrypted, secretPurpose(id)) : null;
+  if (!row) return null;
+  const current = deps.secrets.open(row.secret_encrypted, secretPurpose(id));
+  const previous =
+    row.previous_secret_encrypted &&
+    row.previous_secret_until &&
+    row.previous_secret_until > now.toISOString()
+      ? deps.secrets.open(row.previous_secret_encrypted, previousSecretPurpose(id))
+      : null;
+  return previous ? [current, previous] : [current];
 };
 
 /** Mailroom turns an endpoint off after its deliveries failed for the whole retry window. */

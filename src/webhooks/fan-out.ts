@@ -56,9 +56,14 @@ export const enqueueMessages = (
 /**
  * One round of fan-out: the events recorded since each enabled endpoint's cursor become its messages.
  * Any number of workers may run it at once: a message is queued once per endpoint (a unique key) and a
- * cursor only moves from where it was read. Returns how many messages were queued.
+ * cursor only moves from where it was read. Returns how many endpoints are on and how many messages were
+ * queued.
  */
-export const fanOut = async (db: Db, publicUrl: string, now = new Date()): Promise<number> => {
+export const fanOut = async (
+  db: Db,
+  publicUrl: string,
+  now = new Date(),
+): Promise<{ endpoints: number; queued: number }> => {
   const subscribers: Subscriber[] = (
     await db
       .selectFrom('webhook_endpoints')
@@ -71,7 +76,7 @@ export const fanOut = async (db: Db, publicUrl: string, now = new Date()): Promi
     mailboxId: r.mailbox_id,
     after: Number(r.last_event_id),
   }));
-  if (subscribers.length === 0) return 0;
+  if (subscribers.length === 0) return { endpoints: 0, queued: 0 };
   const from = Math.min(...subscribers.map((s) => s.after));
   const events = await db
     .selectFrom('events')
@@ -81,7 +86,7 @@ export const fanOut = async (db: Db, publicUrl: string, now = new Date()): Promi
     .limit(BATCH)
     .execute();
   const last = events.at(-1);
-  if (!last) return 0;
+  if (!last) return { endpoints: subscribers.length, queued: 0 };
   const made = new Map<number, WebhookMessage[]>();
   for (const event of events) made.set(Number(event.id), await messagesOfEvent(db, publicUrl, event));
   let queued = 0;
@@ -94,5 +99,5 @@ export const fanOut = async (db: Db, publicUrl: string, now = new Date()): Promi
     await enqueueMessages(db, s.id, messages, now, { from: s.after, to: Number(last.id) });
     queued += messages.length;
   }
-  return queued;
+  return { endpoints: subscribers.length, queued };
 };

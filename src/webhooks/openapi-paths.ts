@@ -173,13 +173,35 @@ export const webhooksPaths = {
   }),
   '/api/webhooks/{id}/rotate-secret': withParameters([id], {
     post: {
-      summary: `A new signing secret replaces the old one at once. ${adminOnly}`,
+      summary: `A new signing secret; the old one keeps signing beside it for \`keepPreviousHours\`. ${adminOnly}`,
+      requestBody: {
+        required: false,
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              additionalProperties: false,
+              properties: {
+                keepPreviousHours: {
+                  type: 'integer',
+                  minimum: 0,
+                  maximum: 72,
+                  default: 24,
+                  description:
+                    'How long the old secret also signs (a second `v1,` signature); 0 revokes it at once.',
+                },
+              },
+            },
+          },
+        },
+      },
       responses: {
         200: json('The new secret (shown this once)', {
           type: 'object',
-          required: ['secret'],
-          properties: secretAnswer,
+          required: ['secret', 'keepPreviousHours'],
+          properties: { ...secretAnswer, keepPreviousHours: { type: 'integer' } },
         }),
+        400: errorResponse('keepPreviousHours is not valid'),
         403: forbidden,
         404: missing,
       },

@@ -17,7 +17,8 @@ export const registerWebhookJob = (deps: WebhookDeps, queue: JobQueue): Promise<
 
 /** One round: fan new events out into deliveries, then enqueue a job per endpoint with a due message. */
 export const pumpOnce = async (deps: WebhookDeps, queue: JobQueue): Promise<void> => {
-  await fanOut(deps.db, deps.config.publicUrl, deps.now());
+  // No endpoint on: one small query a round, nothing more.
+  if ((await fanOut(deps.db, deps.config.publicUrl, deps.now())).endpoints === 0) return;
   for (const endpointId of await dueEndpoints(deps.db, deps.now()))
     await queue.send('deliver-webhook', { mailboxId: '', endpointId }, { singletonKey: endpointId });
 };

@@ -11,6 +11,7 @@ import { listDeliveries, resendDelivery, sendTestEvent } from './delivery-log.ts
 import { createInput, fieldsOf, updateInput } from './endpoint-input.ts';
 import {
   createEndpoint,
+  DEFAULT_KEEP_PREVIOUS_HOURS,
   deleteEndpoint,
   findEndpoint,
   listEndpoints,
@@ -142,8 +143,23 @@ export const webhookRoutes = (deps: AppDeps): Hono<AppEnv> => {
             </form>
             <form method="post" action={`${base}/rotate-secret`}>
               <Csrf token={csrf} />
-              <button type="submit" class="secondary">
+              <button
+                type="submit"
+                class="secondary"
+                title="The old secret keeps signing beside the new one for 24 hours"
+              >
                 Rotate secret
+              </button>
+            </form>
+            <form method="post" action={`${base}/rotate-secret`}>
+              <Csrf token={csrf} />
+              <input type="hidden" name="revoke" value="true" />
+              <button
+                type="submit"
+                class="secondary"
+                title="For a leaked secret: the old one stops signing at once"
+              >
+                Rotate and revoke the old secret
               </button>
             </form>
             <form method="post" action={`${base}/delete`}>
@@ -229,9 +245,11 @@ export const webhookRoutes = (deps: AppDeps): Hono<AppEnv> => {
   app.post(`${PAGE}/:id/rotate-secret`, async (c) => {
     const user = requireAdmin(c);
     const endpoint = await endpointOf(c);
-    const secret = await rotateSecret(deps, endpoint.id);
+    // "Rotate secret" keeps the old one signing for a day; "Revoke" (a leaked secret) stops it at once.
+    const keepPreviousHours = (await c.req.parseBody()).revoke === 'true' ? 0 : DEFAULT_KEEP_PREVIOUS_HOURS;
+    const secret = await rotateSecret(deps, endpoint.id, keepPreviousHours);
     if (!secret) throw new AppError('request.not_found', 'There is no webhook endpoint with this id.');
-    await recordAudit(deps.db, user, 'webhook.secret_rotated', { id: endpoint.id });
+    await recordAudit(deps.db, user, 'webhook.secret_rotated', { id: endpoint.id, keepPreviousHours });
     return endpointPage(c, user, endpoint, { secret });
   });
 

@@ -11,6 +11,9 @@ export interface WebhookEndpointsTable {
   mailbox_id: string | null;
   /** Secret: the signing secret, sealed with the secret box (purpose `webhook.secret:<id>`). */
   secret_encrypted: string;
+  /** Secret: the secret a rotation replaced, sealed (purpose `webhook.previous_secret:<id>`); it also signs until `previous_secret_until`. */
+  previous_secret_encrypted: string | null;
+  previous_secret_until: string | null;
   enabled: number;
   /** Why Mailroom turned it off (`webhook.failing`), and when; null while enabled or turned off by a person. */
   disabled_code: string | null;

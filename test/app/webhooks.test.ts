@@ -304,6 +304,65 @@ for (const kind of DATABASES) {
       await api(adminToken, 'DELETE', `/webhooks/${endpoint.id}`);
     });
 
+    test('fields are validated; a rotated secret is shown once and the old one signs beside it for a day, unless revoked', async () => {
+      const bad = await api(adminToken, 'POST', '/webhooks', {
+        url: 'http://example.com/hook',
+        eventTypes: ['message.nothing'],
+        mailboxId: 'no-such-mailbox',
+      });
+      assert.equal(bad.status, 400);
+      assert.deepEqual(Object.keys(bad.json.error.fields).sort(), ['eventTypes', 'url']);
+      const noMailbox = await api(adminToken, 'POST', '/webhooks', {
+        url: 'https://example.com/hook',
+        eventTypes: ['message.created'],
+        mailboxId: 'no-such-mailbox',
+      });
+      assert.equal(noMailbox.status, 400);
+      assert.ok(noMailbox.json.error.fields.mailboxId);
+      const withCredentials = await api(adminToken, 'POST', '/webhooks', {
+        url: 'https://user:pass@example.com/hook',
+        eventTypes: ['message.created'],
+      });
+      assert.equal(withCredentials.status, 400);
+      assert.equal((await api(adminToken, 'GET', '/webhooks/no-such-id')).status, 404);
+
+      const endpoint = await register('/rotated', ['message.sent']);
+      const signedWith = async (n: number) => {
+        await api(adminToken, 'POST', `/webhooks/${endpoint.id}/test`);
+        const got = await waitFor(async () => receiver.at('/rotated')[n], 10_000, `test event ${n + 1}`);
+        const headers = {
+          id: String(got.headers['webhook-id']),
+          timestamp: String(got.headers['webhook-timestamp']),
+          signature: String(got.headers['webhook-signature']),
+        };
+        return (secret: string) => verify(secret, headers, got.body);
+      };
+      // Rotated: the old secret still signs beside the new one for a day, so receivers can switch.
+      const rotated = await api(adminToken, 'POST', `/webhooks/${endpoint.id}/rotate-secret`);
+      assert.equal(rotated.status, 200);
+      assert.equal(rotated.json.keepPreviousHours, 24);
+      assert.notEqual(rotated.json.secret, endpoint.secret);
+      secrets.push(rotated.json.secret);
+      const first = await signedWith(0);
+      assert.equal(first(rotated.json.secret), null);
+      assert.equal(first(endpoint.secret), null, 'the replaced secret still verifies for a while');
+      // Revoked at once (a leaked secret): only the newest signs.
+      const revoked = await api(adminToken, 'POST', `/webhooks/${endpoint.id}/rotate-secret`, {
+        keepPreviousHours: 0,
+      });
+      assert.equal(revoked.status, 200);
+      secrets.push(revoked.json.secret);
+      const second = await signedWith(1);
+      assert.equal(second(revoked.json.secret), null);
+      assert.equal(second(rotated.json.secret), 'signature.mismatch');
+      assert.equal(second(endpoint.secret), 'signature.mismatch');
+      assert.equal(
+        (await api(adminToken, 'POST', `/webhooks/${endpoint.id}/rotate-secret`, { keepPreviousHours: 100 }))
+          .status,
+        400,
+      );
+    });
+
     test('an endpoint failing for 3 days is turned off, and the page says why; Resend sends again', async () => {
       receiver.answer('/down', () => ({ status: 500 }));
       const endpoint = await register('/down', ['message.created']);
@@ -398,44 +457,6 @@ for (const kind of DATABASES) {
         assert.equal(res.json.error.code, 'auth.forbidden');
       }
       assert.equal((await api(adminToken, 'GET', `/webhooks/${id}`)).json.enabled, true, 'unchanged');
-    });
-
-    test('fields are validated, and rotation gives a new secret once', async () => {
-      const bad = await api(adminToken, 'POST', '/webhooks', {
-        url: 'http://example.com/hook',
-        eventTypes: ['message.nothing'],
-        mailboxId: 'no-such-mailbox',
-      });
-      assert.equal(bad.status, 400);
-      assert.deepEqual(Object.keys(bad.json.error.fields).sort(), ['eventTypes', 'url']);
-      const noMailbox = await api(adminToken, 'POST', '/webhooks', {
-        url: 'https://example.com/hook',
-        eventTypes: ['message.created'],
-        mailboxId: 'no-such-mailbox',
-      });
-      assert.equal(noMailbox.status, 400);
-      assert.ok(noMailbox.json.error.fields.mailboxId);
-      const withCredentials = await api(adminToken, 'POST', '/webhooks', {
-        url: 'https://user:pass@example.com/hook',
-        eventTypes: ['message.created'],
-      });
-      assert.equal(withCredentials.status, 400);
-      assert.equal((await api(adminToken, 'GET', '/webhooks/no-such-id')).status, 404);
-
-      const endpoint = await register('/rotated', ['message.sent']);
-      const rotated = await api(adminToken, 'POST', `/webhooks/${endpoint.id}/rotate-secret`);
-      assert.equal(rotated.status, 200);
-      assert.notEqual(rotated.json.secret, endpoint.secret);
-      secrets.push(rotated.json.secret);
-      await api(adminToken, 'POST', `/webhooks/${endpoint.id}/test`);
-      const got = await waitFor(async () => receiver.at('/rotated')[0], 10_000, 'the test event');
-      const headers = {
-        id: String(got.headers['webhook-id']),
-        timestamp: String(got.headers['webhook-timestamp']),
-        signature: String(got.headers['webhook-signature']),
-      };
-      assert.equal(verify(rotated.json.secret, headers, got.body), null);
-      assert.equal(verify(endpoint.secret, headers, got.body), 'signature.mismatch');
     });
 
     test('secrets never show again: not in the API, the pages, the logs, or the database in clear', async () => {

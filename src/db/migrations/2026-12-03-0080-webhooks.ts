@@ -1,7 +1,8 @@
 import { type Kysely, PostgresAdapter } from 'kysely';
 
 // Webhooks (issue 15, part 1):
-// - `webhook_endpoints`: where to send which events, the sealed signing secret, and how far through
+// - `webhook_endpoints`: where to send which events, the sealed signing secret (and the one it replaced,
+//   which still signs until `previous_secret_until`), and how far through
 //   `events` the endpoint has been fanned out (`last_event_id`);
 // - `webhook_deliveries`: one message to one endpoint, in the order it is to be sent (`id`), with its
 //   stable `webhook-id` and the body sent on every attempt;
@@ -17,6 +18,8 @@ export const up = async (db: Kysely<unknown>): Promise<void> => {
     .addColumn('event_types_json', 'text', (c) => c.notNull())
     .addColumn('mailbox_id', 'text')
     .addColumn('secret_encrypted', 'text', (c) => c.notNull())
+    .addColumn('previous_secret_encrypted', 'text')
+    .addColumn('previous_secret_until', 'text')
     .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
     .addColumn('disabled_code', 'text')
     .addColumn('disabled_reason', 'text')
