@@ -2,7 +2,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/database.ts';
 import { withLease } from '../jobs/lease.ts';
 import type { Logger } from '../log/logger.ts';
-import type { SecretBox } from '../secrets/secret-box.ts';
+import { type SecretBox, SecretBoxError } from '../secrets/secret-box.ts';
 import { nextAttemptAt } from './backoff.ts';
 import { disableEndpoint, findEndpoint, openSecrets } from './endpoints.ts';
 import { sendWebhook } from './send-webhook.ts';
@@ -110,6 +110,18 @@ const attempt = async (
   }
 };
 
+/**
+ * The secret could not be opened (its key is gone from the keyring): nothing is sent unsigned. A failed
+ * attempt like any other, retried on the same schedule, with a message for the operator.
+ */
+const unopenedSecret = (error: SecretBoxError): Outcome => ({
+  ok: false,
+  status: null,
+  durationMs: 0,
+  errorCode: 'webhook.secret_unavailable',
+  error: `the signing secret cannot be decrypted (${error.code}): the operator must restore the secret key it was sealed with, or an administrator rotates the secret`,
+});
+
 /** Writes an attempt's outcome: the log line, and the delivery delivered, waiting for its retry, or failed. */
 const record = async (
   deps: WebhookDeps,
@@ -183,9 +195,15 @@ export const deliverEndpoint = async (deps: WebhookDeps, endpointId: string): Pr
       if (!endpoint?.enabled) return;
       const head = await headOf(deps.db, endpointId);
       if (!head || head.next_attempt_at > deps.now().toISOString()) return;
-      const secrets = await openSecrets(deps, endpointId, deps.now());
+      const secrets = await openSecrets(deps, endpointId, deps.now()).catch((error: unknown) => {
+        if (error instanceof SecretBoxError) return error;
+        throw error;
+      });
       if (!secrets) return;
-      const outcome = await attempt(deps, endpoint.url, secrets, head);
+      const outcome =
+        secrets instanceof SecretBoxError
+          ? unopenedSecret(secrets)
+          : await attempt(deps, endpoint.url, secrets, head);
       if ((await record(deps, head, outcome, deps.now())) === 'stop') return;
     }
   });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { Db } from '../db/database.ts';
-import type { SecretBox } from '../secrets/secret-box.ts';
+import { type SecretBox, SecretBoxError } from '../secrets/secret-box.ts';
 import type { CreateInput, UpdateInput } from './endpoint-input.ts';
 import type { WebhookEventType } from './event-types.ts';
 import { generateSecret } from './signature.ts';
@@ -138,7 +138,11 @@ export const rotateSecret = async (
   keepPreviousHours = DEFAULT_KEEP_PREVIOUS_HOURS,
   now = new Date(),
 ): Promise<string | null> => {
-  const current = await openSecrets(deps, id, now);
+  // A secret that no longer opens (its key is gone) is simply replaced: rotating is the way out of it.
+  const current = await openSecrets(deps, id, now).catch((error: unknown) => {
+    if (error instanceof SecretBoxError) return [];
+    throw error;
+  });
   if (!current) return null;
   const secret = generateSecret();
   const keep = keepPreviousHours > 0 && current[0];

@@ -78,6 +78,7 @@ export const webhooksSchemas = {
                 'webhook.timeout',
                 'webhook.redirect',
                 'webhook.http_status',
+                'webhook.secret_unavailable',
               ],
             },
             error: { type: ['string', 'null'] },

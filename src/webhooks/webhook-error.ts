@@ -5,7 +5,8 @@ export type WebhookErrorCode =
   | 'webhook.connect_failed'
   | 'webhook.timeout'
   | 'webhook.redirect'
-  | 'webhook.http_status';
+  | 'webhook.http_status'
+  | 'webhook.secret_unavailable';
 
 export class WebhookError extends Error {
   constructor(

@@ -505,6 +505,43 @@ for (const kind of DATABASES) {
       assert.ok(Date.parse(lost.occurredAt) <= Date.parse(back.occurredAt), 'in order');
     });
 
+    test('a secret that cannot be decrypted sends nothing unsigned; rotating it is the way out', async () => {
+      const endpoint = await register('/unsealed', ['message.created']);
+      await app.mailroom.deps.db
+        .updateTable('webhook_endpoints')
+        .set({ secret_encrypted: 'v1.gone.AAAA.AAAA.AAAA' })
+        .where('id', '=', endpoint.id)
+        .execute();
+      await api(adminToken, 'POST', `/webhooks/${endpoint.id}/test`);
+      const [d] = await waitFor(
+        async () => {
+          const list = await deliveries(endpoint.id);
+          return list[0]?.log.length === 1 ? list : null;
+        },
+        10_000,
+        'the attempt',
+      );
+      assert.equal(d.log[0].errorCode, 'webhook.secret_unavailable');
+      assert.equal(receiver.at('/unsealed').length, 0, 'nothing sent unsigned');
+      const rotated = await api(adminToken, 'POST', `/webhooks/${endpoint.id}/rotate-secret`);
+      assert.equal(rotated.status, 200);
+      secrets.push(rotated.json.secret);
+      await api(adminToken, 'POST', `/webhooks/${endpoint.id}/deliveries/${d.id}/resend`);
+      const got = await waitFor(async () => receiver.at('/unsealed')[0], 10_000, 'the resend');
+      assert.equal(
+        verify(
+          rotated.json.secret,
+          {
+            id: String(got.headers['webhook-id']),
+            timestamp: String(got.headers['webhook-timestamp']),
+            signature: String(got.headers['webhook-signature']),
+          },
+          got.body,
+        ),
+        null,
+      );
+    });
+
     test('the delivery log forgets delivered and failed messages after 30 days, never pending ones', async () => {
       const { db } = app.mailroom.deps;
       receiver.answer('/still-down', () => ({ status: 500 }));
