@@ -46,6 +46,7 @@ const schema = z
     MAILROOM_SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
     MAILROOM_METRICS_TOKEN: z.string().min(16, 'needs at least 16 characters').optional(),
     MAILROOM_ALLOW_CUSTOM_AUTHORITY: z.enum(['true', 'false']).default('false'),
+    MAILROOM_WEBHOOKS_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
     MAILROOM_TRUST_PROXY: z
       .string()
       .max(2000)
@@ -150,6 +151,14 @@ export interface Config {
    * tokens would go there.
    */
   readonly allowCustomAuthority: boolean;
+  readonly webhooks: {
+    /**
+     * Webhooks may go to private, loopback, link-local and other internal addresses (a receiver on this
+     * machine or inside the network). Off by default: an administrator's URL must not reach internal
+     * services (SSRF).
+     */
+    readonly allowPrivate: boolean;
+  };
   readonly send: {
     /** Attachments of one message together, in bytes (Exchange Online's default limit is 25 MB). */
     readonly maxAttachmentBytes: number;
@@ -206,6 +215,7 @@ export const parseConfig = (env: Record<string, string | undefined>): Config => 
     metricsToken: e.MAILROOM_METRICS_TOKEN ?? null,
     allowCustomAuthority: e.MAILROOM_ALLOW_CUSTOM_AUTHORITY === 'true',
     trustProxy: Object.freeze(e.MAILROOM_TRUST_PROXY),
+    webhooks: { allowPrivate: e.MAILROOM_WEBHOOKS_ALLOW_PRIVATE === 'true' },
     send: {
       maxAttachmentBytes: Math.round(e.MAILROOM_SEND_MAX_ATTACHMENTS_MB * 1024 * 1024),
       retrySeconds: e.MAILROOM_SEND_RETRY_SECONDS,

@@ -6,6 +6,7 @@ import { eventsPaths, eventsSchemas } from '../events/openapi-paths.ts';
 import { appAccessPaths, appAccessSchemas } from '../mailboxes/app-access/openapi-paths.ts';
 import { readingPaths, readingSchemas } from '../reading/openapi-paths.ts';
 import { sendPaths, sendSchemas } from '../send/openapi-paths.ts';
+import { webhooksPaths, webhooksSchemas } from '../webhooks/openapi-paths.ts';
 import { errorResponse, json, path, ref } from './openapi-helpers.ts';
 
 const idParam = path('id');
@@ -333,6 +334,7 @@ export const openApiDocument = (serverUrl: string) => ({
       ...sendSchemas,
       ...appAccessSchemas,
       ...eventsSchemas,
+      ...webhooksSchemas,
       Me: {
         type: 'object',
         properties: {
@@ -640,6 +642,7 @@ export const openApiDocument = (serverUrl: string) => ({
     ...sendPaths,
     ...appAccessPaths,
     ...eventsPaths,
+    ...webhooksPaths,
     '/api/system-mailboxes': {
       get: {
         summary: 'System mailboxes (administrators)',

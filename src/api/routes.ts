@@ -5,6 +5,7 @@ import type { AppDeps, AppEnv } from '../http/context.ts';
 import { appAccessApi } from '../mailboxes/app-access/api.ts';
 import { readingApi } from '../reading/api.ts';
 import { sendApi } from '../send/api.ts';
+import { webhooksApi } from '../webhooks/api.ts';
 import { mailboxesApi } from './mailboxes-api.ts';
 import { openApiDocument } from './openapi.ts';
 import { settingsApi } from './settings-api.ts';
@@ -27,5 +28,6 @@ export const apiRoutes = (deps: AppDeps): Hono<AppEnv> => {
   app.route('/', readingApi(deps));
   app.route('/', sendApi(deps));
   app.route('/', eventsApi(deps));
+  app.route('/', webhooksApi(deps));
   return app;
 };

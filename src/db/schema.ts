@@ -26,6 +26,11 @@ import type { OutgoingMessagesTable } from '../send/outgoing.table.ts';
 import type { MicrosoftIdentitiesTable } from '../signin/identities.table.ts';
 import type { ApiTokensTable } from '../users/api-tokens.table.ts';
 import type { UsersTable } from '../users/users.table.ts';
+import type {
+  WebhookAttemptsTable,
+  WebhookDeliveriesTable,
+  WebhookEndpointsTable,
+} from '../webhooks/webhooks.table.ts';
 
 /** Every table, each typed next to the feature that owns it (STYLE.md 4). */
 export interface Database {
@@ -52,4 +57,7 @@ export interface Database {
   outgoing_messages: OutgoingMessagesTable;
   app_access_tokens: AppAccessTokensTable;
   app_access_settings: AppAccessSettingsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }

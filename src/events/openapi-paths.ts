@@ -11,6 +11,8 @@ export const eventsSchemas = {
         enum: [
           'mailbox.state_changed',
           'messages.stored',
+          'messages.flags_changed',
+          'messages.removed',
           'folder.synced',
           'message.sent',
           'message.send_failed',
@@ -33,7 +35,7 @@ export const eventsSchemas = {
       data: {
         type: 'object',
         description:
-          'Small and free of secrets and message content: `state`, `errorCode` (mailbox.state_changed); `stored`, `created`, `messageIds` (messages.stored, one event per stored batch); `fetched`, `created`, `flagsChanged`, `removed` (folder.synced); `state`, `attempts`, `errorCode`, `nextAttemptAt` (message.sent, message.send_failed); `sendsThrough`, `reasonCode` (mailbox.sends_through_changed); `readsThrough`, `reasonCode` (mailbox.reads_through_changed); `credential` (secret or certificate), `expiresAt`, `thresholdDays` (30, 14, 3; 0 once expired), `daysLeft` (credential.expiring, credential.expired: once per threshold).',
+          'Small and free of secrets and message content: `state`, `errorCode` (mailbox.state_changed); `stored`, `created`, `messageIds` (messages.stored, one event per stored batch); `messages` with each one’s `id`, `seen`, `flagged`, `answered`, `draft`, and `by: "mailroom"` when a reader changed them in Mailroom (messages.flags_changed); `messageIds` (messages.removed: copies gone from the folder); `fetched`, `created`, `flagsChanged`, `removed` (folder.synced); `state`, `attempts`, `errorCode`, `nextAttemptAt` (message.sent, message.send_failed); `sendsThrough`, `reasonCode` (mailbox.sends_through_changed); `readsThrough`, `reasonCode` (mailbox.reads_through_changed); `credential` (secret or certificate), `expiresAt`, `thresholdDays` (30, 14, 3; 0 once expired), `daysLeft` (credential.expiring, credential.expired: once per threshold).',
       },
     },
   },

@@ -5,6 +5,8 @@ import type { Db } from '../db/database.ts';
 export type EventType =
   | 'mailbox.state_changed'
   | 'messages.stored'
+  | 'messages.flags_changed'
+  | 'messages.removed'
   | 'folder.synced'
   | 'message.sent'
   | 'message.send_failed'

@@ -14,6 +14,7 @@ import { assetRoutes } from '../ui/assets.ts';
 import { homeRoutes } from '../ui/home.tsx';
 import { setupRoutes } from '../users/setup-routes.tsx';
 import { signinRoutes } from '../users/signin-routes.tsx';
+import { webhookRoutes } from '../webhooks/routes.tsx';
 import { authenticate, csrfProtection } from './auth.ts';
 import { bodyLimits } from './body-limits.ts';
 import type { AppDeps, AppEnv } from './context.ts';
@@ -46,6 +47,7 @@ export const buildApp = (deps: AppDeps): Hono<AppEnv> => {
   app.route('/', appAccessRoutes(deps));
   app.route('/', readingRoutes(deps));
   app.route('/', sendRoutes(deps));
+  app.route('/', webhookRoutes(deps));
   app.route('/api', apiRoutes(deps));
   const onError = errorHandler(deps);
   app.notFound((c) => onError(new AppError('request.not_found', 'There is nothing at this address.'), c));

@@ -4,6 +4,7 @@ import { EVENTS_RETENTION_DAYS, purgeEvents } from '../events/record-event.ts';
 import type { AppDeps } from '../http/context.ts';
 import { purgeSessions } from '../http/purge-sessions.ts';
 import { purgeRateLimitEvents } from '../http/rate-limit.ts';
+import { purgeWebhookDeliveries } from '../webhooks/purge.ts';
 import { claimRound } from './lease.ts';
 
 /** Failed jobs are kept as long as events, for whoever looks into what went wrong. */
@@ -27,11 +28,13 @@ export interface PurgeResult {
   /** Events older than EVENTS_RETENTION_DAYS, and failed jobs (SQLite's queue) as old. */
   readonly events: number;
   readonly failedJobs: number;
+  /** Webhook messages delivered or failed more than 30 days ago, with their attempts. */
+  readonly webhookDeliveries: number;
 }
 
 /**
  * Deletes expired sessions, abandoned anonymous ones (with their flows), rate-limit events past every
- * window, and events and failed jobs past their retention.
+ * window, and events, failed jobs and webhook deliveries past their retention.
  */
 export const purgeExpired = async (db: Db, now = new Date()): Promise<PurgeResult> => {
   const sessions = await purgeSessions(db, now);
@@ -41,6 +44,7 @@ export const purgeExpired = async (db: Db, now = new Date()): Promise<PurgeResul
     rateLimitEvents: await purgeRateLimitEvents(db, now),
     events: await purgeEvents(db, now),
     failedJobs: await purgeFailedJobs(db, now),
+    webhookDeliveries: await purgeWebhookDeliveries(db, now),
   };
 };
 

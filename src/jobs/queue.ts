@@ -10,14 +10,18 @@ import type { Logger } from '../log/logger.ts';
 /**
  * `sync-mailbox`: every selected folder (sweeps, Sync now, a new connection); `sync-arrival`: the Inbox
  * only, when its watcher saw new mail (many at once, so a thousand mailboxes' arrivals do not queue behind
- * each other); `send-outgoing`: one attempt of a queued message.
+ * each other); `send-outgoing`: one attempt of a queued message; `deliver-webhook`: the due messages of
+ * one webhook endpoint, in order.
  */
-export type JobName = 'sync-mailbox' | 'sync-arrival' | 'send-outgoing';
+export type JobName = 'sync-mailbox' | 'sync-arrival' | 'send-outgoing' | 'deliver-webhook';
 
 export interface JobData {
+  /** The mailbox the job is about; empty for `deliver-webhook`, which is about an endpoint. */
   readonly mailboxId: string;
   /** `send-outgoing`: the message to attempt. */
   readonly outgoingId?: string;
+  /** `deliver-webhook`: the endpoint whose messages are due. */
+  readonly endpointId?: string;
 }
 
 export interface SendOptions {

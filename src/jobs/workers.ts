@@ -4,6 +4,7 @@ import { startParseResume } from '../messages/parse-queue.ts';
 import { startOutbox } from '../send/outbox.ts';
 import { startIdleWatchers } from '../sync/idle-watcher.ts';
 import { runMailboxSync } from '../sync/run-sync.ts';
+import { registerWebhookJob, startWebhookPump } from '../webhooks/pump.ts';
 import { startBlobSweeper } from './blob-sweeper.ts';
 import { startCredentialExpiryCheck } from './credential-expiry.ts';
 import { claimRound } from './lease.ts';
@@ -24,6 +25,8 @@ export interface RunningWorkers {
   sweepNow(): Promise<number>;
   /** Enqueues every message whose retry is due now (what the outbox does every couple of seconds). */
   sendDueNow(): Promise<void>;
+  /** Fans new events out to webhook endpoints and enqueues the due deliveries (what happens 5 times a second). */
+  webhooksNow(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -35,7 +38,11 @@ export interface RunningWorkers {
 export const startWorkers = async (
   deps: AppDeps,
   config: Config,
-  options: { sweepAtStart?: boolean } = {},
+  options: {
+    sweepAtStart?: boolean;
+    /** The clock webhook retries are scheduled on (tests drive it); the system clock by default. */
+    clock?: () => Date;
+  } = {},
 ): Promise<RunningWorkers> => {
   const { queue } = deps;
   const syncJob =
@@ -96,6 +103,9 @@ export const startWorkers = async (
   const stopPurger = startPurger(deps);
   const stopParseResume = startParseResume(deps);
   const stopExpiryCheck = startCredentialExpiryCheck(deps);
+  const webhookDeps = { ...deps, now: options.clock ?? (() => new Date()) };
+  await registerWebhookJob(webhookDeps, queue);
+  const webhooks = startWebhookPump(webhookDeps, queue);
   deps.log.info(
     { event: 'workers.started', driver: queue.driver, concurrency: config.sync.concurrency },
     'sync workers started',
@@ -113,7 +123,9 @@ export const startWorkers = async (
         ? sweep(deps.db, queue)
         : 0,
     sendDueNow: () => outbox.runNow(),
+    webhooksNow: () => webhooks.runNow(),
     async stop() {
+      webhooks.stop();
       stopScheduler();
       stopBlobSweeper();
       stopPurger();

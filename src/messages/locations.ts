@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts';
+import { inTransaction, MAX_EVENT_IDS, recordEvent } from '../events/record-event.ts';
 import type { MessageLocationsTable } from './messages.table.ts';
 
 /** UIDs per statement: far below SQLite's and PostgreSQL's limits on bound parameters. */
@@ -39,27 +40,39 @@ export const removeGeneration = async (
     .execute();
 };
 
-/** Forgets copies the server no longer has (expunged or moved away). */
+/**
+ * Forgets copies the server no longer has (expunged or moved away), with a `messages.removed` event per
+ * MAX_EVENT_IDS of them, in the same transaction.
+ */
 export const removeLocations = async (
   db: Db,
   mailboxId: string,
   path: string,
   uidValidity: number,
   uids: readonly number[],
-): Promise<number> => {
-  let removed = 0;
-  for (const part of chunks(uids)) {
-    const result = await db
-      .deleteFrom('message_locations')
-      .where('mailbox_id', '=', mailboxId)
-      .where('path', '=', path)
-      .where('uidvalidity', '=', uidValidity)
-      .where('uid', 'in', part)
-      .executeTakeFirst();
-    removed += Number(result.numDeletedRows);
-  }
-  return removed;
-};
+): Promise<number> =>
+  inTransaction(db, async (trx) => {
+    const removed: string[] = [];
+    for (const part of chunks(uids)) {
+      const rows = await trx
+        .deleteFrom('message_locations')
+        .where('mailbox_id', '=', mailboxId)
+        .where('path', '=', path)
+        .where('uidvalidity', '=', uidValidity)
+        .where('uid', 'in', part)
+        .returning('message_id')
+        .execute();
+      removed.push(...rows.map((r) => r.message_id));
+    }
+    for (const messageIds of chunks(removed, MAX_EVENT_IDS))
+      await recordEvent(trx, {
+        type: 'messages.removed',
+        mailboxId,
+        subject: { type: 'folder', id: path },
+        payload: { messageIds },
+      });
+    return removed.length;
+  });
 
 /**
  * Deletes the mailbox's messages that no folder holds any more; their attachment rows go with them
@@ -86,7 +99,8 @@ export const pruneOrphans = async (db: Db, mailboxId: string): Promise<number> =
 /**
  * Applies the server's flags to stored copies, one UPDATE per distinct combination of flags and per
  * chunk of UIDs rather than one per message, all in one transaction. Only rows whose flags differ are
- * written; returns how many changed.
+ * written, each told in a `messages.flags_changed` event (one per MAX_EVENT_IDS copies) of the same
+ * transaction; returns how many changed.
  */
 export const updateFlags = async (
   db: Db,
@@ -104,10 +118,10 @@ export const updateFlags = async (
   }
   if (groups.size === 0) return 0;
   return db.transaction().execute(async (trx) => {
-    let changed = 0;
+    const changed: { id: string; seen: boolean; flagged: boolean; answered: boolean; draft: boolean }[] = [];
     for (const { flags, uids } of groups.values()) {
       for (const part of chunks(uids)) {
-        const result = await trx
+        const rows = await trx
           .updateTable('message_locations')
           .set(flags)
           .where('mailbox_id', '=', mailboxId)
@@ -124,10 +138,25 @@ export const updateFlags = async (
               eb('draft', '!=', flags.draft),
             ]),
           )
-          .executeTakeFirst();
-        changed += Number(result.numUpdatedRows);
+          .returning('message_id')
+          .execute();
+        for (const row of rows)
+          changed.push({
+            id: row.message_id,
+            seen: flags.seen === 1,
+            flagged: flags.flagged === 1,
+            answered: flags.answered === 1,
+            draft: flags.draft === 1,
+          });
       }
     }
-    return changed;
+    for (const messages of chunks(changed, MAX_EVENT_IDS))
+      await recordEvent(trx, {
+        type: 'messages.flags_changed',
+        mailboxId,
+        subject: { type: 'folder', id: path },
+        payload: { messages },
+      });
+    return changed.length;
   });
 };

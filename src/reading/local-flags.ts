@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.ts';
+import { inTransaction, recordEvent } from '../events/record-event.ts';
 
 /** Flags a reader changes in Mailroom; each key present is a change still to be written to the server. */
 export interface FlagChange {
@@ -28,24 +29,52 @@ type Row = { path: string; uidvalidity: number; uid: number; pending_flags: stri
  * Changes flags of every copy of a message in Mailroom at once: the columns (so lists and counts are
  * right at once) and `pending_flags`, which the mailbox's transport sends to the server (write-flags.ts)
  * and then clears. The pending JSON is merged compare-and-set, so two changes at the same moment (seen
- * from one request, flagged from another) both survive on either database. Returns how many copies changed.
+ * from one request, flagged from another) both survive on either database. A change is told in a
+ * `messages.flags_changed` event of the same transaction. Returns how many copies changed.
  */
-export const setLocalFlags = async (
+export const setLocalFlags = (
   db: Db,
   mailboxId: string,
   messageId: string,
   change: FlagChange,
-): Promise<number> => {
-  const rows = await db
-    .selectFrom('message_locations')
-    .select(['path', 'uidvalidity', 'uid', 'pending_flags'])
-    .where('mailbox_id', '=', mailboxId)
-    .where('message_id', '=', messageId)
-    .execute();
-  let changed = 0;
-  for (const row of rows) if (await setOne(db, mailboxId, row, change)) changed++;
-  return changed;
-};
+): Promise<number> =>
+  inTransaction(db, async (trx) => {
+    const rows = await trx
+      .selectFrom('message_locations')
+      .select(['path', 'uidvalidity', 'uid', 'pending_flags', 'seen', 'flagged', 'answered', 'draft'])
+      .where('mailbox_id', '=', mailboxId)
+      .where('message_id', '=', messageId)
+      .execute();
+    let changed = 0;
+    for (const row of rows) if (await setOne(trx, mailboxId, row, change)) changed++;
+    const differs = rows.some(
+      (r) =>
+        (change.seen !== undefined && r.seen !== (change.seen ? 1 : 0)) ||
+        (change.flagged !== undefined && r.flagged !== (change.flagged ? 1 : 0)) ||
+        (change.answered !== undefined && r.answered !== (change.answered ? 1 : 0)),
+    );
+    if (changed > 0 && differs) {
+      const any = (key: 'seen' | 'flagged' | 'answered' | 'draft') =>
+        change[key as keyof FlagChange] ?? rows.some((r) => r[key] === 1);
+      await recordEvent(trx, {
+        type: 'messages.flags_changed',
+        mailboxId,
+        payload: {
+          messages: [
+            {
+              id: messageId,
+              seen: any('seen'),
+              flagged: any('flagged'),
+              answered: any('answered'),
+              draft: any('draft'),
+            },
+          ],
+          by: 'mailroom',
+        },
+      });
+    }
+    return changed;
+  });
 
 const setOne = async (db: Db, mailboxId: string, first: Row, change: FlagChange): Promise<boolean> => {
   let row: Row | undefined = first;

@@ -5,6 +5,7 @@ import { appTokenPurpose } from '../mailboxes/app-access/app-access.table.ts';
 import { resourceTokenPurpose, tokenPurpose } from '../mailboxes/mailboxes.table.ts';
 import { CERTIFICATE_KEY_PURPOSE } from '../microsoft/credentials/credential-store.ts';
 import { SECRET_PURPOSE } from '../microsoft/settings.ts';
+import { previousSecretPurpose, secretPurpose as webhookSecretPurpose } from '../webhooks/endpoints.ts';
 
 export type RowId = string | number;
 
@@ -41,6 +42,8 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
   ),
   sealed('mailbox_access_tokens', 'id', 'access_token_encrypted', (id) => resourceTokenPurpose(String(id))),
   sealed('app_access_tokens', 'id', 'access_token_encrypted', (id) => appTokenPurpose(String(id))),
+  sealed('webhook_endpoints', 'id', 'secret_encrypted', (id) => webhookSecretPurpose(String(id))),
+  sealed('webhook_endpoints', 'id', 'previous_secret_encrypted', (id) => previousSecretPurpose(String(id))),
 ];
 
 export interface SealedValue {

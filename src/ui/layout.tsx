@@ -25,6 +25,7 @@ const NAV = [
   { href: '/mailboxes', label: 'Mailboxes', admin: false },
   { href: '/settings/system-mailboxes', label: 'System mailboxes', admin: true },
   { href: '/settings/microsoft', label: 'Microsoft 365', admin: true },
+  { href: '/settings/webhooks', label: 'Webhooks', admin: true },
   { href: '/audit', label: 'Audit log', admin: true },
 ];
 

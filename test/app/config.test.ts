@@ -39,6 +39,15 @@ describe('configuration is parsed once and explains what is wrong', () => {
     assert.match(problems({ MAILROOM_PUBLIC_URL: 'ftp://x' })[0] ?? '', /^MAILROOM_PUBLIC_URL:/);
   });
 
+  test('webhooks reach internal addresses only when the operator says so', () => {
+    assert.equal(parseConfig({}).webhooks.allowPrivate, false);
+    assert.equal(parseConfig({ MAILROOM_WEBHOOKS_ALLOW_PRIVATE: 'true' }).webhooks.allowPrivate, true);
+    assert.match(
+      problems({ MAILROOM_WEBHOOKS_ALLOW_PRIVATE: 'yes' })[0] ?? '',
+      /^MAILROOM_WEBHOOKS_ALLOW_PRIVATE:/,
+    );
+  });
+
   test('DATABASE_URL switches to PostgreSQL', () => {
     assert.deepEqual(parseConfig({ DATABASE_URL: 'postgres://u@h/db' }).database, {
       kind: 'postgres',
