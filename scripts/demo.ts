@@ -21,6 +21,8 @@ const dataDir = process.env.MAILROOM_DATA_DIR ?? DEFAULT_DATA_DIR;
 if (dataDir === DEFAULT_DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
 
 const emu = await startEmulator({
+  // Six weeks of a team's mail in every demo mailbox (emulator/mail/demo/), waiting to be connected.
+  demoMail: true,
   demoRedirectUris: [
     `${publicUrl}/auth/microsoft/callback`,
     `${publicUrl}/mailboxes/connect/microsoft/callback`,
@@ -71,12 +73,6 @@ const settings = validateSettings(
 );
 if (!settings.ok) throw new Error(`demo settings invalid: ${JSON.stringify(settings.errors)}`);
 await saveMicrosoftSettings(db, secrets, users[0]!, settings.value);
-for (const u of people)
-  await fetch(`${emu.httpUrl}/_emulator/mail/seed`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ address: u.upn, folder: 'INBOX', count: 25 }),
-  });
 
 process.stdout.write(`
 Mailroom demo is running: open ${publicUrl}
@@ -85,10 +81,12 @@ Mailroom demo is running: open ${publicUrl}
 ${people.map((u) => `    ${u.upn.padEnd(24)} ${u.password.padEnd(14)} ${u.role}`).join('\n')}
 
   Or press "Sign in with Microsoft 365": the same accounts and passwords sign in at the emulator's
-  Microsoft pages. Then open Mailboxes › Connect my mailbox (25 messages are waiting in each Inbox),
-  and read them under Mail; New message, Reply and Forward send through the emulator's SMTP.
-  The Microsoft 365 settings are filled in with the emulator's demo app registration; an administrator
-  can press "Check configuration" there, and add support@contoso.example under System mailboxes.
+  Microsoft pages. Then open Mailboxes › Connect my mailbox: six weeks of a team's mail are waiting in
+  each Inbox (customer conversations, newsletters, invoices, an invitation, mail in German and Japanese)
+  and arrive in Mailroom as it syncs; read them under Mail. New message, Reply and Forward send through
+  the emulator's SMTP. The Microsoft 365 settings are filled in with the emulator's demo app registration;
+  an administrator can press "Check configuration" there, and add support@contoso.example under System
+  mailboxes (connected as Adele, who has FullAccess): its customer conversations arrive the same way.
 
   Microsoft 365 emulator: ${emu.httpsUrl} (control API ${emu.httpUrl}/_emulator)
   IMAP 127.0.0.1:${emu.mail!.imap.port}, SMTP 127.0.0.1:${emu.mail!.smtp.port}; data in ${dataDir}${dataDir === DEFAULT_DATA_DIR ? ' (fresh each run)' : ''}
