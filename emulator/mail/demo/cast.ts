@@ -28,6 +28,7 @@ export const CAST = {
   lee: person('Lee Gu', 'lee@contoso.example', 60),
   it: person('Contoso IT', 'it-noreply@contoso.example', 60),
   webform: person('Contoso website', 'webform@contoso.example', 60),
+  reports: person('Contoso Reports', 'reports@contoso.example', 60),
   news: person('Northwind Traders Weekly', 'news@northwindtraders.example', -300),
   billing: person('Litware Billing', 'billing@litware.example', 0),
   shipping: person('Tailspin Logistics', 'tracking@tailspin-logistics.example', 0),

@@ -130,6 +130,36 @@ export const personalMail = (owner: Owner, now: number): DemoMessage[] => {
       now,
       { hoursAgo: 41 * DAY + 2 },
     ),
+    // The weekly sales report an internal system sends every Monday.
+    ...[0, 1, 2, 3, 4].map((week) =>
+      note(
+        owner,
+        `sales-report-${week}`,
+        CAST.reports,
+        `Weekly sales report: week ${44 - week}`,
+        `Orders: ${120 + week * 7}\nRevenue: USD ${(48_200 + week * 1_350).toLocaleString('en-US')}\nOpen quotes: ${14 - week}\n\nThe full report is on the sales dashboard.`,
+        now,
+        { hoursAgo: week * 7 * DAY + 60 },
+      ),
+    ),
+    note(
+      owner,
+      'office-closed',
+      CAST.lee,
+      'Office closed on the 24th',
+      'Hi all,\n\nA reminder that the office is closed on the 24th; the support rota is on the team site.\n\nLee',
+      now,
+      { hoursAgo: 6 * DAY + 2 },
+    ),
+    note(
+      owner,
+      'thanks-tailspin',
+      CAST.nestor,
+      'Thank you!',
+      'Just wanted to say thanks again for sorting out the replacement so quickly. We will order the next batch from you too.\n\nNestor',
+      now,
+      { hoursAgo: 11 * DAY + 9 },
+    ),
     note(
       owner,
       'expenses',
