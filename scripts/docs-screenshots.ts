@@ -155,9 +155,12 @@ try {
   await page.getByRole('heading', { name: 'Attachments' }).scrollIntoViewIfNeeded();
   await shot(page, 'attachments');
   await page.goto(list);
-  // German rather than Japanese: Debian's chromium has no CJK font unless fonts-noto-cjk is installed.
   await openMessage(page, /^Rückfrage zur Lieferung/);
   await shot(page, 'german');
+  // Drawn with the Japanese font `setup.sh --screenshots` installs (fonts-vlgothic).
+  await page.goto(list);
+  await openMessage(page, /^お見積り/);
+  await shot(page, 'japanese');
   await page.goto(list);
   await openMessage(page, 'Re: Pricing for 40 seats');
   await page.getByRole('link', { name: 'Reply', exact: true }).first().click();
