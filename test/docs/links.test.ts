@@ -102,6 +102,37 @@ describe('the guide’s links', () => {
     }
   });
 
+  test('every code Mailroom explains is one the guide links to (read from the code, so new ones are not missed)', () => {
+    const source = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+    const unionOf = (path: string, type: string) => {
+      const block = new RegExp(`export type ${type} =([^;]+);`).exec(source(path))?.[1] ?? '';
+      return [...block.matchAll(/'([a-z_]+\.[a-z_]+)'/g)].map((m) => m[1]!);
+    };
+    const explained = [
+      ...unionOf('src/transports/imap-smtp/imap-error.ts', 'ImapErrorCode'),
+      ...unionOf('src/transports/imap-smtp/smtp-error.ts', 'SmtpErrorCode'),
+      ...unionOf('src/transports/graph/graph-error.ts', 'GraphErrorCode'),
+      ...unionOf('src/signin/refusal.ts', 'RefusalCode'),
+      // The AADSTS numbers with a sentence of their own: token-failure.ts's tables, check-configuration.ts's cases.
+      ...[...source('src/mailboxes/token-failure.ts').matchAll(/^ {2}(\d{5,7}):/gm)].map(
+        (m) => `AADSTS${m[1]}`,
+      ),
+      ...[...source('src/microsoft/check-configuration.ts').matchAll(/case (\d{5,7}):/g)].map(
+        (m) => `AADSTS${m[1]}`,
+      ),
+      ...[...source('src/signin/refusal.ts').matchAll(/\(AADSTS(\d+)\)/g)].map((m) => `AADSTS${m[1]}`),
+    ];
+    assert.ok(
+      explained.length > 60,
+      `${explained.length} codes found: the patterns above no longer match the code`,
+    );
+    assert.deepEqual(
+      explained.filter((code) => !GUIDE_CODES.includes(code)),
+      [],
+      'add these to GUIDE_CODES (src/guide/guide-link.ts) and give each a section in docs/troubleshooting.md',
+    );
+  });
+
   test('every code Mailroom links to the guide for has its own heading in troubleshooting.md', () => {
     const anchors = anchorsOf(readFileSync(join(DOCS, 'troubleshooting.md'), 'utf8'));
     for (const code of GUIDE_CODES) {
