@@ -19,6 +19,7 @@ import {
   MEGAN,
   mailboxIdOf,
   mailroomBrowser,
+  SUPPORT,
 } from '../support/mailbox-setup.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON the API answered.
@@ -32,6 +33,7 @@ for (const kind of DATABASES) {
     let meganToken: string;
     let adeleToken: string;
     let all: Json[];
+    let adminToken: string;
     const api = async (path: string, token = meganToken) => {
       const res = await fetch(`${app.url}/api${path}`, { headers: { authorization: `Bearer ${token}` } });
       return { status: res.status, body: (await res.json()) as Json };
@@ -47,7 +49,7 @@ for (const kind of DATABASES) {
     before(async () => {
       emu = await startEmulator({ demoMail: true });
       app = await startTestApp(kind, { MAILROOM_EXTRA_CA_FILE: emu.tls.caPath });
-      await configureForMail(emu, app);
+      adminToken = await configureForMail(emu, app);
       await createDemoPeople(app);
       const db = app.mailroom.deps.db;
       meganToken = await createApiToken(db, (await findUserByEmail(db, MEGAN))!.id, 'megan');
@@ -165,6 +167,36 @@ for (const kind of DATABASES) {
       );
       const shown = await full(issue, '?remoteImages=true');
       assert.ok(shown.html.includes('src="https://news.northwindtraders.example/img/masthead.png"'));
+    });
+
+    test('support@ as a system mailbox: its customer conversations, and the newest question unanswered', async () => {
+      const created = await fetch(`${app.url}/api/system-mailboxes`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ label: 'Support', address: SUPPORT, roles: ['staff'] }),
+      });
+      assert.equal(created.status, 201);
+      const supportId = ((await created.json()) as Json).id as string;
+      const adele = await mailroomBrowser(emu, app, ADELE);
+      await connectThroughMicrosoft(adele, app, ADELE, supportId);
+      const db = app.mailroom.deps.db;
+      await syncMailbox(app.mailroom.deps, (await findMailbox(db, supportId))!);
+      const { status, body } = await api(`/mailboxes/${supportId}/messages?limit=200`, adeleToken);
+      assert.equal(status, 200);
+      const seeded = demoMailOf(emu.ctx, emu.demo!, Date.now()).find((b) => b.address === SUPPORT)!;
+      assert.equal(body.messages.length, seeded.messages.filter((m) => m.folder === 'INBOX').length);
+      const newest = body.messages[0];
+      assert.deepEqual(
+        [newest.subject, newest.seen, newest.from.address],
+        ['Do you ship to Norway?', false, 'kari@fjord-design.example'],
+      );
+      const refund = body.messages.filter((m: Json) => m.subject.endsWith('Refund for order 5532'));
+      assert.equal(refund.length, 2);
+      assert.equal(new Set(refund.map((m: Json) => m.threadId)).size, 1);
+      const german = body.messages.find((m: Json) => m.subject === 'AW: Frage zur Rechnung 2026-118');
+      assert.ok(german, 'the German reply, its subject decoded');
+      // A staff member given the mailbox reads it; Megan's own mailbox stays hers.
+      assert.equal((await api(`/mailboxes/${supportId}/messages?limit=1`)).status, 200);
     });
 
     test('another user may not read Megan’s demo mail', async () => {
