@@ -16,6 +16,8 @@ Options:
   --profile P            IMAP capability profile: exchange (default; no CONDSTORE/QRESYNC) or rich (all of Dovecot's)
   --redirect-uri URI     a redirect URI for the demo app (repeatable; default: Mailroom on http://localhost:3000)
   --no-mail              start the identity platform only (no Dovecot, no SMTP)
+  --no-demo-mail         leave the demo mailboxes empty (by default each demo user's mailbox and
+                         support@contoso.example hold six weeks of generated mail)
   --users N              also create N users with mailboxes in the demo tenant Contoso, user1 to userN
                          @contoso.example, password ${DEFAULT_BULK_PASSWORD} (more at run time:
                          POST /_emulator/users/bulk {prefix, count, tenant, password?, start?})
@@ -31,6 +33,7 @@ const main = async (): Promise<void> => {
       profile: { type: 'string', default: 'exchange' },
       'redirect-uri': { type: 'string', multiple: true },
       'no-mail': { type: 'boolean', default: false },
+      'no-demo-mail': { type: 'boolean', default: false },
       users: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -54,6 +57,7 @@ const main = async (): Promise<void> => {
     httpPort: port('http-port', values['http-port']),
     httpsPort: port('https-port', values['https-port']),
     mail: values['no-mail'] ? false : { profile: values.profile },
+    demoMail: !values['no-demo-mail'],
     ...(values['redirect-uri'] ? { demoRedirectUris: values['redirect-uri'] } : {}),
   });
   const bulk =

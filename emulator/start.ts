@@ -10,6 +10,7 @@ import { controlRoutes } from './control/routes.ts';
 import { type RunningGraphMail, startGraphMail } from './graph-mail/start-graph-mail.ts';
 import { identityRoutes } from './identity/routes.ts';
 import { createKeyRing } from './identity/signing-keys.ts';
+import { seedDemoMail } from './mail/demo/seed-demo-mail.ts';
 import { type MailOptions, type RunningMail, startMail } from './mail/start-mail.ts';
 import { type DemoSeed, seedDemo } from './state/demo-seed.ts';
 import { createDirectory } from './state/directory.ts';
@@ -24,6 +25,11 @@ export interface EmulatorOptions {
   readonly publicAuthority?: string | null;
   /** Seed the demo tenants, users and app registration (default true). */
   readonly demo?: boolean;
+  /**
+   * Also fill the demo mailboxes (each demo user's and support@) with six weeks of generated mail
+   * (emulator/mail/demo/); default false, so tests start from empty mailboxes.
+   */
+  readonly demoMail?: boolean;
   /** Redirect URIs registered on the demo app. */
   readonly demoRedirectUris?: string[];
   /** Start Dovecot and the SMTP server (default true). Identity-only tests switch it off. */
@@ -94,6 +100,7 @@ export const startEmulator = async (options: EmulatorOptions = {}): Promise<Runn
         ? null
         : await startMail(ctx, { workDir, tls, ...(typeof options.mail === 'object' ? options.mail : {}) });
     if (mail) cleanups.unshift(() => mail.stop());
+    if (mail && demo && options.demoMail) seedDemoMail(ctx, mail.store, demo);
 
     const app = new Hono();
     app.route('/_emulator', controlRoutes(ctx, mail));

@@ -6,7 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 quiet=0
-[ "${1:-}" = "--quiet" ] && quiet=1
+screenshots=0
+for arg in "$@"; do
+  case "$arg" in
+    --quiet) quiet=1 ;;
+    # npm run docs:screenshots: a Japanese font too, so Chromium draws the demo's Japanese mail.
+    --screenshots) screenshots=1 ;;
+  esac
+done
 say() { [ "$quiet" = 1 ] || echo "setup: $*"; }
 
 # Debian package => a file it installs, used to tell whether it is present.
@@ -16,6 +23,8 @@ declare -A wanted=(
   [postgresql]=/usr/lib/postgresql
   [chromium]=/usr/bin/chromium
 )
+
+[ "$screenshots" = 1 ] && wanted[fonts-vlgothic]=/usr/share/fonts/truetype/vlgothic
 
 missing=()
 for pkg in "${!wanted[@]}"; do

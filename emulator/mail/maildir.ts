@@ -1,4 +1,4 @@
-import { chownSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -62,7 +62,8 @@ export const ensureFolder = (layout: MailStoreLayout, address: string, folder: s
 
 /**
  * Delivers one RFC 5322 message the way an MTA does: written into `tmp/`, then renamed into `new/`
- * (no flags) or `cur/` (with flags), so Dovecot, IDLE included, sees it appear whole.
+ * (no flags) or `cur/` (with flags), so Dovecot, IDLE included, sees it appear whole. The file's time is
+ * `receivedAt`, which Dovecot reports as the message's INTERNALDATE.
  */
 export const deliverToFolder = (
   layout: MailStoreLayout,
@@ -79,6 +80,7 @@ export const deliverToFolder = (
   const tmp = join(path, 'tmp', base);
   writeFileSync(tmp, message);
   chownSync(tmp, layout.uid, layout.gid);
+  utimesSync(tmp, receivedAt, receivedAt);
   if (flags.length === 0) {
     renameSync(tmp, join(path, 'new', base));
   } else {

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { apiRoutes } from '../api/routes.ts';
 import { auditRoutes } from '../audit/audit-routes.tsx';
 import { appAccessRoutes } from '../mailboxes/app-access/routes.tsx';
+import { guideRoutes } from '../guide/guide-routes.tsx';
 import { mailboxRoutes } from '../mailboxes/routes.tsx';
 import { systemMailboxRoutes } from '../mailboxes/system-routes.tsx';
 import { metricsRoutes } from '../metrics/routes.ts';
@@ -40,6 +41,7 @@ export const buildApp = (deps: AppDeps): Hono<AppEnv> => {
   app.route('/', signinRoutes(deps));
   app.route('/', microsoftSigninRoutes(deps));
   app.route('/', homeRoutes(deps));
+  app.route('/', guideRoutes(deps));
   app.route('/', microsoftSettingsRoutes(deps));
   app.route('/', auditRoutes(deps));
   app.route('/', mailboxRoutes(deps));

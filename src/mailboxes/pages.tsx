@@ -1,3 +1,4 @@
+import { MoreInTheGuide } from '../guide/more-in-the-guide.tsx';
 import { buildFolderTree, type FolderNode } from '../transports/folder-tree.ts';
 import { Csrf } from '../ui/layout.tsx';
 import type { MailboxWatch } from '../watch/watchable.ts';
@@ -279,11 +280,17 @@ export const MailboxDetail = (p: {
               ? `Connected through the Microsoft account ${m.account.upn ?? m.account.oid}.`
               : 'No Microsoft account is connected.'}
         </p>
-        {m.stateMessage && <p class="state-message">{m.stateMessage}</p>}
+        {m.stateMessage && (
+          <p class="state-message">
+            {m.stateMessage}
+            <MoreInTheGuide code={m.stateCode} />
+          </p>
+        )}
         {m.sendProblem && (
           <p class="flash error" id="send-problem" data-code={m.sendProblem.code}>
             <strong>Sending is blocked: </strong>
             {m.sendProblem.message}
+            <MoreInTheGuide code={m.sendProblem.code} />
           </p>
         )}
         <SendingWay mailbox={m} />

@@ -1,4 +1,5 @@
 import type { Config } from '../config.ts';
+import { MoreInTheGuide } from '../guide/more-in-the-guide.tsx';
 import { Csrf, Field } from '../ui/layout.tsx';
 import type { CheckResult } from './check-configuration.ts';
 import { CLOUDS } from './cloud.ts';
@@ -168,6 +169,9 @@ export const CheckResultBox = ({ result }: { result: CheckResult }) => (
     id="check-result"
   >
     <strong>{result.ok ? 'Configuration works.' : 'Configuration problem.'}</strong> {result.message}
+    {!result.ok && result.diagnostics.aadsts && (
+      <MoreInTheGuide code={`AADSTS${result.diagnostics.aadsts}`} />
+    )}
     {(result.diagnostics.aadsts || result.diagnostics.traceId) && (
       <div class="detail mono">
         {result.diagnostics.aadsts ? `AADSTS${result.diagnostics.aadsts}` : ''}

@@ -1,3 +1,4 @@
+import { MoreInTheGuide } from '../guide/more-in-the-guide.tsx';
 import type { Mailbox } from '../mailboxes/mailbox.ts';
 import { mailboxTitle, shortDate } from '../reading/mail-pages.tsx';
 import { Csrf } from '../ui/layout.tsx';
@@ -63,6 +64,7 @@ export const OutgoingPage = (p: {
           >
             {o.error.forWhom && <strong>{WHO[o.error.forWhom]}: </strong>}
             {o.error.message} <span class="mono hint">({o.error.code})</span>
+            <MoreInTheGuide code={o.error.code} />
           </div>
         )}
         {o.state === 'sent' && o.storedMessageId && (

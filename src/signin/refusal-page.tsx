@@ -1,3 +1,4 @@
+import { MoreInTheGuide } from '../guide/more-in-the-guide.tsx';
 import type { AppContext, AppDeps } from '../http/context.ts';
 import { renderPage } from '../http/render.tsx';
 import { type Refusal, refusalText } from './refusal.ts';
@@ -44,6 +45,7 @@ export const showRefusal = async (
         <p>{text.happened}</p>
         <p>
           <strong>What to do:</strong> {text.todo}
+          <MoreInTheGuide code={[refusal.aadsts ? `AADSTS${refusal.aadsts}` : null, refusal.code]} />
         </p>
         <div class="actions">
           <a class="button" href="/signin">
