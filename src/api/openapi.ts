@@ -2,6 +2,7 @@
  * The OpenAPI 3.1 document served at /api/openapi.json. Written by hand next to the routes it describes;
  * test/app/openapi.test.ts checks that every documented path answers and every API route is documented.
  */
+import { diagnosePaths, diagnoseSchemas } from '../diagnose/openapi-paths.ts';
 import { eventsPaths, eventsSchemas } from '../events/openapi-paths.ts';
 import { readingPaths, readingSchemas } from '../reading/openapi-paths.ts';
 import { sendPaths, sendSchemas } from '../send/openapi-paths.ts';
@@ -257,6 +258,7 @@ export const openApiDocument = (serverUrl: string) => ({
       ...readingSchemas,
       ...sendSchemas,
       ...eventsSchemas,
+      ...diagnoseSchemas,
       Me: {
         type: 'object',
         properties: {
@@ -490,6 +492,7 @@ export const openApiDocument = (serverUrl: string) => ({
     ...readingPaths,
     ...sendPaths,
     ...eventsPaths,
+    ...diagnosePaths,
     '/api/system-mailboxes': {
       get: {
         summary: 'System mailboxes (administrators)',

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { apiRoutes } from '../api/routes.ts';
 import { auditRoutes } from '../audit/audit-routes.tsx';
+import { diagnoseRoutes } from '../diagnose/routes.tsx';
 import { mailboxRoutes } from '../mailboxes/routes.tsx';
 import { systemMailboxRoutes } from '../mailboxes/system-routes.tsx';
 import { metricsRoutes } from '../metrics/routes.ts';
@@ -41,6 +42,7 @@ export const buildApp = (deps: AppDeps): Hono<AppEnv> => {
   app.route('/', microsoftSettingsRoutes(deps));
   app.route('/', auditRoutes(deps));
   app.route('/', mailboxRoutes(deps));
+  app.route('/', diagnoseRoutes(deps));
   app.route('/', systemMailboxRoutes(deps));
   app.route('/', readingRoutes(deps));
   app.route('/', sendRoutes(deps));

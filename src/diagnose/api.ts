@@ -1,0 +1,20 @@
+import { Hono } from 'hono';
+import { requireAdmin, requireUser } from '../http/auth.ts';
+import type { AppDeps, AppEnv } from '../http/context.ts';
+import { managedMailbox } from '../mailboxes/access.ts';
+import { diagnoseAll } from './diagnose-all.ts';
+import { diagnoseMailbox } from './diagnose-mailbox.ts';
+
+/** `POST /api/mailboxes/{id}/diagnose` and `POST /api/diagnose` (every mailbox, administrators). */
+export const diagnoseApi = (deps: AppDeps): Hono<AppEnv> => {
+  const app = new Hono<AppEnv>();
+  app.post('/mailboxes/:id/diagnose', async (c) => {
+    const mailbox = await managedMailbox(deps, requireUser(c), c.req.param('id'), 'diagnose it');
+    return c.json(await diagnoseMailbox(deps, mailbox));
+  });
+  app.post('/diagnose', async (c) => {
+    requireAdmin(c);
+    return c.json({ mailboxes: await diagnoseAll(deps) });
+  });
+  return app;
+};

@@ -1,0 +1,31 @@
+import { Hono } from 'hono';
+import { requireAdmin, requireUser } from '../http/auth.ts';
+import type { AppDeps, AppEnv } from '../http/context.ts';
+import { renderPage } from '../http/render.tsx';
+import { managedMailbox } from '../mailboxes/access.ts';
+import { diagnoseAll } from './diagnose-all.ts';
+import { diagnoseMailbox } from './diagnose-mailbox.ts';
+import { DiagnoseAllPage, DiagnosePage } from './pages.tsx';
+
+/** The Diagnose button of a mailbox (its owner; administrators for a system mailbox) and Diagnose all. */
+export const diagnoseRoutes = (deps: AppDeps): Hono<AppEnv> => {
+  const app = new Hono<AppEnv>();
+
+  app.post('/mailboxes/:id/diagnose', async (c) => {
+    const mailbox = await managedMailbox(deps, requireUser(c), c.req.param('id'), 'diagnose it');
+    const d = await diagnoseMailbox(deps, mailbox);
+    return renderPage(deps, c, { title: `Diagnose ${mailbox.address}`, current: '/mailboxes' }, (csrf) => (
+      <DiagnosePage d={d} csrf={csrf} />
+    ));
+  });
+
+  app.post('/settings/microsoft/diagnose-all', async (c) => {
+    requireAdmin(c);
+    const all = await diagnoseAll(deps);
+    return renderPage(deps, c, { title: 'Diagnose all', current: '/settings/microsoft' }, (csrf) => (
+      <DiagnoseAllPage all={all} csrf={csrf} />
+    ));
+  });
+
+  return app;
+};
