@@ -6,7 +6,8 @@ import { readTokens } from '../../src/mailboxes/token-store.ts';
 import { GRAPH_MAIL_SCOPES } from '../../src/microsoft/redirect-uris.ts';
 import { control } from '../support/control.ts';
 import { DATABASES } from '../support/databases.ts';
-import { ADELE, MEGAN, SUPPORT } from '../support/mailbox-setup.ts';
+import { parseForms } from '../support/http-client.ts';
+import { ADELE, MEGAN, mailroomBrowser, SUPPORT } from '../support/mailbox-setup.ts';
 import { signInAndGetTokens } from '../support/oauth-flow.ts';
 import { type Json, type SendWorld, startSendWorld } from '../support/send-fixture.ts';
 
@@ -307,6 +308,22 @@ for (const kind of DATABASES) {
       // Megan's consent was withdrawn above: broken ones come first.
       assert.deepEqual(verdicts, { [MEGAN]: 'failed', [ADELE]: 'ok', [SUPPORT]: 'ok' });
       assert.equal(all.json.mailboxes[0].address, MEGAN);
+    });
+
+    test('the pages: Diagnose on another user’s mailbox is 404, on a system mailbox 403 for staff, Diagnose all 403', async () => {
+      const megan = await mailroomBrowser(w.emu, w.app, MEGAN);
+      const own = await megan.get(`${w.app.url}/mailboxes/${w.mailboxes.megan}`);
+      const form = parseForms(own.html, own.url).find((f) => f.action.endsWith('/diagnose'));
+      assert.ok(form, 'no Diagnose button on the mailbox page');
+      const post = (path: string) =>
+        megan.request(`${w.app.url}${path}`, { method: 'POST', body: new URLSearchParams(form.fields) });
+      const mine = await post(`/mailboxes/${w.mailboxes.megan}/diagnose`);
+      assert.equal(mine.status, 200);
+      assert.match(mine.html, /id="diagnosis"/);
+      await assertNoToken(mine.html, w.mailboxes.megan);
+      assert.equal((await post(`/mailboxes/${w.mailboxes.adele}/diagnose`)).status, 404);
+      assert.equal((await post(`/mailboxes/${w.mailboxes.support}/diagnose`)).status, 403);
+      assert.equal((await post('/settings/microsoft/diagnose-all')).status, 403);
     });
   });
 }
