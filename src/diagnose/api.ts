@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { requireAdmin, requireUser } from '../http/auth.ts';
 import type { AppDeps, AppEnv } from '../http/context.ts';
 import { managedMailbox } from '../mailboxes/access.ts';
-import { diagnoseAll } from './diagnose-all.ts';
+import { auditDiagnoseAll, diagnoseAll } from './diagnose-all.ts';
 import { diagnoseMailbox } from './diagnose-mailbox.ts';
 
 /** `POST /api/mailboxes/{id}/diagnose` and `POST /api/diagnose` (every mailbox, administrators). */
@@ -13,8 +13,10 @@ export const diagnoseApi = (deps: AppDeps): Hono<AppEnv> => {
     return c.json(await diagnoseMailbox(deps, mailbox));
   });
   app.post('/diagnose', async (c) => {
-    requireAdmin(c);
-    return c.json({ mailboxes: await diagnoseAll(deps) });
+    const actor = requireAdmin(c);
+    const all = await diagnoseAll(deps);
+    await auditDiagnoseAll(deps, actor, all);
+    return c.json({ mailboxes: all });
   });
   return app;
 };

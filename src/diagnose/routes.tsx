@@ -3,7 +3,7 @@ import { requireAdmin, requireUser } from '../http/auth.ts';
 import type { AppDeps, AppEnv } from '../http/context.ts';
 import { renderPage } from '../http/render.tsx';
 import { managedMailbox } from '../mailboxes/access.ts';
-import { diagnoseAll } from './diagnose-all.ts';
+import { auditDiagnoseAll, diagnoseAll } from './diagnose-all.ts';
 import { diagnoseMailbox } from './diagnose-mailbox.ts';
 import { DiagnoseAllPage, DiagnosePage } from './pages.tsx';
 
@@ -20,8 +20,9 @@ export const diagnoseRoutes = (deps: AppDeps): Hono<AppEnv> => {
   });
 
   app.post('/settings/microsoft/diagnose-all', async (c) => {
-    requireAdmin(c);
+    const actor = requireAdmin(c);
     const all = await diagnoseAll(deps);
+    await auditDiagnoseAll(deps, actor, all);
     return renderPage(deps, c, { title: 'Diagnose all', current: '/settings/microsoft' }, (csrf) => (
       <DiagnoseAllPage all={all} csrf={csrf} />
     ));

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DEMO } from '../../emulator/state/demo-seed.ts';
+import { listAudit } from '../../src/audit/record.ts';
 import { findMailbox } from '../../src/mailboxes/repository.ts';
 import { readTokens } from '../../src/mailboxes/token-store.ts';
 import { GRAPH_MAIL_SCOPES } from '../../src/microsoft/redirect-uris.ts';
@@ -308,6 +309,34 @@ for (const kind of DATABASES) {
       // Megan's consent was withdrawn above: broken ones come first.
       assert.deepEqual(verdicts, { [MEGAN]: 'failed', [ADELE]: 'ok', [SUPPORT]: 'ok' });
       assert.equal(all.json.mailboxes[0].address, MEGAN);
+      const audit = await listAudit(w.app.mailroom.deps.db);
+      assert.deepEqual(audit.find((e) => e.action === 'mailboxes.diagnosed_all')?.details, {
+        mailboxes: 3,
+        broken: 1,
+      });
+    });
+
+    test('a system mailbox not connected yet: the settings link says so, and who connects it', async () => {
+      const created = await w.api(w.adeleToken, 'POST', '/system-mailboxes', {
+        label: 'Sales',
+        address: `sales@${DEMO.domain}`,
+        roles: ['staff'],
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.json));
+      try {
+        const res = await w.api(w.adeleToken, 'POST', `/mailboxes/${created.json.id}/diagnose`);
+        assert.equal(res.status, 200);
+        assert.equal(res.json.brokenStep, 'settings');
+        const s = step(res.json, 'settings');
+        assert.equal(s.code, 'mailbox.not_connected');
+        assert.equal(s.whoMustAct, 'administrator');
+        assert.equal(s.docs, 'docs/troubleshooting.md#mailbox-not-connected');
+      } finally {
+        assert.equal(
+          (await w.api(w.adeleToken, 'DELETE', `/system-mailboxes/${created.json.id}`)).status,
+          204,
+        );
+      }
     });
 
     test('the pages: Diagnose on another user’s mailbox is 404, on a system mailbox 403 for staff, Diagnose all 403', async () => {

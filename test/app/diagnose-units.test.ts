@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { byVerdict, mapWithLimit } from '../../src/diagnose/diagnose-all.ts';
 import { audienceFits, decodeTokenClaims, missingPermissions } from '../../src/diagnose/token-claims.ts';
 
 const jwt = (payload: unknown): string =>
@@ -57,5 +58,36 @@ test('missing permissions: case-insensitive, ReadWrite covers Read, roles apart 
       roles: ['IMAP.AccessAsApp', 'SMTP.SendAsApp'],
     }),
     ['IMAP.AccessAsApp'],
+  );
+});
+
+test('Diagnose all runs at most the limit at once, keeps the order, and sorts broken links first', async () => {
+  let running = 0;
+  let peak = 0;
+  const out = await mapWithLimit([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 4, async (n) => {
+    running += 1;
+    peak = Math.max(peak, running);
+    await new Promise((r) => setImmediate(r));
+    running -= 1;
+    return n * 2;
+  });
+  assert.deepEqual(out, [2, 4, 6, 8, 10, 12, 14, 16, 18, 20]);
+  assert.equal(peak, 4);
+  assert.deepEqual(await mapWithLimit([], 4, async () => 1), []);
+  const d = (address: string, brokenStep: string | null) => ({
+    mailboxId: address,
+    address,
+    kind: 'user' as const,
+    verdict: brokenStep ? ('failed' as const) : ('ok' as const),
+    brokenStep,
+    steps: [],
+    at: '',
+  });
+  const sorted = [d('a@x', null), d('b@x', 'smtp_auth'), d('c@x', 'imap_login'), d('d@x', 'imap_login')].sort(
+    byVerdict,
+  );
+  assert.deepEqual(
+    sorted.map((x) => x.address),
+    ['c@x', 'd@x', 'b@x', 'a@x'],
   );
 });
