@@ -279,6 +279,18 @@ for (const kind of DATABASES) {
       }
     });
 
+    test('Microsoft busy (503 with Retry-After): nobody but Microsoft must act, and the mailbox is not put to wait', async () => {
+      await control(w.emu, 'PUT', '/faults/token-endpoint', { status: 503, retryAfterSeconds: 30, count: 1 });
+      const s = await assertBroken(
+        await diagnose(w.meganToken, w.mailboxes.megan),
+        'token_outlook',
+        w.mailboxes.megan,
+      );
+      assert.equal(s.whoMustAct, 'microsoft');
+      assert.equal((await findMailbox(w.app.mailroom.deps.db, w.mailboxes.megan))?.nextAttemptAt, null);
+      assert.equal((await diagnose(w.meganToken, w.mailboxes.megan)).verdict, 'ok');
+    });
+
     test('consent withdrawn: the Outlook token link with AADSTS65001, and the mailbox state left alone', async () => {
       await control(w.emu, 'DELETE', '/consents', {
         tenantId: DEMO.tenantId,

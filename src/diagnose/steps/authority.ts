@@ -1,9 +1,13 @@
 import { IdentityError } from '../../microsoft/identity-error.ts';
+import { createMetadataCache } from '../../microsoft/metadata.ts';
 import { authorityOf } from '../../microsoft/settings.ts';
 import { docsLink } from '../docs-link.ts';
 import type { DiagnoseStep } from '../types.ts';
 
-/** The authority's OpenID metadata (`/{tenant}/v2.0/.well-known/openid-configuration`) is reachable and valid. */
+/**
+ * The authority's OpenID metadata (`/{tenant}/v2.0/.well-known/openid-configuration`) is reachable and valid,
+ * and names a token endpoint on the authority's own host (metadata.ts).
+ */
 export const authorityReachable: DiagnoseStep = {
   id: 'authority',
   title: 'Authority reachable',
@@ -14,7 +18,8 @@ export const authorityReachable: DiagnoseStep = {
     const authority = authorityOf(settings)!;
     const tenant = settings.tenant!;
     try {
-      const metadata = await ctx.deps.microsoft.metadata(authority, tenant);
+      // A cache of its own, used once: the process' cache may hold a day-old answer, and the question is now.
+      const metadata = await createMetadataCache(ctx.deps.fetch)(authority, tenant);
       return {
         status: 'ok',
         code: null,
