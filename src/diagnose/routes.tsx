@@ -5,6 +5,7 @@ import { renderPage } from '../http/render.tsx';
 import { managedMailbox } from '../mailboxes/access.ts';
 import { auditDiagnoseAll, diagnoseAll } from './diagnose-all.ts';
 import { diagnoseMailbox } from './diagnose-mailbox.ts';
+import { oneAtATime } from './one-at-a-time.ts';
 import { DiagnoseAllPage, DiagnosePage } from './pages.tsx';
 
 /** The Diagnose button of a mailbox (its owner; administrators for a system mailbox) and Diagnose all. */
@@ -13,7 +14,7 @@ export const diagnoseRoutes = (deps: AppDeps): Hono<AppEnv> => {
 
   app.post('/mailboxes/:id/diagnose', async (c) => {
     const mailbox = await managedMailbox(deps, requireUser(c), c.req.param('id'), 'diagnose it');
-    const d = await diagnoseMailbox(deps, mailbox);
+    const d = await oneAtATime(deps, mailbox.id, () => diagnoseMailbox(deps, mailbox));
     return renderPage(deps, c, { title: `Diagnose ${mailbox.address}`, current: '/mailboxes' }, (csrf) => (
       <DiagnosePage d={d} csrf={csrf} />
     ));
@@ -21,7 +22,7 @@ export const diagnoseRoutes = (deps: AppDeps): Hono<AppEnv> => {
 
   app.post('/settings/microsoft/diagnose-all', async (c) => {
     const actor = requireAdmin(c);
-    const all = await diagnoseAll(deps);
+    const all = await oneAtATime(deps, 'all', () => diagnoseAll(deps));
     await auditDiagnoseAll(deps, actor, all);
     return renderPage(deps, c, { title: 'Diagnose all', current: '/settings/microsoft' }, (csrf) => (
       <DiagnoseAllPage all={all} csrf={csrf} />

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DEMO } from '../../emulator/state/demo-seed.ts';
 import { listAudit } from '../../src/audit/record.ts';
+import { claimLease } from '../../src/jobs/lease.ts';
 import { findMailbox } from '../../src/mailboxes/repository.ts';
 import { readTokens } from '../../src/mailboxes/token-store.ts';
 import { GRAPH_MAIL_SCOPES } from '../../src/microsoft/redirect-uris.ts';
@@ -11,6 +12,7 @@ import { parseForms } from '../support/http-client.ts';
 import { ADELE, MEGAN, mailroomBrowser, SUPPORT } from '../support/mailbox-setup.ts';
 import { signInAndGetTokens } from '../support/oauth-flow.ts';
 import { type Json, type SendWorld, startSendWorld } from '../support/send-fixture.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const JWT = /eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*/;
 
@@ -40,6 +42,13 @@ for (const kind of DATABASES) {
         if (stored) assert.ok(!text.includes(stored.refreshToken), 'a refresh token leaked');
       }
     };
+    const sendProblemIs = (mailboxId: string, code: string | null) =>
+      waitFor(
+        async () =>
+          ((await findMailbox(w.app.mailroom.deps.db, mailboxId))?.sendProblem?.code ?? null) === code,
+        10_000,
+        `send problem ${code}`,
+      );
     const step = (d: Json, id: string) => d.steps.find((s: Json) => s.step === id);
     /** The named step is the broken link, every step after it is not checked, the mailbox state is untouched. */
     const assertBroken = async (d: Json, id: string, mailboxId: string) => {
@@ -163,6 +172,8 @@ for (const kind of DATABASES) {
           text: 'x',
         });
         assert.equal(failed.state, 'failed');
+        // The outbox records the send problem just after it marks the message failed.
+        await sendProblemIs(w.mailboxes.support, 'smtp.send_as_denied');
         const d = await diagnose(w.adeleToken, w.mailboxes.support);
         assert.equal(d.brokenStep, 'send_as', JSON.stringify(d.steps));
         const s = step(d, 'send_as');
@@ -187,6 +198,8 @@ for (const kind of DATABASES) {
         text: 'y',
       });
       assert.equal(sent.state, 'sent');
+      // The outbox clears the send problem just after it marks the message sent.
+      await sendProblemIs(w.mailboxes.support, null);
       assert.equal((await diagnose(w.adeleToken, w.mailboxes.support)).verdict, 'ok');
     });
 
@@ -277,6 +290,19 @@ for (const kind of DATABASES) {
       } finally {
         await w.api(w.meganToken, 'PUT', `/mailboxes/${w.mailboxes.megan}/send-via`, { sendVia: 'auto' });
       }
+    });
+
+    test('one Diagnose of a mailbox at a time: a second one while it runs is 409 diagnose.in_progress', async () => {
+      const held = await claimLease(w.app.mailroom.deps, `diagnose:${w.mailboxes.adele}`, { ttlMs: 60_000 });
+      assert.ok(held);
+      try {
+        const busy = await w.api(w.adeleToken, 'POST', `/mailboxes/${w.mailboxes.adele}/diagnose`);
+        assert.equal(busy.status, 409);
+        assert.equal(busy.json.error.code, 'diagnose.in_progress');
+      } finally {
+        await held.release();
+      }
+      assert.equal((await diagnose(w.adeleToken, w.mailboxes.adele)).verdict, 'ok');
     });
 
     test('Microsoft busy (503 with Retry-After): nobody but Microsoft must act, and the mailbox is not put to wait', async () => {
