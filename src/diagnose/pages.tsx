@@ -43,9 +43,11 @@ const Step = ({ r }: { r: StepResult }) => (
           <strong>Fix:</strong> <span class="mono">{r.fix}</span>
         </div>
       )}
-      <div class="detail">
-        Documentation: <span class="mono">{r.docs}</span>
-      </div>
+      {r.status === 'failed' && (
+        <div class="detail">
+          Documentation: <span class="mono">{r.docs}</span>
+        </div>
+      )}
     </td>
   </tr>
 );

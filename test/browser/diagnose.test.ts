@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { readTokens } from '../../src/mailboxes/token-store.ts';
@@ -13,6 +14,7 @@ let chromium: Browser;
 before(async () => {
   w = await startSendWorld('sqlite');
   chromium = await launchChromium();
+  mkdirSync('.data/screenshots', { recursive: true });
 });
 after(async () => {
   await chromium?.close();
@@ -54,6 +56,7 @@ test('IMAP off for Megan’s mailbox: she presses Diagnose and reads the broken 
     );
     assert.equal(await page.locator('tr[data-step="smtp_auth"]').getAttribute('data-status'), 'skipped');
     await assertNoToken(await page.content(), w.mailboxes.megan);
+    await page.screenshot({ path: '.data/screenshots/diagnose-imap-off.png', fullPage: true });
   } finally {
     await control(w.emu, 'PATCH', `/mailboxes/${MEGAN}`, { imapEnabled: true });
     await context.close();
@@ -83,6 +86,7 @@ test('Diagnose all on the Microsoft 365 page: a table of the mailboxes by verdic
     );
     for (const i of [1, 2]) assert.equal(await rows.nth(i).getAttribute('data-verdict'), 'ok');
     const html = await page.content();
+    await page.screenshot({ path: '.data/screenshots/diagnose-all.png', fullPage: true });
     for (const id of Object.values(w.mailboxes)) await assertNoToken(html, id);
   } finally {
     await control(w.emu, 'POST', `/mailboxes/${SUPPORT}/grants`, {
