@@ -99,6 +99,7 @@ for (const kind of DATABASES) {
       const before = await diagnose(w.adeleToken, w.mailboxes.support);
       assert.equal(before.verdict, 'ok', JSON.stringify(before.steps));
       assert.equal(step(before, 'full_access').status, 'ok');
+      assert.equal(step(before, 'imap_login').status, 'skipped');
       assert.equal(step(before, 'send_as').status, 'skipped');
       assert.match(step(before, 'send_as').message, /Get-RecipientPermission/);
       const sent = await w.send(w.adeleToken, w.mailboxes.support, {
@@ -225,6 +226,22 @@ for (const kind of DATABASES) {
           principal: ADELE,
           rights: ['FullAccess'],
         });
+      }
+    });
+
+    test('IMAP off for the system mailbox: its IMAP and FullAccess link, with Set-CASMailbox for the shared address', async () => {
+      await control(w.emu, 'PATCH', `/mailboxes/${SUPPORT}`, { imapEnabled: false });
+      try {
+        const s = await assertBroken(
+          await diagnose(w.adeleToken, w.mailboxes.support),
+          'full_access',
+          w.mailboxes.support,
+        );
+        assert.equal(s.code, 'imap.auth_failed');
+        assert.ok(s.fix.startsWith(`Set-CASMailbox -Identity ${SUPPORT} -ImapEnabled $true`));
+        assert.equal(s.docs, 'docs/troubleshooting.md#imap-disabled');
+      } finally {
+        await control(w.emu, 'PATCH', `/mailboxes/${SUPPORT}`, { imapEnabled: true });
       }
     });
 

@@ -5,12 +5,13 @@ import type { DiagnoseStep, StepOutcome } from '../types.ts';
 import { imapFailure } from './imap-login.ts';
 
 /**
- * A system mailbox is read with its delegate's token and `user=` the shared address: EXAMINE INBOX there
- * works only with FullAccess (Exchange: `BAD User is authenticated but not connected.`, §13.3).
+ * A system mailbox is read with its delegate's token and `user=` the shared address: IMAP sign-in, then
+ * EXAMINE INBOX, which works only with FullAccess (Exchange: `BAD User is authenticated but not
+ * connected.`, §13.3). A refused sign-in is the IMAP failure of the shared mailbox (IMAP switched off).
  */
 export const fullAccess: DiagnoseStep = {
   id: 'full_access',
-  title: 'FullAccess to the system mailbox',
+  title: 'IMAP and FullAccess to the system mailbox',
   docs: docsLink('full-access'),
   applies: (ctx) =>
     ctx.mailbox.kind === 'system' ? true : 'Only system mailboxes are opened by a delegate.',

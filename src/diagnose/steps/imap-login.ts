@@ -1,11 +1,7 @@
 import { ImapError } from '../../transports/imap-smtp/imap-error.ts';
 import { docsLink } from '../docs-link.ts';
 import { openInbox } from '../imap-open.ts';
-import type { DiagnoseContext, DiagnoseStep, StepOutcome } from '../types.ts';
-
-/** Who signs in over IMAP in this step: the mailbox itself, or a system mailbox's delegate (its own mailbox). */
-export const imapLoginOf = (ctx: DiagnoseContext): string =>
-  ctx.mailbox.kind === 'system' && ctx.mailbox.account?.upn ? ctx.mailbox.account.upn : ctx.mailbox.address;
+import type { DiagnoseStep, StepOutcome } from '../types.ts';
 
 /** An IMAP failure once the token is known to be right: what Exchange's answer then means, and the fix. */
 export const imapFailure = (error: unknown, login: string): StepOutcome => {
@@ -46,14 +42,21 @@ export const imapFailure = (error: unknown, login: string): StepOutcome => {
   }
 };
 
-/** IMAP sign-in with XOAUTH2 and EXAMINE INBOX, as the mailbox (or a system mailbox's delegate). */
+/**
+ * IMAP sign-in with XOAUTH2 and EXAMINE INBOX, as the mailbox. A system mailbox is only ever opened as
+ * itself with its delegate's token (never the delegate's own mailbox, whose IMAP setting Mailroom does not
+ * depend on): that sign-in is the FullAccess step's.
+ */
 export const imapLogin: DiagnoseStep = {
   id: 'imap_login',
   title: 'IMAP sign-in and INBOX',
   docs: docsLink('imap-login'),
-  applies: () => true,
+  applies: (ctx) =>
+    ctx.mailbox.kind === 'user'
+      ? true
+      : 'A system mailbox is opened with its delegate’s token: see IMAP and FullAccess to the system mailbox.',
   run: async (ctx) => {
-    const login = imapLoginOf(ctx);
+    const login = ctx.mailbox.address;
     try {
       const count = await openInbox(ctx, login);
       return {
