@@ -2,6 +2,7 @@
  * The OpenAPI 3.1 document served at /api/openapi.json. Written by hand next to the routes it describes;
  * test/app/openapi.test.ts checks that every documented path answers and every API route is documented.
  */
+import { diagnosePaths, diagnoseSchemas } from '../diagnose/openapi-paths.ts';
 import { eventsPaths, eventsSchemas } from '../events/openapi-paths.ts';
 import { appAccessPaths, appAccessSchemas } from '../mailboxes/app-access/openapi-paths.ts';
 import { readingPaths, readingSchemas } from '../reading/openapi-paths.ts';
@@ -335,6 +336,7 @@ export const openApiDocument = (serverUrl: string) => ({
       ...appAccessSchemas,
       ...eventsSchemas,
       ...webhooksSchemas,
+      ...diagnoseSchemas,
       Me: {
         type: 'object',
         properties: {
@@ -643,6 +645,7 @@ export const openApiDocument = (serverUrl: string) => ({
     ...appAccessPaths,
     ...eventsPaths,
     ...webhooksPaths,
+    ...diagnosePaths,
     '/api/system-mailboxes': {
       get: {
         summary: 'System mailboxes (administrators)',

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { diagnoseApi } from '../diagnose/api.ts';
 import { eventsApi } from '../events/api.ts';
 import { requireUser } from '../http/auth.ts';
 import type { AppDeps, AppEnv } from '../http/context.ts';
@@ -29,5 +30,6 @@ export const apiRoutes = (deps: AppDeps): Hono<AppEnv> => {
   app.route('/', sendApi(deps));
   app.route('/', eventsApi(deps));
   app.route('/', webhooksApi(deps));
+  app.route('/', diagnoseApi(deps));
   return app;
 };

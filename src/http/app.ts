@@ -3,6 +3,7 @@ import { apiRoutes } from '../api/routes.ts';
 import { auditRoutes } from '../audit/audit-routes.tsx';
 import { appAccessRoutes } from '../mailboxes/app-access/routes.tsx';
 import { guideRoutes } from '../guide/guide-routes.tsx';
+import { diagnoseRoutes } from '../diagnose/routes.tsx';
 import { mailboxRoutes } from '../mailboxes/routes.tsx';
 import { systemMailboxRoutes } from '../mailboxes/system-routes.tsx';
 import { metricsRoutes } from '../metrics/routes.ts';
@@ -45,6 +46,7 @@ export const buildApp = (deps: AppDeps): Hono<AppEnv> => {
   app.route('/', microsoftSettingsRoutes(deps));
   app.route('/', auditRoutes(deps));
   app.route('/', mailboxRoutes(deps));
+  app.route('/', diagnoseRoutes(deps));
   app.route('/', systemMailboxRoutes(deps));
   app.route('/', appAccessRoutes(deps));
   app.route('/', readingRoutes(deps));

@@ -15,6 +15,7 @@ export type AppErrorCode =
   | 'send.idempotency_conflict'
   | 'send.not_retryable'
   | 'send.not_found'
+  | 'diagnose.in_progress'
   | 'internal';
 
 export type AppErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500;
@@ -35,6 +36,7 @@ const STATUS: Record<AppErrorCode, AppErrorStatus> = {
   'send.idempotency_conflict': 409,
   'send.not_retryable': 409,
   'send.not_found': 404,
+  'diagnose.in_progress': 409,
   internal: 500,
 };
 

@@ -340,6 +340,14 @@ export const MailboxDetail = (p: {
                 </button>
               </form>
             )}
+            {m.connected && (
+              <form method="post" action={`/mailboxes/${m.id}/diagnose`} id="diagnose-form">
+                <Csrf token={p.csrf} />
+                <button type="submit" class="secondary">
+                  Diagnose
+                </button>
+              </form>
+            )}
           </div>
         )}
         {p.check && (

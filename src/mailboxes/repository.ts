@@ -144,3 +144,9 @@ export const setSendProblem = async (
     .where('id', '=', mailboxId)
     .execute();
 };
+
+/** Every mailbox of the installation, system mailboxes first, for installation-wide checks (Diagnose all). */
+export const listAllMailboxes = async (db: Db): Promise<Mailbox[]> =>
+  (await db.selectFrom('mailboxes').selectAll().orderBy('kind', 'desc').orderBy('address').execute()).map(
+    rowToMailbox,
+  );

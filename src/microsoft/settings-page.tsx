@@ -450,6 +450,16 @@ export const SettingsPage = (p: {
         </form>
         {p.check && <CheckResultBox result={p.check} />}
         <p>
+          Diagnose all walks every mailbox’s chain (token, IMAP, SMTP, Graph, FullAccess, Send As) and lists
+          them by verdict, with the broken link and its fix.
+        </p>
+        <form method="post" action="/settings/microsoft/diagnose-all">
+          <Csrf token={p.csrf} />
+          <button type="submit" class="secondary" disabled={!complete}>
+            Diagnose all
+          </button>
+        </form>
+        <p>
           If your directory does not let users consent to apps, an administrator grants consent once for
           everyone.{' '}
           {complete ? (

@@ -1,0 +1,30 @@
+/**
+ * Where each step's failure is explained: `docs/troubleshooting.md#<anchor>`. The anchors are listed in
+ * one place so the documentation can give each one a heading (or an `<a id>`).
+ */
+export const DOC_ANCHORS = [
+  'settings-incomplete',
+  'mailbox-not-connected',
+  'authority-unreachable',
+  'aadsts7000215',
+  'aadsts7000222',
+  'aadsts700016',
+  'aadsts65001',
+  'aadsts50173',
+  'aadsts700082',
+  'token-refresh',
+  'token-scopes',
+  'token-audience',
+  'imap-disabled',
+  'imap-login',
+  'smtp-auth-disabled',
+  'smtp-auth',
+  'graph-access',
+  'full-access',
+  'send-as',
+  'credential-expiry',
+] as const;
+
+export type DocAnchor = (typeof DOC_ANCHORS)[number];
+
+export const docsLink = (anchor: DocAnchor): string => `docs/troubleshooting.md#${anchor}`;

@@ -1,0 +1,43 @@
+import { ImapError } from '../../transports/imap-smtp/imap-error.ts';
+import { docsLink } from '../docs-link.ts';
+import { openInbox } from '../imap-open.ts';
+import type { DiagnoseStep, StepOutcome } from '../types.ts';
+import { imapFailure } from './imap-login.ts';
+
+/**
+ * A system mailbox is read with its delegate's token and `user=` the shared address: IMAP sign-in, then
+ * EXAMINE INBOX, which works only with FullAccess (Exchange: `BAD User is authenticated but not
+ * connected.`, §13.3). A refused sign-in is the IMAP failure of the shared mailbox (IMAP switched off).
+ */
+export const fullAccess: DiagnoseStep = {
+  id: 'full_access',
+  title: 'IMAP and FullAccess to the system mailbox',
+  docs: docsLink('full-access'),
+  applies: (ctx) =>
+    ctx.mailbox.kind === 'system' ? true : 'Only system mailboxes are opened by a delegate.',
+  run: async (ctx): Promise<StepOutcome> => {
+    const address = ctx.mailbox.address;
+    const delegate = ctx.mailbox.account?.upn ?? 'the connected account';
+    try {
+      const count = await openInbox(ctx, address);
+      return {
+        status: 'ok',
+        code: null,
+        whoMustAct: null,
+        message: `${delegate} opened ${address}’s INBOX over IMAP (${count} messages): FullAccess holds.`,
+        fix: null,
+      };
+    } catch (error) {
+      if (error instanceof ImapError && error.code === 'imap.not_connected')
+        return {
+          status: 'failed',
+          code: error.code,
+          serverText: error.serverText,
+          whoMustAct: 'administrator',
+          message: `${delegate} may not open ${address}: it has no FullAccess (“User is authenticated but not connected.”).`,
+          fix: `Add-MailboxPermission -Identity ${address} -User ${delegate} -AccessRights FullAccess -InheritanceType All (Exchange Online PowerShell), or Exchange admin center › Recipients › Mailboxes › ${address} › Delegation › Read and manage (Full Access).`,
+        };
+      return imapFailure(error, address);
+    }
+  },
+};
