@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import { apiRoutes } from '../api/routes.ts';
 import { auditRoutes } from '../audit/audit-routes.tsx';
-import { appAccessRoutes } from '../mailboxes/app-access/routes.tsx';
-import { guideRoutes } from '../guide/guide-routes.tsx';
 import { diagnoseRoutes } from '../diagnose/routes.tsx';
+import { guideRoutes } from '../guide/guide-routes.tsx';
+import { appAccessRoutes } from '../mailboxes/app-access/routes.tsx';
 import { mailboxRoutes } from '../mailboxes/routes.tsx';
 import { systemMailboxRoutes } from '../mailboxes/system-routes.tsx';
 import { metricsRoutes } from '../metrics/routes.ts';

@@ -6,11 +6,7 @@ import { readClientCredential } from '../microsoft/credentials/credential-store.
 import { IdentityError } from '../microsoft/identity-error.ts';
 import { redeemAuthorizationCode } from '../microsoft/redeem-code.ts';
 import { graphMailScopesFor, redirectUris } from '../microsoft/redirect-uris.ts';
-import {
-  authorityOf,
-  credentialsComplete,
-  loadMicrosoftSettings,
-} from '../microsoft/settings.ts';
+import { authorityOf, credentialsComplete, loadMicrosoftSettings } from '../microsoft/settings.ts';
 import { tokenOriginOf } from '../microsoft/token-origin.ts';
 import type { User } from '../users/users.table.ts';
 import { mayManage } from './access.ts';

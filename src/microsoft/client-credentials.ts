@@ -1,8 +1,8 @@
 import type { Db } from '../db/database.ts';
 import type { OutboundFetch } from '../net/outbound-fetch.ts';
 import type { SecretBox } from '../secrets/secret-box.ts';
-import { IdentityError } from './identity-error.ts';
 import { readClientCredential } from './credentials/credential-store.ts';
+import { IdentityError } from './identity-error.ts';
 import { authorityOf, type MicrosoftSettings } from './settings.ts';
 import { requestToken, type TokenResponse } from './token-client.ts';
 
