@@ -300,8 +300,14 @@ export const upsertLocations = async (
           message_id: messageId,
           ...flagColumns(input.flags),
           pending_flags: null,
-          transport: input.remoteId === undefined ? 'imap_smtp' : 'graph',
-          remote_id: input.remoteId ?? null,
+          // A batch of IMAP copies leaves the columns to their defaults ('imap_smtp', no remote id); every
+          // row of a statement names the same columns.
+          ...(part.some((c) => c.input.remoteId !== undefined)
+            ? {
+                transport: input.remoteId === undefined ? 'imap_smtp' : 'graph',
+                remote_id: input.remoteId ?? null,
+              }
+            : {}),
         })),
       )
       .onConflict((oc) =>

@@ -56,6 +56,9 @@ export const automaticReading = (
   graph: MailTransport,
 ): Pick<MailTransport, 'read' | 'watch'> => {
   const switched = async (error: unknown): Promise<boolean> => {
+    // Application access: IMAP's refusal means the service principal lacks FullAccess (or IMAP is off), which
+    // the administrator set up on purpose; Graph's tenant-wide application permission must not route round it.
+    if (mailbox.access === 'application') return false;
     if (!imapRefused(error) || !(await graphOpens(deps, mailbox))) return false;
     await recordReadsThrough(deps.db, mailbox.id, {
       through: 'graph',
