@@ -1,6 +1,9 @@
+import { GUIDE_TROUBLESHOOTING } from '../guide/guide-link.ts';
+
 /**
- * Where each step's failure is explained: `docs/troubleshooting.md#<anchor>`. The anchors are listed in
- * one place so the documentation can give each one a heading (or an `<a id>`).
+ * Where each step's failure is explained: the guide's troubleshooting page as Mailroom serves it,
+ * `/docs/troubleshooting#<anchor>` (docs/troubleshooting.md). The anchors are listed in one place so the
+ * guide gives each one a heading; test/docs/links.test.ts checks that it does.
  */
 export const DOC_ANCHORS = [
   'settings-incomplete',
@@ -27,4 +30,4 @@ export const DOC_ANCHORS = [
 
 export type DocAnchor = (typeof DOC_ANCHORS)[number];
 
-export const docsLink = (anchor: DocAnchor): string => `docs/troubleshooting.md#${anchor}`;
+export const docsLink = (anchor: DocAnchor): string => `${GUIDE_TROUBLESHOOTING}#${anchor}`;

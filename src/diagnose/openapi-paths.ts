@@ -23,7 +23,11 @@ export const diagnoseSchemas = {
       whoMustAct: { enum: ['user', 'administrator', 'microsoft', 'nobody', null] },
       message: { type: 'string' },
       fix: { type: ['string', 'null'], description: 'An Entra portal path or a PowerShell line.' },
-      docs: { type: 'string', description: '`docs/troubleshooting.md#<anchor>`' },
+      docs: {
+        type: 'string',
+        description:
+          'The guide’s section for this step: `/docs/troubleshooting#<anchor>` (docs/troubleshooting.md).',
+      },
       token: {
         type: 'object',
         description:

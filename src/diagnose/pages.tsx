@@ -45,7 +45,10 @@ const Step = ({ r }: { r: StepResult }) => (
       )}
       {r.status === 'failed' && (
         <div class="detail">
-          Documentation: <span class="mono">{r.docs}</span>
+          Documentation:{' '}
+          <a class="mono" href={r.docs}>
+            {r.docs}
+          </a>
         </div>
       )}
     </td>
@@ -143,7 +146,11 @@ export const DiagnoseAllPage = (p: { all: readonly Diagnosis[]; csrf: string }) 
               <td>
                 {broken?.whoMustAct && <strong>{WHO_LABEL[broken.whoMustAct]}: </strong>}
                 {broken?.fix && <span class="mono">{broken.fix}</span>}
-                {broken && <div class="detail mono">{broken.docs}</div>}
+                {broken && (
+                  <div class="detail mono">
+                    <a href={broken.docs}>{broken.docs}</a>
+                  </div>
+                )}
               </td>
             </tr>
           );

@@ -26,7 +26,7 @@ export interface StepResult {
   readonly message: string;
   /** The exact change to make: an Entra portal path or a PowerShell line; null when nothing is to change. */
   readonly fix: string | null;
-  /** This step's documentation: `docs/troubleshooting.md#<anchor>`. */
+  /** This step's section of the guide: `/docs/troubleshooting#<anchor>` (docs/troubleshooting.md). */
   readonly docs: string;
   /** What a token actually carries (decoded, never verified, never the token itself) against what is needed. */
   readonly token?: TokenReport;

@@ -9,12 +9,14 @@ export const GUIDE_TROUBLESHOOTING = '/docs/troubleshooting';
 /**
  * The codes docs/troubleshooting.md has a section for: the AADSTS numbers, token `error`s and state codes
  * of src/mailboxes/token-failure.ts and src/microsoft/check-configuration.ts, the sign-in refusals of
- * src/signin/refusal.ts, and the IMAP, SMTP and Graph codes of src/transports/. test/docs/links.test.ts
- * checks each has its heading.
+ * src/signin/refusal.ts, the IMAP, SMTP and Graph codes of src/transports/ (and graph-transport-error.ts's
+ * token codes), and application access's codes of src/mailboxes/app-access/. test/docs/links.test.ts checks
+ * each has its heading.
  */
 export const GUIDE_CODES: readonly string[] = [
   ...[
-    50173, 700082, 70008, 65001, 65004, 50076, 50079, 50057, 50034, 54005, 7000215, 7000222, 700016, 90002,
+    50173, 700082, 70008, 65001, 65004, 50076, 50079, 50057, 50034, 54005, 7000215, 7000222, 700027, 700024,
+    700016, 90002,
   ].map((n) => `AADSTS${n}`),
   'invalid_grant',
   'invalid_client',
@@ -31,6 +33,7 @@ export const GUIDE_CODES: readonly string[] = [
     'state_unknown',
     'code_redeemed',
     'token_error',
+    'app_credential_refused',
     'unreachable',
     'id_token_invalid',
     'tenant_not_allowed',
@@ -67,6 +70,8 @@ export const GUIDE_CODES: readonly string[] = [
     'invalid_token',
     'access_denied',
     'send_as_denied',
+    'consent_missing',
+    'token_refused',
     'mailbox_not_enabled',
     'throttled',
     'unavailable',
@@ -84,6 +89,17 @@ export const GUIDE_CODES: readonly string[] = [
     'protocol',
     'aborted',
   ].map((c) => `graph.${c}`),
+  ...[
+    'consent_missing',
+    'tenant_required',
+    'not_configured',
+    'busy',
+    'full_access_missing',
+    'imap_refused',
+    'smtp_refused',
+    'send_as_missing',
+    'scope_not_limiting',
+  ].map((c) => `app_access.${c}`),
 ];
 
 const KNOWN = new Map(GUIDE_CODES.map((code) => [code.toLowerCase(), code]));

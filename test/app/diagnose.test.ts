@@ -92,7 +92,7 @@ for (const kind of DATABASES) {
       assert.ok(token.scopes.includes('SMTP.Send'));
       assert.deepEqual(token.needed.scopes, ['IMAP.AccessAsUser.All', 'SMTP.Send']);
       assert.deepEqual(token.missing, []);
-      for (const s of d.steps) assert.match(s.docs, /^docs\/troubleshooting\.md#[a-z0-9-]+$/);
+      for (const s of d.steps) assert.match(s.docs, /^\/docs\/troubleshooting#[a-z0-9-]+$/);
     });
 
     test('a healthy system mailbox: FullAccess by an IMAP open of the shared mailbox, Send As from the last send', async () => {
@@ -124,7 +124,7 @@ for (const kind of DATABASES) {
         assert.equal(s.code, 'imap.auth_failed');
         assert.equal(s.whoMustAct, 'administrator');
         assert.equal(s.fix.split(' (')[0], `Set-CASMailbox -Identity ${MEGAN} -ImapEnabled $true`);
-        assert.equal(s.docs, 'docs/troubleshooting.md#imap-disabled');
+        assert.equal(s.docs, '/docs/troubleshooting#imap-disabled');
       } finally {
         await control(w.emu, 'PATCH', `/mailboxes/${MEGAN}`, { imapEnabled: true });
       }
@@ -239,7 +239,7 @@ for (const kind of DATABASES) {
         );
         assert.equal(s.code, 'imap.auth_failed');
         assert.ok(s.fix.startsWith(`Set-CASMailbox -Identity ${SUPPORT} -ImapEnabled $true`));
-        assert.equal(s.docs, 'docs/troubleshooting.md#imap-disabled');
+        assert.equal(s.docs, '/docs/troubleshooting#imap-disabled');
       } finally {
         await control(w.emu, 'PATCH', `/mailboxes/${SUPPORT}`, { imapEnabled: true });
       }
@@ -271,7 +271,7 @@ for (const kind of DATABASES) {
         assert.equal(s.code, 'AADSTS7000222');
         assert.equal(s.whoMustAct, 'administrator');
         assert.match(s.fix, /Certificates & secrets › New client secret/);
-        assert.equal(s.docs, 'docs/troubleshooting.md#aadsts7000222');
+        assert.equal(s.docs, '/docs/troubleshooting#aadsts7000222');
         assert.equal((await put('not-the-secret-value-1234')).status, 200);
         const wrong = await assertBroken(
           await diagnose(w.meganToken, w.mailboxes.megan),
@@ -347,7 +347,7 @@ for (const kind of DATABASES) {
       );
       assert.equal(s.code, 'AADSTS65001');
       assert.match(s.fix, /IMAP\.AccessAsUser\.All/);
-      assert.equal(s.docs, 'docs/troubleshooting.md#aadsts65001');
+      assert.equal(s.docs, '/docs/troubleshooting#aadsts65001');
     });
 
     test('another user’s mailbox: 404 for its Diagnose; a system mailbox’s users get 403; Diagnose all is for administrators', async () => {
@@ -385,7 +385,7 @@ for (const kind of DATABASES) {
         const s = step(res.json, 'settings');
         assert.equal(s.code, 'mailbox.not_connected');
         assert.equal(s.whoMustAct, 'administrator');
-        assert.equal(s.docs, 'docs/troubleshooting.md#mailbox-not-connected');
+        assert.equal(s.docs, '/docs/troubleshooting#mailbox-not-connected');
       } finally {
         assert.equal(
           (await w.api(w.adeleToken, 'DELETE', `/system-mailboxes/${created.json.id}`)).status,

@@ -48,7 +48,7 @@ test('IMAP off for Megan’s mailbox: she presses Diagnose and reads the broken 
     const text = (await row.textContent()) ?? '';
     assert.match(text, /Who must act: An administrator/);
     assert.ok(text.includes(`Set-CASMailbox -Identity ${MEGAN} -ImapEnabled $true`));
-    assert.ok(text.includes('docs/troubleshooting.md#imap-disabled'));
+    assert.ok(text.includes('/docs/troubleshooting#imap-disabled'));
     assert.equal(await page.locator('tr[data-step="token_outlook"]').getAttribute('data-status'), 'ok');
     assert.match(
       (await page.locator('[data-token-claims="outlook"]').textContent()) ?? '',

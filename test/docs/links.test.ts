@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, test } from 'node:test';
+import { DOC_ANCHORS, docsLink } from '../../src/diagnose/docs-link.ts';
 import { anchorsOf } from '../../src/guide/anchors.ts';
-import { GUIDE_CODES, guideUrlFor } from '../../src/guide/guide-link.ts';
+import { GUIDE_CODES, GUIDE_TROUBLESHOOTING, guideUrlFor } from '../../src/guide/guide-link.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const DOCS = join(ROOT, 'docs');
@@ -121,6 +122,15 @@ describe('the guide’s links', () => {
         (m) => `AADSTS${m[1]}`,
       ),
       ...[...source('src/signin/refusal.ts').matchAll(/\(AADSTS(\d+)\)/g)].map((m) => `AADSTS${m[1]}`),
+      // Graph token failures (graph-transport-error.ts) and application access's failures (app-access/).
+      ...[...source('src/transports/graph/graph-transport-error.ts').matchAll(/'(graph\.[a-z_]+)'/g)].map(
+        (m) => m[1]!,
+      ),
+      ...['explain-failure.ts', 'verify.ts', 'mailbox-token.ts', 'app-token.ts'].flatMap((file) =>
+        [...source(`src/mailboxes/app-access/${file}`).matchAll(/'(app_access\.[a-z_]+)'/g)]
+          .map((m) => m[1]!)
+          .filter((code) => code !== 'app_access.failed'),
+      ),
     ];
     assert.ok(
       explained.length > 60,
@@ -143,5 +153,15 @@ describe('the guide’s links', () => {
     assert.equal(guideUrlFor('AADSTS50173'), '/docs/troubleshooting#aadsts50173');
     assert.equal(guideUrlFor('imap.auth_failed'), '/docs/troubleshooting#imapauth_failed');
     assert.equal(guideUrlFor('no.such_code'), null);
+  });
+
+  test('every Diagnose step’s documentation link is a heading of troubleshooting.md, served under /docs', () => {
+    const anchors = anchorsOf(readFileSync(join(DOCS, 'troubleshooting.md'), 'utf8'));
+    assert.deepEqual(
+      DOC_ANCHORS.filter((anchor) => !anchors.includes(anchor)),
+      [],
+      'give each a heading in docs/troubleshooting.md (Diagnose steps) whose anchor is this',
+    );
+    assert.equal(docsLink('imap-disabled'), `${GUIDE_TROUBLESHOOTING}#imap-disabled`);
   });
 });
