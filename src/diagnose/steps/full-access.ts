@@ -1,4 +1,5 @@
 import { ImapError } from '../../transports/imap-smtp/imap-error.ts';
+import { grantHolderOf, usesApplication } from '../app-access.ts';
 import { docsLink } from '../docs-link.ts';
 import { openInbox } from '../imap-open.ts';
 import type { DiagnoseStep, StepOutcome } from '../types.ts';
@@ -8,6 +9,8 @@ import { imapFailure } from './imap-login.ts';
  * A system mailbox is read with its delegate's token and `user=` the shared address: IMAP sign-in, then
  * EXAMINE INBOX, which works only with FullAccess (Exchange: `BAD User is authenticated but not
  * connected.`, §13.3). A refused sign-in is the IMAP failure of the shared mailbox (IMAP switched off).
+ * With application access, IMAP sign-in already opened the shared mailbox as the application, which
+ * Exchange allows only with FullAccess for its service principal: reached, this link holds.
  */
 export const fullAccess: DiagnoseStep = {
   id: 'full_access',
@@ -17,7 +20,15 @@ export const fullAccess: DiagnoseStep = {
     ctx.mailbox.kind === 'system' ? true : 'Only system mailboxes are opened by a delegate.',
   run: async (ctx): Promise<StepOutcome> => {
     const address = ctx.mailbox.address;
-    const delegate = ctx.mailbox.account?.upn ?? 'the connected account';
+    const delegate = await grantHolderOf(ctx);
+    if (usesApplication(ctx))
+      return {
+        status: 'ok',
+        code: null,
+        whoMustAct: null,
+        message: `Mailroom’s application opened ${address}’s INBOX at IMAP sign-in: its service principal (${delegate}) has FullAccess. RBAC scopes do not cover IMAP; FullAccess is its only limit there.`,
+        fix: null,
+      };
     try {
       const count = await openInbox(ctx, address);
       return {
