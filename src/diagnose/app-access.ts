@@ -109,7 +109,7 @@ export const appImapOutcome = async (ctx: DiagnoseContext, error: unknown): Prom
       ...base,
       code: change.code,
       message: change.message ?? '',
-      fix: `${fullAccessLine(address, objectId)} (Exchange Online PowerShell; RBAC scopes do not cover IMAP).`,
+      fix: `${fullAccessLine(address, objectId)} (Exchange Online PowerShell; RBAC scopes do not cover IMAP). If Get-MailboxPermission -Identity '${address}' already shows FullAccess for it, IMAP is off: Set-CASMailbox -Identity ${address} -ImapEnabled $true.`,
       docs: docsLink('full-access'),
     };
   const token = ctx.tokens.get('outlook')?.token;

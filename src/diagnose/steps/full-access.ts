@@ -45,8 +45,8 @@ export const fullAccess: DiagnoseStep = {
           code: error.code,
           serverText: error.serverText,
           whoMustAct: 'administrator',
-          message: `${delegate} may not open ${address}: it has no FullAccess (“User is authenticated but not connected.”).`,
-          fix: `Add-MailboxPermission -Identity ${address} -User ${delegate} -AccessRights FullAccess -InheritanceType All (Exchange Online PowerShell), or Exchange admin center › Recipients › Mailboxes › ${address} › Delegation › Read and manage (Full Access).`,
+          message: `${delegate} may not open ${address} (“User is authenticated but not connected.”): it has no FullAccess, or IMAP is switched off for ${address} — Exchange answers both alike.`,
+          fix: `Add-MailboxPermission -Identity ${address} -User ${delegate} -AccessRights FullAccess -InheritanceType All (Exchange Online PowerShell), or Exchange admin center › Recipients › Mailboxes › ${address} › Delegation › Read and manage (Full Access). If Get-MailboxPermission -Identity ${address} -User ${delegate} already shows FullAccess, IMAP is off: Set-CASMailbox -Identity ${address} -ImapEnabled $true.`,
         };
       return imapFailure(error, address);
     }

@@ -20,11 +20,13 @@ export const imapFailure = (error: unknown, login: string): StepOutcome => {
         docs: docsLink('imap-disabled'),
       };
     case 'imap.not_connected':
+      // Exchange accepts the token, then refuses every command, when IMAP is off for the mailbox itself.
       return {
         ...base,
         whoMustAct: 'administrator',
-        message: `Exchange accepted the token but will not open ${login} (“User is authenticated but not connected.”).`,
-        fix: `Check in the Exchange admin center that ${login} has a mailbox and an Exchange Online licence.`,
+        message: `Exchange accepted the token but will not open ${login} (“User is authenticated but not connected.”): IMAP is switched off for the mailbox (or it has no mailbox or Exchange Online licence).`,
+        fix: `Set-CASMailbox -Identity ${login} -ImapEnabled $true (Exchange Online PowerShell); if IMAP is on, check in the Exchange admin center that ${login} has a mailbox and an Exchange Online licence.`,
+        docs: docsLink('imap-disabled'),
       };
     case 'imap.tls':
       return {
