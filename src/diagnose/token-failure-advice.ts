@@ -42,34 +42,42 @@ const WHO_BY_STATE = {
   retrying: 'microsoft',
 } as const;
 
+/** The token endpoint's refusal (a refresh, or the application's client credentials) as a failed step. */
+export const identityFailure = (
+  cause: IdentityError,
+  resource: MailResource,
+  address: string,
+  fallbackMessage: string = cause.message,
+): StepOutcome => {
+  const change = classifyTokenFailure(cause);
+  const aadsts = cause.microsoft?.aadsts ?? null;
+  const known = aadsts !== null ? KNOWN[aadsts] : undefined;
+  const who =
+    known?.who ??
+    (change.state in WHO_BY_STATE
+      ? WHO_BY_STATE[change.state as keyof typeof WHO_BY_STATE]
+      : 'administrator');
+  return {
+    status: 'failed',
+    code: aadsts !== null ? `AADSTS${aadsts}` : (change.code ?? cause.code),
+    whoMustAct: who,
+    message: change.message ?? fallbackMessage,
+    fix: known
+      ? known.fix(resource, address)
+      : who === 'user'
+        ? reconnect(resource, address)
+        : who === 'microsoft'
+          ? 'Nothing to change: Mailroom tries again after the wait Microsoft asked for.'
+          : 'Mailroom › Microsoft 365 settings › Check configuration, and the app registration in Microsoft Entra.',
+    docs: docsLink(known?.anchor ?? 'token-refresh'),
+  };
+};
+
 /** A refused token request as a failed step: the AADSTS code, who must act, and the exact fix. */
 export const tokenFailure = (error: unknown, resource: MailResource, address: string): StepOutcome => {
   if (!(error instanceof MailboxTokenError)) throw error;
-  const cause = error.cause;
-  if (cause instanceof IdentityError) {
-    const change = classifyTokenFailure(cause);
-    const aadsts = cause.microsoft?.aadsts ?? null;
-    const known = aadsts !== null ? KNOWN[aadsts] : undefined;
-    const who =
-      known?.who ??
-      (change.state in WHO_BY_STATE
-        ? WHO_BY_STATE[change.state as keyof typeof WHO_BY_STATE]
-        : 'administrator');
-    return {
-      status: 'failed',
-      code: aadsts !== null ? `AADSTS${aadsts}` : (change.code ?? cause.code),
-      whoMustAct: who,
-      message: change.message ?? error.message,
-      fix: known
-        ? known.fix(resource, address)
-        : who === 'user'
-          ? reconnect(resource, address)
-          : who === 'microsoft'
-            ? 'Nothing to change: Mailroom tries again after the wait Microsoft asked for.'
-            : 'Mailroom › Microsoft 365 settings › Check configuration, and the app registration in Microsoft Entra.',
-      docs: docsLink(known?.anchor ?? 'token-refresh'),
-    };
-  }
+  if (error.cause instanceof IdentityError)
+    return identityFailure(error.cause, resource, address, error.message);
   const who: WhoMustAct =
     error.code === 'mailbox.retry_later' || error.code === 'mailbox.refresh_busy' ? 'nobody' : 'user';
   return {

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { byVerdict, mapWithLimit } from '../../src/diagnose/diagnose-all.ts';
+import { credentialExpiry } from '../../src/diagnose/steps/credential-expiry.ts';
+import { neededPermissions } from '../../src/diagnose/steps/token.ts';
 import { audienceFits, decodeTokenClaims, missingPermissions } from '../../src/diagnose/token-claims.ts';
+import type { DiagnoseContext } from '../../src/diagnose/types.ts';
+import type { Mailbox } from '../../src/mailboxes/mailbox.ts';
+import { EMPTY_SETTINGS, type MicrosoftSettings } from '../../src/microsoft/settings.ts';
 
 const jwt = (payload: unknown): string =>
   `${Buffer.from('{"alg":"RS256","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.c2ln`;
@@ -90,4 +95,56 @@ test('Diagnose all runs at most the limit at once, keeps the order, and sorts br
     sorted.map((x) => x.address),
     ['c@x', 'd@x', 'b@x', 'a@x'],
   );
+});
+
+test('the recorded expiry of the credential in use: the certificate’s notAfter, else the secret’s entered date', async () => {
+  const DAY = 86_400_000;
+  const at = (days: number) => new Date(Date.now() + days * DAY).toISOString();
+  const run = (settings: Partial<MicrosoftSettings>) =>
+    credentialExpiry.run({ settings: { ...EMPTY_SETTINGS, ...settings } } as unknown as DiagnoseContext);
+  const secret = { clientSecretSetAt: at(-100) };
+  assert.equal((await run(secret)).status, 'skipped');
+  const far = await run({ ...secret, clientSecretExpiresAt: at(200) });
+  assert.deepEqual([far.status, far.code, far.fix], ['ok', null, null]);
+  const near = await run({ ...secret, clientSecretExpiresAt: at(5.5) });
+  assert.deepEqual([near.status, near.code], ['ok', 'credential.expiring']);
+  assert.match(near.message, /client secret expires .* \(in 5 days\)/);
+  const past = await run({ ...secret, clientSecretExpiresAt: at(-1) });
+  assert.deepEqual([past.status, past.code, past.whoMustAct], ['failed', 'AADSTS7000222', 'administrator']);
+  // The certificate in use counts, not the secret's date that is still recorded.
+  const certificate = (notAfter: string) =>
+    run({
+      ...secret,
+      clientSecretExpiresAt: at(200),
+      credentialKind: 'certificate',
+      certificate: { notAfter } as MicrosoftSettings['certificate'],
+    });
+  const expired = await certificate(at(-3));
+  assert.deepEqual([expired.status, expired.code], ['failed', 'AADSTS700027']);
+  assert.match(expired.fix ?? '', /Generate a new certificate/);
+  assert.equal((await certificate(at(20))).code, 'credential.expiring');
+});
+
+test('what the token must carry: delegated scopes for a person’s token, application roles with application access', () => {
+  const ctx = (mailbox: Partial<Mailbox>, smtp: boolean) =>
+    ({ mailbox: { kind: 'system', access: 'person', ...mailbox }, plan: { smtp, graph: !smtp } }) as Pick<
+      DiagnoseContext,
+      'mailbox' | 'plan'
+    >;
+  assert.deepEqual(neededPermissions(ctx({}, true), 'outlook'), {
+    scopes: ['IMAP.AccessAsUser.All', 'SMTP.Send'],
+    roles: [],
+  });
+  assert.deepEqual(neededPermissions(ctx({ access: 'application' }, true), 'outlook'), {
+    scopes: [],
+    roles: ['IMAP.AccessAsApp', 'SMTP.SendAsApp'],
+  });
+  assert.deepEqual(neededPermissions(ctx({ access: 'application' }, false), 'outlook'), {
+    scopes: [],
+    roles: ['IMAP.AccessAsApp'],
+  });
+  assert.deepEqual(neededPermissions(ctx({ access: 'application' }, false), 'graph'), {
+    scopes: [],
+    roles: ['Mail.ReadWrite', 'Mail.Send'],
+  });
 });

@@ -1,4 +1,5 @@
 import { ImapError } from '../../transports/imap-smtp/imap-error.ts';
+import { grantHolderOf, usesApplication } from '../app-access.ts';
 import { docsLink } from '../docs-link.ts';
 import { openInbox } from '../imap-open.ts';
 import type { DiagnoseStep, StepOutcome } from '../types.ts';
@@ -8,6 +9,8 @@ import { imapFailure } from './imap-login.ts';
  * A system mailbox is read with its delegate's token and `user=` the shared address: IMAP sign-in, then
  * EXAMINE INBOX, which works only with FullAccess (Exchange: `BAD User is authenticated but not
  * connected.`, §13.3). A refused sign-in is the IMAP failure of the shared mailbox (IMAP switched off).
+ * With application access, IMAP sign-in already opened the shared mailbox as the application, which
+ * Exchange allows only with FullAccess for its service principal: reached, this link holds.
  */
 export const fullAccess: DiagnoseStep = {
   id: 'full_access',
@@ -17,7 +20,15 @@ export const fullAccess: DiagnoseStep = {
     ctx.mailbox.kind === 'system' ? true : 'Only system mailboxes are opened by a delegate.',
   run: async (ctx): Promise<StepOutcome> => {
     const address = ctx.mailbox.address;
-    const delegate = ctx.mailbox.account?.upn ?? 'the connected account';
+    const delegate = await grantHolderOf(ctx);
+    if (usesApplication(ctx))
+      return {
+        status: 'ok',
+        code: null,
+        whoMustAct: null,
+        message: `Mailroom’s application opened ${address}’s INBOX at IMAP sign-in: its service principal (${delegate}) has FullAccess. RBAC scopes do not cover IMAP; FullAccess is its only limit there.`,
+        fix: null,
+      };
     try {
       const count = await openInbox(ctx, address);
       return {
@@ -34,8 +45,8 @@ export const fullAccess: DiagnoseStep = {
           code: error.code,
           serverText: error.serverText,
           whoMustAct: 'administrator',
-          message: `${delegate} may not open ${address}: it has no FullAccess (“User is authenticated but not connected.”).`,
-          fix: `Add-MailboxPermission -Identity ${address} -User ${delegate} -AccessRights FullAccess -InheritanceType All (Exchange Online PowerShell), or Exchange admin center › Recipients › Mailboxes › ${address} › Delegation › Read and manage (Full Access).`,
+          message: `${delegate} may not open ${address} (“User is authenticated but not connected.”): it has no FullAccess, or IMAP is switched off for ${address} — Exchange answers both alike.`,
+          fix: `Add-MailboxPermission -Identity ${address} -User ${delegate} -AccessRights FullAccess -InheritanceType All (Exchange Online PowerShell), or Exchange admin center › Recipients › Mailboxes › ${address} › Delegation › Read and manage (Full Access). If Get-MailboxPermission -Identity ${address} -User ${delegate} already shows FullAccess, IMAP is off: Set-CASMailbox -Identity ${address} -ImapEnabled $true.`,
         };
       return imapFailure(error, address);
     }

@@ -3,6 +3,7 @@ import { mailboxGraph } from '../../transports/graph/graph-access.ts';
 import { GraphError } from '../../transports/graph/graph-error.ts';
 import { mailboxRoot } from '../../transports/graph/mailbox-path.ts';
 import { MailTransportError } from '../../transports/transport-error.ts';
+import { grantHolderOf, rolesFix, usesApplication } from '../app-access.ts';
 import { docsLink } from '../docs-link.ts';
 import { tokenFailure } from '../token-failure-advice.ts';
 import type { DiagnoseStep, StepOutcome } from '../types.ts';
@@ -58,13 +59,18 @@ export const graphMailbox: DiagnoseStep = {
       if (error instanceof MailboxTokenError) return tokenFailure(error, 'graph', ctx.mailbox.address);
       if (error instanceof GraphError) {
         const mailbox = ctx.mailbox.kind === 'system' ? ctx.mailbox.address : 'me';
+        // With application access, Graph refuses for a missing application role or the RBAC scope.
+        const fix =
+          usesApplication(ctx) && error.code === 'graph.access_denied'
+            ? `${rolesFix('graph', ['Mail.ReadWrite', 'Mail.Send'])} If a scope is set: Test-ServicePrincipalAuthorization -Identity ${await grantHolderOf(ctx)} -Resource '${mailbox}' must say InScope True (Exchange Online PowerShell).`
+            : graphFix(error, mailbox, login);
         return {
           status: 'failed',
           code: error.graphCode ?? error.code,
           serverText: error.serverMessage,
           whoMustAct: error.whoMustAct,
           message: error.message,
-          fix: graphFix(error, mailbox, login),
+          fix,
         };
       }
       if (error instanceof MailTransportError)

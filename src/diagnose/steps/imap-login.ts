@@ -1,4 +1,5 @@
 import { ImapError } from '../../transports/imap-smtp/imap-error.ts';
+import { appImapOutcome, usesApplication } from '../app-access.ts';
 import { docsLink } from '../docs-link.ts';
 import { openInbox } from '../imap-open.ts';
 import type { DiagnoseStep, StepOutcome } from '../types.ts';
@@ -19,11 +20,13 @@ export const imapFailure = (error: unknown, login: string): StepOutcome => {
         docs: docsLink('imap-disabled'),
       };
     case 'imap.not_connected':
+      // Exchange accepts the token, then refuses every command, when IMAP is off for the mailbox itself.
       return {
         ...base,
         whoMustAct: 'administrator',
-        message: `Exchange accepted the token but will not open ${login} (“User is authenticated but not connected.”).`,
-        fix: `Check in the Exchange admin center that ${login} has a mailbox and an Exchange Online licence.`,
+        message: `Exchange accepted the token but will not open ${login} (“User is authenticated but not connected.”): IMAP is switched off for the mailbox (or it has no mailbox or Exchange Online licence).`,
+        fix: `Set-CASMailbox -Identity ${login} -ImapEnabled $true (Exchange Online PowerShell); if IMAP is on, check in the Exchange admin center that ${login} has a mailbox and an Exchange Online licence.`,
+        docs: docsLink('imap-disabled'),
       };
     case 'imap.tls':
       return {
@@ -45,14 +48,16 @@ export const imapFailure = (error: unknown, login: string): StepOutcome => {
 /**
  * IMAP sign-in with XOAUTH2 and EXAMINE INBOX, as the mailbox. A system mailbox is only ever opened as
  * itself with its delegate's token (never the delegate's own mailbox, whose IMAP setting Mailroom does not
- * depend on): that sign-in is the FullAccess step's.
+ * depend on): that sign-in is the FullAccess step's. With application access, the application signs in
+ * with `user=` the shared address: Exchange lets it only with its service principal and FullAccess, so
+ * this is where a missing service principal (or FullAccess) shows.
  */
 export const imapLogin: DiagnoseStep = {
   id: 'imap_login',
   title: 'IMAP sign-in and INBOX',
   docs: docsLink('imap-login'),
   applies: (ctx) =>
-    ctx.mailbox.kind === 'user'
+    ctx.mailbox.kind === 'user' || usesApplication(ctx)
       ? true
       : 'A system mailbox is opened with its delegate’s token: see IMAP and FullAccess to the system mailbox.',
   run: async (ctx) => {
@@ -63,10 +68,14 @@ export const imapLogin: DiagnoseStep = {
         status: 'ok',
         code: null,
         whoMustAct: null,
-        message: `Signed in to IMAP as ${login} and opened INBOX (${count} messages).`,
+        message: usesApplication(ctx)
+          ? `Mailroom’s application signed in to IMAP as ${login} and opened INBOX (${count} messages): its Exchange service principal exists and has FullAccess.`
+          : `Signed in to IMAP as ${login} and opened INBOX (${count} messages).`,
         fix: null,
       };
     } catch (error) {
+      const app = usesApplication(ctx) ? await appImapOutcome(ctx, error) : null;
+      if (app) return app;
       return imapFailure(error, login);
     }
   },

@@ -1,8 +1,9 @@
 import { lastSendOutcome } from '../../send/last-outcome.ts';
+import { grantHolderOf } from '../app-access.ts';
 import { docsLink } from '../docs-link.ts';
 import type { DiagnoseStep } from '../types.ts';
 
-const SEND_AS_DENIED = new Set(['smtp.send_as_denied', 'graph.send_as_denied']);
+const SEND_AS_DENIED = new Set(['smtp.send_as_denied', 'graph.send_as_denied', 'app_access.send_as_missing']);
 
 /**
  * Send As for a system mailbox's delegate. Exchange checks it only once a message is submitted — after
@@ -18,7 +19,8 @@ export const sendAs: DiagnoseStep = {
   applies: (ctx) => (ctx.mailbox.kind === 'system' ? true : 'A personal mailbox sends as itself.'),
   run: async (ctx) => {
     const address = ctx.mailbox.address;
-    const delegate = ctx.mailbox.account?.upn ?? 'the connected account';
+    // With application access, the grants are its Exchange service principal's.
+    const delegate = await grantHolderOf(ctx);
     const fix = `Add-RecipientPermission -Identity ${address} -Trustee ${delegate} -AccessRights SendAs -Confirm:$false (Exchange Online PowerShell), or Exchange admin center › Recipients › Mailboxes › ${address} › Delegation › Send as.`;
     const last = await lastSendOutcome(ctx.deps.db, ctx.mailbox.id);
     const problem = ctx.mailbox.sendProblem;

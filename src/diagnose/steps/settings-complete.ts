@@ -1,11 +1,18 @@
+import { tenantKind } from '../../microsoft/cloud.ts';
+import { readClientCredential } from '../../microsoft/credentials/credential-store.ts';
 import { mailServersOf } from '../../microsoft/mail-servers-of.ts';
-import { authorityOf, loadMicrosoftSettings, readClientSecret } from '../../microsoft/settings.ts';
+import { authorityOf, loadMicrosoftSettings } from '../../microsoft/settings.ts';
+import { usesApplication } from '../app-access.ts';
 import { docsLink } from '../docs-link.ts';
 import type { DiagnoseStep } from '../types.ts';
 
 const SETTINGS_PATH = 'Mailroom › Microsoft 365 settings';
 
-/** Client id, tenant, a secret for this authority, the mail servers, and a connected mailbox. */
+/**
+ * Client id, tenant, the chosen credential (a secret for this authority, or the certificate), the mail
+ * servers, and a connected mailbox: a person's refresh token, or application access — which needs no
+ * refresh token but the organisation's own tenant ID (client credentials refuse common/organizations).
+ */
 export const settingsComplete: DiagnoseStep = {
   id: 'settings',
   title: 'Settings complete',
@@ -20,7 +27,13 @@ export const settingsComplete: DiagnoseStep = {
       !settings.clientId && 'the Application (client) ID',
       !settings.tenant && 'the Directory (tenant) ID',
       !authority && 'the cloud or custom authority URL',
-      authority && !(await readClientSecret(db, secrets, authority)) && 'the client secret',
+      authority &&
+        !(await readClientCredential(db, secrets, authority)) &&
+        (settings.credentialKind === 'certificate' ? 'the certificate' : 'the client secret'),
+      usesApplication(ctx) &&
+        settings.tenant &&
+        ['common', 'organizations'].includes(tenantKind(settings.tenant) ?? '') &&
+        'the Directory (tenant) ID of your organisation (application access cannot use “common” or “organizations”)',
     ].filter((m): m is string => typeof m === 'string');
     if (missing.length > 0)
       return {
@@ -28,7 +41,7 @@ export const settingsComplete: DiagnoseStep = {
         code: 'settings.incomplete',
         whoMustAct: 'administrator',
         message: `The Microsoft 365 settings lack ${missing.join(', ')}.`,
-        fix: `${SETTINGS_PATH}: fill in ${missing.join(', ')} from the app registration (Microsoft Entra admin center › App registrations › the app › Overview; the secret under Certificates & secrets), save, and press Check configuration.`,
+        fix: `${SETTINGS_PATH}: fill in ${missing.join(', ')} from the app registration (Microsoft Entra admin center › App registrations › the app › Overview; the secret or certificate under Certificates & secrets), save, and press Check configuration.`,
       };
     ctx.servers = mailServersOf(settings, extraCa);
     if (!ctx.servers)
@@ -52,7 +65,7 @@ export const settingsComplete: DiagnoseStep = {
       status: 'ok',
       code: null,
       whoMustAct: null,
-      message: `Client ID, tenant ${settings.tenant}, client secret and mail servers are set; the mailbox is connected${ctx.mailbox.account?.upn ? ` through ${ctx.mailbox.account.upn}` : ''}.`,
+      message: `Client ID, tenant ${settings.tenant}, ${settings.credentialKind === 'certificate' ? 'certificate' : 'client secret'} and mail servers are set; ${usesApplication(ctx) ? 'the mailbox is reached with application access (no person’s refresh token)' : `the mailbox is connected${ctx.mailbox.account?.upn ? ` through ${ctx.mailbox.account.upn}` : ''}`}.`,
       fix: null,
     };
   },

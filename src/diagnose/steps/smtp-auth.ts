@@ -1,5 +1,6 @@
 import { SmtpError } from '../../transports/imap-smtp/smtp-error.ts';
 import { smtpLoginOf, verifySmtp } from '../../transports/imap-smtp/smtp-session.ts';
+import { appSmtpOutcome, usesApplication } from '../app-access.ts';
 import { docsLink } from '../docs-link.ts';
 import type { DiagnoseStep, StepOutcome } from '../types.ts';
 
@@ -45,19 +46,24 @@ const smtpFailure = (error: unknown, login: string, auto: boolean): StepOutcome 
   }
 };
 
-/** EHLO, STARTTLS and AUTH XOAUTH2 as the sending account; no MAIL FROM, nothing sent. */
+/**
+ * EHLO, STARTTLS and AUTH XOAUTH2 as the sending account (with application access, `user=` the shared
+ * address); no MAIL FROM, nothing sent.
+ */
 export const smtpAuth: DiagnoseStep = {
   id: 'smtp_auth',
   title: 'SMTP EHLO and AUTH',
   docs: docsLink('smtp-auth'),
   applies: (ctx) => (ctx.plan.smtp ? true : 'The mailbox sends through Microsoft Graph, not SMTP.'),
   run: async (ctx) => {
-    const login = smtpLoginOf(ctx.mailbox);
+    const login = usesApplication(ctx) ? ctx.mailbox.address : smtpLoginOf(ctx.mailbox);
     const token = ctx.tokens.get('outlook')?.token;
     if (!token || !ctx.servers) throw new Error('the token and settings steps run before SMTP');
     try {
       await verifySmtp(ctx.servers, { user: login, accessToken: token }, { timeoutMs: TIMEOUT_MS });
     } catch (error) {
+      const app = usesApplication(ctx) ? await appSmtpOutcome(ctx, error) : null;
+      if (app) return app;
       return smtpFailure(error, login, ctx.mailbox.sending.via === 'auto');
     }
     return {

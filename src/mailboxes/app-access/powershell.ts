@@ -9,6 +9,18 @@ export interface SetupInput {
 
 const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
+/** Exchange's service principal for the app: `objectId` is the *Enterprise application's* object id. */
+export const newServicePrincipalLine = (appId: string, objectId: string): string =>
+  `New-ServicePrincipal -AppId ${appId} -ObjectId ${objectId} -DisplayName 'Mailroom'`;
+
+/** FullAccess on `address` for the service principal `objectId` (reading over IMAP). */
+export const fullAccessLine = (address: string, objectId: string): string =>
+  `Add-MailboxPermission -Identity ${quote(address)} -User ${objectId} -AccessRights FullAccess -InheritanceType All`;
+
+/** Send As on `address` for the service principal `objectId` (sending). */
+export const sendAsLine = (address: string, objectId: string): string =>
+  `Add-RecipientPermission -Identity ${quote(address)} -Trustee ${objectId} -AccessRights SendAs -Confirm:$false`;
+
 /**
  * The Exchange Online PowerShell that sets application access up (app-only-spec.md §1, §2), in order:
  * the Exchange service principal with the *Enterprise application's* object id, FullAccess (IMAP) and
@@ -22,17 +34,11 @@ export const setupScript = (input: SetupInput): string => {
     '# Exchange Online PowerShell, as an Exchange Administrator: Install-Module ExchangeOnlineManagement; Connect-ExchangeOnline',
     "# 1. Exchange's service principal for Mailroom. -ObjectId is the Object ID on Entra admin center → Enterprise",
     '#    applications → Mailroom → Overview, NOT the Object ID on App registrations (that one makes every login fail).',
-    `New-ServicePrincipal -AppId ${appId} -ObjectId ${objectId} -DisplayName 'Mailroom'`,
+    newServicePrincipalLine(appId, objectId),
     '# 2. Reading (IMAP): FullAccess on each mailbox. RBAC scopes do not cover IMAP: this grant is the only limit there.',
-    ...input.addresses.map(
-      (a) =>
-        `Add-MailboxPermission -Identity ${quote(a)} -User ${objectId} -AccessRights FullAccess -InheritanceType All`,
-    ),
+    ...input.addresses.map((a) => fullAccessLine(a, objectId)),
     '# 3. Sending (SMTP): Send As on each mailbox.',
-    ...input.addresses.map(
-      (a) =>
-        `Add-RecipientPermission -Identity ${quote(a)} -Trustee ${objectId} -AccessRights SendAs -Confirm:$false`,
-    ),
+    ...input.addresses.map((a) => sendAsLine(a, objectId)),
   ];
   const scope = input.settings.scopeName;
   if (scope && input.addresses.length > 0) {
