@@ -243,7 +243,7 @@ for (const kind of DATABASES) {
         assert.equal(s.code, 'imap.not_connected');
         assert.match(s.message, /or IMAP is switched off/);
         assert.ok(s.fix.includes(`Set-CASMailbox -Identity ${SUPPORT} -ImapEnabled $true`));
-        assert.equal(s.docs, '/docs/troubleshooting#imap-disabled');
+        assert.equal(s.docs, '/docs/troubleshooting#full-access');
       } finally {
         await control(w.emu, 'PATCH', `/mailboxes/${SUPPORT}`, { imapEnabled: true });
       }
