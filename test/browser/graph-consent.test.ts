@@ -28,8 +28,8 @@ test('the owner sets the mailbox to Graph, presses “Allow Mailroom to use Micr
   await page.goto(`/mailboxes/${w.mailboxes.megan}`);
   assert.equal(await page.locator('#graph-access').getAttribute('data-graph'), 'not_allowed');
 
-  await page.getByLabel('Send mail through').selectOption('graph');
-  await page.getByRole('button', { name: 'Save sending choice' }).click();
+  await page.getByLabel('Reach this mailbox through').selectOption('graph');
+  await page.getByRole('button', { name: 'Save the way to Microsoft 365' }).click();
   await page.getByText('Mailroom is not allowed to use Microsoft Graph for it yet').first().waitFor();
   const box = page.locator('#graph-access');
   assert.equal(await box.getAttribute('data-needed'), 'yes', 'urged: the mailbox now sends through Graph');

@@ -39,7 +39,7 @@ test('an administrator fills the Microsoft 365 settings, copies a Redirect URI a
     await page.getByLabel('Directory (tenant) ID').fill(DEMO.tenantId);
     await page.getByLabel('Cloud').selectOption('custom');
     await page.getByLabel('Custom authority URL').fill(emu.httpsUrl);
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
   };
 
   // A secret ID pasted by mistake is refused with the advice to use the Value.

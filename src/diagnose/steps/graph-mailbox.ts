@@ -18,7 +18,7 @@ const graphFix = (error: GraphError, mailbox: string, login: string): string => 
         ? `${PERMISSIONS}: Mail.ReadWrite and Mail.Send › Grant admin consent; then Mailboxes › the mailbox › Reconnect.`
         : `${PERMISSIONS}: Mail.ReadWrite.Shared and Mail.Send.Shared › Grant admin consent; and Add-MailboxPermission -Identity ${mailbox} -User ${login} -AccessRights FullAccess.`;
     case 'graph.mailbox_not_enabled':
-      return 'Microsoft 365 admin center › Users › Active users › the mailbox’s user › Licenses and apps: assign an Exchange Online licence; or choose SMTP under Send mail through.';
+      return 'Microsoft 365 admin center › Users › Active users › the mailbox’s user › Licenses and apps: assign an Exchange Online licence; or choose SMTP under Reach this mailbox through on the mailbox page.';
     case 'graph.invalid_token':
       return 'Mailroom › Mailboxes › the mailbox › Reconnect, accepting the Microsoft Graph permissions.';
     default:

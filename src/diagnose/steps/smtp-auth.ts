@@ -19,7 +19,7 @@ const smtpFailure = (error: unknown, login: string, auto: boolean): StepOutcome 
         ...base,
         whoMustAct: 'administrator',
         message: `Exchange has SMTP AUTH switched off for ${login} or for the whole organisation (535 5.7.139).${auto ? ' On Automatic, Mailroom sends through Microsoft Graph at the next message instead.' : ''}`,
-        fix: `Set-CASMailbox -Identity ${login} -SmtpClientAuthenticationDisabled $false (this mailbox), or for the whole organisation Set-TransportConfig -SmtpClientAuthenticationDisabled $false; or choose Microsoft Graph under Send mail through.`,
+        fix: `Set-CASMailbox -Identity ${login} -SmtpClientAuthenticationDisabled $false (this mailbox), or for the whole organisation Set-TransportConfig -SmtpClientAuthenticationDisabled $false; or choose Microsoft Graph under Reach this mailbox through on the mailbox page.`,
         docs: docsLink('smtp-auth-disabled'),
       };
     case 'smtp.auth_failed':
