@@ -135,6 +135,7 @@ for (const kind of DATABASES) {
         rateLimitEvents: 2,
         events: 0,
         failedJobs: 0,
+        webhookDeliveries: 0,
       });
       const left = (await db.selectFrom('sessions').select('id_hash').execute()).map(
         (r) => r.id_hash.split('-')[0],
