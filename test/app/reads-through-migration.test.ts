@@ -1,44 +1,29 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { parseConfig } from '../../src/config.ts';
-import { type Db, openDatabase } from '../../src/db/database.ts';
+import { describe, test } from 'node:test';
 import { migrateTo, migrateToLatest } from '../../src/db/migrate.ts';
 import { insertMailbox } from '../../src/mailboxes/repository.ts';
 import { setSendVia } from '../../src/mailboxes/send-via.ts';
 import { recordReadsThrough } from '../../src/transports/reads-through.ts';
-import { createTestDatabase, DATABASES, type TestDatabase } from '../support/databases.ts';
+import { DATABASES } from '../support/databases.ts';
+import { eventsOf as eventsOfType, migrationDatabase } from '../support/migration-database.ts';
 
 const BEFORE = '2026-12-02-0030-send-via';
 const THIS = '2026-12-03-0040-reads-through';
 
 for (const kind of DATABASES) {
   describe(`how a mailbox reads (migration 0040-reads-through) on ${kind}`, () => {
-    let testDb: TestDatabase;
-    let db: Db;
-    before(async () => {
-      testDb = await createTestDatabase(kind);
-      db = openDatabase(parseConfig({ MAILROOM_ENV: 'test', ...testDb.env }).database);
-    });
-    after(async () => {
-      await db?.destroy();
-      await testDb?.drop();
-    });
+    const database = migrationDatabase(kind);
 
     const readingOf = (id: string) =>
-      db
+      database()
         .selectFrom('mailboxes')
         .select(['reads_through', 'reads_through_reason', 'reads_through_at'])
         .where('id', '=', id)
         .executeTakeFirstOrThrow();
-    const eventsOf = (id: string) =>
-      db
-        .selectFrom('events')
-        .select('type')
-        .where('mailbox_id', '=', id)
-        .where('type', '=', 'mailbox.reads_through_changed')
-        .execute();
+    const eventsOf = (id: string) => eventsOfType(database(), id, 'mailbox.reads_through_changed');
 
     test('existing mailboxes read over IMAP; a change is recorded once, with an event; down and up again', async () => {
+      const db = database();
       await migrateTo(db, BEFORE);
       const mailbox = await insertMailbox(db, {
         kind: 'user',
