@@ -157,4 +157,6 @@ export interface WatchOptions {
   readonly opening: <T>(open: () => Promise<T>) => Promise<T>;
   /** Graph, which cannot hold a session open: how often the Inbox's delta is looked at (default 30 s). */
   readonly everyMs?: number;
+  /** Graph: called after each look at the Inbox's delta, whatever it found (a test counts looks with it). */
+  readonly onLooked?: () => void;
 }

@@ -31,6 +31,7 @@ import {
   mailroomBrowser,
 } from '../support/mailbox-setup.ts';
 import { signInAndGetTokens } from '../support/oauth-flow.ts';
+import { storeCounts } from '../support/store-counts.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read whatever JSON the API answered.
@@ -54,31 +55,7 @@ for (const kind of DATABASES) {
       });
       return { status: res.status, json: (await res.json().catch(() => null)) as Json };
     };
-    const counts = async (path?: string) => {
-      let locations = deps.db
-        .selectFrom('message_locations')
-        .select((eb) => eb.fn.countAll<number | string>().as('n'))
-        .where('mailbox_id', '=', mailboxId);
-      if (path) locations = locations.where('path', '=', path);
-      const messages = await deps.db
-        .selectFrom('messages')
-        .select((eb) => eb.fn.countAll<number | string>().as('n'))
-        .where('mailbox_id', '=', mailboxId)
-        .executeTakeFirstOrThrow();
-      const dupes = await deps.db
-        .selectFrom('messages')
-        .select('message_id')
-        .where('mailbox_id', '=', mailboxId)
-        .where('message_id', 'is not', null)
-        .groupBy('message_id')
-        .having((eb) => eb.fn.countAll(), '>', 1)
-        .execute();
-      return {
-        messages: Number(messages.n),
-        locations: Number((await locations.executeTakeFirstOrThrow()).n),
-        duplicates: dupes.length,
-      };
-    };
+    const counts = (path?: string) => storeCounts(deps.db, mailboxId, path);
     const select = async (paths: string[]) => {
       const res = await api('PUT', `/mailboxes/${mailboxId}/folders`, { selected: paths });
       assert.equal(res.status, 200, JSON.stringify(res.json));
@@ -374,14 +351,16 @@ for (const kind of DATABASES) {
       await sync(['INBOX']);
       const stop = new AbortController();
       let arrivals = 0;
+      let looks = 0;
       const watching = graphTransport(deps, (await findMailbox(deps.db, mailboxId))!).watch(
         { onOpened: () => undefined, onNewMail: () => void arrivals++ },
-        { signal: stop.signal, opening: (open) => open(), everyMs: 100 },
+        { signal: stop.signal, opening: (open) => open(), everyMs: 100, onLooked: () => void looks++ },
       );
       try {
         await waitFor(async () => arrivals >= 1, 10_000, 'the first look');
         // Nothing new: further looks find nothing.
-        await new Promise((r) => setTimeout(r, 400));
+        const looked = looks;
+        await waitFor(async () => looks >= looked + 3, 10_000, 'three more looks');
         assert.equal(arrivals, 1, 'no change, no new mail');
         const subject = `Arrives while Graph watches ${kind}`;
         await control(emu, 'POST', '/mail/seed', {

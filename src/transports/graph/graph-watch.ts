@@ -80,6 +80,7 @@ export const watchGraphInbox = async (
         throw error;
       }
       if (changed) handlers.onNewMail();
+      options.onLooked?.();
     }
     return true;
   });
