@@ -1,9 +1,8 @@
 import { Readable } from 'node:stream';
-import type { Db } from '../../db/database.ts';
 import { inTransaction, recordEvent } from '../../events/record-event.ts';
 import { readHeader } from '../../messages/read-header.ts';
 import { type ListedMessage as StoredListing, storeListed } from '../../messages/store-listed.ts';
-import type { FolderSyncResult, SyncFolderOptions, SyncStore } from '../types.ts';
+import type { FolderSyncResult, SyncFolderOptions, SyncStore, TransportDeps } from '../types.ts';
 import { deltaPage } from './delta.ts';
 import { fetchMime } from './fetch-mime.ts';
 import type { GraphClient } from './graph-client.ts';
@@ -95,7 +94,7 @@ const fetchFresh = async (
  * folder again without a duplicate.
  */
 export const syncGraphFolder = async (
-  db: Db,
+  deps: Pick<TransportDeps, 'db' | 'log'>,
   store: SyncStore,
   graph: GraphReader,
   mailboxId: string,
@@ -103,6 +102,7 @@ export const syncGraphFolder = async (
   folderId: string,
   options: SyncFolderOptions = {},
 ): Promise<FolderSyncResult> => {
+  const { db } = deps;
   const { signal } = options;
   const pageSize = options.batchSize ?? DEFAULT_PAGE;
   try {
@@ -181,7 +181,13 @@ export const syncGraphFolder = async (
     await saveGraphProgress(db, mailboxId, path, folderId, {
       status: 'failed',
       lastError: (error as Error).message.slice(0, 500),
-    }).catch(() => undefined);
+    }).catch((saveError: unknown) =>
+      // The sync's own failure is still thrown (and recorded on the mailbox); the folder keeps its last status.
+      deps.log.error(
+        { event: 'folder.status_not_saved', mailboxId, path, err: saveError },
+        'The failed sync of a folder could not be recorded on it',
+      ),
+    );
     throw error;
   }
 };

@@ -38,7 +38,7 @@ const graphSession = (
       const id = await folderId(path);
       // Read/unread set in Mailroom goes to Graph first, so the delta reads it back as it now is.
       await pushGraphFlags(deps.db, graph, mailbox.id, path, options.signal ?? signal);
-      return syncGraphFolder(deps.db, store, graph, mailbox.id, path, id, {
+      return syncGraphFolder(deps, store, graph, mailbox.id, path, id, {
         ...options,
         ...(options.signal || signal ? { signal: (options.signal ?? signal)! } : {}),
       });
