@@ -124,6 +124,7 @@ export const syncGraphFolder = async (
     let created = 0;
     let flagsChanged = 0;
     let removed = 0;
+    let stored = state.storedMessages;
     for (;;) {
       signal?.throwIfAborted();
       const page = await deltaPage(graph.client, graph.mailbox, folderId, cursor, {
@@ -154,17 +155,21 @@ export const syncGraphFolder = async (
         removed += await dropUnseen(db, mailboxId, path, resyncBelow);
         resyncBelow = null;
       }
+      stored = await countStored(db, mailboxId, path);
+      if (done) break;
       await saveGraphProgress(db, mailboxId, path, folderId, {
         cursor,
         resyncBelow,
         uidNext: uid,
-        storedMessages: await countStored(db, mailboxId, path),
+        storedMessages: stored,
       });
-      if (done) break;
     }
-    const stored = await countStored(db, mailboxId, path);
+    // The round's last cursor is saved with its end and its event.
     await inTransaction(db, async (trx) => {
       await saveGraphProgress(trx, mailboxId, path, folderId, {
+        cursor,
+        resyncBelow,
+        uidNext: uid,
         storedMessages: stored,
         status: 'idle',
         synced: true,
