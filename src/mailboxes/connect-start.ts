@@ -68,12 +68,13 @@ export const redirectToAuthorize = async (
 const random = () => randomBytes(32).toString('base64url');
 
 /**
- * `GET /mailboxes/connect/microsoft[?mailbox=ID]`: a consent flow for `offline_access` and Outlook's
- * IMAP and SMTP scopes (one resource) plus `openid profile email`, with PKCE and `state`. A staff member
- * connects their own mailbox; an administrator connects a system mailbox with their own Microsoft account.
+ * The directory and app that mailboxes connect through, or `null` when mailbox sync is off or the Microsoft
+ * 365 settings are incomplete (the person is told so in a flash; the caller redirects).
  */
-export const startConnect = async (deps: AppDeps, c: AppContext) => {
-  const user = requireUser(c);
+export const mailboxSyncApp = async (
+  deps: AppDeps,
+  c: AppContext,
+): Promise<{ readonly authority: string; readonly tenant: string; readonly clientId: string } | null> => {
   const settings = await loadMicrosoftSettings(deps.db);
   const authority = authorityOf(settings);
   if (
@@ -89,8 +90,20 @@ export const startConnect = async (deps: AppDeps, c: AppContext) => {
       'error',
       'Mailbox sync with Microsoft 365 is not switched on. Ask your administrator.',
     );
-    return c.redirect('/mailboxes');
+    return null;
   }
+  return { authority, tenant: settings.tenant, clientId: settings.clientId };
+};
+
+/**
+ * `GET /mailboxes/connect/microsoft[?mailbox=ID]`: a consent flow for `offline_access` and Outlook's
+ * IMAP and SMTP scopes (one resource) plus `openid profile email`, with PKCE and `state`. A staff member
+ * connects their own mailbox; an administrator connects a system mailbox with their own Microsoft account.
+ */
+export const startConnect = async (deps: AppDeps, c: AppContext) => {
+  const user = requireUser(c);
+  const app = await mailboxSyncApp(deps, c);
+  if (!app) return c.redirect('/mailboxes');
   const mailboxId = c.req.query('mailbox') ?? null;
   let loginHint = user.email;
   if (mailboxId) {
@@ -102,9 +115,7 @@ export const startConnect = async (deps: AppDeps, c: AppContext) => {
     loginHint = mailbox.account?.upn ?? (mailbox.kind === 'user' ? mailbox.address : user.email);
   }
   return redirectToAuthorize(deps, c, {
-    authority,
-    tenant: settings.tenant,
-    clientId: settings.clientId,
+    ...app,
     flow: { userId: user.id, mailboxId },
     scopes: MAILBOX_SCOPES,
     loginHint,

@@ -6,12 +6,12 @@ import { readClientCredential } from '../microsoft/credentials/credential-store.
 import { IdentityError } from '../microsoft/identity-error.ts';
 import { redeemAuthorizationCode } from '../microsoft/redeem-code.ts';
 import { graphMailScopesFor, redirectUris } from '../microsoft/redirect-uris.ts';
-import { authorityOf, credentialsComplete, loadMicrosoftSettings } from '../microsoft/settings.ts';
+import { authorityOf, loadMicrosoftSettings } from '../microsoft/settings.ts';
 import { tokenOriginOf } from '../microsoft/token-origin.ts';
 import type { User } from '../users/users.table.ts';
 import { mayManage } from './access.ts';
 import type { ConnectFlow } from './connect-start.ts';
-import { redirectToAuthorize } from './connect-start.ts';
+import { mailboxSyncApp, redirectToAuthorize } from './connect-start.ts';
 import { ALLOW_GRAPH_LABEL } from './graph-consent-advice.ts';
 import type { Mailbox } from './mailbox.ts';
 import { findMailbox, setSendProblem } from './repository.ts';
@@ -35,31 +35,14 @@ export const hasGraphToken = async (db: Db, mailboxId: string): Promise<boolean>
  * the mailbox's Microsoft account, returning to the mailbox-connection Redirect URI.
  */
 export const startGraphConsent = async (deps: AppDeps, c: AppContext, user: User, mailbox: Mailbox) => {
-  const settings = await loadMicrosoftSettings(deps.db);
-  const authority = authorityOf(settings);
-  if (
-    !settings.syncEnabled ||
-    !credentialsComplete(settings) ||
-    !authority ||
-    !settings.clientId ||
-    !settings.tenant
-  ) {
-    await flash(
-      deps,
-      c,
-      'error',
-      'Mailbox sync with Microsoft 365 is not switched on. Ask your administrator.',
-    );
-    return c.redirect(`/mailboxes/${mailbox.id}`);
-  }
+  const app = await mailboxSyncApp(deps, c);
+  if (!app) return c.redirect(`/mailboxes/${mailbox.id}`);
   if (!mailbox.connected || !mailbox.account) {
     await flash(deps, c, 'error', `Connect ${mailbox.address} first; then allow Microsoft Graph.`);
     return c.redirect(`/mailboxes/${mailbox.id}`);
   }
   return redirectToAuthorize(deps, c, {
-    authority,
-    tenant: settings.tenant,
-    clientId: settings.clientId,
+    ...app,
     flow: { userId: user.id, mailboxId: mailbox.id, resource: 'graph' },
     scopes: graphMailScopesFor(mailbox.kind),
     loginHint: mailbox.account.upn ?? user.email,

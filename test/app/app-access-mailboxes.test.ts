@@ -9,6 +9,7 @@ import { DEMO } from '../../emulator/state/demo-seed.ts';
 import { findMailbox } from '../../src/mailboxes/repository.ts';
 import { csrfOf, signedInBrowser } from '../support/app-browser.ts';
 import { control } from '../support/control.ts';
+import { customerMessage } from '../support/customer-message.ts';
 import { DATABASES } from '../support/databases.ts';
 import { LOCAL_PASSWORD, MEGAN, SUPPORT } from '../support/mailbox-setup.ts';
 import { type Json, type SendWorld, startSendWorld } from '../support/send-fixture.ts';
@@ -17,18 +18,7 @@ const SALES = `sales@${DEMO.domain}`;
 const BILLING = `billing@${DEMO.domain}`;
 const SCOPE = 'Mailroom mailboxes';
 
-const rawMessage = (subject: string) =>
-  [
-    'From: Customer <customer@example.net>',
-    `To: ${SUPPORT}`,
-    `Subject: ${subject}`,
-    'Date: Wed, 02 Dec 2026 10:00:00 +0000',
-    `Message-ID: <${subject.replace(/\W+/g, '-')}.${Date.now()}@example.net>`,
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    `The body of ${subject}.`,
-    '',
-  ].join('\r\n');
+const rawMessage = (subject: string) => customerMessage(subject, 'Wed, 02 Dec 2026 10:00:00 +0000');
 
 for (const kind of DATABASES) {
   describe(`application access for system mailboxes on ${kind}`, () => {
@@ -132,7 +122,8 @@ for (const kind of DATABASES) {
       assert.match(verify.json.steps[0].message, /Global Administrator or Privileged Role Administrator/);
       assert.match(verify.json.steps[0].message, /IMAP\.AccessAsApp, SMTP\.SendAsApp/);
 
-      await w.sync(ids.support).catch(() => undefined);
+      // The sync stops at the token: it carries no roles, which the mailbox records for the administrator.
+      await assert.rejects(w.sync(ids.support), { code: 'mailbox.token_refresh_failed' });
       const after = await findMailbox(db(), ids.support);
       assert.equal(after?.state, 'admin_action_required');
       assert.equal(after?.stateCode, 'app_access.consent_missing');
@@ -337,7 +328,8 @@ for (const kind of DATABASES) {
       const before = await clientCredentialGrants();
       await w.sync(ids.support);
       await w.sync(ids.sales);
-      await w.sync(ids.billing).catch(() => undefined);
+      // billing@ has no FullAccess, so its IMAP login fails; it still used the one shared token.
+      await assert.rejects(w.sync(ids.billing), { code: 'imap.not_connected' });
       const sent = await w.send(w.meganToken, ids.support, {
         to: ['customer@example.net'],
         subject: 'Shared token',

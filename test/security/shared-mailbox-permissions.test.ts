@@ -14,6 +14,7 @@ import { findUserByEmail } from '../../src/users/users.repository.ts';
 import { STAFF } from '../support/app.ts';
 import { csrfOf, signedInBrowser } from '../support/app-browser.ts';
 import { control } from '../support/control.ts';
+import { customerMessage } from '../support/customer-message.ts';
 import { DATABASES } from '../support/databases.ts';
 import { type Browser, type Page, parseForms } from '../support/http-client.ts';
 import { inEmulatorFolder } from '../support/mail-token.ts';
@@ -29,18 +30,7 @@ const SECRET_BCC = 'confidential@example.org';
 const GHOST_BCC = `ghost@${DEMO.domain}`;
 const NOBODY = `nobody@${DEMO.domain}`;
 
-const rawMessage = (subject: string) =>
-  [
-    'From: Customer <customer@example.net>',
-    `To: ${SUPPORT}`,
-    `Subject: ${subject}`,
-    'Date: Tue, 01 Dec 2026 10:00:00 +0000',
-    `Message-ID: <${subject.replace(/\W+/g, '-')}.${Date.now()}@example.net>`,
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    `The body of ${subject}.`,
-    '',
-  ].join('\r\n');
+const rawMessage = (subject: string) => customerMessage(subject, 'Tue, 01 Dec 2026 10:00:00 +0000');
 
 for (const kind of DATABASES) {
   describe(`shared mailbox permissions on ${kind}`, () => {

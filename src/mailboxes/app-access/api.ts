@@ -25,6 +25,7 @@ export const appAccessApi = (deps: AppDeps): Hono<AppEnv> => {
     const actor = requireAdmin(c);
     const mailbox = await systemMailbox(c.req.param('id'));
     try {
+      // A body that is not JSON is validated as an empty one: saveAppAccess answers with its 400.
       const saved = await saveAppAccess(deps, actor, mailbox, await c.req.json().catch(() => ({})));
       return c.json(await appAccessView(deps, saved));
     } catch (error) {
@@ -36,6 +37,7 @@ export const appAccessApi = (deps: AppDeps): Hono<AppEnv> => {
   app.post('/system-mailboxes/:id/access/verify', async (c) => {
     requireAdmin(c);
     const mailbox = await systemMailbox(c.req.param('id'));
+    // No body (or not JSON) is an empty one: every field of the verify input is optional.
     const input = verifyInputSchema.safeParse(await c.req.json().catch(() => ({})));
     if (!input.success)
       return c.json(errorBody('request.invalid', input.error.issues[0]?.message ?? 'Invalid request.'), 400);

@@ -115,66 +115,81 @@ const sendingStep = async (deps: AppDeps, mailbox: Mailbox): Promise<VerifyStep>
   }
 };
 
-/** Where a scope is set, a mailbox outside it must be refused: SMTP AUTH as that address must fail. */
-const scopeStep = async (deps: AppDeps, token: string, outside: string): Promise<VerifyStep> => {
+/** How a mail server answered the application reaching a mailbox outside the scope. */
+interface OutsideAnswer {
+  readonly code: string;
+  /** The refusal a scope gives (SMTP 535 5.7.3, Graph 403 ErrorAccessDenied); anything else tests nothing. */
+  readonly refused: boolean;
+  readonly detail: string;
+}
+
+/**
+ * Where a scope is set, a mailbox outside it must be refused: `reach` signs in to it as the application,
+ * `answerOf` names the server's refusal (other errors are rethrown), `holds` and `notLimiting` say the outcome.
+ */
+const scopeStep = async (
+  outside: string,
+  reach: () => Promise<unknown>,
+  answerOf: (error: unknown) => OutsideAnswer | null,
+  words: { readonly holds: string; readonly notLimiting: string },
+): Promise<VerifyStep> => {
   try {
-    await verifySmtp(await mailServersOrThrow(deps), { user: outside, accessToken: token });
-    return {
-      step: 'scope',
-      ok: false,
-      code: 'app_access.scope_not_limiting',
-      message: `Exchange let the application sign in over SMTP as ${outside}, which should be outside the scope: the scope does not limit it. An Exchange administrator must check the role assignments (Get-ManagementRoleAssignment -RoleAssignee <service principal object id>) and that Send As or FullAccess on ${outside} was not granted; remember that a tenant-wide Entra grant of SMTP.SendAsApp adds to the scoped role.`,
-    };
+    await reach();
   } catch (error) {
-    if (!(error instanceof SmtpError)) throw error;
-    if (error.code !== 'smtp.auth_failed')
+    const answer = answerOf(error);
+    if (!answer) throw error;
+    if (!answer.refused)
       return {
         step: 'scope',
         ok: false,
-        code: error.code,
-        message: `Could not test the scope with ${outside}: ${error.code} ${error.serverText ?? ''}`,
+        code: answer.code,
+        message: `Could not test the scope with ${outside}: ${answer.detail}`,
       };
-    return {
-      step: 'scope',
-      ok: true,
-      code: null,
-      message: `The scope holds: Exchange refused the application for ${outside} (535 5.7.3), a mailbox outside it. RBAC does not cover IMAP: there, FullAccess alone limits the application.`,
-    };
+    return { step: 'scope', ok: true, code: null, message: words.holds };
   }
+  return { step: 'scope', ok: false, code: 'app_access.scope_not_limiting', message: words.notLimiting };
 };
+
+/** SMTP AUTH as the outside address must fail. */
+const smtpScopeStep = async (deps: AppDeps, token: string, outside: string): Promise<VerifyStep> =>
+  scopeStep(
+    outside,
+    async () => verifySmtp(await mailServersOrThrow(deps), { user: outside, accessToken: token }),
+    (error) =>
+      error instanceof SmtpError
+        ? {
+            code: error.code,
+            refused: error.code === 'smtp.auth_failed',
+            detail: `${error.code} ${error.serverText ?? ''}`,
+          }
+        : null,
+    {
+      holds: `The scope holds: Exchange refused the application for ${outside} (535 5.7.3), a mailbox outside it. RBAC does not cover IMAP: there, FullAccess alone limits the application.`,
+      notLimiting: `Exchange let the application sign in over SMTP as ${outside}, which should be outside the scope: the scope does not limit it. An Exchange administrator must check the role assignments (Get-ManagementRoleAssignment -RoleAssignee <service principal object id>) and that Send As or FullAccess on ${outside} was not granted; remember that a tenant-wide Entra grant of SMTP.SendAsApp adds to the scoped role.`,
+    },
+  );
 
 /** Graph: reading the outside mailbox's Inbox with the application's Graph token must be 403 ErrorAccessDenied. */
 const graphScopeStep = async (deps: AppDeps, mailbox: Mailbox, outside: string): Promise<VerifyStep> => {
   const graph = await mailboxGraph(deps, mailbox);
-  try {
-    await graph.client.request({
-      method: 'GET',
-      path: `${mailboxRoot(outside)}/mailFolders/inbox`,
-      read: 'json',
-      context: { mailbox: outside, permission: null },
-    });
-    return {
-      step: 'scope',
-      ok: false,
-      code: 'app_access.scope_not_limiting',
-      message: `Microsoft Graph let the application open ${outside}, which should be outside the scope: the scope does not limit it. An Exchange administrator must check the role assignments (Get-ManagementRoleAssignment) and remember that a tenant-wide Entra grant of Mail.ReadWrite or Mail.Send adds to the scoped roles.`,
-    };
-  } catch (error) {
-    if (!(error instanceof GraphError)) throw error;
-    if (error.code !== 'graph.access_denied')
-      return {
-        step: 'scope',
-        ok: false,
-        code: error.code,
-        message: `Could not test the scope with ${outside}: ${error.message}`,
-      };
-    return {
-      step: 'scope',
-      ok: true,
-      code: null,
-      message: `The scope holds: Microsoft Graph refused the application for ${outside} (403 ErrorAccessDenied), a mailbox outside it.`,
-    };
-  }
+  return scopeStep(
+    outside,
+    () =>
+      graph.client.request({
+        method: 'GET',
+        path: `${mailboxRoot(outside)}/mailFolders/inbox`,
+        read: 'json',
+        context: { mailbox: outside, permission: null },
+      }),
+    (error) =>
+      error instanceof GraphError
+        ? { code: error.code, refused: error.code === 'graph.access_denied', detail: error.message }
+        : null,
+    {
+      holds: `The scope holds: Microsoft Graph refused the application for ${outside} (403 ErrorAccessDenied), a mailbox outside it.`,
+      notLimiting: `Microsoft Graph let the application open ${outside}, which should be outside the scope: the scope does not limit it. An Exchange administrator must check the role assignments (Get-ManagementRoleAssignment) and remember that a tenant-wide Entra grant of Mail.ReadWrite or Mail.Send adds to the scoped roles.`,
+    },
+  );
 };
 
 /**
@@ -207,7 +222,7 @@ export const verifyAppAccess = async (
     steps.push(
       sendsThroughGraph(mailbox)
         ? await graphScopeStep(deps, mailbox, input.outsideAddress)
-        : await scopeStep(deps, token, input.outsideAddress),
+        : await smtpScopeStep(deps, token, input.outsideAddress),
     );
   return steps;
 };
