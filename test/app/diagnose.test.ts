@@ -72,6 +72,21 @@ for (const kind of DATABASES) {
         await control(w.emu, 'PATCH', path, undo);
       }
     };
+    /** `principal`'s `right` on the mailbox `address` taken away for the length of `fn`, then granted again. */
+    const withoutGrant = async (
+      address: string,
+      principal: string,
+      right: string,
+      fn: () => Promise<void>,
+    ) => {
+      const grant = { principal, rights: [right] };
+      await control(w.emu, 'DELETE', `/mailboxes/${address}/grants`, grant);
+      try {
+        await fn();
+      } finally {
+        await control(w.emu, 'POST', `/mailboxes/${address}/grants`, grant);
+      }
+    };
     /** A PUT /settings/microsoft of the settings as they are now with `changes` (a secret, a recorded expiry). */
     const settingsPut = async () => {
       const settings = (await w.api(w.adeleToken, 'GET', '/settings/microsoft')).json;
@@ -179,11 +194,7 @@ for (const kind of DATABASES) {
     });
 
     test('Send As missing for the delegate: the refused message is the evidence, with Add-RecipientPermission', async () => {
-      await control(w.emu, 'DELETE', `/mailboxes/${SUPPORT}/grants`, {
-        principal: ADELE,
-        rights: ['SendAs'],
-      });
-      try {
+      await withoutGrant(SUPPORT, ADELE, 'SendAs', async () => {
         const failed = await w.send(w.adeleToken, w.mailboxes.support, {
           to: [MEGAN],
           subject: 'No',
@@ -202,12 +213,7 @@ for (const kind of DATABASES) {
             `Add-RecipientPermission -Identity ${SUPPORT} -Trustee ${ADELE} -AccessRights SendAs`,
           ),
         );
-      } finally {
-        await control(w.emu, 'POST', `/mailboxes/${SUPPORT}/grants`, {
-          principal: ADELE,
-          rights: ['SendAs'],
-        });
-      }
+      });
       // Granted again: Diagnose cannot tell until a message goes out, and then it can.
       assert.equal((await diagnose(w.adeleToken, w.mailboxes.support)).brokenStep, 'send_as');
       const sent = await w.send(w.adeleToken, w.mailboxes.support, {
@@ -222,11 +228,7 @@ for (const kind of DATABASES) {
     });
 
     test('FullAccess missing for the delegate: the FullAccess link with Add-MailboxPermission', async () => {
-      await control(w.emu, 'DELETE', `/mailboxes/${SUPPORT}/grants`, {
-        principal: ADELE,
-        rights: ['FullAccess'],
-      });
-      try {
+      await withoutGrant(SUPPORT, ADELE, 'FullAccess', async () => {
         const s = await brokenAt(w.adeleToken, w.mailboxes.support, 'full_access');
         assert.equal(s.code, 'imap.not_connected');
         assert.ok(
@@ -234,12 +236,7 @@ for (const kind of DATABASES) {
             `Add-MailboxPermission -Identity ${SUPPORT} -User ${ADELE} -AccessRights FullAccess`,
           ),
         );
-      } finally {
-        await control(w.emu, 'POST', `/mailboxes/${SUPPORT}/grants`, {
-          principal: ADELE,
-          rights: ['FullAccess'],
-        });
-      }
+      });
     });
 
     test('IMAP off for the system mailbox: its IMAP and FullAccess link, with Set-CASMailbox for the shared address', async () => {
@@ -507,11 +504,7 @@ for (const kind of DATABASES) {
       });
 
       test('no FullAccess for the service principal: the IMAP link, with Add-MailboxPermission for its object id', async () => {
-        await control(w.emu, 'DELETE', `/mailboxes/${HELPDESK}/grants`, {
-          principal: objectId,
-          rights: ['FullAccess'],
-        });
-        try {
+        await withoutGrant(HELPDESK, objectId, 'FullAccess', async () => {
           const s = await brokenAt(w.adeleToken, helpdesk, 'imap_login');
           assert.equal(s.code, 'app_access.full_access_missing');
           assert.match(s.message, /authenticated but not connected/);
@@ -522,12 +515,7 @@ for (const kind of DATABASES) {
             s.fix,
           );
           assert.equal(s.docs, '/docs/troubleshooting#full-access');
-        } finally {
-          await control(w.emu, 'POST', `/mailboxes/${HELPDESK}/grants`, {
-            principal: objectId,
-            rights: ['FullAccess'],
-          });
-        }
+        });
         assert.equal((await diagnose(w.adeleToken, helpdesk)).verdict, 'ok');
       });
 
