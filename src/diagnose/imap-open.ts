@@ -1,4 +1,4 @@
-import { ImapError } from '../transports/imap-smtp/imap-error.ts';
+import { toImapError } from '../transports/imap-smtp/imap-error.ts';
 import { withImap } from '../transports/imap-smtp/imap-session.ts';
 import type { DiagnoseContext } from './types.ts';
 
@@ -15,19 +15,11 @@ export const openInbox = async (ctx: DiagnoseContext, user: string): Promise<num
     ctx.servers,
     { user, accessToken: token },
     async (client) => {
-      try {
-        const inbox = await client.mailboxOpen('INBOX', { readOnly: true });
-        return inbox.exists;
-      } catch (error) {
-        throw new ImapError(
-          'imap.protocol',
-          null,
-          typeof (error as { responseText?: unknown }).responseText === 'string'
-            ? (error as { responseText: string }).responseText
-            : null,
-          { cause: error },
-        );
-      }
+      // EXAMINE's refusal is translated as any imapflow failure is (imap-error.ts), by code and fields.
+      const inbox = await client.mailboxOpen('INBOX', { readOnly: true }).catch((error: unknown) => {
+        throw toImapError(error);
+      });
+      return inbox.exists;
     },
     { timeoutMs: TIMEOUT_MS },
   );

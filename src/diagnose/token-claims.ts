@@ -1,3 +1,5 @@
+import { decodeJwt, errors, type JWTPayload } from 'jose';
+
 /** The claims of an access token that Diagnose shows (display only: the token is not verified here). */
 export interface TokenClaims {
   readonly aud: string | null;
@@ -12,22 +14,18 @@ export interface TokenClaims {
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
 /**
- * Reads a JWT's payload without checking its signature (RFC 7519 §7.2 steps 1–6 without the JWS check):
+ * Reads a JWT's payload without checking its signature (jose's `decodeJwt`, as app-token.ts's `rolesOf`):
  * the token was just issued to Mailroom by the authority over TLS, and the claims are only shown. Null
  * when the token is not a JWT (Microsoft may issue opaque tokens; then nothing can be shown).
  */
 export const decodeTokenClaims = (token: string): TokenClaims | null => {
-  const parts = token.split('.');
-  if (parts.length !== 3 || !parts[1]) return null;
-  let payload: unknown;
+  let p: JWTPayload;
   try {
-    payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+    p = decodeJwt(token);
   } catch (error) {
-    if (error instanceof SyntaxError) return null;
+    if (error instanceof errors.JWTInvalid) return null;
     throw error;
   }
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return null;
-  const p = payload as Record<string, unknown>;
   const aud = Array.isArray(p.aud) ? str(p.aud[0]) : str(p.aud);
   const scp = str(p.scp)?.split(' ').filter(Boolean) ?? [];
   const roles = Array.isArray(p.roles) ? p.roles.filter((r): r is string => typeof r === 'string') : [];

@@ -60,6 +60,48 @@ for (const kind of DATABASES) {
       assert.equal((await findMailbox(w.app.mailroom.deps.db, mailboxId))?.state, 'connected');
       return step(d, id);
     };
+    /** Diagnose, then `assertBroken` at step `id`: the broken link's result. */
+    const brokenAt = async (token: string, mailboxId: string, id: string) =>
+      assertBroken(await diagnose(token, mailboxId), id, mailboxId);
+    /** An emulator change (`PATCH path change`) for the length of `fn`, then `undo`. */
+    const whileChanged = async (path: string, change: Json, undo: Json, fn: () => Promise<void>) => {
+      await control(w.emu, 'PATCH', path, change);
+      try {
+        await fn();
+      } finally {
+        await control(w.emu, 'PATCH', path, undo);
+      }
+    };
+    /** `principal`'s `right` on the mailbox `address` taken away for the length of `fn`, then granted again. */
+    const withoutGrant = async (
+      address: string,
+      principal: string,
+      right: string,
+      fn: () => Promise<void>,
+    ) => {
+      const grant = { principal, rights: [right] };
+      await control(w.emu, 'DELETE', `/mailboxes/${address}/grants`, grant);
+      try {
+        await fn();
+      } finally {
+        await control(w.emu, 'POST', `/mailboxes/${address}/grants`, grant);
+      }
+    };
+    /** A PUT /settings/microsoft of the settings as they are now with `changes` (a secret, a recorded expiry). */
+    const settingsPut = async () => {
+      const settings = (await w.api(w.adeleToken, 'GET', '/settings/microsoft')).json;
+      const body = {
+        clientId: settings.clientId,
+        tenant: settings.tenant,
+        cloud: settings.cloud,
+        customAuthorityUrl: settings.customAuthorityUrl,
+        customImapServer: settings.customImapServer,
+        customSmtpServer: settings.customSmtpServer,
+        signinEnabled: true,
+        syncEnabled: true,
+      };
+      return (changes: Json) => w.api(w.adeleToken, 'PUT', '/settings/microsoft', { ...body, ...changes });
+    };
 
     before(async () => {
       w = await startSendWorld(kind);
@@ -114,60 +156,45 @@ for (const kind of DATABASES) {
     });
 
     test('IMAP off for the mailbox: the IMAP link, an administrator, Set-CASMailbox -ImapEnabled', async () => {
-      await control(w.emu, 'PATCH', `/mailboxes/${MEGAN}`, { imapEnabled: false });
-      try {
-        const s = await assertBroken(
-          await diagnose(w.meganToken, w.mailboxes.megan),
-          'imap_login',
-          w.mailboxes.megan,
-        );
+      await whileChanged(`/mailboxes/${MEGAN}`, { imapEnabled: false }, { imapEnabled: true }, async () => {
+        const s = await brokenAt(w.meganToken, w.mailboxes.megan, 'imap_login');
         // Exchange refuses AUTHENTICATE, or accepts it and then every command ("authenticated but not connected").
         assert.ok(['imap.auth_failed', 'imap.not_connected'].includes(s.code), s.code);
         assert.equal(s.whoMustAct, 'administrator');
         assert.equal(s.fix.split(' (')[0], `Set-CASMailbox -Identity ${MEGAN} -ImapEnabled $true`);
         assert.equal(s.docs, '/docs/troubleshooting#imap-disabled');
-      } finally {
-        await control(w.emu, 'PATCH', `/mailboxes/${MEGAN}`, { imapEnabled: true });
-      }
+      });
     });
 
     test('SMTP AUTH off for the tenant, then for the mailbox: the SMTP link with 5.7.139 and both PowerShell lines', async () => {
-      await control(w.emu, 'PATCH', `/tenants/${DEMO.tenantId}`, { smtpAuthEnabled: false });
-      try {
-        const s = await assertBroken(
-          await diagnose(w.meganToken, w.mailboxes.megan),
-          'smtp_auth',
-          w.mailboxes.megan,
-        );
-        assert.equal(s.code, '5.7.139');
-        assert.equal(s.whoMustAct, 'administrator');
-        assert.ok(
-          s.fix.includes(`Set-CASMailbox -Identity ${MEGAN} -SmtpClientAuthenticationDisabled $false`),
-        );
-        assert.ok(s.fix.includes('Set-TransportConfig -SmtpClientAuthenticationDisabled $false'));
-      } finally {
-        await control(w.emu, 'PATCH', `/tenants/${DEMO.tenantId}`, { smtpAuthEnabled: true });
-      }
-      await control(w.emu, 'PATCH', `/mailboxes/${MEGAN}`, { smtpAuthEnabled: false });
-      try {
-        const s = await assertBroken(
-          await diagnose(w.meganToken, w.mailboxes.megan),
-          'smtp_auth',
-          w.mailboxes.megan,
-        );
-        assert.equal(s.code, '5.7.139');
-      } finally {
-        await control(w.emu, 'PATCH', `/mailboxes/${MEGAN}`, { smtpAuthEnabled: null });
-      }
+      await whileChanged(
+        `/tenants/${DEMO.tenantId}`,
+        { smtpAuthEnabled: false },
+        { smtpAuthEnabled: true },
+        async () => {
+          const s = await brokenAt(w.meganToken, w.mailboxes.megan, 'smtp_auth');
+          assert.equal(s.code, '5.7.139');
+          assert.equal(s.whoMustAct, 'administrator');
+          assert.ok(
+            s.fix.includes(`Set-CASMailbox -Identity ${MEGAN} -SmtpClientAuthenticationDisabled $false`),
+          );
+          assert.ok(s.fix.includes('Set-TransportConfig -SmtpClientAuthenticationDisabled $false'));
+        },
+      );
+      await whileChanged(
+        `/mailboxes/${MEGAN}`,
+        { smtpAuthEnabled: false },
+        { smtpAuthEnabled: null },
+        async () => {
+          const s = await brokenAt(w.meganToken, w.mailboxes.megan, 'smtp_auth');
+          assert.equal(s.code, '5.7.139');
+        },
+      );
       assert.equal((await diagnose(w.meganToken, w.mailboxes.megan)).verdict, 'ok');
     });
 
     test('Send As missing for the delegate: the refused message is the evidence, with Add-RecipientPermission', async () => {
-      await control(w.emu, 'DELETE', `/mailboxes/${SUPPORT}/grants`, {
-        principal: ADELE,
-        rights: ['SendAs'],
-      });
-      try {
+      await withoutGrant(SUPPORT, ADELE, 'SendAs', async () => {
         const failed = await w.send(w.adeleToken, w.mailboxes.support, {
           to: [MEGAN],
           subject: 'No',
@@ -186,12 +213,7 @@ for (const kind of DATABASES) {
             `Add-RecipientPermission -Identity ${SUPPORT} -Trustee ${ADELE} -AccessRights SendAs`,
           ),
         );
-      } finally {
-        await control(w.emu, 'POST', `/mailboxes/${SUPPORT}/grants`, {
-          principal: ADELE,
-          rights: ['SendAs'],
-        });
-      }
+      });
       // Granted again: Diagnose cannot tell until a message goes out, and then it can.
       assert.equal((await diagnose(w.adeleToken, w.mailboxes.support)).brokenStep, 'send_as');
       const sent = await w.send(w.adeleToken, w.mailboxes.support, {
@@ -206,82 +228,43 @@ for (const kind of DATABASES) {
     });
 
     test('FullAccess missing for the delegate: the FullAccess link with Add-MailboxPermission', async () => {
-      await control(w.emu, 'DELETE', `/mailboxes/${SUPPORT}/grants`, {
-        principal: ADELE,
-        rights: ['FullAccess'],
-      });
-      try {
-        const s = await assertBroken(
-          await diagnose(w.adeleToken, w.mailboxes.support),
-          'full_access',
-          w.mailboxes.support,
-        );
+      await withoutGrant(SUPPORT, ADELE, 'FullAccess', async () => {
+        const s = await brokenAt(w.adeleToken, w.mailboxes.support, 'full_access');
         assert.equal(s.code, 'imap.not_connected');
         assert.ok(
           s.fix.startsWith(
             `Add-MailboxPermission -Identity ${SUPPORT} -User ${ADELE} -AccessRights FullAccess`,
           ),
         );
-      } finally {
-        await control(w.emu, 'POST', `/mailboxes/${SUPPORT}/grants`, {
-          principal: ADELE,
-          rights: ['FullAccess'],
-        });
-      }
+      });
     });
 
     test('IMAP off for the system mailbox: its IMAP and FullAccess link, with Set-CASMailbox for the shared address', async () => {
-      await control(w.emu, 'PATCH', `/mailboxes/${SUPPORT}`, { imapEnabled: false });
-      try {
-        const s = await assertBroken(
-          await diagnose(w.adeleToken, w.mailboxes.support),
-          'full_access',
-          w.mailboxes.support,
-        );
+      await whileChanged(`/mailboxes/${SUPPORT}`, { imapEnabled: false }, { imapEnabled: true }, async () => {
+        const s = await brokenAt(w.adeleToken, w.mailboxes.support, 'full_access');
         // Exchange accepts the token, then answers "not connected": to a delegate that is FullAccess missing
         // or IMAP off alike, so both fixes are named.
         assert.equal(s.code, 'imap.not_connected');
         assert.match(s.message, /or IMAP is switched off/);
         assert.ok(s.fix.includes(`Set-CASMailbox -Identity ${SUPPORT} -ImapEnabled $true`));
         assert.equal(s.docs, '/docs/troubleshooting#full-access');
-      } finally {
-        await control(w.emu, 'PATCH', `/mailboxes/${SUPPORT}`, { imapEnabled: true });
-      }
+      });
     });
 
     test('an expired client secret, then a wrong one: the Outlook token link with AADSTS7000222 / 7000215', async () => {
-      const settings = (await w.api(w.adeleToken, 'GET', '/settings/microsoft')).json;
-      const body = {
-        clientId: settings.clientId,
-        tenant: settings.tenant,
-        cloud: settings.cloud,
-        customAuthorityUrl: settings.customAuthorityUrl,
-        customImapServer: settings.customImapServer,
-        customSmtpServer: settings.customSmtpServer,
-        signinEnabled: true,
-        syncEnabled: true,
-      };
+      const putSettings = await settingsPut();
       const secret = await control(w.emu, 'POST', `/apps/${DEMO.appId}/secrets`, {});
-      const put = (clientSecret: string) =>
-        w.api(w.adeleToken, 'PUT', '/settings/microsoft', { ...body, clientSecret });
+      const put = (clientSecret: string) => putSettings({ clientSecret });
       assert.equal((await put(secret.body.value)).status, 200);
       await control(w.emu, 'POST', `/apps/${DEMO.appId}/secrets/${secret.body.id}/expire`);
       try {
-        const s = await assertBroken(
-          await diagnose(w.meganToken, w.mailboxes.megan),
-          'token_outlook',
-          w.mailboxes.megan,
-        );
+        const s = await brokenAt(w.meganToken, w.mailboxes.megan, 'token_outlook');
         assert.equal(s.code, 'AADSTS7000222');
         assert.equal(s.whoMustAct, 'administrator');
         assert.match(s.fix, /Certificates & secrets › New client secret/);
         assert.equal(s.docs, '/docs/troubleshooting#aadsts7000222');
         assert.equal((await put('not-the-secret-value-1234')).status, 200);
-        const wrong = await assertBroken(
-          await diagnose(w.meganToken, w.mailboxes.megan),
-          'token_outlook',
-          w.mailboxes.megan,
-        );
+        const wrong = await brokenAt(w.meganToken, w.mailboxes.megan, 'token_outlook');
         assert.equal(wrong.code, 'AADSTS7000215');
       } finally {
         assert.equal((await put(w.emu.demo!.appSecret)).status, 200);
@@ -328,11 +311,7 @@ for (const kind of DATABASES) {
 
     test('Microsoft busy (503 with Retry-After): nobody but Microsoft must act, and the mailbox is not put to wait', async () => {
       await control(w.emu, 'PUT', '/faults/token-endpoint', { status: 503, retryAfterSeconds: 30, count: 1 });
-      const s = await assertBroken(
-        await diagnose(w.meganToken, w.mailboxes.megan),
-        'token_outlook',
-        w.mailboxes.megan,
-      );
+      const s = await brokenAt(w.meganToken, w.mailboxes.megan, 'token_outlook');
       assert.equal(s.whoMustAct, 'microsoft');
       assert.equal((await findMailbox(w.app.mailroom.deps.db, w.mailboxes.megan))?.nextAttemptAt, null);
       assert.equal((await diagnose(w.meganToken, w.mailboxes.megan)).verdict, 'ok');
@@ -344,11 +323,7 @@ for (const kind of DATABASES) {
         appId: DEMO.appId,
         user: MEGAN,
       });
-      const s = await assertBroken(
-        await diagnose(w.meganToken, w.mailboxes.megan),
-        'token_outlook',
-        w.mailboxes.megan,
-      );
+      const s = await brokenAt(w.meganToken, w.mailboxes.megan, 'token_outlook');
       assert.equal(s.code, 'AADSTS65001');
       assert.match(s.fix, /IMAP\.AccessAsUser\.All/);
       assert.equal(s.docs, '/docs/troubleshooting#aadsts65001');
@@ -453,7 +428,7 @@ for (const kind of DATABASES) {
       });
 
       test('without admin consent: the token link shows a token without roles and names the missing consent', async () => {
-        const s = await assertBroken(await diagnose(w.adeleToken, helpdesk), 'token_outlook', helpdesk);
+        const s = await brokenAt(w.adeleToken, helpdesk, 'token_outlook');
         assert.equal(s.code, 'app_access.consent_missing');
         assert.equal(s.whoMustAct, 'administrator');
         assert.match(s.message, /no “roles” claim/);
@@ -508,7 +483,7 @@ for (const kind of DATABASES) {
         try {
           for (const setup of ['missing', 'wrong object id']) {
             if (setup === 'wrong object id') assert.equal((await createSp(wrong)).status, 201);
-            const s = await assertBroken(await diagnose(w.adeleToken, helpdesk), 'imap_login', helpdesk);
+            const s = await brokenAt(w.adeleToken, helpdesk, 'imap_login');
             assert.equal(s.code, 'app_access.service_principal_missing', setup);
             assert.equal(s.whoMustAct, 'administrator');
             assert.match(
@@ -529,12 +504,8 @@ for (const kind of DATABASES) {
       });
 
       test('no FullAccess for the service principal: the IMAP link, with Add-MailboxPermission for its object id', async () => {
-        await control(w.emu, 'DELETE', `/mailboxes/${HELPDESK}/grants`, {
-          principal: objectId,
-          rights: ['FullAccess'],
-        });
-        try {
-          const s = await assertBroken(await diagnose(w.adeleToken, helpdesk), 'imap_login', helpdesk);
+        await withoutGrant(HELPDESK, objectId, 'FullAccess', async () => {
+          const s = await brokenAt(w.adeleToken, helpdesk, 'imap_login');
           assert.equal(s.code, 'app_access.full_access_missing');
           assert.match(s.message, /authenticated but not connected/);
           assert.ok(
@@ -544,46 +515,30 @@ for (const kind of DATABASES) {
             s.fix,
           );
           assert.equal(s.docs, '/docs/troubleshooting#full-access');
-        } finally {
-          await control(w.emu, 'POST', `/mailboxes/${HELPDESK}/grants`, {
-            principal: objectId,
-            rights: ['FullAccess'],
-          });
-        }
+        });
         assert.equal((await diagnose(w.adeleToken, helpdesk)).verdict, 'ok');
       });
 
       test('IMAP off for it: SMTP accepts the application, so the IMAP link says IMAP is off, not the service principal', async () => {
-        await control(w.emu, 'PATCH', `/mailboxes/${HELPDESK}`, { imapEnabled: false });
-        try {
-          const s = await assertBroken(await diagnose(w.adeleToken, helpdesk), 'imap_login', helpdesk);
-          assert.equal(s.code, 'imap.auth_failed');
-          assert.ok(s.fix.startsWith(`Set-CASMailbox -Identity ${HELPDESK} -ImapEnabled $true`));
-          assert.equal(s.docs, '/docs/troubleshooting#imap-disabled');
-        } finally {
-          await control(w.emu, 'PATCH', `/mailboxes/${HELPDESK}`, { imapEnabled: true });
-        }
+        await whileChanged(
+          `/mailboxes/${HELPDESK}`,
+          { imapEnabled: false },
+          { imapEnabled: true },
+          async () => {
+            const s = await brokenAt(w.adeleToken, helpdesk, 'imap_login');
+            assert.equal(s.code, 'imap.auth_failed');
+            assert.ok(s.fix.startsWith(`Set-CASMailbox -Identity ${HELPDESK} -ImapEnabled $true`));
+            assert.equal(s.docs, '/docs/troubleshooting#imap-disabled');
+          },
+        );
       });
     });
 
     test('the recorded credential expiry: near is an ok link with the renewal, past is the broken link', async () => {
-      const settings = (await w.api(w.adeleToken, 'GET', '/settings/microsoft')).json;
-      const body = {
-        clientId: settings.clientId,
-        tenant: settings.tenant,
-        cloud: settings.cloud,
-        customAuthorityUrl: settings.customAuthorityUrl,
-        customImapServer: settings.customImapServer,
-        customSmtpServer: settings.customSmtpServer,
-        signinEnabled: true,
-        syncEnabled: true,
-      };
+      const putSettings = await settingsPut();
       const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
       const record = async (clientSecretExpiresAt: string) => {
-        const res = await w.api(w.adeleToken, 'PUT', '/settings/microsoft', {
-          ...body,
-          clientSecretExpiresAt,
-        });
+        const res = await putSettings({ clientSecretExpiresAt });
         assert.equal(res.status, 200, JSON.stringify(res.json));
       };
       try {
@@ -596,11 +551,7 @@ for (const kind of DATABASES) {
         assert.match(s.message, /client secret expires at .* \(in (9|10) days\): renew it/);
         assert.match(s.fix, /New client secret/);
         await record(day(-2));
-        const past = await assertBroken(
-          await diagnose(w.adeleToken, w.mailboxes.adele),
-          'credential_expiry',
-          w.mailboxes.adele,
-        );
+        const past = await brokenAt(w.adeleToken, w.mailboxes.adele, 'credential_expiry');
         assert.equal(past.code, 'AADSTS7000222');
         assert.equal(past.whoMustAct, 'administrator');
         assert.match(past.message, /expired at/);

@@ -73,7 +73,8 @@ export const graphMailbox: DiagnoseStep = {
           fix,
         };
       }
-      if (error instanceof MailTransportError)
+      // mailboxGraph's one own refusal: no Graph host for a custom authority (graph-access.ts).
+      if (error instanceof MailTransportError && error.code === 'graph.not_configured')
         return {
           status: 'failed',
           code: error.code,
