@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import type { Config } from '../config.ts';
 import { requireAdmin } from '../http/auth.ts';
-import type { AppDeps, AppEnv } from '../http/context.ts';
+import type { AppContext, AppDeps, AppEnv } from '../http/context.ts';
 import { errorBody } from '../http/errors.ts';
 import {
   generateAndStoreCertificate,
@@ -18,6 +18,12 @@ import {
 } from '../microsoft/settings.ts';
 import { validateSettings } from '../microsoft/settings-input.ts';
 import { runCheck } from '../microsoft/settings-routes.tsx';
+
+/** The body as a JSON object, or null (no JSON, or not an object), which the routes answer with a 400. */
+const jsonObjectOf = async (c: AppContext): Promise<object | null> => {
+  const body: unknown = await c.req.json().catch(() => null);
+  return typeof body === 'object' && body !== null ? body : null;
+};
 
 /** The certificate's public parts; its private key is never part of any answer. */
 export const certificateView = (c: StoredCertificate | null) =>
@@ -72,10 +78,8 @@ export const settingsApi = (deps: AppDeps): Hono<AppEnv> => {
 
   app.put('/settings/microsoft', async (c) => {
     const actor = requireAdmin(c);
-    const body = await c.req.json().catch(() => undefined);
-    if (body === undefined || typeof body !== 'object' || body === null) {
-      return c.json(errorBody('request.invalid', 'Send a JSON object.'), 400);
-    }
+    const body = await jsonObjectOf(c);
+    if (!body) return c.json(errorBody('request.invalid', 'Send a JSON object.'), 400);
     const validation = validateSettings(body, await loadMicrosoftSettings(deps.db), deps.config);
     if (!validation.ok) {
       const fields = Object.fromEntries(Object.entries(validation.errors).filter(([, v]) => v)) as Record<
@@ -96,9 +100,8 @@ export const settingsApi = (deps: AppDeps): Hono<AppEnv> => {
   /** `{ "generate": true }`, or `{ "certificate": PEM, "privateKey": PEM }` to upload one. */
   app.post('/settings/microsoft/certificate', async (c) => {
     const actor = requireAdmin(c);
-    const body = await c.req.json().catch(() => undefined);
-    if (body === undefined || typeof body !== 'object' || body === null)
-      return c.json(errorBody('request.invalid', 'Send a JSON object.'), 400);
+    const body = await jsonObjectOf(c);
+    if (!body) return c.json(errorBody('request.invalid', 'Send a JSON object.'), 400);
     if ((body as { generate?: unknown }).generate === true) {
       await generateAndStoreCertificate(deps, actor);
     } else {

@@ -4,7 +4,7 @@ import { withLease } from '../jobs/lease.ts';
 import type { Logger } from '../log/logger.ts';
 import { type SecretBox, SecretBoxError } from '../secrets/secret-box.ts';
 import { nextAttemptAt } from './backoff.ts';
-import { disableEndpoint, findEndpoint, openSecrets } from './endpoints.ts';
+import { disableEndpoint, endpointToDeliver } from './endpoints.ts';
 import { sendWebhook } from './send-webhook.ts';
 import { sign } from './signature.ts';
 import { WebhookError } from './webhook-error.ts';
@@ -191,15 +191,11 @@ export const deliverEndpoint = async (deps: WebhookDeps, endpointId: string): Pr
   await withLease(deps, `webhook:${endpointId}`, { ttlMs: 30_000 }, async (signal) => {
     for (;;) {
       if (signal.aborted) return;
-      const endpoint = await findEndpoint(deps.db, endpointId);
-      if (!endpoint?.enabled) return;
+      const found = await endpointToDeliver(deps, endpointId, deps.now());
+      if (!found?.endpoint.enabled) return;
+      const { endpoint, secrets } = found;
       const head = await headOf(deps.db, endpointId);
       if (!head || head.next_attempt_at > deps.now().toISOString()) return;
-      const secrets = await openSecrets(deps, endpointId, deps.now()).catch((error: unknown) => {
-        if (error instanceof SecretBoxError) return error;
-        throw error;
-      });
-      if (!secrets) return;
       const outcome =
         secrets instanceof SecretBoxError
           ? unopenedSecret(secrets)

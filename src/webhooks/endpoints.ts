@@ -28,7 +28,9 @@ export const previousSecretPurpose = (id: string): string => `webhook.previous_s
 /** How long a replaced secret still signs, by default: receivers switch to the new one meanwhile. */
 export const DEFAULT_KEEP_PREVIOUS_HOURS = 24;
 
-const rowToEndpoint = (row: Selectable<WebhookEndpointsTable>): WebhookEndpoint => ({
+type EndpointRow = Selectable<WebhookEndpointsTable>;
+
+const rowToEndpoint = (row: EndpointRow): WebhookEndpoint => ({
   id: row.id,
   url: row.url,
   description: row.description,
@@ -85,8 +87,11 @@ export const createEndpoint = async (
   return { endpoint: (await findEndpoint(deps.db, id))!, secret };
 };
 
+const endpointRow = (db: Db, id: string): Promise<EndpointRow | undefined> =>
+  db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
+
 export const findEndpoint = async (db: Db, id: string): Promise<WebhookEndpoint | undefined> => {
-  const row = await db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await endpointRow(db, id);
   return row && rowToEndpoint(row);
 };
 
@@ -138,14 +143,12 @@ export const rotateSecret = async (
   keepPreviousHours = DEFAULT_KEEP_PREVIOUS_HOURS,
   now = new Date(),
 ): Promise<string | null> => {
+  const row = await endpointRow(deps.db, id);
+  if (!row) return null;
   // A secret that no longer opens (its key is gone) is simply replaced: rotating is the way out of it.
-  const current = await openSecrets(deps, id, now).catch((error: unknown) => {
-    if (error instanceof SecretBoxError) return [];
-    throw error;
-  });
-  if (!current) return null;
+  const current = openSecrets(deps.secrets, row, now);
   const secret = generateSecret();
-  const keep = keepPreviousHours > 0 && current[0];
+  const keep = keepPreviousHours > 0 && !(current instanceof SecretBoxError) && current[0];
   const result = await deps.db
     .updateTable('webhook_endpoints')
     .set({
@@ -161,26 +164,37 @@ export const rotateSecret = async (
   return Number(result.numUpdatedRows) === 1 ? secret : null;
 };
 
-/** The secrets that sign now: the current one, and the one it replaced while it still may. For the delivery job only. */
-export const openSecrets = async (
+/**
+ * The secrets that sign now: the current one, and the one it replaced while it still may; or the
+ * SecretBoxError of a secret that no longer opens (its key is gone from the keyring).
+ */
+const openSecrets = (box: SecretBox, row: EndpointRow, now: Date): string[] | SecretBoxError => {
+  try {
+    const current = box.open(row.secret_encrypted, secretPurpose(row.id));
+    const previous =
+      row.previous_secret_encrypted &&
+      row.previous_secret_until &&
+      row.previous_secret_until > now.toISOString()
+        ? box.open(row.previous_secret_encrypted, previousSecretPurpose(row.id))
+        : null;
+    return previous ? [current, previous] : [current];
+  } catch (error) {
+    if (error instanceof SecretBoxError) return error;
+    throw error;
+  }
+};
+
+/**
+ * For the delivery job, in one read: the endpoint and the secrets that sign now (or why they do not
+ * open, which the job records as a failed attempt: nothing is sent unsigned).
+ */
+export const endpointToDeliver = async (
   deps: { readonly db: Db; readonly secrets: SecretBox },
   id: string,
-  now = new Date(),
-): Promise<string[] | null> => {
-  const row = await deps.db
-    .selectFrom('webhook_endpoints')
-    .select(['secret_encrypted', 'previous_secret_encrypted', 'previous_secret_until'])
-    .where('id', '=', id)
-    .executeTakeFirst();
-  if (!row) return null;
-  const current = deps.secrets.open(row.secret_encrypted, secretPurpose(id));
-  const previous =
-    row.previous_secret_encrypted &&
-    row.previous_secret_until &&
-    row.previous_secret_until > now.toISOString()
-      ? deps.secrets.open(row.previous_secret_encrypted, previousSecretPurpose(id))
-      : null;
-  return previous ? [current, previous] : [current];
+  now: Date,
+): Promise<{ endpoint: WebhookEndpoint; secrets: string[] | SecretBoxError } | undefined> => {
+  const row = await endpointRow(deps.db, id);
+  return row && { endpoint: rowToEndpoint(row), secrets: openSecrets(deps.secrets, row, now) };
 };
 
 /** Mailroom turns an endpoint off after its deliveries failed for the whole retry window. */

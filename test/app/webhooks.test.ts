@@ -103,13 +103,13 @@ for (const kind of DATABASES) {
           return (
             folders.length > 0 &&
             folders.every((f) => f.status === 'idle') &&
-            workers.watchers?.watching().length === 1
+            workers.watchers?.watching().length === 1 &&
+            (await control(emu, 'GET', `/mail/sessions?address=${MEGAN}`)).body.totals.idling === 1
           );
         },
         15_000,
-        'the first sync done and the Inbox watched',
+        'the first sync done and the Inbox in IDLE',
       );
-      await new Promise((r) => setTimeout(r, 300));
       const subject = `Webhook me ${Date.now()}`;
       const raw = `From: someone@example.net\r\nTo: ${MEGAN}\r\nSubject: ${subject}\r\nMessage-ID: <hook-${Date.now()}@example.net>\r\n\r\nHello\r\n`;
       const deliveredAt = Date.now();
