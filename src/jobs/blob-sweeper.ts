@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { AppDeps } from '../http/context.ts';
 import { sweepBlobs } from '../messages/blob-sweep.ts';
 import { claimRound } from './lease.ts';
+import { startPeriodicRound } from './periodic-round.ts';
 
 /** How often the workers sweep the blob folder (one of them, under a lease). */
 export const BLOB_SWEEP_INTERVAL_MS = 6 * 3600_000;
@@ -13,17 +13,14 @@ export const BLOB_SWEEP_INTERVAL_MS = 6 * 3600_000;
 export const startBlobSweeper = (
   deps: Pick<AppDeps, 'db' | 'blobs' | 'log'>,
   intervalMs = BLOB_SWEEP_INTERVAL_MS,
-): (() => void) => {
-  const owner = randomBytes(9).toString('base64url');
-  const timer = setInterval(() => {
-    void (async () => {
+): (() => void) =>
+  startPeriodicRound(deps.log, {
+    intervalMs,
+    atStart: false,
+    failed: { event: 'blobs.sweep_failed', message: 'blob sweep failed' },
+    round: async (owner) => {
       if (!(await claimRound(deps.db, 'blob-sweep', owner, intervalMs))) return;
       const result = await sweepBlobs(deps.db, deps.blobs);
       deps.log.info({ event: 'blobs.swept', ...result }, 'blob folder swept');
-    })().catch((error: Error) =>
-      deps.log.error({ event: 'blobs.sweep_failed', err: error }, 'blob sweep failed'),
-    );
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
-};
+    },
+  });

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { AppDeps } from '../http/context.ts';
 import { checkCredentialExpiry } from '../microsoft/credentials/expiry.ts';
 import { claimRound } from './lease.ts';
+import { startPeriodicRound } from './periodic-round.ts';
 
 /** How often the workers look at the credential's expiry: thresholds are days apart. */
 export const CREDENTIAL_EXPIRY_INTERVAL_MS = 3600_000;
@@ -16,19 +16,13 @@ export const startCredentialExpiryCheck = (
 ): (() => void) => {
   const intervalMs = options.intervalMs ?? CREDENTIAL_EXPIRY_INTERVAL_MS;
   const clock = options.clock ?? (() => new Date());
-  const owner = randomBytes(9).toString('base64url');
-  const tick = () =>
-    void (async () => {
+  return startPeriodicRound(deps.log, {
+    intervalMs,
+    atStart: true,
+    failed: { event: 'credential.expiry_check_failed', message: 'credential expiry check failed' },
+    round: async (owner) => {
       if (!(await claimRound(deps.db, 'credential-expiry', owner, intervalMs))) return;
       await checkCredentialExpiry(deps, clock());
-    })().catch((error: Error) =>
-      deps.log.error(
-        { event: 'credential.expiry_check_failed', err: error },
-        'credential expiry check failed',
-      ),
-    );
-  tick();
-  const timer = setInterval(tick, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
+    },
+  });
 };

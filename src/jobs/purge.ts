@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import { EVENTS_RETENTION_DAYS, purgeEvents } from '../events/record-event.ts';
 import type { AppDeps } from '../http/context.ts';
@@ -6,6 +5,7 @@ import { purgeSessions } from '../http/purge-sessions.ts';
 import { purgeRateLimitEvents } from '../http/rate-limit.ts';
 import { purgeWebhookDeliveries } from '../webhooks/purge.ts';
 import { claimRound } from './lease.ts';
+import { startPeriodicRound } from './periodic-round.ts';
 
 /** Failed jobs are kept as long as events, for whoever looks into what went wrong. */
 const purgeFailedJobs = async (db: Db, now: Date): Promise<number> => {
@@ -68,14 +68,10 @@ export const runPurge = async (
 export const startPurger = (
   deps: Pick<AppDeps, 'db' | 'log'>,
   intervalMs = PURGE_INTERVAL_MS,
-): (() => void) => {
-  const owner = randomBytes(9).toString('base64url');
-  const tick = () =>
-    void runPurge(deps, owner, new Date(), intervalMs).catch((error: Error) =>
-      deps.log.error({ event: 'purge.failed', err: error }, 'purge failed'),
-    );
-  tick();
-  const timer = setInterval(tick, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
-};
+): (() => void) =>
+  startPeriodicRound(deps.log, {
+    intervalMs,
+    atStart: true,
+    failed: { event: 'purge.failed', message: 'purge failed' },
+    round: (owner) => runPurge(deps, owner, new Date(), intervalMs),
+  });

@@ -56,7 +56,8 @@ for (const kind of DATABASES) {
             mailbox.sync_runs >= 1 &&
             folders.length > 1 &&
             folders.every((f) => f.status === 'idle') &&
-            workers.watchers?.watching().length === 1
+            workers.watchers?.watching().length === 1 &&
+            (await control(emu, 'GET', `/mail/sessions?address=${MEGAN}`)).body.totals.idling === 1
           );
         },
         15_000,
@@ -75,7 +76,6 @@ for (const kind of DATABASES) {
           .execute(),
       });
       const before = await roundsBefore();
-      await new Promise((r) => setTimeout(r, 300));
       const subject = `Arrives while idling ${Date.now()}`;
       const raw = `From: someone@example.net\r\nTo: ${MEGAN}\r\nSubject: ${subject}\r\nMessage-ID: <idle-${Date.now()}@example.net>\r\n\r\nHello\r\n`;
       const started = Date.now();

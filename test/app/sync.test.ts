@@ -20,6 +20,7 @@ import {
   mailboxIdOf,
   mailroomBrowser,
 } from '../support/mailbox-setup.ts';
+import { storeCounts } from '../support/store-counts.ts';
 
 // Each database gets its own emulator: the tests count what is in the server's folders.
 let emu: RunningEmulator;
@@ -42,31 +43,7 @@ for (const kind of DATABASES) {
     let deps: SyncDeps;
     let mailboxId: string;
     const sync = async () => syncMailbox(deps, (await findMailbox(deps.db, mailboxId))!);
-    const counts = async (path?: string) => {
-      let locations = deps.db
-        .selectFrom('message_locations')
-        .select((eb) => eb.fn.countAll<number | string>().as('n'))
-        .where('mailbox_id', '=', mailboxId);
-      if (path) locations = locations.where('path', '=', path);
-      const messages = await deps.db
-        .selectFrom('messages')
-        .select((eb) => eb.fn.countAll<number | string>().as('n'))
-        .where('mailbox_id', '=', mailboxId)
-        .executeTakeFirstOrThrow();
-      const dupes = await deps.db
-        .selectFrom('messages')
-        .select('message_id')
-        .where('mailbox_id', '=', mailboxId)
-        .where('message_id', 'is not', null)
-        .groupBy('message_id')
-        .having((eb) => eb.fn.countAll(), '>', 1)
-        .execute();
-      return {
-        messages: Number(messages.n),
-        locations: Number((await locations.executeTakeFirstOrThrow()).n),
-        duplicates: dupes.length,
-      };
-    };
+    const counts = (path?: string) => storeCounts(deps.db, mailboxId, path);
     const select = async (paths: string[]) => {
       const res = await fetch(`${app.url}/api/mailboxes/${mailboxId}/folders`, {
         method: 'PUT',
