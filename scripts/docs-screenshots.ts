@@ -55,7 +55,8 @@ const passwordOf = (upn: string) => demo.people.find((p) => p.upn === upn)!.pass
 /** The emulator's Microsoft sign-in and consent pages, as the person fills them in. */
 const signInAtMicrosoft = async (page: Page, upn: string, pictures: boolean): Promise<void> => {
   const picker = page.getByRole('button', { name: /Adele Vance/ });
-  if (await picker.isVisible().catch(() => false)) await picker.click();
+  // isVisible() answers false for an absent element without waiting; it throws only for a real fault.
+  if (await picker.isVisible()) await picker.click();
   else {
     await page.getByLabel('Email, phone, or Skype').fill(upn);
     await page.getByLabel('Password').fill(passwordOf(upn));

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import { requireAdmin, requireUser } from '../http/auth.ts';
 import type { AppDeps, AppEnv } from '../http/context.ts';
@@ -22,8 +22,17 @@ const folderView = (f: Awaited<ReturnType<typeof storedFolders>>[number]) => ({
   selected: f.selected,
 });
 
-const sendViaBody = z.object({ sendVia: z.enum(SEND_VIA) }).strict();
-const mailViaBody = z.object({ mailVia: z.enum(SEND_VIA) }).strict();
+/** The body of PUT …/send-via and …/mail-via: one field, named after its route, giving the choice. */
+const viaBodies = {
+  sendVia: z
+    .object({ sendVia: z.enum(SEND_VIA) })
+    .strict()
+    .transform((b) => b.sendVia),
+  mailVia: z
+    .object({ mailVia: z.enum(SEND_VIA) })
+    .strict()
+    .transform((b) => b.mailVia),
+};
 
 /** Mailboxes over the API: list and get with their state, folders, check connection, delete. */
 export const mailboxesApi = (deps: AppDeps): Hono<AppEnv> => {
@@ -86,22 +95,17 @@ export const mailboxesApi = (deps: AppDeps): Hono<AppEnv> => {
 
   // The mailbox's one way to Microsoft 365, for reading and sending (issue 13 §3). `send-via` is its first
   // name, kept for clients written against it; `mail-via` says what it covers.
-  app.put('/mailboxes/:id/send-via', async (c) => {
+  const chooseMailVia = (field: keyof typeof viaBodies) => async (c: Context<AppEnv, '/mailboxes/:id'>) => {
     const mailbox = await managedMailbox(deps, requireUser(c), c.req.param('id'), 'choose how it is reached');
-    const body = sendViaBody.safeParse(await c.req.json().catch(() => null));
+    // A body that is not JSON becomes null, which the schema refuses with the 400 below.
+    const body = viaBodies[field].safeParse(await c.req.json().catch(() => null));
     if (!body.success)
-      return c.json(errorBody('request.invalid', 'Send { "sendVia": "auto" | "smtp" | "graph" }.'), 400);
-    await setSendVia(deps.db, mailbox.id, body.data.sendVia);
+      return c.json(errorBody('request.invalid', `Send { "${field}": "auto" | "smtp" | "graph" }.`), 400);
+    await setSendVia(deps.db, mailbox.id, body.data);
     return c.json(mailboxView((await findMailbox(deps.db, mailbox.id)) ?? mailbox));
-  });
-  app.put('/mailboxes/:id/mail-via', async (c) => {
-    const mailbox = await managedMailbox(deps, requireUser(c), c.req.param('id'), 'choose how it is reached');
-    const body = mailViaBody.safeParse(await c.req.json().catch(() => null));
-    if (!body.success)
-      return c.json(errorBody('request.invalid', 'Send { "mailVia": "auto" | "smtp" | "graph" }.'), 400);
-    await setSendVia(deps.db, mailbox.id, body.data.mailVia);
-    return c.json(mailboxView((await findMailbox(deps.db, mailbox.id)) ?? mailbox));
-  });
+  };
+  app.put('/mailboxes/:id/send-via', chooseMailVia('sendVia'));
+  app.put('/mailboxes/:id/mail-via', chooseMailVia('mailVia'));
 
   app.delete('/mailboxes/:id', async (c) => {
     const user = requireUser(c);

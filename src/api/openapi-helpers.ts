@@ -12,3 +12,9 @@ export const json = (description: string, schema: unknown) => ({
 });
 
 export const path = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
+
+/** A required JSON request body. */
+export const jsonBody = (schema: unknown) => ({
+  required: true,
+  content: { 'application/json': { schema } },
+});

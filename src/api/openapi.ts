@@ -8,9 +8,28 @@ import { appAccessPaths, appAccessSchemas } from '../mailboxes/app-access/openap
 import { readingPaths, readingSchemas } from '../reading/openapi-paths.ts';
 import { sendPaths, sendSchemas } from '../send/openapi-paths.ts';
 import { webhooksPaths, webhooksSchemas } from '../webhooks/openapi-paths.ts';
-import { errorResponse, json, path, ref } from './openapi-helpers.ts';
+import { errorResponse, json, jsonBody, path, ref } from './openapi-helpers.ts';
 
 const idParam = path('id');
+
+/** PUT …/send-via and …/mail-via: one setting under two names, each with its own body field. */
+const mailViaPath = (field: 'sendVia' | 'mailVia', summary: string) => ({
+  put: {
+    summary,
+    parameters: [idParam],
+    requestBody: jsonBody({
+      type: 'object',
+      required: [field],
+      properties: { [field]: { enum: ['auto', 'smtp', 'graph'] } },
+    }),
+    responses: {
+      200: json('The mailbox, saying how it reads and sends now and why', ref('Mailbox')),
+      400: errorResponse('Not one of auto, smtp, graph'),
+      403: errorResponse('Not the owner (personal) or an administrator (system mailbox)'),
+      404: errorResponse('No such mailbox'),
+    },
+  },
+});
 
 const settings = {
   type: 'object',
@@ -353,10 +372,7 @@ export const openApiDocument = (serverUrl: string) => ({
       get: {
         summary: 'The authenticated user',
         responses: {
-          200: {
-            description: 'The user',
-            content: { 'application/json': { schema: { $ref: '#/components/schemas/Me' } } },
-          },
+          200: json('The user', ref('Me')),
           401: errorResponse('Not authenticated'),
         },
       },
@@ -365,27 +381,16 @@ export const openApiDocument = (serverUrl: string) => ({
       get: {
         summary: 'Microsoft 365 settings (administrators)',
         responses: {
-          200: {
-            description: 'The settings',
-            content: { 'application/json': { schema: { $ref: '#/components/schemas/MicrosoftSettings' } } },
-          },
+          200: json('The settings', ref('MicrosoftSettings')),
           401: errorResponse('Not authenticated'),
           403: errorResponse('Not an administrator'),
         },
       },
       put: {
         summary: 'Replace the Microsoft 365 settings (administrators)',
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': { schema: { $ref: '#/components/schemas/MicrosoftSettingsInput' } },
-          },
-        },
+        requestBody: jsonBody(ref('MicrosoftSettingsInput')),
         responses: {
-          200: {
-            description: 'The saved settings',
-            content: { 'application/json': { schema: { $ref: '#/components/schemas/MicrosoftSettings' } } },
-          },
+          200: json('The saved settings', ref('MicrosoftSettings')),
           400: errorResponse('`settings.invalid` with a message per field in `fields`'),
           401: errorResponse('Not authenticated'),
           403: errorResponse('Not an administrator, or `csrf.invalid`'),
@@ -396,10 +401,7 @@ export const openApiDocument = (serverUrl: string) => ({
       post: {
         summary: 'Check configuration: ask Microsoft for a client-credentials token with the saved settings',
         responses: {
-          200: {
-            description: 'The outcome, in words',
-            content: { 'application/json': { schema: { $ref: '#/components/schemas/CheckResult' } } },
-          },
+          200: json('The outcome, in words', ref('CheckResult')),
           401: errorResponse('Not authenticated'),
           403: errorResponse('Not an administrator'),
         },
@@ -409,12 +411,7 @@ export const openApiDocument = (serverUrl: string) => ({
       get: {
         summary: 'The stored certificate (public parts and PEM) to upload in Azure (administrators)',
         responses: {
-          200: {
-            description: 'The certificate',
-            content: {
-              'application/json': { schema: { $ref: '#/components/schemas/MicrosoftCertificate' } },
-            },
-          },
+          200: json('The certificate', ref('MicrosoftCertificate')),
           401: errorResponse('Not authenticated'),
           403: errorResponse('Not an administrator'),
           404: errorResponse('`certificate.not_found`: none generated or uploaded yet'),
@@ -423,28 +420,16 @@ export const openApiDocument = (serverUrl: string) => ({
       post: {
         summary:
           'Generate a certificate (`{"generate": true}`: RSA 2048, self-signed, two years) or upload one (`{"certificate": PEM, "privateKey": PEM}`); it replaces the stored one (administrators)',
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                properties: {
-                  generate: { type: 'boolean' },
-                  certificate: { type: 'string', maxLength: 20000 },
-                  privateKey: { type: 'string', maxLength: 20000, writeOnly: true },
-                },
-              },
-            },
+        requestBody: jsonBody({
+          type: 'object',
+          properties: {
+            generate: { type: 'boolean' },
+            certificate: { type: 'string', maxLength: 20000 },
+            privateKey: { type: 'string', maxLength: 20000, writeOnly: true },
           },
-        },
+        }),
         responses: {
-          201: {
-            description: 'The stored certificate',
-            content: {
-              'application/json': { schema: { $ref: '#/components/schemas/MicrosoftCertificate' } },
-            },
-          },
+          201: json('The stored certificate', ref('MicrosoftCertificate')),
           400: errorResponse(
             '`certificate.invalid` (not PEM, key not the certificate’s, RSA under 2048 bits, expired, too long) with `fields`, or `request.invalid`',
           ),
@@ -502,17 +487,10 @@ export const openApiDocument = (serverUrl: string) => ({
       put: {
         summary: 'Choose the folders to sync',
         parameters: [idParam],
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                properties: { selected: { type: 'array', items: { type: 'string' } } },
-              },
-            },
-          },
-        },
+        requestBody: jsonBody({
+          type: 'object',
+          properties: { selected: { type: 'array', items: { type: 'string' } } },
+        }),
         responses: {
           200: json('Folders', {
             type: 'object',
@@ -551,56 +529,14 @@ export const openApiDocument = (serverUrl: string) => ({
         },
       },
     },
-    '/api/mailboxes/{id}/send-via': {
-      put: {
-        summary:
-          'Choose the mailbox’s way to Microsoft 365, for reading and sending (the first name of `mail-via`): auto (IMAP and SMTP, then Microsoft Graph for the half Exchange refuses), smtp (IMAP and SMTP only) or graph (the owner, or an administrator for a system mailbox)',
-        parameters: [idParam],
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                required: ['sendVia'],
-                properties: { sendVia: { enum: ['auto', 'smtp', 'graph'] } },
-              },
-            },
-          },
-        },
-        responses: {
-          200: json('The mailbox, saying how it reads and sends now and why', ref('Mailbox')),
-          400: errorResponse('Not one of auto, smtp, graph'),
-          403: errorResponse('Not the owner (personal) or an administrator (system mailbox)'),
-          404: errorResponse('No such mailbox'),
-        },
-      },
-    },
-    '/api/mailboxes/{id}/mail-via': {
-      put: {
-        summary:
-          'Choose the mailbox’s way to Microsoft 365, for reading and sending: auto (IMAP and SMTP, then Microsoft Graph for the half Exchange refuses: SMTP AUTH off, or IMAP off for the mailbox), smtp (IMAP and SMTP only) or graph (Microsoft Graph only) (the owner, or an administrator for a system mailbox)',
-        parameters: [idParam],
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                required: ['mailVia'],
-                properties: { mailVia: { enum: ['auto', 'smtp', 'graph'] } },
-              },
-            },
-          },
-        },
-        responses: {
-          200: json('The mailbox, saying how it reads and sends now and why', ref('Mailbox')),
-          400: errorResponse('Not one of auto, smtp, graph'),
-          403: errorResponse('Not the owner (personal) or an administrator (system mailbox)'),
-          404: errorResponse('No such mailbox'),
-        },
-      },
-    },
+    '/api/mailboxes/{id}/send-via': mailViaPath(
+      'sendVia',
+      'Choose the mailbox’s way to Microsoft 365, for reading and sending (the first name of `mail-via`): auto (IMAP and SMTP, then Microsoft Graph for the half Exchange refuses), smtp (IMAP and SMTP only) or graph (the owner, or an administrator for a system mailbox)',
+    ),
+    '/api/mailboxes/{id}/mail-via': mailViaPath(
+      'mailVia',
+      'Choose the mailbox’s way to Microsoft 365, for reading and sending: auto (IMAP and SMTP, then Microsoft Graph for the half Exchange refuses: SMTP AUTH off, or IMAP off for the mailbox), smtp (IMAP and SMTP only) or graph (Microsoft Graph only) (the owner, or an administrator for a system mailbox)',
+    ),
     '/api/mailboxes/{id}/sync': {
       post: {
         summary: 'Sync now: enqueue a sync of the mailbox; a worker runs it',
@@ -660,10 +596,7 @@ export const openApiDocument = (serverUrl: string) => ({
       post: {
         summary:
           'Add a system mailbox (connect it afterwards in the browser, with an account that has FullAccess)',
-        requestBody: {
-          required: true,
-          content: { 'application/json': { schema: ref('SystemMailboxInput') } },
-        },
+        requestBody: jsonBody(ref('SystemMailboxInput')),
         responses: {
           201: json('Created', ref('SystemMailbox')),
           400: errorResponse('`system_mailbox.invalid` with fields'),
@@ -684,10 +617,7 @@ export const openApiDocument = (serverUrl: string) => ({
       put: {
         summary: 'Change label, enabled flag and access',
         parameters: [idParam],
-        requestBody: {
-          required: true,
-          content: { 'application/json': { schema: ref('SystemMailboxInput') } },
-        },
+        requestBody: jsonBody(ref('SystemMailboxInput')),
         responses: {
           200: json('Saved', ref('SystemMailbox')),
           400: errorResponse('Invalid'),

@@ -4,6 +4,7 @@ import { Csrf } from '../ui/layout.tsx';
 import type { MailboxWatch } from '../watch/watchable.ts';
 import type { ConnectionCheck } from './check-connection.ts';
 import type { StoredFolder } from './folders.ts';
+import { ALLOW_GRAPH_LABEL } from './graph-consent-advice.ts';
 import type { Mailbox } from './mailbox.ts';
 
 const STATE_LABEL: Record<Mailbox['state'], string> = {
@@ -231,7 +232,7 @@ const GraphAccess = (p: {
         <form method="post" action={`/mailboxes/${m.id}/graph-consent`} class="actions">
           <Csrf token={p.csrf} />
           <button type="submit" class={needed ? '' : 'secondary'}>
-            Allow Mailroom to use Microsoft Graph
+            {ALLOW_GRAPH_LABEL}
           </button>
         </form>
       ) : (
