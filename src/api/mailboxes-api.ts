@@ -1,8 +1,8 @@
 import { type Context, Hono } from 'hono';
-import { z } from 'zod';
-import { requireAdmin, requireUser } from '../http/auth.ts';
+import { requireAdmin, requireUser, signedIn } from '../http/auth.ts';
 import type { AppDeps, AppEnv } from '../http/context.ts';
-import { AppError, errorBody } from '../http/errors.ts';
+import { errorBody } from '../http/errors.ts';
+import { jsonInput, queryInput } from '../http/validate.ts';
 import { managedMailbox, visibleMailbox } from '../mailboxes/access.ts';
 import { MailboxTokenError } from '../mailboxes/access-token.ts';
 import { checkConnection } from '../mailboxes/check-connection.ts';
@@ -11,8 +11,10 @@ import { FolderSelectionError, retrieveFolders, selectFolders, storedFolders } f
 import { hasGraphToken } from '../mailboxes/graph-consent.ts';
 import { mailboxView } from '../mailboxes/mailbox.ts';
 import { findMailbox, mailboxesVisibleTo } from '../mailboxes/repository.ts';
-import { SEND_VIA, setSendVia } from '../mailboxes/send-via.ts';
+import type { SendVia } from '../mailboxes/mailboxes.table.ts';
+import { setSendVia } from '../mailboxes/send-via.ts';
 import { MailTransportError } from '../transports/transport-error.ts';
+import { deleteQuery, folderSelectionBody, foldersQuery, viaBodies } from './mailboxes-input.ts';
 
 const folderView = (f: Awaited<ReturnType<typeof storedFolders>>[number]) => ({
   path: f.path,
@@ -21,18 +23,6 @@ const folderView = (f: Awaited<ReturnType<typeof storedFolders>>[number]) => ({
   specialUse: f.specialUse,
   selected: f.selected,
 });
-
-/** The body of PUT …/send-via and …/mail-via: one field, named after its route, giving the choice. */
-const viaBodies = {
-  sendVia: z
-    .object({ sendVia: z.enum(SEND_VIA) })
-    .strict()
-    .transform((b) => b.sendVia),
-  mailVia: z
-    .object({ mailVia: z.enum(SEND_VIA) })
-    .strict()
-    .transform((b) => b.mailVia),
-};
 
 /** Mailboxes over the API: list and get with their state, folders, check connection, delete. */
 export const mailboxesApi = (deps: AppDeps): Hono<AppEnv> => {
@@ -46,14 +36,9 @@ export const mailboxesApi = (deps: AppDeps): Hono<AppEnv> => {
     return c.json({ ...mailboxView(mailbox), graphAllowed: await hasGraphToken(deps.db, mailbox.id) });
   });
 
-  app.get('/mailboxes/:id/folders', async (c) => {
+  const onlyStored = 'A GET only reads the stored folders: retrieve them with POST …/folders/refresh.';
+  app.get('/mailboxes/:id/folders', signedIn, queryInput(foldersQuery, onlyStored), async (c) => {
     const mailbox = await visibleMailbox(deps, requireUser(c), c.req.param('id'));
-    // A GET changes nothing: retrieving the list over IMAP rewrites it, so it is a POST of its own.
-    if (c.req.query('refresh') === 'true')
-      throw new AppError(
-        'request.invalid',
-        `A GET only reads the stored folders: retrieve them with POST /api/mailboxes/${mailbox.id}/folders/refresh.`,
-      );
     return c.json({ folders: (await storedFolders(deps.db, mailbox.id)).map(folderView) });
   });
 
@@ -69,19 +54,14 @@ export const mailboxesApi = (deps: AppDeps): Hono<AppEnv> => {
     }
   });
 
-  app.put('/mailboxes/:id/folders', async (c) => {
+  const selection = jsonInput(folderSelectionBody, {
+    message: 'Send { "selected": ["INBOX", …] }: the paths of the folders to sync.',
+  });
+  app.put('/mailboxes/:id/folders', signedIn, selection, async (c) => {
     const mailbox = await managedMailbox(deps, requireUser(c), c.req.param('id'), 'choose its folders');
-    const body = (await c.req.json().catch(() => null)) as { selected?: unknown } | null;
-    if (!body || !Array.isArray(body.selected) || !body.selected.every((p) => typeof p === 'string')) {
-      return c.json(
-        errorBody('request.invalid', 'Send { "selected": ["INBOX", …] }: the paths of the folders to sync.'),
-        400,
-      );
-    }
+    const { selected } = c.req.valid('json');
     try {
-      return c.json({
-        folders: (await selectFolders(deps.db, mailbox.id, body.selected as string[])).map(folderView),
-      });
+      return c.json({ folders: (await selectFolders(deps.db, mailbox.id, selected)).map(folderView) });
     } catch (error) {
       if (!(error instanceof FolderSelectionError)) throw error;
       return c.json(errorBody(error.code, error.message), 400);
@@ -95,22 +75,24 @@ export const mailboxesApi = (deps: AppDeps): Hono<AppEnv> => {
 
   // The mailbox's one way to Microsoft 365, for reading and sending (issue 13 §3). `send-via` is its first
   // name, kept for clients written against it; `mail-via` says what it covers.
-  const chooseMailVia = (field: keyof typeof viaBodies) => async (c: Context<AppEnv, '/mailboxes/:id'>) => {
+  const chooseMailVia = async (c: Context<AppEnv, '/mailboxes/:id'>, via: SendVia) => {
     const mailbox = await managedMailbox(deps, requireUser(c), c.req.param('id'), 'choose how it is reached');
-    // A body that is not JSON becomes null, which the schema refuses with the 400 below.
-    const body = viaBodies[field].safeParse(await c.req.json().catch(() => null));
-    if (!body.success)
-      return c.json(errorBody('request.invalid', `Send { "${field}": "auto" | "smtp" | "graph" }.`), 400);
-    await setSendVia(deps.db, mailbox.id, body.data);
+    await setSendVia(deps.db, mailbox.id, via);
     return c.json(mailboxView((await findMailbox(deps.db, mailbox.id)) ?? mailbox));
   };
-  app.put('/mailboxes/:id/send-via', chooseMailVia('sendVia'));
-  app.put('/mailboxes/:id/mail-via', chooseMailVia('mailVia'));
+  const viaMessage = (field: string) => ({ message: `Send { "${field}": "auto" | "smtp" | "graph" }.` });
+  app.put('/mailboxes/:id/send-via', signedIn, jsonInput(viaBodies.sendVia, viaMessage('sendVia')), (c) =>
+    chooseMailVia(c, c.req.valid('json').sendVia),
+  );
+  app.put('/mailboxes/:id/mail-via', signedIn, jsonInput(viaBodies.mailVia, viaMessage('mailVia')), (c) =>
+    chooseMailVia(c, c.req.valid('json').mailVia),
+  );
 
-  app.delete('/mailboxes/:id', async (c) => {
+  const deleting = queryInput(deleteQuery, 'Send ?mail=keep or ?mail=delete (the default).');
+  app.delete('/mailboxes/:id', signedIn, deleting, async (c) => {
     const user = requireUser(c);
     const mailbox = await managedMailbox(deps, user, c.req.param('id'), 'delete it');
-    const keep = c.req.query('mail') === 'keep';
+    const keep = c.req.valid('query').mail === 'keep';
     if (mailbox.kind === 'system' && !keep) {
       requireAdmin(c);
       await deps.db.deleteFrom('mailboxes').where('id', '=', mailbox.id).execute();

@@ -1,4 +1,6 @@
-/** Small builders for the hand-written OpenAPI document's pieces (src/api/openapi.ts and its parts). */
+import { z } from 'zod';
+
+/** Small builders for the OpenAPI document's pieces (src/api/openapi.ts and its parts). */
 export const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
 export const errorResponse = (description: string) => ({
@@ -13,8 +15,43 @@ export const json = (description: string, schema: unknown) => ({
 
 export const path = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
 
-/** A required JSON request body. */
-export const jsonBody = (schema: unknown) => ({
+/**
+ * What a request schema accepts, as JSON Schema 2020-12 (OpenAPI 3.1's dialect): the input side, so
+ * defaults and transforms read as what a client sends. Refinements (a URL's scheme, a base64 text) have
+ * no JSON Schema form; their messages come back in `error.fields`.
+ */
+export const requestSchema = (schema: z.ZodType): Record<string, unknown> => {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+    io: 'input',
+    target: 'draft-2020-12',
+    unrepresentable: 'any',
+  });
+  return rest;
+};
+
+/** A JSON request body, described by the schema the route validates it with (http/validate.ts). */
+export const jsonBody = (schema: z.ZodType, options: { optional?: boolean } = {}) => ({
+  required: !options.optional,
+  content: { 'application/json': { schema: requestSchema(schema) } },
+});
+
+/** The query parameters of a route, one per property of the object schema its queryInput uses. */
+export const queryParameters = (schema: z.ZodType) => {
+  const object = requestSchema(schema) as {
+    properties?: Record<string, { description?: string }>;
+    required?: string[];
+  };
+  return Object.entries(object.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: object.required?.includes(name) ?? false,
+    ...(property.description ? { description: property.description } : {}),
+    schema: property,
+  }));
+};
+
+/** A required JSON body described by hand: only for a route whose body no zod schema checks yet. */
+export const handWrittenBody = (schema: unknown) => ({
   required: true,
   content: { 'application/json': { schema } },
 });

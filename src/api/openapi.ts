@@ -8,7 +8,16 @@ import { appAccessPaths, appAccessSchemas } from '../mailboxes/app-access/openap
 import { readingPaths, readingSchemas } from '../reading/openapi-paths.ts';
 import { sendPaths, sendSchemas } from '../send/openapi-paths.ts';
 import { webhooksPaths, webhooksSchemas } from '../webhooks/openapi-paths.ts';
-import { errorResponse, json, jsonBody, path, ref } from './openapi-helpers.ts';
+import { deleteQuery, folderSelectionBody, foldersQuery, viaBodies } from './mailboxes-input.ts';
+import {
+  errorResponse,
+  handWrittenBody,
+  json,
+  jsonBody,
+  path,
+  queryParameters,
+  ref,
+} from './openapi-helpers.ts';
 
 const idParam = path('id');
 
@@ -17,11 +26,7 @@ const mailViaPath = (field: 'sendVia' | 'mailVia', summary: string) => ({
   put: {
     summary,
     parameters: [idParam],
-    requestBody: jsonBody({
-      type: 'object',
-      required: [field],
-      properties: { [field]: { enum: ['auto', 'smtp', 'graph'] } },
-    }),
+    requestBody: jsonBody(viaBodies[field]),
     responses: {
       200: json('The mailbox, saying how it reads and sends now and why', ref('Mailbox')),
       400: errorResponse('Not one of auto, smtp, graph'),
@@ -388,7 +393,7 @@ export const openApiDocument = (serverUrl: string) => ({
       },
       put: {
         summary: 'Replace the Microsoft 365 settings (administrators)',
-        requestBody: jsonBody(ref('MicrosoftSettingsInput')),
+        requestBody: handWrittenBody(ref('MicrosoftSettingsInput')),
         responses: {
           200: json('The saved settings', ref('MicrosoftSettings')),
           400: errorResponse('`settings.invalid` with a message per field in `fields`'),
@@ -420,7 +425,7 @@ export const openApiDocument = (serverUrl: string) => ({
       post: {
         summary:
           'Generate a certificate (`{"generate": true}`: RSA 2048, self-signed, two years) or upload one (`{"certificate": PEM, "privateKey": PEM}`); it replaces the stored one (administrators)',
-        requestBody: jsonBody({
+        requestBody: handWrittenBody({
           type: 'object',
           properties: {
             generate: { type: 'boolean' },
@@ -462,7 +467,7 @@ export const openApiDocument = (serverUrl: string) => ({
       delete: {
         summary:
           'Disconnect and delete a mailbox (`?mail=keep` keeps it and its mail, forgetting only the tokens)',
-        parameters: [idParam, { name: 'mail', in: 'query', schema: { enum: ['keep', 'delete'] } }],
+        parameters: [idParam, ...queryParameters(deleteQuery)],
         responses: {
           204: { description: 'Done' },
           403: errorResponse('Not the owner or an administrator'),
@@ -474,7 +479,7 @@ export const openApiDocument = (serverUrl: string) => ({
       get: {
         summary:
           'The stored folders, as a flat list with parents (a GET changes nothing: `?refresh=true` is refused, use POST …/folders/refresh)',
-        parameters: [idParam],
+        parameters: [idParam, ...queryParameters(foldersQuery)],
         responses: {
           200: json('Folders', {
             type: 'object',
@@ -487,10 +492,7 @@ export const openApiDocument = (serverUrl: string) => ({
       put: {
         summary: 'Choose the folders to sync',
         parameters: [idParam],
-        requestBody: jsonBody({
-          type: 'object',
-          properties: { selected: { type: 'array', items: { type: 'string' } } },
-        }),
+        requestBody: jsonBody(folderSelectionBody),
         responses: {
           200: json('Folders', {
             type: 'object',
@@ -596,7 +598,7 @@ export const openApiDocument = (serverUrl: string) => ({
       post: {
         summary:
           'Add a system mailbox (connect it afterwards in the browser, with an account that has FullAccess)',
-        requestBody: jsonBody(ref('SystemMailboxInput')),
+        requestBody: handWrittenBody(ref('SystemMailboxInput')),
         responses: {
           201: json('Created', ref('SystemMailbox')),
           400: errorResponse('`system_mailbox.invalid` with fields'),
@@ -617,7 +619,7 @@ export const openApiDocument = (serverUrl: string) => ({
       put: {
         summary: 'Change label, enabled flag and access',
         parameters: [idParam],
-        requestBody: jsonBody(ref('SystemMailboxInput')),
+        requestBody: handWrittenBody(ref('SystemMailboxInput')),
         responses: {
           200: json('Saved', ref('SystemMailbox')),
           400: errorResponse('Invalid'),

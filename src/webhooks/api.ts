@@ -1,8 +1,9 @@
 import { Hono } from 'hono';
 import { recordAudit } from '../audit/record.ts';
-import { requireAdmin } from '../http/auth.ts';
+import { adminOnly, requireAdmin } from '../http/auth.ts';
 import type { AppContext, AppDeps, AppEnv } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
+import { jsonInput } from '../http/validate.ts';
 import { findMailbox } from '../mailboxes/repository.ts';
 import { listDeliveries, resendDelivery, sendTestEvent } from './delivery-log.ts';
 import { createInput, fieldsOf, rotateInput, updateInput } from './endpoint-input.ts';
@@ -16,20 +17,10 @@ import {
   type WebhookEndpoint,
 } from './endpoints.ts';
 
-/** An optional JSON body: none is `{}`; text that is not JSON is `null`, which validation refuses. */
-const jsonOrEmpty = (text: string): unknown => {
-  if (text.trim() === '') return {};
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return null;
-  }
-};
-
 const notFound = () => new AppError('request.not_found', 'There is no webhook endpoint with this id.');
 
-const invalid = (fields: Record<string, string>) =>
-  new AppError('request.invalid', 'The webhook endpoint is not valid; see the fields.', fields);
+const INVALID = 'The webhook endpoint is not valid; see the fields.';
+const invalid = (fields: Record<string, string>) => new AppError('request.invalid', INVALID, fields);
 
 /** The endpoint named in the path, for an administrator; 403 for anyone else, 404 when there is none. */
 const endpointOf = async (deps: AppDeps, c: AppContext): Promise<WebhookEndpoint> => {
@@ -58,26 +49,25 @@ export const webhooksApi = (deps: AppDeps): Hono<AppEnv> => {
     return c.json({ webhooks: await listEndpoints(deps.db) });
   });
 
-  app.post('/webhooks', async (c) => {
+  const asEndpoint = { message: INVALID, fields: fieldsOf };
+  app.post('/webhooks', adminOnly, jsonInput(createInput(allowPrivate), asEndpoint), async (c) => {
     const user = requireAdmin(c);
-    const input = createInput(allowPrivate).safeParse(await c.req.json().catch(() => null));
-    if (!input.success) throw invalid(fieldsOf(input.error));
-    await checkMailboxFilter(deps, input.data.mailboxId);
-    const { endpoint, secret } = await createEndpoint(deps, input.data, user.id);
+    const input = c.req.valid('json');
+    await checkMailboxFilter(deps, input.mailboxId);
+    const { endpoint, secret } = await createEndpoint(deps, input, user.id);
     await recordAudit(deps.db, user, 'webhook.created', { id: endpoint.id, url: endpoint.url });
     return c.json({ ...endpoint, secret }, 201);
   });
 
   app.get('/webhooks/:id', async (c) => c.json(await endpointOf(deps, c)));
 
-  app.patch('/webhooks/:id', async (c) => {
+  app.patch('/webhooks/:id', adminOnly, jsonInput(updateInput(allowPrivate), asEndpoint), async (c) => {
     const user = requireAdmin(c);
     const endpoint = await endpointOf(deps, c);
-    const input = updateInput(allowPrivate).safeParse(await c.req.json().catch(() => null));
-    if (!input.success) throw invalid(fieldsOf(input.error));
-    await checkMailboxFilter(deps, input.data.mailboxId);
-    const updated = await updateEndpoint(deps.db, endpoint.id, input.data);
-    await recordAudit(deps.db, user, 'webhook.updated', { id: endpoint.id, fields: Object.keys(input.data) });
+    const input = c.req.valid('json');
+    await checkMailboxFilter(deps, input.mailboxId);
+    const updated = await updateEndpoint(deps.db, endpoint.id, input);
+    await recordAudit(deps.db, user, 'webhook.updated', { id: endpoint.id, fields: Object.keys(input) });
     return c.json(updated ?? notFound());
   });
 
@@ -89,18 +79,18 @@ export const webhooksApi = (deps: AppDeps): Hono<AppEnv> => {
     return c.body(null, 204);
   });
 
-  app.post('/webhooks/:id/rotate-secret', async (c) => {
+  const rotation = jsonInput(rotateInput, { ...asEndpoint, optional: true });
+  app.post('/webhooks/:id/rotate-secret', adminOnly, rotation, async (c) => {
     const user = requireAdmin(c);
     const endpoint = await endpointOf(deps, c);
-    const input = rotateInput.safeParse(jsonOrEmpty(await c.req.text()));
-    if (!input.success) throw invalid(fieldsOf(input.error));
-    const secret = await rotateSecret(deps, endpoint.id, input.data.keepPreviousHours);
+    const { keepPreviousHours } = c.req.valid('json');
+    const secret = await rotateSecret(deps, endpoint.id, keepPreviousHours);
     if (!secret) throw notFound();
     await recordAudit(deps.db, user, 'webhook.secret_rotated', {
       id: endpoint.id,
-      keepPreviousHours: input.data.keepPreviousHours,
+      keepPreviousHours,
     });
-    return c.json({ secret, keepPreviousHours: input.data.keepPreviousHours });
+    return c.json({ secret, keepPreviousHours });
   });
 
   app.get('/webhooks/:id/deliveries', async (c) => {

@@ -52,7 +52,10 @@ export const endpointUrl = (allowPrivate: boolean) =>
             message: `${literal} is a private, loopback or link-local address. Use a public address, or ask the operator to set MAILROOM_WEBHOOKS_ALLOW_PRIVATE=true.`,
           });
       }
-    });
+    })
+    .describe(
+      'https (http only on loopback). Private, loopback and link-local addresses are refused unless the operator sets MAILROOM_WEBHOOKS_ALLOW_PRIVATE=true; names are checked after they resolve, at each delivery.',
+    );
 
 const eventTypes = z
   .array(z.enum(WEBHOOK_EVENT_TYPES, { error: `Choose among: ${WEBHOOK_EVENT_TYPES.join(', ')}.` }))
@@ -60,7 +63,12 @@ const eventTypes = z
   .max(WEBHOOK_EVENT_TYPES.length)
   .transform((types) => [...new Set(types)]);
 
-const mailboxId = z.string().trim().max(100).nullable();
+const mailboxId = z
+  .string()
+  .trim()
+  .max(100)
+  .nullable()
+  .describe('Only this mailbox’s events; null or left out: every mailbox.');
 const description = z.string().trim().max(200, 'At most 200 characters.');
 
 export const createInput = (allowPrivate: boolean) =>
@@ -77,7 +85,7 @@ export const updateInput = (allowPrivate: boolean) =>
     eventTypes: eventTypes.optional(),
     mailboxId: mailboxId.optional().transform((v) => (v === '' ? null : v)),
     description: description.optional(),
-    enabled: z.boolean().optional(),
+    enabled: z.boolean().optional().describe('Turning it on clears why it was turned off.'),
   });
 
 /** How long the replaced secret still signs: 0 (revoked at once, for a leaked secret) to 72 hours. */
@@ -87,7 +95,8 @@ export const rotateInput = z.strictObject({
     .int()
     .min(0)
     .max(72, 'At most 72 hours.')
-    .default(DEFAULT_KEEP_PREVIOUS_HOURS),
+    .default(DEFAULT_KEEP_PREVIOUS_HOURS)
+    .describe('How long the old secret also signs (a second `v1,` signature); 0 revokes it at once.'),
 });
 
 export type CreateInput = z.infer<ReturnType<typeof createInput>>;

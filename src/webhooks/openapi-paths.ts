@@ -1,4 +1,5 @@
-import { errorResponse, json, path, ref } from '../api/openapi-helpers.ts';
+import { errorResponse, json, jsonBody, path, ref } from '../api/openapi-helpers.ts';
+import { createInput, rotateInput, updateInput } from './endpoint-input.ts';
 import { WEBHOOK_EVENT_TYPES } from './event-types.ts';
 
 const id = path('id');
@@ -89,34 +90,6 @@ export const webhooksSchemas = {
   },
 };
 
-const endpointInput = (required: string[]) => ({
-  required: true,
-  content: {
-    'application/json': {
-      schema: {
-        type: 'object',
-        required,
-        additionalProperties: false,
-        properties: {
-          url: {
-            type: 'string',
-            format: 'uri',
-            maxLength: 2000,
-            description:
-              'https (http only on loopback). Private, loopback and link-local addresses are refused unless the operator sets MAILROOM_WEBHOOKS_ALLOW_PRIVATE=true; names are checked after they resolve, at each delivery.',
-          },
-          eventTypes,
-          mailboxId: { type: ['string', 'null'] },
-          description: { type: 'string', maxLength: 200 },
-          ...(required.length === 0
-            ? { enabled: { type: 'boolean', description: 'Turning it on clears why it was turned off.' } }
-            : {}),
-        },
-      },
-    },
-  },
-});
-
 const secretAnswer = {
   secret: {
     type: 'string',
@@ -142,7 +115,7 @@ export const webhooksPaths = {
     },
     post: {
       summary: `Registers an endpoint; it receives events recorded from now on. ${adminOnly}`,
-      requestBody: endpointInput(['url', 'eventTypes']),
+      requestBody: jsonBody(createInput(false)),
       responses: {
         201: json('The endpoint, with its secret (shown this once)', {
           allOf: [ref('WebhookEndpoint'), { type: 'object', required: ['secret'], properties: secretAnswer }],
@@ -159,7 +132,7 @@ export const webhooksPaths = {
     },
     patch: {
       summary: `Changes an endpoint, or turns it on or off. ${adminOnly}`,
-      requestBody: endpointInput([]),
+      requestBody: jsonBody(updateInput(false)),
       responses: {
         200: json('The endpoint', ref('WebhookEndpoint')),
         400: errorResponse('A field is not valid'),
@@ -175,27 +148,7 @@ export const webhooksPaths = {
   '/api/webhooks/{id}/rotate-secret': withParameters([id], {
     post: {
       summary: `A new signing secret; the old one keeps signing beside it for \`keepPreviousHours\`. ${adminOnly}`,
-      requestBody: {
-        required: false,
-        content: {
-          'application/json': {
-            schema: {
-              type: 'object',
-              additionalProperties: false,
-              properties: {
-                keepPreviousHours: {
-                  type: 'integer',
-                  minimum: 0,
-                  maximum: 72,
-                  default: 24,
-                  description:
-                    'How long the old secret also signs (a second `v1,` signature); 0 revokes it at once.',
-                },
-              },
-            },
-          },
-        },
-      },
+      requestBody: jsonBody(rotateInput, { optional: true }),
       responses: {
         200: json('The new secret (shown this once)', {
           type: 'object',
