@@ -49,9 +49,3 @@ export const queryParameters = (schema: z.ZodType) => {
     schema: property,
   }));
 };
-
-/** A required JSON body described by hand: only for a route whose body no zod schema checks yet. */
-export const handWrittenBody = (schema: unknown) => ({
-  required: true,
-  content: { 'application/json': { schema } },
-});

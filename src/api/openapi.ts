@@ -5,19 +5,14 @@
 import { diagnosePaths, diagnoseSchemas } from '../diagnose/openapi-paths.ts';
 import { eventsPaths, eventsSchemas } from '../events/openapi-paths.ts';
 import { appAccessPaths, appAccessSchemas } from '../mailboxes/app-access/openapi-paths.ts';
+import { systemMailboxSchema, systemMailboxUpdateSchema } from '../mailboxes/system-mailboxes.ts';
+import { certificateRequestSchema } from '../microsoft/credentials/certificate-input.ts';
+import { settingsInputSchema } from '../microsoft/settings-input.ts';
 import { readingPaths, readingSchemas } from '../reading/openapi-paths.ts';
 import { sendPaths, sendSchemas } from '../send/openapi-paths.ts';
 import { webhooksPaths, webhooksSchemas } from '../webhooks/openapi-paths.ts';
 import { deleteQuery, folderSelectionBody, foldersQuery, viaBodies } from './mailboxes-input.ts';
-import {
-  errorResponse,
-  handWrittenBody,
-  json,
-  jsonBody,
-  path,
-  queryParameters,
-  ref,
-} from './openapi-helpers.ts';
+import { errorResponse, json, jsonBody, path, queryParameters, ref } from './openapi-helpers.ts';
 
 const idParam = path('id');
 
@@ -90,44 +85,6 @@ const settings = {
     },
     updatedAt: { type: ['string', 'null'], format: 'date-time' },
     updatedBy: { type: ['string', 'null'] },
-  },
-};
-
-const settingsInput = {
-  type: 'object',
-  properties: {
-    clientId: { type: 'string', format: 'uuid' },
-    tenant: { type: 'string' },
-    cloud: { enum: ['global', 'usgov', 'china', 'custom'] },
-    customAuthorityUrl: { type: 'string', format: 'uri' },
-    clientSecret: {
-      type: 'string',
-      writeOnly: true,
-      description: "The secret's Value (not its ID). Omit or send empty to keep the stored one.",
-    },
-    signinEnabled: { type: 'boolean' },
-    syncEnabled: { type: 'boolean' },
-    allowedDomains: { type: 'array', items: { type: 'string' } },
-    allowedTenantIds: {
-      type: 'array',
-      items: { type: 'string', format: 'uuid' },
-      description: 'Only with organizations/common',
-    },
-    passwordDisabledDomains: { type: 'array', items: { type: 'string' } },
-    autoProvision: { type: 'boolean', description: 'Create staff users at their first Microsoft sign-in' },
-    signOutOfMicrosoft: { type: 'boolean' },
-    customImapServer: { type: 'string', description: 'host:port of IMAP over TLS, custom cloud only' },
-    customSmtpServer: { type: 'string', description: 'host:port of SMTP with STARTTLS, custom cloud only' },
-    credentialKind: {
-      enum: ['secret', 'certificate'],
-      description: 'Omit to keep; certificate needs a stored certificate (POST …/certificate)',
-    },
-    assertionAlgorithm: { enum: ['RS256', 'PS256'], description: 'Omit to keep' },
-    clientSecretExpiresAt: {
-      type: 'string',
-      description:
-        'The secret’s Expires date in Azure (YYYY-MM-DD); empty clears it; omitted keeps it, unless a new secret is sent',
-    },
   },
 };
 
@@ -224,7 +181,6 @@ export const openApiDocument = (serverUrl: string) => ({
         },
       },
       MicrosoftSettings: settings,
-      MicrosoftSettingsInput: settingsInput,
       MicrosoftCertificate: certificate,
       CheckResult: checkResult,
       Mailbox: {
@@ -344,17 +300,6 @@ export const openApiDocument = (serverUrl: string) => ({
           },
         ],
       },
-      SystemMailboxInput: {
-        type: 'object',
-        required: ['label', 'address'],
-        properties: {
-          label: { type: 'string' },
-          address: { type: 'string', format: 'email', description: 'Fixed once created' },
-          enabled: { type: 'boolean' },
-          userIds: { type: 'array', items: { type: 'string' } },
-          roles: { type: 'array', items: { enum: ['staff', 'administrator'] } },
-        },
-      },
       ...readingSchemas,
       ...sendSchemas,
       ...appAccessSchemas,
@@ -393,7 +338,7 @@ export const openApiDocument = (serverUrl: string) => ({
       },
       put: {
         summary: 'Replace the Microsoft 365 settings (administrators)',
-        requestBody: handWrittenBody(ref('MicrosoftSettingsInput')),
+        requestBody: jsonBody(settingsInputSchema),
         responses: {
           200: json('The saved settings', ref('MicrosoftSettings')),
           400: errorResponse('`settings.invalid` with a message per field in `fields`'),
@@ -425,14 +370,7 @@ export const openApiDocument = (serverUrl: string) => ({
       post: {
         summary:
           'Generate a certificate (`{"generate": true}`: RSA 2048, self-signed, two years) or upload one (`{"certificate": PEM, "privateKey": PEM}`); it replaces the stored one (administrators)',
-        requestBody: handWrittenBody({
-          type: 'object',
-          properties: {
-            generate: { type: 'boolean' },
-            certificate: { type: 'string', maxLength: 20000 },
-            privateKey: { type: 'string', maxLength: 20000, writeOnly: true },
-          },
-        }),
+        requestBody: jsonBody(certificateRequestSchema),
         responses: {
           201: json('The stored certificate', ref('MicrosoftCertificate')),
           400: errorResponse(
@@ -598,7 +536,7 @@ export const openApiDocument = (serverUrl: string) => ({
       post: {
         summary:
           'Add a system mailbox (connect it afterwards in the browser, with an account that has FullAccess)',
-        requestBody: handWrittenBody(ref('SystemMailboxInput')),
+        requestBody: jsonBody(systemMailboxSchema),
         responses: {
           201: json('Created', ref('SystemMailbox')),
           400: errorResponse('`system_mailbox.invalid` with fields'),
@@ -619,7 +557,7 @@ export const openApiDocument = (serverUrl: string) => ({
       put: {
         summary: 'Change label, enabled flag and access',
         parameters: [idParam],
-        requestBody: handWrittenBody(ref('SystemMailboxInput')),
+        requestBody: jsonBody(systemMailboxUpdateSchema),
         responses: {
           200: json('Saved', ref('SystemMailbox')),
           400: errorResponse('Invalid'),

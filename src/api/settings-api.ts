@@ -1,12 +1,15 @@
 import { Hono } from 'hono';
+import type { z } from 'zod';
 import type { Config } from '../config.ts';
-import { requireAdmin } from '../http/auth.ts';
-import type { AppContext, AppDeps, AppEnv } from '../http/context.ts';
+import { adminOnly, requireAdmin } from '../http/auth.ts';
+import type { AppDeps, AppEnv } from '../http/context.ts';
 import { errorBody } from '../http/errors.ts';
+import { jsonInput, topFields } from '../http/validate.ts';
 import {
   generateAndStoreCertificate,
   uploadAndStoreCertificate,
 } from '../microsoft/credentials/certificate-actions.ts';
+import { certificateRequestSchema } from '../microsoft/credentials/certificate-input.ts';
 import { redirectUris } from '../microsoft/redirect-uris.ts';
 import { saveMicrosoftSettings } from '../microsoft/save-settings.ts';
 import {
@@ -16,14 +19,8 @@ import {
   type MicrosoftSettings,
   type StoredCertificate,
 } from '../microsoft/settings.ts';
-import { validateSettings } from '../microsoft/settings-input.ts';
+import { settingsInputSchema, validateSettings } from '../microsoft/settings-input.ts';
 import { runCheck } from '../microsoft/settings-routes.tsx';
-
-/** The body as a JSON object, or null (no JSON, or not an object), which the routes answer with a 400. */
-const jsonObjectOf = async (c: AppContext): Promise<object | null> => {
-  const body: unknown = await c.req.json().catch(() => null);
-  return typeof body === 'object' && body !== null ? body : null;
-};
 
 /** The certificate's public parts; its private key is never part of any answer. */
 export const certificateView = (c: StoredCertificate | null) =>
@@ -76,10 +73,16 @@ export const settingsApi = (deps: AppDeps): Hono<AppEnv> => {
     return c.json(settingsView(deps.config, await loadMicrosoftSettings(deps.db)));
   });
 
-  app.put('/settings/microsoft', async (c) => {
+  const topLevel = (error: z.ZodError) => topFields(error, 'form');
+  const settings = jsonInput(settingsInputSchema, {
+    code: 'settings.invalid',
+    message: 'Some settings are not valid; see fields.',
+    fields: topLevel,
+  });
+  app.put('/settings/microsoft', adminOnly, settings, async (c) => {
     const actor = requireAdmin(c);
-    const body = await jsonObjectOf(c);
-    if (!body) return c.json(errorBody('request.invalid', 'Send a JSON object.'), 400);
+    const body = c.req.valid('json');
+    // The schema checked the shape; validateSettings checks what depends on the stored settings.
     const validation = validateSettings(body, await loadMicrosoftSettings(deps.db), deps.config);
     if (!validation.ok) {
       const fields = Object.fromEntries(Object.entries(validation.errors).filter(([, v]) => v)) as Record<
@@ -98,11 +101,15 @@ export const settingsApi = (deps: AppDeps): Hono<AppEnv> => {
   });
 
   /** `{ "generate": true }`, or `{ "certificate": PEM, "privateKey": PEM }` to upload one. */
-  app.post('/settings/microsoft/certificate', async (c) => {
+  const certificate = jsonInput(certificateRequestSchema, {
+    code: 'certificate.invalid',
+    message: 'The certificate or its key is not usable; see fields.',
+    fields: topLevel,
+  });
+  app.post('/settings/microsoft/certificate', adminOnly, certificate, async (c) => {
     const actor = requireAdmin(c);
-    const body = await jsonObjectOf(c);
-    if (!body) return c.json(errorBody('request.invalid', 'Send a JSON object.'), 400);
-    if ((body as { generate?: unknown }).generate === true) {
+    const body = c.req.valid('json');
+    if (body.generate === true) {
       await generateAndStoreCertificate(deps, actor);
     } else {
       const uploaded = await uploadAndStoreCertificate(deps, actor, body);

@@ -1,13 +1,17 @@
 import { Hono } from 'hono';
-import { requireAdmin } from '../http/auth.ts';
+import type { z } from 'zod';
+import { adminOnly, requireAdmin } from '../http/auth.ts';
 import type { AppDeps, AppEnv } from '../http/context.ts';
 import { AppError, errorBody } from '../http/errors.ts';
+import { jsonInput, topFields } from '../http/validate.ts';
 import { mailboxView } from '../mailboxes/mailbox.ts';
 import { findMailbox } from '../mailboxes/repository.ts';
 import {
   accessOf,
   createSystemMailbox,
   SystemMailboxError,
+  systemMailboxSchema,
+  systemMailboxUpdateSchema,
   updateSystemMailbox,
 } from '../mailboxes/system-mailboxes.ts';
 
@@ -35,10 +39,15 @@ export const systemMailboxesApi = (deps: AppDeps): Hono<AppEnv> => {
       .execute();
     return c.json({ systemMailboxes: await Promise.all(ids.map((r) => view(r.id))) });
   });
-  app.post('/system-mailboxes', async (c) => {
+  const asMailbox = {
+    code: 'system_mailbox.invalid',
+    message: (fields: Record<string, string>) => Object.values(fields).join(' '),
+    fields: (error: z.ZodError) => topFields(error, 'form'),
+  } as const;
+  app.post('/system-mailboxes', adminOnly, jsonInput(systemMailboxSchema, asMailbox), async (c) => {
     const actor = requireAdmin(c);
     try {
-      const mailbox = await createSystemMailbox(deps.db, actor, await c.req.json().catch(() => ({})));
+      const mailbox = await createSystemMailbox(deps.db, actor, c.req.valid('json'));
       return c.json(await view(mailbox.id), 201);
     } catch (error) {
       if (error instanceof SystemMailboxError) return invalid(error);
@@ -49,12 +58,13 @@ export const systemMailboxesApi = (deps: AppDeps): Hono<AppEnv> => {
     requireAdmin(c);
     return c.json(await view(c.req.param('id')));
   });
-  app.put('/system-mailboxes/:id', async (c) => {
+  app.put('/system-mailboxes/:id', adminOnly, jsonInput(systemMailboxUpdateSchema, asMailbox), async (c) => {
     const actor = requireAdmin(c);
     const current = await view(c.req.param('id'));
     const mailbox = (await findMailbox(deps.db, current.id))!;
     try {
-      await updateSystemMailbox(deps.db, actor, mailbox, await c.req.json().catch(() => ({})));
+      const input = { ...c.req.valid('json'), address: mailbox.address };
+      await updateSystemMailbox(deps.db, actor, mailbox, input);
       return c.json(await view(mailbox.id));
     } catch (error) {
       if (error instanceof SystemMailboxError) return invalid(error);

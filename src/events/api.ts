@@ -1,15 +1,17 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { requireUser } from '../http/auth.ts';
+import { requireUser, signedIn } from '../http/auth.ts';
 import type { AppDeps, AppEnv } from '../http/context.ts';
-import { AppError } from '../http/errors.ts';
+import { queryInput } from '../http/validate.ts';
 import { mailboxesVisibleTo } from '../mailboxes/repository.ts';
 
-const eventsQuery = z.object({
+/** What `GET /api/events` reads; the OpenAPI document shows the same schema. */
+export const eventsQuery = z.object({
   after: z
     .string()
     .regex(/^\d{1,15}$/, 'a cursor from an earlier answer (nextCursor), or 0')
-    .default('0'),
+    .default('0')
+    .describe('The `nextCursor` of the previous page; 0 or absent: from the oldest kept.'),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
@@ -21,16 +23,10 @@ const eventsQuery = z.object({
  */
 export const eventsApi = (deps: AppDeps): Hono<AppEnv> => {
   const app = new Hono<AppEnv>();
-  app.get('/events', async (c) => {
-    const query = eventsQuery.safeParse(c.req.query());
-    if (!query.success)
-      throw new AppError(
-        'request.invalid',
-        'The events parameters are not valid.',
-        Object.fromEntries(query.error.issues.map((i) => [i.path.join('.') || 'query', i.message])),
-      );
-    const after = Number(query.data.after);
-    const { limit } = query.data;
+  app.get('/events', signedIn, queryInput(eventsQuery, 'The events parameters are not valid.'), async (c) => {
+    const query = c.req.valid('query');
+    const after = Number(query.after);
+    const { limit } = query;
     const user = requireUser(c);
     const visible = (await mailboxesVisibleTo(deps.db, user)).map((m) => m.id);
     // Events of the installation itself (mailbox_id null: the Microsoft credential's expiry) are the

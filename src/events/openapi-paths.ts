@@ -1,4 +1,5 @@
-import { errorResponse, json, ref } from '../api/openapi-helpers.ts';
+import { errorResponse, json, queryParameters, ref } from '../api/openapi-helpers.ts';
+import { eventsQuery } from './api.ts';
 
 export const eventsSchemas = {
   Event: {
@@ -45,15 +46,7 @@ export const eventsPaths = {
   '/api/events': {
     get: {
       summary: 'What changed, oldest first, in the mailboxes the caller may see (kept 30 days)',
-      parameters: [
-        {
-          name: 'after',
-          in: 'query',
-          schema: { type: 'string' },
-          description: 'The `nextCursor` of the previous page; 0 or absent: from the oldest kept.',
-        },
-        { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 100 } },
-      ],
+      parameters: queryParameters(eventsQuery),
       responses: {
         200: json('A page of events', {
           type: 'object',

@@ -6,6 +6,9 @@ export type AppErrorCode =
   | 'auth.rate_limited'
   | 'csrf.invalid'
   | 'request.invalid'
+  | 'settings.invalid'
+  | 'certificate.invalid'
+  | 'system_mailbox.invalid'
   | 'request.not_found'
   | 'request.too_large'
   | 'setup.closed'
@@ -27,6 +30,9 @@ const STATUS: Record<AppErrorCode, AppErrorStatus> = {
   'auth.rate_limited': 429,
   'csrf.invalid': 403,
   'request.invalid': 400,
+  'settings.invalid': 400,
+  'certificate.invalid': 400,
+  'system_mailbox.invalid': 400,
   'request.not_found': 404,
   'request.too_large': 413,
   'setup.closed': 404,

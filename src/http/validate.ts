@@ -31,27 +31,44 @@ export const issueFields = (error: z.ZodError, whole: string): Record<string, st
   return fields;
 };
 
+/** Zod's issues as `{ field: message }` by top-level field (`eventTypes`, not `eventTypes.0`). */
+export const topFields = (error: z.ZodError, whole: string): Record<string, string> => {
+  const fields: Record<string, string> = {};
+  for (const issue of error.issues) fields[String(issue.path[0] ?? whole)] ??= issue.message;
+  return fields;
+};
+
+/** `error.message`: fixed, or made of the fields' messages. */
+type Message = string | ((fields: Record<string, string>) => string);
+
 /** The schema's output, or the API's 400 `request.invalid` naming each field that is wrong. */
 const parseOr400 = <S extends z.ZodType>(
   schema: S,
   value: unknown,
-  message: string,
-  fields: (error: z.ZodError) => Record<string, string>,
+  message: Message,
+  fieldsOf: (error: z.ZodError) => Record<string, string>,
+  code: InvalidCode = 'request.invalid',
 ) => {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new AppError('request.invalid', message, fields(parsed.error));
-  return parsed.data as z.output<S>;
+  if (parsed.success) return parsed.data as z.output<S>;
+  const fields = fieldsOf(parsed.error);
+  throw new AppError(code, typeof message === 'string' ? message : message(fields), fields);
 };
+
+/** The 400s a body's fields may earn: request.invalid, or the feature's own code where it had one first. */
+type InvalidCode = 'request.invalid' | 'settings.invalid' | 'certificate.invalid' | 'system_mailbox.invalid';
 
 export interface JsonInputOptions<T> {
   /** `error.message` when a field is wrong (the fields say which). */
-  readonly message: string;
+  readonly message: Message;
   /** No body at all is read as `{}` (the schema's defaults); without this, it is a 400. */
   readonly optional?: boolean;
   /** A check beyond the schema (several fields at once, configuration); it throws its own AppError. */
   readonly parse?: (body: unknown) => T;
   /** How zod's issues become `error.fields`; by default each issue's path (issueFields). */
   readonly fields?: (error: z.ZodError) => Record<string, string>;
+  /** `error.code` when a field is wrong; request.invalid by default. */
+  readonly code?: InvalidCode;
 }
 
 /** application/json, or a `+json` type (RFC 6839). */
@@ -70,7 +87,9 @@ const refuse = (message: string, cause?: unknown): never => {
  */
 export const jsonInput = <S extends z.ZodType, T = z.output<S>>(schema: S, options: JsonInputOptions<T>) => {
   const fields = options.fields ?? ((error: z.ZodError) => issueFields(error, 'body'));
-  const parse = options.parse ?? ((body: unknown) => parseOr400(schema, body, options.message, fields) as T);
+  const parse =
+    options.parse ??
+    ((body: unknown) => parseOr400(schema, body, options.message, fields, options.code) as T);
   const check = validator('json', (value: unknown): T => parse(value));
   const middleware: typeof check = async (c, next) => {
     // Cached by Hono: the validator's own c.req.json() reads this text, not the stream again.

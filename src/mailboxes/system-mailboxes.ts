@@ -19,11 +19,18 @@ export const systemMailboxSchema = z.object({
     .string()
     .max(320, { message: 'An address has at most 320 characters.', abort: true })
     .pipe(z.email('Enter the shared mailbox’s address, such as support@contoso.com.'))
-    .transform((a) => a.toLowerCase()),
+    .transform((a) => a.toLowerCase())
+    .describe('The shared mailbox’s e-mail address; fixed once created.'),
   enabled: z.boolean().default(true),
-  userIds: z.array(z.string()).default([]),
-  roles: z.array(z.enum(['staff', 'administrator'])).default([]),
+  userIds: z.array(z.string().max(100)).max(10_000).default([]).describe('Staff who may use it, by id'),
+  roles: z
+    .array(z.enum(['staff', 'administrator']))
+    .default([])
+    .describe('Whole roles that may use it'),
 });
+
+/** PUT: the same, but the address is the mailbox itself: left out, or the same (it cannot change). */
+export const systemMailboxUpdateSchema = systemMailboxSchema.partial({ address: true });
 
 export type SystemMailboxInput = z.input<typeof systemMailboxSchema>;
 

@@ -19,26 +19,37 @@ const list = z
 
 /** What an administrator submits, from the form or `PUT /api/settings/microsoft`. */
 export const settingsInputSchema = z.object({
-  clientId: bounded(100).trim().default(''),
-  tenant: bounded(253).trim().default(''),
+  clientId: bounded(100).trim().default('').describe('The Application (client) ID, a GUID'),
+  tenant: bounded(253).trim().default('').describe('GUID, verified domain, "organizations" or "common"'),
   cloud: z.enum(['global', 'usgov', 'china', 'custom']).default('global'),
-  customAuthorityUrl: bounded(2048).trim().default(''),
-  /** Write-only; empty or absent keeps the stored secret. */
-  clientSecret: bounded(1024).default(''),
+  customAuthorityUrl: bounded(2048).trim().default('').describe('https origin, custom cloud only'),
+  clientSecret: bounded(1024)
+    .default('')
+    .describe("The secret's Value (not its ID). Omit or send empty to keep the stored one.")
+    .meta({ writeOnly: true }),
   signinEnabled: z.boolean().default(false),
   syncEnabled: z.boolean().default(false),
-  allowedDomains: list,
-  allowedTenantIds: list,
+  allowedDomains: list.describe('An array, or one text of entries separated by commas or new lines'),
+  allowedTenantIds: list.describe('Directory (tenant) IDs; only with organizations/common'),
   passwordDisabledDomains: list,
-  autoProvision: z.boolean().default(false),
+  autoProvision: z.boolean().default(false).describe('Create staff users at their first Microsoft sign-in'),
   signOutOfMicrosoft: z.boolean().default(false),
-  customImapServer: bounded(300).trim().default(''),
-  customSmtpServer: bounded(300).trim().default(''),
-  /** Absent keeps the current choice. */
-  credentialKind: z.enum(['secret', 'certificate']).optional(),
-  assertionAlgorithm: z.enum(['RS256', 'PS256']).optional(),
-  /** `YYYY-MM-DD` (or a full ISO date-time); empty clears it; absent keeps it (but a new secret clears it). */
-  clientSecretExpiresAt: bounded(40).trim().optional(),
+  customImapServer: bounded(300).trim().default('').describe('host:port of IMAP over TLS, custom cloud only'),
+  customSmtpServer: bounded(300)
+    .trim()
+    .default('')
+    .describe('host:port of SMTP with STARTTLS, custom cloud only'),
+  credentialKind: z
+    .enum(['secret', 'certificate'])
+    .optional()
+    .describe('Omit to keep; certificate needs a stored certificate (POST …/certificate)'),
+  assertionAlgorithm: z.enum(['RS256', 'PS256']).optional().describe('Omit to keep'),
+  clientSecretExpiresAt: bounded(40)
+    .trim()
+    .optional()
+    .describe(
+      'The secret’s Expires date in Azure (YYYY-MM-DD or a full ISO date-time); empty clears it; omitted keeps it, unless a new secret is sent',
+    ),
 });
 
 export type SettingsInput = z.input<typeof settingsInputSchema>;

@@ -2,14 +2,9 @@
  * The reading API's part of the OpenAPI document (src/api/openapi.ts spreads it in), kept beside the
  * routes it describes (api.ts).
  */
-import { errorResponse, json, path, ref } from '../api/openapi-helpers.ts';
+import { errorResponse, json, jsonBody, path, queryParameters, ref } from '../api/openapi-helpers.ts';
+import { flagsBody, listQuery, messageQuery } from './api-input.ts';
 
-const query = (name: string, schema: unknown, description: string) => ({
-  name,
-  in: 'query',
-  schema,
-  description,
-});
 const notVisible = errorResponse('No such mailbox, message or attachment, or not visible to the caller');
 
 const address = {
@@ -101,14 +96,7 @@ export const readingPaths = {
   '/api/mailboxes/{id}/messages': {
     get: {
       summary: 'Messages, newest first, a page at a time (pass nextCursor back as cursor)',
-      parameters: [
-        path('id'),
-        query('folder', { type: 'string' }, 'Only this folder (its path)'),
-        query('q', { type: 'string' }, 'Search subject, sender, recipients and text'),
-        query('unread', { type: 'boolean' }, 'Only messages no copy of which is seen'),
-        query('cursor', { type: 'string' }, 'From the previous page'),
-        query('limit', { type: 'integer', minimum: 1, maximum: 200, default: 50 }, 'Page size'),
-      ],
+      parameters: [path('id'), ...queryParameters(listQuery)],
       responses: {
         200: json('A page', {
           type: 'object',
@@ -126,28 +114,14 @@ export const readingPaths = {
     get: {
       summary:
         'One message: headers, text, sanitised HTML, attachments, its thread (a GET marks nothing seen: PATCH `{"seen": true}` does)',
-      parameters: [
-        ...messageParams,
-        query('remoteImages', { type: 'boolean' }, 'Keep remote images in the HTML'),
-      ],
+      parameters: [...messageParams, ...queryParameters(messageQuery)],
       responses: { 200: json('The message', ref('Message')), 404: notVisible },
     },
     patch: {
       summary:
         'Mark seen/unseen, flagged/unflagged: at once in Mailroom, on the server in the background (the message page sends `{"seen": true}` as its read receipt once shown; a session needs X-CSRF-Token)',
       parameters: messageParams,
-      requestBody: {
-        required: true,
-        content: {
-          'application/json': {
-            schema: {
-              type: 'object',
-              additionalProperties: false,
-              properties: { seen: { type: 'boolean' }, flagged: { type: 'boolean' } },
-            },
-          },
-        },
-      },
+      requestBody: jsonBody(flagsBody),
       responses: {
         200: json('The message’s summary with its new flags', ref('MessageSummary')),
         400: errorResponse('`request.invalid`'),

@@ -1,19 +1,21 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { requireUser } from '../http/auth.ts';
+import { requireUser, signedIn } from '../http/auth.ts';
 import type { AppDeps, AppEnv } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
+import { jsonInput, queryInput } from '../http/validate.ts';
 import { visibleMailbox } from '../mailboxes/access.ts';
-import { parseComposeRequest } from './compose-input.ts';
+import { composeSchema, parseComposeRequest } from './compose-input.ts';
 import { sendSoon } from './outbox.ts';
 import { outgoingViewFor } from './outgoing-access.ts';
 import { queueSend } from './queue-send.ts';
 import { discardOutgoing, listOutgoing, outgoingOf, retryOutgoing } from './retry.ts';
 
-const listQuery = z.object({
-  state: z.enum(['queued', 'sending', 'sent', 'failed']).optional(),
-  cursor: z.string().max(1000).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+/** What `GET …/outgoing` reads; the OpenAPI document shows the same schema. */
+export const outgoingQuery = z.object({
+  state: z.enum(['queued', 'sending', 'sent', 'failed']).optional().describe('Only this state'),
+  cursor: z.string().max(1000).optional().describe('From the previous page'),
+  limit: z.coerce.number().int().min(1).max(200).default(50).describe('Page size'),
 });
 
 /** Printable ASCII, like Stripe's and the IETF draft's keys; a UUID fits. */
@@ -23,7 +25,13 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 export const sendApi = (deps: AppDeps): Hono<AppEnv> => {
   const app = new Hono<AppEnv>();
 
-  app.post('/mailboxes/:id/send', async (c) => {
+  // The schema is composeSchema; parseComposeRequest applies it and also reads every address, so one
+  // answer names each problem, and sums the attachments against the configured limit.
+  const message = jsonInput(composeSchema, {
+    message: 'The message cannot be sent as it is.',
+    parse: (body) => parseComposeRequest(body, deps.config.send),
+  });
+  app.post('/mailboxes/:id/send', signedIn, message, async (c) => {
     const user = requireUser(c);
     const mailbox = await visibleMailbox(deps, user, c.req.param('id'));
     const key = c.req.header('idempotency-key') ?? null;
@@ -35,27 +43,18 @@ export const sendApi = (deps: AppDeps): Hono<AppEnv> => {
           'Idempotency-Key': 'Use a UUID, for instance.',
         },
       );
-    const body = await c.req.json().catch(() => {
-      throw new AppError('request.invalid', 'The body must be JSON.');
-    });
-    const request = parseComposeRequest(body, deps.config.send);
+    const request = c.req.valid('json');
     const { row, replayed } = await queueSend(deps, user, mailbox, request, { idempotencyKey: key });
     if (!replayed) await sendSoon(deps, row);
     if (replayed) c.header('Idempotent-Replayed', 'true');
     return c.json(outgoingViewFor(user, row), replayed ? 200 : 202);
   });
 
-  app.get('/mailboxes/:id/outgoing', async (c) => {
+  const listing = queryInput(outgoingQuery, 'The list parameters are not valid.');
+  app.get('/mailboxes/:id/outgoing', signedIn, listing, async (c) => {
     const user = requireUser(c);
     const mailbox = await visibleMailbox(deps, user, c.req.param('id'));
-    const query = listQuery.safeParse(c.req.query());
-    if (!query.success)
-      throw new AppError(
-        'request.invalid',
-        'The list parameters are not valid.',
-        Object.fromEntries(query.error.issues.map((i) => [i.path.join('.'), i.message])),
-      );
-    const { state, cursor, limit } = query.data;
+    const { state, cursor, limit } = c.req.valid('query');
     const page = await listOutgoing(deps.db, mailbox.id, {
       limit,
       ...(state ? { state } : {}),

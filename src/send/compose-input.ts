@@ -85,25 +85,41 @@ const bounded = (max: number, message: string) => z.string().max(max, { message,
 const recipientList = z
   .array(bounded(MAX_ADDRESS, `An address has at most ${MAX_ADDRESS} characters.`))
   .max(MAX_RECIPIENTS, `At most ${MAX_RECIPIENTS} recipients in one message.`)
-  .default([]);
+  .default([])
+  .describe('`a@b.example` or `Name <a@b.example>`');
 
 /** What a file name may not hold: a path separator or a control character. */
 export const FILENAME_BAD = /[/\\\u0000-\u001f\u007f]/;
 export const MAX_FILENAME = 255;
-const CONTENT_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/i;
+/** Both cases spelled out rather than the `i` flag: the OpenAPI document shows this pattern as it is. */
+const CONTENT_TYPE = /^[a-zA-Z0-9][a-zA-Z0-9!#$&^_.+-]*\/[a-zA-Z0-9][a-zA-Z0-9!#$&^_.+-]*$/;
 
 export const composeSchema = z
   .object({
     mode: z.enum(['new', 'reply', 'reply_all', 'forward']).default('new'),
-    originalId: z.string().min(1).max(100).nullable().default(null),
+    originalId: z
+      .string()
+      .min(1)
+      .max(100)
+      .nullable()
+      .default(null)
+      .describe(
+        'Mailroom’s id of the message answered or forwarded (required unless mode is new). A reply gets In-Reply-To, References and the quoted original; with no recipients it goes to the original’s sender (reply_all: and its other recipients).',
+      ),
     to: recipientList,
     cc: recipientList,
     bcc: recipientList,
     subject: bounded(MAX_SUBJECT, `A subject has at most ${MAX_SUBJECT} characters.`)
       .refine((s) => !/[\r\n]/.test(s), 'A subject is one line.')
-      .default(''),
-    text: z.string().max(MAX_TEXT).default(''),
-    html: z.string().max(MAX_TEXT).nullable().default(null),
+      .default('')
+      .describe('Defaults to “Re: …”/“Fwd: …” for replies and forwards'),
+    text: z.string().max(MAX_TEXT).default('').describe('The plain-text body'),
+    html: z
+      .string()
+      .max(MAX_TEXT)
+      .nullable()
+      .default(null)
+      .describe('An HTML body beside the text (optional)'),
     attachments: z
       .array(
         z
@@ -119,8 +135,9 @@ export const composeSchema = z
           .strict(),
       )
       .max(MAX_ATTACHMENTS)
-      .default([]),
-    includeOriginalAttachments: z.boolean().default(true),
+      .default([])
+      .describe('Together at most MAILROOM_SEND_MAX_ATTACHMENTS_MB (25 MB by default)'),
+    includeOriginalAttachments: z.boolean().default(true).describe('Forward: carry the original’s files'),
   })
   .strict();
 

@@ -2,57 +2,11 @@
  * The sending API's part of the OpenAPI document (src/api/openapi.ts spreads it in), beside its routes
  * (api.ts).
  */
-import { errorResponse, json, path, ref } from '../api/openapi-helpers.ts';
+import { errorResponse, json, jsonBody, path, queryParameters, ref } from '../api/openapi-helpers.ts';
+import { outgoingQuery } from './api.ts';
+import { composeSchema } from './compose-input.ts';
 
 const notVisible = errorResponse('No such mailbox or message, or not visible to the caller');
-const addresses = {
-  type: 'array',
-  items: { type: 'string' },
-  description: '`a@b.example` or `Name <a@b.example>`',
-};
-
-const sendRequest = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    mode: { enum: ['new', 'reply', 'reply_all', 'forward'], default: 'new' },
-    originalId: {
-      type: ['string', 'null'],
-      description:
-        'Mailroom’s id of the message answered or forwarded (required unless mode is new). A reply gets In-Reply-To, References and the quoted original; with no recipients it goes to the original’s sender (reply_all: and its other recipients).',
-    },
-    to: addresses,
-    cc: addresses,
-    bcc: addresses,
-    subject: {
-      type: 'string',
-      maxLength: 500,
-      description: 'Defaults to “Re: …”/“Fwd: …” for replies and forwards',
-    },
-    text: { type: 'string', description: 'The plain-text body' },
-    html: { type: ['string', 'null'], description: 'An HTML body beside the text (optional)' },
-    attachments: {
-      type: 'array',
-      maxItems: 100,
-      items: {
-        type: 'object',
-        required: ['filename', 'contentBase64'],
-        properties: {
-          filename: { type: 'string', maxLength: 255 },
-          contentType: { type: 'string', default: 'application/octet-stream' },
-          contentBase64: { type: 'string', contentEncoding: 'base64' },
-        },
-      },
-      description: 'Together at most MAILROOM_SEND_MAX_ATTACHMENTS_MB (25 MB by default)',
-    },
-    includeOriginalAttachments: {
-      type: 'boolean',
-      default: true,
-      description: 'Forward: carry the original’s files',
-    },
-  },
-};
-
 const outgoing = {
   type: 'object',
   properties: {
@@ -108,7 +62,7 @@ const outgoing = {
   },
 };
 
-export const sendSchemas = { SendRequest: sendRequest, OutgoingMessage: outgoing };
+export const sendSchemas = { OutgoingMessage: outgoing };
 
 const refusals = {
   403: errorResponse('`send.forbidden`: another person’s mailbox'),
@@ -131,7 +85,7 @@ export const sendPaths = {
             'Send the same request again with the same key and you get the first message back (200, Idempotent-Replayed: true), never a second one; the same key with another request is a 409',
         },
       ],
-      requestBody: { required: true, content: { 'application/json': { schema: ref('SendRequest') } } },
+      requestBody: jsonBody(composeSchema),
       responses: {
         202: json('Queued', ref('OutgoingMessage')),
         200: json('Already queued under this Idempotency-Key', ref('OutgoingMessage')),
@@ -147,22 +101,7 @@ export const sendPaths = {
     get: {
       summary:
         'Messages sent from this mailbox through Mailroom, newest first, a page at a time (pass nextCursor back as cursor)',
-      parameters: [
-        path('id'),
-        {
-          name: 'state',
-          in: 'query',
-          schema: { enum: ['queued', 'sending', 'sent', 'failed'] },
-          description: 'Only this state',
-        },
-        { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'From the previous page' },
-        {
-          name: 'limit',
-          in: 'query',
-          schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
-          description: 'Page size',
-        },
-      ],
+      parameters: [path('id'), ...queryParameters(outgoingQuery)],
       responses: {
         200: json('A page of the outbox', {
           type: 'object',

@@ -1,11 +1,16 @@
 import { Hono } from 'hono';
-import { requireAdmin } from '../../http/auth.ts';
+import type { z } from 'zod';
+import { adminOnly, requireAdmin } from '../../http/auth.ts';
 import type { AppDeps, AppEnv } from '../../http/context.ts';
 import { AppError, errorBody } from '../../http/errors.ts';
+import { jsonInput, topFields } from '../../http/validate.ts';
 import type { Mailbox } from '../mailbox.ts';
 import { findMailbox } from '../repository.ts';
-import { AppAccessInputError, appAccessView, saveAppAccess } from './app-access.ts';
+import { AppAccessInputError, appAccessInputSchema, appAccessView, saveAppAccess } from './app-access.ts';
 import { verifyAppAccess, verifyInputSchema } from './verify.ts';
+
+/** Each field's message in one sentence, as the page shows them. */
+const joined = (fields: Record<string, string>) => Object.values(fields).join(' ');
 
 /** The same as the page, for integrators: `/api/system-mailboxes/{id}/access` (administrators only). */
 export const appAccessApi = (deps: AppDeps): Hono<AppEnv> => {
@@ -21,12 +26,13 @@ export const appAccessApi = (deps: AppDeps): Hono<AppEnv> => {
     requireAdmin(c);
     return c.json(await appAccessView(deps, await systemMailbox(c.req.param('id'))));
   });
-  app.put('/system-mailboxes/:id/access', async (c) => {
+  const fields = (error: z.ZodError) => topFields(error, 'form');
+  const saving = jsonInput(appAccessInputSchema, { message: joined, fields });
+  app.put('/system-mailboxes/:id/access', adminOnly, saving, async (c) => {
     const actor = requireAdmin(c);
     const mailbox = await systemMailbox(c.req.param('id'));
     try {
-      // A body that is not JSON is validated as an empty one: saveAppAccess answers with its 400.
-      const saved = await saveAppAccess(deps, actor, mailbox, await c.req.json().catch(() => ({})));
+      const saved = await saveAppAccess(deps, actor, mailbox, c.req.valid('json'));
       return c.json(await appAccessView(deps, saved));
     } catch (error) {
       if (error instanceof AppAccessInputError)
@@ -34,13 +40,10 @@ export const appAccessApi = (deps: AppDeps): Hono<AppEnv> => {
       throw error;
     }
   });
-  app.post('/system-mailboxes/:id/access/verify', async (c) => {
-    requireAdmin(c);
+  // No body is an empty one: every field of the verify input is optional.
+  const verifying = jsonInput(verifyInputSchema, { message: joined, fields, optional: true });
+  app.post('/system-mailboxes/:id/access/verify', adminOnly, verifying, async (c) => {
     const mailbox = await systemMailbox(c.req.param('id'));
-    // No body (or not JSON) is an empty one: every field of the verify input is optional.
-    const input = verifyInputSchema.safeParse(await c.req.json().catch(() => ({})));
-    if (!input.success)
-      return c.json(errorBody('request.invalid', input.error.issues[0]?.message ?? 'Invalid request.'), 400);
     if (mailbox.access !== 'application')
       return c.json(
         errorBody(
@@ -49,7 +52,7 @@ export const appAccessApi = (deps: AppDeps): Hono<AppEnv> => {
         ),
         409,
       );
-    const steps = await verifyAppAccess(deps, mailbox, input.data);
+    const steps = await verifyAppAccess(deps, mailbox, c.req.valid('json'));
     return c.json({ ok: steps.every((s) => s.ok), steps });
   });
   return app;

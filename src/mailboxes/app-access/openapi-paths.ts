@@ -2,7 +2,9 @@
  * Application access of system mailboxes (issue 14 §1) in the OpenAPI document (src/api/openapi.ts spreads
  * it in), beside its routes (api.ts).
  */
-import { errorResponse, json, path, ref } from '../../api/openapi-helpers.ts';
+import { errorResponse, json, jsonBody, path, ref } from '../../api/openapi-helpers.ts';
+import { appAccessInputSchema } from './app-access.ts';
+import { verifyInputSchema } from './verify.ts';
 
 const idParam = path('id');
 
@@ -28,15 +30,6 @@ export const appAccessSchemas = {
         description: 'Every mailbox with application access',
       },
       powershell: { type: 'string', description: 'The Exchange Online PowerShell that sets it up' },
-    },
-  },
-  AppAccessInput: {
-    type: 'object',
-    required: ['access'],
-    properties: {
-      access: { enum: ['person', 'application'] },
-      enterpriseObjectId: { type: ['string', 'null'], format: 'uuid' },
-      scopeName: { type: ['string', 'null'], maxLength: 64 },
     },
   },
   AppAccessVerification: {
@@ -78,7 +71,7 @@ export const appAccessPaths = {
       summary:
         'Choose connected by a person or application access (either way the stored person tokens are dropped)',
       parameters: [idParam],
-      requestBody: { required: true, content: { 'application/json': { schema: ref('AppAccessInput') } } },
+      requestBody: jsonBody(appAccessInputSchema),
       responses: {
         200: json('Saved', ref('AppAccess')),
         400: errorResponse('`request.invalid` with fields'),
@@ -92,14 +85,7 @@ export const appAccessPaths = {
       summary:
         'Verify application access: token roles, IMAP login and SELECT, SMTP AUTH without sending, and that a mailbox outside the scope is refused',
       parameters: [idParam],
-      requestBody: {
-        required: false,
-        content: {
-          'application/json': {
-            schema: { type: 'object', properties: { outsideAddress: { type: 'string', format: 'email' } } },
-          },
-        },
-      },
+      requestBody: jsonBody(verifyInputSchema, { optional: true }),
       responses: {
         200: json('The steps, stopping at the first that failed', ref('AppAccessVerification')),
         400: errorResponse('Invalid outside address'),

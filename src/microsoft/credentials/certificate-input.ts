@@ -11,6 +11,21 @@ export const certificateUploadSchema = z.object({
   privateKey: z.string().max(MAX_PEM_CHARS, { message: 'The private key is too long.', abort: true }),
 });
 
+/** `POST /api/settings/microsoft/certificate`: `{ "generate": true }`, or a certificate and its key to upload. */
+export const certificateRequestSchema = z.object({
+  generate: z
+    .boolean()
+    .optional()
+    .describe('true: Mailroom makes one (RSA 2048, self-signed, two years); the other fields are ignored'),
+  certificate: z.string().max(MAX_PEM_CHARS).optional().describe('To upload: the certificate in PEM'),
+  privateKey: z
+    .string()
+    .max(MAX_PEM_CHARS)
+    .optional()
+    .describe('To upload: its private key in PEM, unencrypted')
+    .meta({ writeOnly: true }),
+});
+
 export type UploadErrors = Partial<Record<'certificate' | 'privateKey', string>>;
 
 export const UPLOAD_MESSAGES = {
