@@ -1,6 +1,8 @@
 /**
- * The OpenAPI 3.1 document served at /api/openapi.json. Written by hand next to the routes it describes;
- * test/app/openapi.test.ts checks that every documented path answers and every API route is documented.
+ * The OpenAPI 3.1 document served at /api/openapi.json, next to the routes it describes. Request bodies and
+ * query parameters come from the zod schemas the routes validate with (openapi-helpers.ts `jsonBody`,
+ * `queryParameters`; test/app/openapi-requests.test.ts); responses are written by hand, and
+ * test/app/openapi.test.ts checks that every documented path answers.
  */
 import { diagnosePaths, diagnoseSchemas } from '../diagnose/openapi-paths.ts';
 import { eventsPaths, eventsSchemas } from '../events/openapi-paths.ts';
