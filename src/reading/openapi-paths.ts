@@ -162,8 +162,8 @@ export const readingPaths = {
       responses: {
         200: {
           description:
-            'The bytes, with Content-Disposition: attachment; active types (HTML, SVG…) are sent as application/octet-stream',
-          content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+            'The bytes, with Content-Disposition: attachment, under the attachment’s own type when it is harmless (application/pdf, image/png…); active types (HTML, SVG…) are sent as application/octet-stream',
+          content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
         },
         404: notVisible,
       },

@@ -1,0 +1,256 @@
+/**
+ * The contract walk of the installation: who is calling, the Microsoft 365 settings, system mailboxes and
+ * their application access, events, webhooks, Diagnose all and the health probes. Adele is the
+ * administrator; Megan (staff) is refused what is the administrators' alone.
+ */
+import { DEMO } from '../../emulator/state/demo-seed.ts';
+import { SALES } from './contract-world.ts';
+import { UNKNOWN, type Walks } from './openapi-walk.ts';
+
+export const adminWalks: Walks = [
+  ['GET /healthz', () => [{ as: 'anonymous', status: 200 }]],
+  ['GET /readyz', () => [{ as: 'anonymous', status: 200 }]],
+  [
+    'GET /api/me',
+    () => [
+      { as: 'staff', status: 200 },
+      { as: 'anonymous', status: 401 },
+    ],
+  ],
+  [
+    'GET /api/settings/microsoft',
+    () => [
+      { as: 'admin', status: 200 },
+      { as: 'staff', status: 403 },
+      { as: 'anonymous', status: 401 },
+    ],
+  ],
+  [
+    'PUT /api/settings/microsoft',
+    (w) => [
+      {
+        as: 'admin',
+        // The emulator's settings again (the stored secret is kept when none is sent).
+        body: {
+          clientId: DEMO.appId,
+          tenant: DEMO.tenantId,
+          cloud: 'custom',
+          customAuthorityUrl: w.emu.httpsUrl,
+          customImapServer: `127.0.0.1:${w.emu.mail!.imap.tlsPort}`,
+          customSmtpServer: `127.0.0.1:${w.emu.mail!.smtp.port}`,
+          signinEnabled: true,
+          syncEnabled: true,
+          clientSecretExpiresAt: '2099-01-31',
+        },
+        status: 200,
+      },
+      { as: 'admin', body: { clientId: 'not a GUID' }, status: 400 },
+      { as: 'staff', body: { tenant: 'organizations' }, status: 403 },
+    ],
+  ],
+  [
+    'POST /api/settings/microsoft/check',
+    () => [
+      { as: 'admin', status: 200 },
+      { as: 'staff', status: 403 },
+    ],
+  ],
+  ['GET /api/settings/microsoft/certificate', () => [{ as: 'admin', status: 404 }]],
+  [
+    'POST /api/settings/microsoft/certificate',
+    () => [
+      { as: 'admin', body: { generate: true }, status: 201 },
+      { as: 'admin', body: { certificate: 'not PEM', privateKey: 'not PEM' }, status: 400 },
+      { as: 'staff', body: { generate: true }, status: 403 },
+    ],
+  ],
+  // Now that there is one, alone and in the settings.
+  ['GET /api/settings/microsoft/certificate', () => [{ as: 'admin', status: 200 }]],
+  ['GET /api/settings/microsoft', () => [{ as: 'admin', status: 200 }]],
+  [
+    'GET /api/system-mailboxes',
+    () => [
+      { as: 'admin', status: 200 },
+      { as: 'staff', status: 403 },
+    ],
+  ],
+  [
+    'POST /api/system-mailboxes',
+    (w) => [
+      {
+        as: 'admin',
+        body: { label: 'Sales', address: SALES, roles: ['staff'] },
+        status: 201,
+        keep: (json) => {
+          w.ids.sales = json.id;
+        },
+      },
+      { as: 'admin', body: { label: 'Sales again', address: SALES }, status: 409 },
+      { as: 'admin', body: { label: '' }, status: 400 },
+      { as: 'staff', body: { label: 'Mine', address: `mine@${DEMO.domain}` }, status: 403 },
+    ],
+  ],
+  [
+    'GET /api/system-mailboxes/{id}',
+    (w) => [
+      { as: 'admin', params: { id: w.mailboxes.support }, status: 200 },
+      { as: 'admin', params: { id: UNKNOWN }, status: 404 },
+    ],
+  ],
+  [
+    'PUT /api/system-mailboxes/{id}',
+    (w) => [
+      {
+        as: 'admin',
+        params: { id: w.ids.sales! },
+        body: { label: 'Sales team', address: SALES, enabled: true, roles: ['administrator'] },
+        status: 200,
+      },
+      { as: 'admin', params: { id: w.ids.sales! }, body: { label: 'Support', address: SALES }, status: 409 },
+    ],
+  ],
+  [
+    'GET /api/system-mailboxes/{id}/access',
+    (w) => [
+      { as: 'admin', params: { id: w.mailboxes.support }, status: 200 },
+      { as: 'admin', params: { id: w.mailboxes.megan }, status: 404 },
+      { as: 'staff', params: { id: w.mailboxes.support }, status: 403 },
+    ],
+  ],
+  [
+    'PUT /api/system-mailboxes/{id}/access',
+    (w) => [
+      {
+        as: 'admin',
+        params: { id: w.ids.sales! },
+        body: { access: 'application', enterpriseObjectId: w.enterpriseObjectId, scopeName: null },
+        status: 200,
+      },
+      { as: 'admin', params: { id: w.ids.sales! }, body: { access: 'robot' }, status: 400 },
+    ],
+  ],
+  [
+    'POST /api/system-mailboxes/{id}/access/verify',
+    (w) => [
+      { as: 'admin', params: { id: w.ids.sales! }, body: {}, status: 200 },
+      { as: 'admin', params: { id: w.mailboxes.support }, body: {}, status: 409 },
+    ],
+  ],
+  [
+    'GET /api/events',
+    () => [
+      { as: 'admin', status: 200 },
+      { as: 'staff', query: 'after=0&limit=500', status: 200 },
+      { as: 'sam', status: 200 },
+      { as: 'staff', query: 'after=yesterday', status: 400 },
+    ],
+  ],
+  [
+    'GET /api/webhooks',
+    () => [
+      { as: 'admin', status: 200 },
+      { as: 'staff', status: 403 },
+    ],
+  ],
+  [
+    'POST /api/webhooks',
+    (w) => [
+      {
+        as: 'admin',
+        body: {
+          url: w.receiver.url('/walk'),
+          eventTypes: ['message.created', 'mailbox.state_changed'],
+          mailboxId: w.mailboxes.megan,
+          description: 'Walked',
+        },
+        status: 201,
+        keep: (json) => {
+          w.ids.newWebhook = json.id;
+        },
+      },
+      { as: 'admin', body: { url: 'ftp://x', eventTypes: [] }, status: 400 },
+    ],
+  ],
+  [
+    'GET /api/webhooks/{id}',
+    (w) => [
+      { as: 'admin', params: { id: w.ids.webhook! }, status: 200 },
+      { as: 'admin', params: { id: UNKNOWN }, status: 404 },
+      { as: 'staff', params: { id: w.ids.webhook! }, status: 403 },
+    ],
+  ],
+  [
+    'PATCH /api/webhooks/{id}',
+    (w) => [
+      {
+        as: 'admin',
+        params: { id: w.ids.newWebhook! },
+        body: { enabled: false, description: 'Off' },
+        status: 200,
+      },
+      { as: 'admin', params: { id: w.ids.newWebhook! }, body: { eventTypes: ['nothing'] }, status: 400 },
+    ],
+  ],
+  [
+    'POST /api/webhooks/{id}/rotate-secret',
+    (w) => [
+      { as: 'admin', params: { id: w.ids.newWebhook! }, body: { keepPreviousHours: 0 }, status: 200 },
+      { as: 'admin', params: { id: w.ids.newWebhook! }, body: { keepPreviousHours: 99 }, status: 400 },
+    ],
+  ],
+  [
+    'GET /api/webhooks/{id}/deliveries',
+    (w) => [
+      { as: 'admin', params: { id: w.ids.webhook! }, status: 200 },
+      { as: 'admin', params: { id: UNKNOWN }, status: 404 },
+    ],
+  ],
+  [
+    'POST /api/webhooks/{id}/deliveries/{deliveryId}/resend',
+    (w) => [
+      { as: 'admin', params: { id: w.ids.webhook!, deliveryId: w.ids.delivery! }, status: 202 },
+      { as: 'admin', params: { id: w.ids.webhook!, deliveryId: '999999' }, status: 404 },
+    ],
+  ],
+  [
+    'POST /api/webhooks/{id}/test',
+    (w) => [
+      { as: 'admin', params: { id: w.ids.webhook! }, status: 202 },
+      { as: 'staff', params: { id: w.ids.webhook! }, status: 403 },
+    ],
+  ],
+  [
+    'POST /api/diagnose',
+    () => [
+      { as: 'admin', status: 200 },
+      { as: 'staff', status: 403 },
+    ],
+  ],
+];
+
+/** Last, what deletes: the webhook and the system mailbox the walk made, and Adele's mailbox's tokens. */
+export const deletionWalks: Walks = [
+  [
+    'DELETE /api/webhooks/{id}',
+    (w) => [
+      { as: 'staff', params: { id: w.ids.newWebhook! }, status: 403 },
+      { as: 'admin', params: { id: w.ids.newWebhook! }, status: 204 },
+      { as: 'admin', params: { id: w.ids.newWebhook! }, status: 404 },
+    ],
+  ],
+  [
+    'DELETE /api/system-mailboxes/{id}',
+    (w) => [
+      { as: 'admin', params: { id: w.ids.sales! }, status: 204 },
+      { as: 'admin', params: { id: w.ids.sales! }, status: 404 },
+    ],
+  ],
+  [
+    'DELETE /api/mailboxes/{id}',
+    (w) => [
+      { as: 'staff', params: { id: w.mailboxes.support }, status: 403 },
+      { as: 'admin', params: { id: w.mailboxes.adele }, query: 'mail=keep', status: 204 },
+      { as: 'staff', params: { id: UNKNOWN }, status: 404 },
+    ],
+  ],
+];
