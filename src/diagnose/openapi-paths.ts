@@ -89,6 +89,7 @@ export const diagnosePaths = {
       responses: {
         200: json('Every mailbox’s diagnosis', {
           type: 'object',
+          required: ['mailboxes'],
           properties: { mailboxes: { type: 'array', items: ref('Diagnosis') } },
         }),
         403: errorResponse('Not an administrator'),

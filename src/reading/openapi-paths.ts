@@ -14,11 +14,26 @@ const notVisible = errorResponse('No such mailbox, message or attachment, or not
 
 const address = {
   type: 'object',
+  required: ['name', 'address'],
   properties: { name: { type: 'string' }, address: { type: ['string', 'null'] } },
 };
 
 const summary = {
   type: 'object',
+  required: [
+    'id',
+    'threadId',
+    'subject',
+    'from',
+    'to',
+    'sentAt',
+    'receivedAt',
+    'snippet',
+    'hasAttachments',
+    'seen',
+    'flagged',
+    'loading',
+  ],
   properties: {
     id: { type: 'string' },
     threadId: { type: 'string' },
@@ -40,6 +55,7 @@ const summary = {
 
 const attachment = {
   type: 'object',
+  required: ['id', 'filename', 'contentType', 'size', 'disposition', 'contentId', 'inline'],
   properties: {
     id: { type: 'string' },
     filename: { type: ['string', 'null'] },
@@ -56,6 +72,21 @@ const message = {
     ref('MessageSummary'),
     {
       type: 'object',
+      required: [
+        'cc',
+        'messageId',
+        'inReplyTo',
+        'references',
+        'folders',
+        'size',
+        'text',
+        'html',
+        'htmlCut',
+        'attachments',
+        'parseState',
+        'parseError',
+        'threadMessageIds',
+      ],
       properties: {
         cc: { type: 'array', items: ref('Address') },
         messageId: { type: ['string', 'null'] },
@@ -112,6 +143,7 @@ export const readingPaths = {
       responses: {
         200: json('A page', {
           type: 'object',
+          required: ['messages', 'nextCursor'],
           properties: {
             messages: { type: 'array', items: ref('MessageSummary') },
             nextCursor: { type: ['string', 'null'] },

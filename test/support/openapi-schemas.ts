@@ -37,22 +37,15 @@ const FORMATS: Record<string, (value: string) => boolean> = {
 /** `/api/mailboxes/{id}` → the JSON pointer segment `~1api~1mailboxes~1{id}` (RFC 6901 §3). */
 const pointerSegment = (s: string) => s.replaceAll('~', '~0').replaceAll('/', '~1');
 
+/** Validators of the document's request and response bodies. */
 export const schemaChecker = (doc: OpenApiDocument) => {
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   for (const [name, check] of Object.entries(FORMATS)) ajv.addFormat(name, check);
   ajv.addSchema(doc as Json, DOC_ID);
   const compiled = new Map<string, ValidateFunction>();
-
-  /**
-   * The problems of `body` against the schema of `method path` answering `status` as JSON; an empty list
-   * when it validates. Fails when the document has no JSON schema for that answer.
-   */
-  return (method: string, path: string, status: number, body: unknown): string[] => {
-    const pointer = `#/paths/${pointerSegment(path)}/${method}/responses/${status}/content/application~1json/schema`;
+  const problemsAt = (pointer: string, body: unknown): string[] => {
     let validate = compiled.get(pointer);
     if (!validate) {
-      const schema = doc.paths[path]?.[method]?.responses[String(status)]?.content?.['application/json'];
-      if (!schema?.schema) return [`${method.toUpperCase()} ${path} ${status}: no JSON schema documented`];
       validate = ajv.compile({ $ref: `${DOC_ID}${pointer}` });
       compiled.set(pointer, validate);
     }
@@ -60,5 +53,32 @@ export const schemaChecker = (doc: OpenApiDocument) => {
     return (validate.errors ?? []).map(
       (e) => `${e.instancePath || '/'} ${e.message ?? e.keyword} ${JSON.stringify(e.params)}`,
     );
+  };
+  const operationPointer = (method: string, path: string) => `#/paths/${pointerSegment(path)}/${method}`;
+
+  return {
+    /**
+     * The problems of `body` against the schema of `method path` answering `status` as JSON; an empty
+     * list when it validates. A problem too when the document has no JSON schema for that answer.
+     */
+    response(method: string, path: string, status: number, body: unknown): string[] {
+      const content = doc.paths[path]?.[method]?.responses[String(status)]?.content?.['application/json'];
+      if (!content?.schema) return [`${method.toUpperCase()} ${path} ${status}: no JSON schema documented`];
+      return problemsAt(
+        `${operationPointer(method, path)}/responses/${status}/content/application~1json/schema`,
+        body,
+      );
+    },
+    /** The problems of a request body the walk sends, against the documented request body. */
+    request(method: string, path: string, body: unknown): string[] {
+      const content = doc.paths[path]?.[method]?.requestBody?.content['application/json'] as
+        | { schema?: unknown }
+        | undefined;
+      if (!content?.schema) return [`${method.toUpperCase()} ${path}: no JSON request body documented`];
+      return problemsAt(
+        `${operationPointer(method, path)}/requestBody/content/application~1json/schema`,
+        body,
+      );
+    },
   };
 };
