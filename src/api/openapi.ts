@@ -8,7 +8,7 @@ import { appAccessPaths, appAccessSchemas } from '../mailboxes/app-access/openap
 import { readingPaths, readingSchemas } from '../reading/openapi-paths.ts';
 import { sendPaths, sendSchemas } from '../send/openapi-paths.ts';
 import { webhooksPaths, webhooksSchemas } from '../webhooks/openapi-paths.ts';
-import { errorResponse, json, jsonBody, path, ref } from './openapi-helpers.ts';
+import { errorResponse, json, jsonBody, path, ref, withCallerErrors } from './openapi-helpers.ts';
 
 const idParam = path('id');
 
@@ -435,7 +435,7 @@ export const openApiDocument = (serverUrl: string) => ({
       },
     },
   },
-  paths: {
+  paths: withCallerErrors({
     '/api/me': {
       get: {
         summary: 'The authenticated user',
@@ -461,7 +461,7 @@ export const openApiDocument = (serverUrl: string) => ({
           200: json('The saved settings', ref('MicrosoftSettings')),
           400: errorResponse('`settings.invalid` with a message per field in `fields`'),
           401: errorResponse('Not authenticated'),
-          403: errorResponse('Not an administrator, or `csrf.invalid`'),
+          403: errorResponse('Not an administrator'),
         },
       },
     },
@@ -502,7 +502,7 @@ export const openApiDocument = (serverUrl: string) => ({
             '`certificate.invalid` (not PEM, key not the certificate’s, RSA under 2048 bits, expired, too long) with `fields`, or `request.invalid`',
           ),
           401: errorResponse('Not authenticated'),
-          403: errorResponse('Not an administrator, or `csrf.invalid`'),
+          403: errorResponse('Not an administrator'),
         },
       },
     },
@@ -719,5 +719,5 @@ export const openApiDocument = (serverUrl: string) => ({
         responses: { 200: { description: 'ready' }, 503: { description: 'database unreachable' } },
       },
     },
-  },
+  }),
 });

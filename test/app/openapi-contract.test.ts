@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { type ContractWorld, startContractWorld } from '../support/contract-world.ts';
 import { DATABASES } from '../support/databases.ts';
 import { type OpenApiDocument, type Operation, schemaChecker } from '../support/openapi-schemas.ts';
-import type { Call, Walks } from '../support/openapi-walk.ts';
+import { type Call, UNKNOWN, type Walks } from '../support/openapi-walk.ts';
 import { adminWalks, deletionWalks } from '../support/openapi-walk-admin.ts';
 import { mailboxWalks } from '../support/openapi-walk-mailboxes.ts';
 
@@ -73,6 +73,7 @@ for (const kind of DATABASES) {
       const json = JSON.parse(text);
       const problems = check.response(method.toLowerCase(), template, res.status, json);
       assert.deepEqual(problems, [], `${what}: ${problems.join('; ')}\n${text.slice(0, 800)}`);
+      if (c.code) assert.equal(json.error?.code, c.code, what);
       c.keep?.(json);
     };
 
@@ -115,6 +116,42 @@ for (const kind of DATABASES) {
       t.diagnostic(
         `${WALKS.length} walks; world ${walkStarted - started} ms, walk ${Date.now() - walkStarted} ms`,
       );
+    });
+
+    /** Calls every operation `pick` selects as `c` says; the failures, one line each. */
+    const everyOperation = async (
+      pick: (operation: Operation, key: string) => Omit<Call, 'params'> | null,
+    ): Promise<string[]> => {
+      const failures: string[] = [];
+      for (const key of operationsOf(doc)) {
+        const [method, path] = key.split(' ') as [string, string];
+        const operation = doc.paths[path]![method.toLowerCase()]!;
+        const c = pick(operation, key);
+        if (!c) continue;
+        const params = Object.fromEntries([...path.matchAll(/\{(\w+)\}/g)].map((m) => [m[1]!, UNKNOWN]));
+        await call(key, operation, { ...c, params }).catch((error: Error) => failures.push(error.message));
+      }
+      return failures;
+    };
+
+    test('without credentials, a read is a documented 401 and a change a documented 403 csrf.invalid', async () => {
+      // The CSRF check (src/http/auth.ts) runs before the route for any unsafe request without an API token.
+      const failures = await everyOperation((operation, key) => {
+        if ((operation as { security?: unknown[] }).security?.length === 0) return null;
+        return key.startsWith('GET ')
+          ? { as: 'anonymous', status: 401, code: 'auth.required' }
+          : { as: 'anonymous', status: 403, code: 'csrf.invalid' };
+      });
+      assert.deepEqual(failures, []);
+    });
+
+    test('an unknown id in the path is a documented 404', async () => {
+      const failures = await everyOperation((operation, key) =>
+        key.includes('{')
+          ? { as: 'admin', status: 404, ...(operation.requestBody ? { body: {} } : {}) }
+          : null,
+      );
+      assert.deepEqual(failures, []);
     });
   });
 }

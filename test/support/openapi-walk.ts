@@ -16,6 +16,8 @@ export interface Call {
   readonly query?: string;
   readonly body?: unknown;
   readonly status: number;
+  /** The error's stable code, where the walk means one in particular. */
+  readonly code?: string;
   /** What the walk keeps from the answer for later operations (an id it created). */
   readonly keep?: (json: Json) => void;
 }
