@@ -1,6 +1,8 @@
 /**
  * The OpenAPI 3.1 document served at /api/openapi.json. Written by hand next to the routes it describes;
- * test/app/openapi.test.ts checks that every documented path answers and every API route is documented.
+ * test/app/openapi.test.ts checks that every documented path answers and every API route is documented;
+ * test/app/openapi-contract.test.ts calls every operation with real ids and validates each JSON answer
+ * against its response schema here (so a field the code always sends is `required`).
  */
 import { diagnosePaths, diagnoseSchemas } from '../diagnose/openapi-paths.ts';
 import { eventsPaths, eventsSchemas } from '../events/openapi-paths.ts';
