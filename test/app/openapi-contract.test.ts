@@ -11,9 +11,10 @@ import { type OpenApiDocument, type Operation, schemaChecker } from '../support/
 import { type Call, UNKNOWN, type Walks } from '../support/openapi-walk.ts';
 import { adminWalks, deletionWalks } from '../support/openapi-walk-admin.ts';
 import { mailboxWalks } from '../support/openapi-walk-mailboxes.ts';
+import { webhookWalks } from '../support/openapi-walk-webhooks.ts';
 
 const METHODS = new Set(['get', 'put', 'post', 'patch', 'delete']);
-const WALKS: Walks = [...mailboxWalks, ...adminWalks, ...deletionWalks];
+const WALKS: Walks = [...mailboxWalks, ...webhookWalks, ...adminWalks, ...deletionWalks];
 
 const operationsOf = (doc: OpenApiDocument): string[] =>
   Object.entries(doc.paths).flatMap(([path, item]) =>

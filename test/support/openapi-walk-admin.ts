@@ -1,6 +1,6 @@
 /**
  * The contract walk of the installation: who is calling, the Microsoft 365 settings, system mailboxes and
- * their application access, events, webhooks, Diagnose all and the health probes. Adele is the
+ * their application access, events, Diagnose all and the health probes (webhooks: openapi-walk-webhooks.ts). Adele is the
  * administrator; Megan (staff) is refused what is the administrators' alone.
  */
 import { DEMO } from '../../emulator/state/demo-seed.ts';
@@ -146,80 +146,6 @@ export const adminWalks: Walks = [
     ],
   ],
   [
-    'GET /api/webhooks',
-    () => [
-      { as: 'admin', status: 200 },
-      { as: 'staff', status: 403 },
-    ],
-  ],
-  [
-    'POST /api/webhooks',
-    (w) => [
-      {
-        as: 'admin',
-        body: {
-          url: w.receiver.url('/walk'),
-          eventTypes: ['message.created', 'mailbox.state_changed'],
-          mailboxId: w.mailboxes.megan,
-          description: 'Walked',
-        },
-        status: 201,
-        keep: (json) => {
-          w.ids.newWebhook = json.id;
-        },
-      },
-      { as: 'admin', body: { url: 'ftp://x', eventTypes: [] }, status: 400 },
-    ],
-  ],
-  [
-    'GET /api/webhooks/{id}',
-    (w) => [
-      { as: 'admin', params: { id: w.ids.webhook! }, status: 200 },
-      { as: 'admin', params: { id: UNKNOWN }, status: 404 },
-      { as: 'staff', params: { id: w.ids.webhook! }, status: 403 },
-    ],
-  ],
-  [
-    'PATCH /api/webhooks/{id}',
-    (w) => [
-      {
-        as: 'admin',
-        params: { id: w.ids.newWebhook! },
-        body: { enabled: false, description: 'Off' },
-        status: 200,
-      },
-      { as: 'admin', params: { id: w.ids.newWebhook! }, body: { eventTypes: ['nothing'] }, status: 400 },
-    ],
-  ],
-  [
-    'POST /api/webhooks/{id}/rotate-secret',
-    (w) => [
-      { as: 'admin', params: { id: w.ids.newWebhook! }, body: { keepPreviousHours: 0 }, status: 200 },
-      { as: 'admin', params: { id: w.ids.newWebhook! }, body: { keepPreviousHours: 99 }, status: 400 },
-    ],
-  ],
-  [
-    'GET /api/webhooks/{id}/deliveries',
-    (w) => [
-      { as: 'admin', params: { id: w.ids.webhook! }, status: 200 },
-      { as: 'admin', params: { id: UNKNOWN }, status: 404 },
-    ],
-  ],
-  [
-    'POST /api/webhooks/{id}/deliveries/{deliveryId}/resend',
-    (w) => [
-      { as: 'admin', params: { id: w.ids.webhook!, deliveryId: w.ids.delivery! }, status: 202 },
-      { as: 'admin', params: { id: w.ids.webhook!, deliveryId: '999999' }, status: 404 },
-    ],
-  ],
-  [
-    'POST /api/webhooks/{id}/test',
-    (w) => [
-      { as: 'admin', params: { id: w.ids.webhook! }, status: 202 },
-      { as: 'staff', params: { id: w.ids.webhook! }, status: 403 },
-    ],
-  ],
-  [
     'POST /api/diagnose',
     () => [
       { as: 'admin', status: 200 },
@@ -228,16 +154,8 @@ export const adminWalks: Walks = [
   ],
 ];
 
-/** Last, what deletes: the webhook and the system mailbox the walk made, and Adele's mailbox's tokens. */
+/** Last, what deletes: the system mailbox the walk made, and Adele's mailbox's tokens. */
 export const deletionWalks: Walks = [
-  [
-    'DELETE /api/webhooks/{id}',
-    (w) => [
-      { as: 'staff', params: { id: w.ids.newWebhook! }, status: 403 },
-      { as: 'admin', params: { id: w.ids.newWebhook! }, status: 204 },
-      { as: 'admin', params: { id: w.ids.newWebhook! }, status: 404 },
-    ],
-  ],
   [
     'DELETE /api/system-mailboxes/{id}',
     (w) => [
