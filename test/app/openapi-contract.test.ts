@@ -23,7 +23,10 @@ const operationsOf = (doc: OpenApiDocument): string[] =>
       .map((m) => `${m.toUpperCase()} ${path}`),
   );
 
-/** `image/*` and `*∕*` ranges as the document may name them (RFC 9110 §12.5.1). */
+/**
+ * Whether a documented media range (one type, `image/` with a star, or a star for any) covers the
+ * answer's type (RFC 9110 §12.5.1).
+ */
 const mediaTypeMatches = (range: string, type: string) =>
   range === '*/*' || range === type || (range.endsWith('/*') && type.startsWith(range.slice(0, -1)));
 
