@@ -78,7 +78,7 @@ for (const kind of DATABASES) {
       const problems = check.response(method.toLowerCase(), template, res.status, json);
       assert.deepEqual(problems, [], `${what}: ${problems.join('; ')}\n${text.slice(0, 800)}`);
       if (c.code) assert.equal(json.error?.code, c.code, what);
-      c.keep?.(json);
+      c.after?.(json);
     };
 
     before(async () => {

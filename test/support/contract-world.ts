@@ -107,6 +107,12 @@ export const startContractWorld = async (kind: DbKind): Promise<ContractWorld> =
       (await control(w.emu, 'POST', '/mailboxes', { tenantId: DEMO.tenantId, address: SALES })).status,
       201,
     );
+    // Admin consent for application access: Verify of Sales gets a token (and finds no FullAccess).
+    const granted = await control(w.emu, 'POST', `/apps/${DEMO.appId}/app-role-grants`, {
+      tenantId: DEMO.tenantId,
+      roles: ['IMAP.AccessAsApp', 'SMTP.SendAsApp'],
+    });
+    assert.equal(granted.status, 200);
     const enterpriseObjectId = (
       await control(w.emu, 'GET', `/apps/${DEMO.appId}/object-ids?tenantId=${DEMO.tenantId}`)
     ).body.enterpriseApplicationObjectId as string;

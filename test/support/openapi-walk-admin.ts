@@ -3,9 +3,11 @@
  * their application access, events, Diagnose all and the health probes (webhooks: openapi-walk-webhooks.ts). Adele is the
  * administrator; Megan (staff) is refused what is the administrators' alone.
  */
+import assert from 'node:assert/strict';
 import { DEMO } from '../../emulator/state/demo-seed.ts';
 import { SALES } from './contract-world.ts';
 import { UNKNOWN, type Walks } from './openapi-walk.ts';
+import type { Json } from './send-fixture.ts';
 
 export const adminWalks: Walks = [
   ['GET /healthz', () => [{ as: 'anonymous', status: 200 }]],
@@ -81,7 +83,7 @@ export const adminWalks: Walks = [
         as: 'admin',
         body: { label: 'Sales', address: SALES, roles: ['staff'] },
         status: 201,
-        keep: (json) => {
+        after: (json) => {
           w.ids.sales = json.id;
         },
       },
@@ -132,7 +134,14 @@ export const adminWalks: Walks = [
   [
     'POST /api/system-mailboxes/{id}/access/verify',
     (w) => [
-      { as: 'admin', params: { id: w.ids.sales! }, body: {}, status: 200 },
+      {
+        as: 'admin',
+        params: { id: w.ids.sales! },
+        body: {},
+        status: 200,
+        // The token step passed: its answer (a closed schema) must not carry the token it got.
+        after: (json) => assert.deepEqual([json.steps[0]?.step, json.steps[0]?.ok], ['token', true]),
+      },
       { as: 'admin', params: { id: w.mailboxes.support }, body: {}, status: 409 },
     ],
   ],
@@ -140,7 +149,17 @@ export const adminWalks: Walks = [
     'GET /api/events',
     () => [
       { as: 'admin', status: 200 },
-      { as: 'staff', query: 'after=0&limit=500', status: 200 },
+      {
+        // Megan's own mailbox: its sync and her sending, so each kind of event meets the schema.
+        as: 'staff',
+        query: 'after=0&limit=500',
+        status: 200,
+        after: (json) => {
+          const types = new Set(json.events.map((e: Json) => e.type));
+          for (const type of ['messages.stored', 'folder.synced', 'message.sent', 'message.send_failed'])
+            assert.ok(types.has(type), `${type} among ${[...types].join(', ')}`);
+        },
+      },
       { as: 'sam', status: 200 },
       { as: 'staff', query: 'after=yesterday', status: 400 },
     ],

@@ -2,7 +2,9 @@
  * The contract walk of a person's mailbox: the mailbox, its folders and sync, reading, sending and
  * Diagnose. Megan (staff) works in her own mailbox; Sam, another staff member, is refused it.
  */
+import assert from 'node:assert/strict';
 import { UNKNOWN, type Walks } from './openapi-walk.ts';
+import type { Json } from './send-fixture.ts';
 
 export const mailboxWalks: Walks = [
   [
@@ -78,7 +80,13 @@ export const mailboxWalks: Walks = [
   [
     'GET /api/mailboxes/{id}/messages',
     (w) => [
-      { as: 'staff', params: { id: w.mailboxes.megan }, query: 'limit=3', status: 200 },
+      {
+        as: 'staff',
+        params: { id: w.mailboxes.megan },
+        query: 'limit=3',
+        status: 200,
+        after: (json) => assert.ok(json.messages.length === 3 && json.nextCursor, 'a full page and a cursor'),
+      },
       {
         as: 'staff',
         params: { id: w.mailboxes.megan },
@@ -152,7 +160,13 @@ export const mailboxWalks: Walks = [
     'GET /api/mailboxes/{id}/outgoing',
     (w) => [
       { as: 'staff', params: { id: w.mailboxes.megan }, status: 200 },
-      { as: 'staff', params: { id: w.mailboxes.megan }, query: 'state=failed&limit=1', status: 200 },
+      {
+        as: 'staff',
+        params: { id: w.mailboxes.megan },
+        query: 'state=failed&limit=1',
+        status: 200,
+        after: (json) => assert.ok(json.outgoing[0]?.error, 'a failed message, with its error'),
+      },
       { as: 'staff', params: { id: w.mailboxes.megan }, query: 'state=lost', status: 400 },
     ],
   ],
@@ -183,7 +197,16 @@ export const mailboxWalks: Walks = [
   [
     'POST /api/mailboxes/{id}/diagnose',
     (w) => [
-      { as: 'staff', params: { id: w.mailboxes.megan }, status: 200 },
+      {
+        as: 'staff',
+        params: { id: w.mailboxes.megan },
+        status: 200,
+        after: (json) =>
+          assert.ok(
+            json.steps.some((s: Json) => s.token),
+            'a step reports a token',
+          ),
+      },
       { as: 'staff', params: { id: w.mailboxes.support }, status: 403 },
       { as: 'sam', params: { id: w.mailboxes.megan }, status: 404 },
     ],

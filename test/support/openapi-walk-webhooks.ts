@@ -2,6 +2,7 @@
  * The contract walk of webhooks: Adele (administrator) reads the endpoint the world made and its delivered
  * test message, makes one of her own, changes, rotates and deletes it; Megan (staff) is refused.
  */
+import assert from 'node:assert/strict';
 import { UNKNOWN, type Walks } from './openapi-walk.ts';
 
 export const webhookWalks: Walks = [
@@ -24,7 +25,7 @@ export const webhookWalks: Walks = [
           description: 'Walked',
         },
         status: 201,
-        keep: (json) => {
+        after: (json) => {
           w.ids.newWebhook = json.id;
         },
       },
@@ -61,7 +62,12 @@ export const webhookWalks: Walks = [
   [
     'GET /api/webhooks/{id}/deliveries',
     (w) => [
-      { as: 'admin', params: { id: w.ids.webhook! }, status: 200 },
+      {
+        as: 'admin',
+        params: { id: w.ids.webhook! },
+        status: 200,
+        after: (json) => assert.equal(json.deliveries[0]?.log[0]?.statusCode, 200, 'a delivered attempt'),
+      },
       { as: 'admin', params: { id: UNKNOWN }, status: 404 },
     ],
   ],

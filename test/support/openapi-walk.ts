@@ -18,8 +18,11 @@ export interface Call {
   readonly status: number;
   /** The error's stable code, where the walk means one in particular. */
   readonly code?: string;
-  /** What the walk keeps from the answer for later operations (an id it created). */
-  readonly keep?: (json: Json) => void;
+  /**
+   * After a valid answer: what the walk keeps for later operations (an id it made), or checks, so that a
+   * schema is not only ever checked against an empty list.
+   */
+  readonly after?: (json: Json) => void;
 }
 
 /** `GET /api/mailboxes/{id}` → the calls to make, built when the walk reaches it (ids made earlier exist). */
