@@ -55,6 +55,7 @@ for (const kind of DATABASES) {
         headers: {
           ...(token ? { authorization: `Bearer ${token}` } : {}),
           ...(c.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...c.headers,
         },
         ...(c.body === undefined ? {} : { body: JSON.stringify(c.body) }),
       });

@@ -120,6 +120,7 @@ export const startContractWorld = async (kind: DbKind): Promise<ContractWorld> =
       ...invoice,
       ...hook,
       sent: sent.id,
+      meganUser: (await findUserByEmail(db, MEGAN))!.id,
       retryable: retryable!,
       discardable: discardable!,
     };

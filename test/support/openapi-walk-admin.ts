@@ -105,7 +105,14 @@ export const adminWalks: Walks = [
       {
         as: 'admin',
         params: { id: w.ids.sales! },
-        body: { label: 'Sales team', address: SALES, enabled: true, roles: ['administrator'] },
+        body: {
+          label: 'Sales team',
+          address: SALES,
+          enabled: true,
+          userIds: [w.ids.meganUser!],
+          roles: ['administrator'],
+        },
+        after: (json) => assert.deepEqual(json.access.userIds, [w.ids.meganUser]),
         status: 200,
       },
       { as: 'admin', params: { id: w.ids.sales! }, body: { label: 'Support', address: SALES }, status: 409 },

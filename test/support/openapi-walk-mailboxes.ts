@@ -3,6 +3,7 @@
  * Diagnose. Megan (staff) works in her own mailbox; Sam, another staff member, is refused it.
  */
 import assert from 'node:assert/strict';
+import { ADELE } from './mailbox-setup.ts';
 import { UNKNOWN, type Walks } from './openapi-walk.ts';
 import type { Json } from './send-fixture.ts';
 
@@ -145,7 +146,24 @@ export const mailboxWalks: Walks = [
         as: 'staff',
         params: { id: w.mailboxes.megan },
         body: { mode: 'reply', originalId: w.ids.messageId, text: 'Thank you, paid.' },
+        headers: { 'idempotency-key': 'contract-reply' },
         status: 202,
+      },
+      {
+        // The same request again under the same key: the first message back, not a second one.
+        as: 'staff',
+        params: { id: w.mailboxes.megan },
+        body: { mode: 'reply', originalId: w.ids.messageId, text: 'Thank you, paid.' },
+        headers: { 'idempotency-key': 'contract-reply' },
+        status: 200,
+      },
+      {
+        as: 'staff',
+        params: { id: w.mailboxes.megan },
+        body: { to: [ADELE], text: 'Another' },
+        headers: { 'idempotency-key': 'contract-reply' },
+        status: 409,
+        code: 'send.idempotency_conflict',
       },
       {
         as: 'staff',

@@ -15,6 +15,7 @@ export interface Call {
   /** The query string, without `?`. */
   readonly query?: string;
   readonly body?: unknown;
+  readonly headers?: Record<string, string>;
   readonly status: number;
   /** The error's stable code, where the walk means one in particular. */
   readonly code?: string;
