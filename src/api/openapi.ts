@@ -14,6 +14,7 @@ import { readingPaths, readingSchemas } from '../reading/openapi-paths.ts';
 import { sendPaths, sendSchemas } from '../send/openapi-paths.ts';
 import { webhooksPaths, webhooksSchemas } from '../webhooks/openapi-paths.ts';
 import { deleteQuery, folderSelectionBody, foldersQuery, viaBodies } from './mailboxes-input.ts';
+import { withCallerErrors } from './openapi-caller-errors.ts';
 import { errorResponse, json, jsonBody, path, queryParameters, ref } from './openapi-helpers.ts';
 
 const idParam = path('id');
@@ -35,6 +36,30 @@ const mailViaPath = (field: 'sendVia' | 'mailVia', summary: string) => ({
 
 const settings = {
   type: 'object',
+  required: [
+    'clientId',
+    'tenant',
+    'cloud',
+    'customAuthorityUrl',
+    'credentialKind',
+    'assertionAlgorithm',
+    'clientSecret',
+    'certificate',
+    'credentialExpiry',
+    'signinEnabled',
+    'syncEnabled',
+    'allowedDomains',
+    'allowedTenantIds',
+    'passwordDisabledDomains',
+    'autoProvision',
+    'signOutOfMicrosoft',
+    'customImapServer',
+    'customSmtpServer',
+    'credentialsComplete',
+    'redirectUris',
+    'updatedAt',
+    'updatedBy',
+  ],
   properties: {
     clientId: { type: ['string', 'null'], format: 'uuid' },
     tenant: { type: ['string', 'null'], description: 'GUID, verified domain, "organizations" or "common"' },
@@ -51,6 +76,7 @@ const settings = {
     clientSecret: {
       type: 'object',
       description: 'Never returned; only whether and when it was set, and its expiry as entered.',
+      required: ['set', 'setAt', 'expiresAt'],
       properties: {
         set: { type: 'boolean' },
         setAt: { type: ['string', 'null'], format: 'date-time' },
@@ -63,6 +89,7 @@ const settings = {
     credentialExpiry: {
       type: ['object', 'null'],
       description: 'The expiry of the credential in use (certificate notAfter, or the secret as entered)',
+      required: ['kind', 'expiresAt'],
       properties: {
         kind: { enum: ['secret', 'certificate'] },
         expiresAt: { type: 'string', format: 'date-time' },
@@ -80,6 +107,7 @@ const settings = {
     credentialsComplete: { type: 'boolean' },
     redirectUris: {
       type: 'object',
+      required: ['signIn', 'mailboxConnection'],
       properties: {
         signIn: { type: 'string', format: 'uri' },
         mailboxConnection: { type: 'string', format: 'uri' },
@@ -92,7 +120,9 @@ const settings = {
 
 const certificate = {
   type: 'object',
-  description: 'The certificate’s public parts; its private key is never returned.',
+  description:
+    'The certificate’s public parts; its private key is never returned. `pem` only in the answers of …/certificate, not in the settings.',
+  required: ['thumbprint', 'x5t', 'x5tS256', 'subject', 'notBefore', 'notAfter', 'source', 'setAt'],
   properties: {
     thumbprint: { type: 'string', description: 'SHA-1, upper-case hex, as the Azure portal shows it' },
     x5t: { type: 'string' },
@@ -106,8 +136,14 @@ const certificate = {
   },
 };
 
+/** The answers of …/certificate carry the PEM to upload in Azure; the settings do not. */
+const certificateWithPem = {
+  allOf: [{ $ref: '#/components/schemas/MicrosoftCertificate' }, { type: 'object', required: ['pem'] }],
+};
+
 const checkResult = {
   type: 'object',
+  required: ['ok', 'outcome', 'message', 'diagnostics'],
   properties: {
     ok: { type: 'boolean' },
     outcome: {
@@ -131,6 +167,7 @@ const checkResult = {
     message: { type: 'string' },
     diagnostics: {
       type: 'object',
+      description: 'Empty when Microsoft said nothing more (e.g. when the check passed)',
       properties: {
         aadsts: { type: 'integer' },
         traceId: { type: 'string' },
@@ -187,6 +224,30 @@ export const openApiDocument = (serverUrl: string) => ({
       CheckResult: checkResult,
       Mailbox: {
         type: 'object',
+        required: [
+          'id',
+          'kind',
+          'label',
+          'address',
+          'enabled',
+          'account',
+          'accessMode',
+          'connected',
+          'state',
+          'stateCode',
+          'stateMessage',
+          'stateAt',
+          'nextAttemptAt',
+          'sendProblem',
+          'sendVia',
+          'sendsThrough',
+          'sendsThroughReason',
+          'sendsThroughAt',
+          'mailVia',
+          'readsThrough',
+          'readsThroughReason',
+          'readsThroughAt',
+        ],
         properties: {
           id: { type: 'string' },
           kind: { enum: ['user', 'system'] },
@@ -195,6 +256,7 @@ export const openApiDocument = (serverUrl: string) => ({
           enabled: { type: 'boolean' },
           account: {
             type: ['object', 'null'],
+            required: ['tenantId', 'upn'],
             properties: { tenantId: { type: 'string' }, upn: { type: ['string', 'null'] } },
           },
           accessMode: {
@@ -219,6 +281,7 @@ export const openApiDocument = (serverUrl: string) => ({
             type: ['object', 'null'],
             description:
               'Why sending fails while reading works (e.g. smtp.auth_disabled); null when sending works.',
+            required: ['code', 'message', 'at'],
             properties: {
               code: { type: 'string' },
               message: { type: 'string' },
@@ -258,6 +321,7 @@ export const openApiDocument = (serverUrl: string) => ({
       },
       Folder: {
         type: 'object',
+        required: ['path', 'name', 'parentPath', 'specialUse', 'selected'],
         properties: {
           path: { type: 'string' },
           name: { type: 'string' },
@@ -271,11 +335,13 @@ export const openApiDocument = (serverUrl: string) => ({
       },
       ConnectionCheck: {
         type: 'object',
+        required: ['imap', 'smtp'],
         properties: Object.fromEntries(
           ['imap', 'smtp'].map((p) => [
             p,
             {
               type: 'object',
+              required: ['ok', 'code', 'message'],
               properties: {
                 ok: { type: 'boolean' },
                 code: { type: ['string', 'null'] },
@@ -290,9 +356,11 @@ export const openApiDocument = (serverUrl: string) => ({
           { $ref: '#/components/schemas/Mailbox' },
           {
             type: 'object',
+            required: ['access'],
             properties: {
               access: {
                 type: 'object',
+                required: ['userIds', 'roles'],
                 properties: {
                   userIds: { type: 'array', items: { type: 'string' } },
                   roles: { type: 'array', items: { enum: ['staff', 'administrator'] } },
@@ -310,6 +378,7 @@ export const openApiDocument = (serverUrl: string) => ({
       ...diagnoseSchemas,
       Me: {
         type: 'object',
+        required: ['id', 'email', 'displayName', 'role'],
         properties: {
           id: { type: 'string' },
           email: { type: 'string' },
@@ -319,7 +388,7 @@ export const openApiDocument = (serverUrl: string) => ({
       },
     },
   },
-  paths: {
+  paths: withCallerErrors({
     '/api/me': {
       get: {
         summary: 'The authenticated user',
@@ -345,7 +414,7 @@ export const openApiDocument = (serverUrl: string) => ({
           200: json('The saved settings', ref('MicrosoftSettings')),
           400: errorResponse('`settings.invalid` with a message per field in `fields`'),
           401: errorResponse('Not authenticated'),
-          403: errorResponse('Not an administrator, or `csrf.invalid`'),
+          403: errorResponse('Not an administrator'),
         },
       },
     },
@@ -363,7 +432,7 @@ export const openApiDocument = (serverUrl: string) => ({
       get: {
         summary: 'The stored certificate (public parts and PEM) to upload in Azure (administrators)',
         responses: {
-          200: json('The certificate', ref('MicrosoftCertificate')),
+          200: json('The certificate', certificateWithPem),
           401: errorResponse('Not authenticated'),
           403: errorResponse('Not an administrator'),
           404: errorResponse('`certificate.not_found`: none generated or uploaded yet'),
@@ -374,12 +443,12 @@ export const openApiDocument = (serverUrl: string) => ({
           'Generate a certificate (`{"generate": true}`: RSA 2048, self-signed, two years) or upload one (`{"certificate": PEM, "privateKey": PEM}`); it replaces the stored one (administrators)',
         requestBody: jsonBody(certificateRequestSchema),
         responses: {
-          201: json('The stored certificate', ref('MicrosoftCertificate')),
+          201: json('The stored certificate', certificateWithPem),
           400: errorResponse(
             '`certificate.invalid` (not PEM, key not the certificate’s, RSA under 2048 bits, expired, too long) with `fields`, or `request.invalid`',
           ),
           401: errorResponse('Not authenticated'),
-          403: errorResponse('Not an administrator, or `csrf.invalid`'),
+          403: errorResponse('Not an administrator'),
         },
       },
     },
@@ -389,6 +458,7 @@ export const openApiDocument = (serverUrl: string) => ({
         responses: {
           200: json('The mailboxes', {
             type: 'object',
+            required: ['mailboxes'],
             properties: { mailboxes: { type: 'array', items: ref('Mailbox') } },
           }),
           401: errorResponse('Not authenticated'),
@@ -400,7 +470,9 @@ export const openApiDocument = (serverUrl: string) => ({
         summary: 'One mailbox',
         parameters: [idParam],
         responses: {
-          200: json('The mailbox', ref('Mailbox')),
+          200: json('The mailbox, with graphAllowed', {
+            allOf: [ref('Mailbox'), { type: 'object', required: ['graphAllowed'] }],
+          }),
           404: errorResponse('No such mailbox (or not visible)'),
         },
       },
@@ -423,6 +495,7 @@ export const openApiDocument = (serverUrl: string) => ({
         responses: {
           200: json('Folders', {
             type: 'object',
+            required: ['folders'],
             properties: { folders: { type: 'array', items: ref('Folder') } },
           }),
           400: errorResponse('`request.invalid`: `?refresh=true` on a GET'),
@@ -436,6 +509,7 @@ export const openApiDocument = (serverUrl: string) => ({
         responses: {
           200: json('Folders', {
             type: 'object',
+            required: ['folders'],
             properties: { folders: { type: 'array', items: ref('Folder') } },
           }),
           400: errorResponse('`mailbox.unknown_folder` or `request.invalid`'),
@@ -452,6 +526,7 @@ export const openApiDocument = (serverUrl: string) => ({
         responses: {
           200: json('Folders', {
             type: 'object',
+            required: ['folders'],
             properties: { folders: { type: 'array', items: ref('Folder') } },
           }),
           403: errorResponse('Not the owner (personal) or an administrator (system mailbox)'),
@@ -486,7 +561,8 @@ export const openApiDocument = (serverUrl: string) => ({
         responses: {
           202: json('Enqueued (`started` is always true; one sync waits per mailbox)', {
             type: 'object',
-            properties: { started: { type: 'boolean' } },
+            required: ['started'],
+            properties: { started: { const: true } },
           }),
           404: errorResponse('No such mailbox'),
         },
@@ -497,17 +573,19 @@ export const openApiDocument = (serverUrl: string) => ({
         responses: {
           200: json('Progress', {
             type: 'object',
+            required: ['folders'],
             properties: {
               folders: {
                 type: 'array',
                 items: {
                   type: 'object',
+                  required: ['path', 'status', 'done', 'total', 'lastSyncedAt', 'lastError'],
                   properties: {
                     path: { type: 'string' },
                     status: { enum: ['idle', 'syncing', 'failed'] },
                     done: { type: 'integer' },
                     total: { type: 'integer' },
-                    lastSyncedAt: { type: ['string', 'null'] },
+                    lastSyncedAt: { type: ['string', 'null'], format: 'date-time' },
                     lastError: { type: ['string', 'null'] },
                   },
                 },
@@ -530,6 +608,7 @@ export const openApiDocument = (serverUrl: string) => ({
         responses: {
           200: json('System mailboxes', {
             type: 'object',
+            required: ['systemMailboxes'],
             properties: { systemMailboxes: { type: 'array', items: ref('SystemMailbox') } },
           }),
           403: errorResponse('Not an administrator'),
@@ -583,5 +662,5 @@ export const openApiDocument = (serverUrl: string) => ({
         responses: { 200: { description: 'ready' }, 503: { description: 'database unreachable' } },
       },
     },
-  },
+  }),
 });

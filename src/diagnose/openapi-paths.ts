@@ -32,6 +32,9 @@ export const diagnoseSchemas = {
         type: 'object',
         description:
           'What the token carries, decoded from its payload without verification (display only; never the token).',
+        required: ['resource', 'audience', 'scopes', 'roles', 'expiresAt', 'needed', 'missing'],
+        // Closed: what the token carries, field by field (steps/token.ts), never the token itself.
+        additionalProperties: false,
         properties: {
           resource: { enum: ['outlook', 'graph'] },
           audience: { type: ['string', 'null'] },
@@ -40,6 +43,7 @@ export const diagnoseSchemas = {
           expiresAt: { type: ['string', 'null'], format: 'date-time' },
           needed: {
             type: 'object',
+            required: ['scopes', 'roles'],
             properties: {
               scopes: { type: 'array', items: { type: 'string' } },
               roles: { type: 'array', items: { type: 'string' } },
@@ -89,6 +93,7 @@ export const diagnosePaths = {
       responses: {
         200: json('Every mailbox’s diagnosis', {
           type: 'object',
+          required: ['mailboxes'],
           properties: { mailboxes: { type: 'array', items: ref('Diagnosis') } },
         }),
         403: errorResponse('Not an administrator'),

@@ -31,6 +31,7 @@ export const eventsSchemas = {
       subject: {
         type: ['object', 'null'],
         description: 'What changed: a folder (its path), an outgoing message (its id), the mailbox.',
+        required: ['type', 'id'],
         properties: { type: { enum: ['folder', 'outgoing', 'mailbox'] }, id: { type: 'string' } },
       },
       data: {

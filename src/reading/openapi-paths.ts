@@ -9,11 +9,26 @@ const notVisible = errorResponse('No such mailbox, message or attachment, or not
 
 const address = {
   type: 'object',
+  required: ['name', 'address'],
   properties: { name: { type: 'string' }, address: { type: ['string', 'null'] } },
 };
 
 const summary = {
   type: 'object',
+  required: [
+    'id',
+    'threadId',
+    'subject',
+    'from',
+    'to',
+    'sentAt',
+    'receivedAt',
+    'snippet',
+    'hasAttachments',
+    'seen',
+    'flagged',
+    'loading',
+  ],
   properties: {
     id: { type: 'string' },
     threadId: { type: 'string' },
@@ -35,6 +50,7 @@ const summary = {
 
 const attachment = {
   type: 'object',
+  required: ['id', 'filename', 'contentType', 'size', 'disposition', 'contentId', 'inline'],
   properties: {
     id: { type: 'string' },
     filename: { type: ['string', 'null'] },
@@ -51,6 +67,21 @@ const message = {
     ref('MessageSummary'),
     {
       type: 'object',
+      required: [
+        'cc',
+        'messageId',
+        'inReplyTo',
+        'references',
+        'folders',
+        'size',
+        'text',
+        'html',
+        'htmlCut',
+        'attachments',
+        'parseState',
+        'parseError',
+        'threadMessageIds',
+      ],
       properties: {
         cc: { type: 'array', items: ref('Address') },
         messageId: { type: ['string', 'null'] },
@@ -100,6 +131,7 @@ export const readingPaths = {
       responses: {
         200: json('A page', {
           type: 'object',
+          required: ['messages', 'nextCursor'],
           properties: {
             messages: { type: 'array', items: ref('MessageSummary') },
             nextCursor: { type: ['string', 'null'] },
@@ -136,8 +168,8 @@ export const readingPaths = {
       responses: {
         200: {
           description:
-            'The bytes, with Content-Disposition: attachment; active types (HTML, SVG…) are sent as application/octet-stream',
-          content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+            'The bytes, with Content-Disposition: attachment, under the attachment’s own type when it is harmless (application/pdf, image/png…); active types (HTML, SVG…) are sent as application/octet-stream',
+          content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
         },
         404: notVisible,
       },

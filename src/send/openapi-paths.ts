@@ -9,6 +9,28 @@ import { composeSchema } from './compose-input.ts';
 const notVisible = errorResponse('No such mailbox or message, or not visible to the caller');
 const outgoing = {
   type: 'object',
+  required: [
+    'id',
+    'mailboxId',
+    'state',
+    'mode',
+    'messageId',
+    'from',
+    'to',
+    'cc',
+    'bcc',
+    'subject',
+    'size',
+    'attempts',
+    'nextAttemptAt',
+    'error',
+    'serverReply',
+    'sentAt',
+    'sentCopy',
+    'storedMessageId',
+    'replyToMessageId',
+    'createdAt',
+  ],
   properties: {
     id: { type: 'string' },
     mailboxId: { type: 'string' },
@@ -39,6 +61,7 @@ const outgoing = {
       type: ['object', 'null'],
       description:
         'Why it failed (or, while queued, why the last attempt did not go through); on a sent message, recipients the server refused',
+      required: ['code', 'message', 'forWhom', 'recipient'],
       properties: {
         code: {
           type: 'string',
@@ -105,6 +128,7 @@ export const sendPaths = {
       responses: {
         200: json('A page of the outbox', {
           type: 'object',
+          required: ['outgoing', 'nextCursor'],
           properties: {
             outgoing: { type: 'array', items: ref('OutgoingMessage') },
             nextCursor: { type: ['string', 'null'] },

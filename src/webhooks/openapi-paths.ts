@@ -37,6 +37,7 @@ export const webhooksSchemas = {
         type: ['object', 'null'],
         description:
           'Why Mailroom turned the endpoint off (`webhook.failing`: every attempt failed for 3 days).',
+        required: ['code', 'reason', 'at'],
         properties: {
           code: { type: 'string' },
           reason: { type: 'string' },
@@ -65,6 +66,7 @@ export const webhooksSchemas = {
         type: 'array',
         items: {
           type: 'object',
+          required: ['at', 'statusCode', 'durationMs', 'errorCode', 'error'],
           properties: {
             at: { type: 'string', format: 'date-time' },
             statusCode: { type: ['integer', 'null'] },
@@ -108,6 +110,7 @@ export const webhooksPaths = {
       responses: {
         200: json('The endpoints', {
           type: 'object',
+          required: ['webhooks'],
           properties: { webhooks: { type: 'array', items: ref('WebhookEndpoint') } },
         }),
         403: forbidden,
@@ -167,6 +170,7 @@ export const webhooksPaths = {
       responses: {
         200: json('The deliveries', {
           type: 'object',
+          required: ['deliveries'],
           properties: { deliveries: { type: 'array', items: ref('WebhookDelivery') } },
         }),
         403: forbidden,
@@ -178,7 +182,11 @@ export const webhooksPaths = {
     post: {
       summary: `Sends a message again (same webhook-id, a new retry window). ${adminOnly}`,
       responses: {
-        202: json('Queued', { type: 'object', properties: { queued: { const: true } } }),
+        202: json('Queued', {
+          type: 'object',
+          required: ['queued'],
+          properties: { queued: { const: true } },
+        }),
         403: forbidden,
         404: errorResponse('No such endpoint, or no such delivery of it'),
       },
@@ -190,6 +198,7 @@ export const webhooksPaths = {
       responses: {
         202: json('Queued', {
           type: 'object',
+          required: ['queued', 'webhookId'],
           properties: { queued: { const: true }, webhookId: { type: 'string' } },
         }),
         403: forbidden,

@@ -11,6 +11,15 @@ const idParam = path('id');
 export const appAccessSchemas = {
   AppAccess: {
     type: 'object',
+    required: [
+      'mailboxId',
+      'address',
+      'access',
+      'enterpriseObjectId',
+      'scopeName',
+      'mailboxes',
+      'powershell',
+    ],
     properties: {
       mailboxId: { type: 'string' },
       address: { type: 'string', format: 'email' },
@@ -34,12 +43,16 @@ export const appAccessSchemas = {
   },
   AppAccessVerification: {
     type: 'object',
+    required: ['ok', 'steps'],
     properties: {
       ok: { type: 'boolean' },
       steps: {
         type: 'array',
         items: {
           type: 'object',
+          required: ['step', 'ok', 'code', 'message'],
+          // Closed: the token step holds the application token internally; it must never reach the answer.
+          additionalProperties: false,
           properties: {
             step: { enum: ['token', 'imap', 'sending', 'scope'] },
             ok: { type: 'boolean' },
