@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Config } from '../config.ts';
 import type { AppDeps } from '../http/context.ts';
 import { startParseResume } from '../messages/parse-queue.ts';
@@ -103,7 +104,11 @@ export const startWorkers = async (
   const stopPurger = startPurger(deps);
   const stopParseResume = startParseResume(deps);
   const stopExpiryCheck = startCredentialExpiryCheck(deps);
-  const webhookDeps = { ...deps, now: options.clock ?? (() => new Date()) };
+  const webhookDeps = {
+    ...deps,
+    now: options.clock ?? (() => new Date()),
+    webhookCa: config.webhooks.caFile ? readFileSync(config.webhooks.caFile, 'utf8') : null,
+  };
   await registerWebhookJob(webhookDeps, queue);
   const webhooks = startWebhookPump(webhookDeps, queue);
   deps.log.info(

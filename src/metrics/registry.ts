@@ -3,6 +3,7 @@ import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Db } from '../db/database.ts';
 import { credentialExpiryOf, loadMicrosoftSettings } from '../microsoft/settings.ts';
 import { registerWatchMetrics } from '../watch/metrics.ts';
+import { registerWebhookMetrics } from '../webhooks/metrics.ts';
 
 /** The process's own figures (CPU, memory, event loop, GC): one collector per process, however many apps. */
 let processRegistry: Registry | null = null;
@@ -122,6 +123,7 @@ export const createMetrics = (db: Db): { metrics(): Promise<string>; readonly co
     },
   });
   registerWatchMetrics(registry, db);
+  registerWebhookMetrics(registry, db);
   return {
     contentType: registry.contentType,
     metrics: () => Registry.merge([processMetrics(), registry]).metrics(),
