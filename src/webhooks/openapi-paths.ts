@@ -29,7 +29,8 @@ export const webhooksSchemas = {
       eventTypes,
       mailboxId: {
         type: ['string', 'null'],
-        description: 'Only this mailbox’s events; null: every mailbox.',
+        description:
+          'Only this mailbox’s events; null: the events of every mailbox (staff members’ own and the system mailboxes, those added later too).',
       },
       enabled: { type: 'boolean' },
       disabled: {
@@ -106,7 +107,10 @@ const endpointInput = (required: string[]) => ({
               'https (http only on loopback). Private, loopback and link-local addresses are refused unless the operator sets MAILROOM_WEBHOOKS_ALLOW_PRIVATE=true; names are checked after they resolve, at each delivery.',
           },
           eventTypes,
-          mailboxId: { type: ['string', 'null'] },
+          mailboxId: {
+            type: ['string', 'null'],
+            description: 'Only this mailbox’s events; null or absent: the events of every mailbox.',
+          },
           description: { type: 'string', maxLength: 200 },
           ...(required.length === 0
             ? { enabled: { type: 'boolean', description: 'Turning it on clears why it was turned off.' } }
