@@ -1,7 +1,7 @@
 import type { ImapFlow } from 'imapflow';
 import type { Db } from '../../db/database.ts';
-import type { Logger } from '../../log/logger.ts';
 import { inTransaction, recordEvent } from '../../events/record-event.ts';
+import type { Logger } from '../../log/logger.ts';
 import type { BlobStore } from '../../messages/blob-store.ts';
 import { removeGeneration, removeLocations, updateFlags } from '../../messages/locations.ts';
 import type { MessageParser } from '../../messages/parse-queue.ts';
