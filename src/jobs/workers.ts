@@ -10,7 +10,7 @@ import { startBlobSweeper } from './blob-sweeper.ts';
 import { startCredentialExpiryCheck } from './credential-expiry.ts';
 import { claimRound } from './lease.ts';
 import { startPurger } from './purge.ts';
-import type { JobQueue } from './queue.ts';
+import { countFailure, type JobQueue } from './queue.ts';
 import { startScheduler, sweep } from './scheduler.ts';
 
 /** How soon a sync job that found its mailbox's lease taken looks again. */
@@ -75,8 +75,10 @@ export const startWorkers = async (
     concurrency: config.sync.arrivalConcurrency,
   });
   await resumeInterrupted(deps);
-  const onError = (error: unknown) =>
+  const onError = (error: unknown) => {
     deps.log.error({ event: 'sync.sweep_failed', err: error }, 'sync sweep failed');
+    void countFailure(deps, 'sync-sweep', error);
+  };
   const stopScheduler = startScheduler(deps.db, queue, config.sync.intervalSeconds * 1000, onError, options);
   const idle =
     config.sync.idleConnections > 0
