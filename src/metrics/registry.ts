@@ -113,7 +113,7 @@ export const createMetrics = (db: Db): { metrics(): Promise<string>; readonly co
   });
   new Counter({
     name: 'mailroom_job_failures_total',
-    help: 'Background jobs whose handler failed, by job, and periodic rounds that failed (blob-sweep, purge, credential-expiry, sync-sweep, send-outbox, webhook-pump), across every process (each failure is logged with its stack; a job keeps it on its record).',
+    help: 'Background jobs whose handler failed, by job, and periodic rounds that failed (blob-sweep, purge, credential-expiry, sync-sweep, watch-poll, send-outbox, webhook-pump), across every process (each failure is logged with its stack; a job keeps it on its record).',
     labelNames: ['job'],
     registers: [registry],
     async collect() {
