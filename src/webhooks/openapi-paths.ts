@@ -76,6 +76,7 @@ export const webhooksSchemas = {
                 'webhook.private_address',
                 'webhook.dns_failed',
                 'webhook.connect_failed',
+                'webhook.tls_failed',
                 'webhook.timeout',
                 'webhook.redirect',
                 'webhook.http_status',
