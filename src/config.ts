@@ -47,6 +47,7 @@ const schema = z
     MAILROOM_METRICS_TOKEN: z.string().min(16, 'needs at least 16 characters').optional(),
     MAILROOM_ALLOW_CUSTOM_AUTHORITY: z.enum(['true', 'false']).default('false'),
     MAILROOM_WEBHOOKS_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
+    MAILROOM_WEBHOOKS_CA_FILE: z.string().min(1).optional(),
     MAILROOM_TRUST_PROXY: z
       .string()
       .max(2000)
@@ -158,6 +159,12 @@ export interface Config {
      * services (SSRF).
      */
     readonly allowPrivate: boolean;
+    /**
+     * A PEM file of CAs trusted for webhook receivers, beside the system's: a receiver whose certificate a
+     * private CA issued. Not MAILROOM_EXTRA_CA_FILE: a CA trusted for Microsoft's hosts vouches for no
+     * receiver, and one trusted for receivers for no Microsoft host.
+     */
+    readonly caFile: string | null;
   };
   readonly send: {
     /** Attachments of one message together, in bytes (Exchange Online's default limit is 25 MB). */
@@ -215,7 +222,10 @@ export const parseConfig = (env: Record<string, string | undefined>): Config => 
     metricsToken: e.MAILROOM_METRICS_TOKEN ?? null,
     allowCustomAuthority: e.MAILROOM_ALLOW_CUSTOM_AUTHORITY === 'true',
     trustProxy: Object.freeze(e.MAILROOM_TRUST_PROXY),
-    webhooks: { allowPrivate: e.MAILROOM_WEBHOOKS_ALLOW_PRIVATE === 'true' },
+    webhooks: {
+      allowPrivate: e.MAILROOM_WEBHOOKS_ALLOW_PRIVATE === 'true',
+      caFile: e.MAILROOM_WEBHOOKS_CA_FILE ?? null,
+    },
     send: {
       maxAttachmentBytes: Math.round(e.MAILROOM_SEND_MAX_ATTACHMENTS_MB * 1024 * 1024),
       retrySeconds: e.MAILROOM_SEND_RETRY_SECONDS,

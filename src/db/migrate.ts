@@ -19,6 +19,7 @@ import * as readsThrough from './migrations/2026-12-03-0040-reads-through.ts';
 import * as appAccess from './migrations/2026-12-03-0060-app-access.ts';
 import * as certificateCredentials from './migrations/2026-12-03-0070-certificate-credentials.ts';
 import * as webhooks from './migrations/2026-12-03-0080-webhooks.ts';
+import * as webhookStats from './migrations/2026-12-03-0130-webhook-stats.ts';
 
 /** Every migration, in order; names are timestamps so they sort as they were written. */
 const migrations: Record<string, Migration> = {
@@ -41,6 +42,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-03-0060-app-access': appAccess,
   '2026-12-03-0070-certificate-credentials': certificateCredentials,
   '2026-12-03-0080-webhooks': webhooks,
+  '2026-12-03-0130-webhook-stats': webhookStats,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

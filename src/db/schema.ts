@@ -30,6 +30,7 @@ import type {
   WebhookAttemptsTable,
   WebhookDeliveriesTable,
   WebhookEndpointsTable,
+  WebhookStatsTable,
 } from '../webhooks/webhooks.table.ts';
 
 /** Every table, each typed next to the feature that owns it (STYLE.md 4). */
@@ -60,4 +61,5 @@ export interface Database {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  webhook_stats: WebhookStatsTable;
 }

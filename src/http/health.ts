@@ -11,10 +11,7 @@ export const healthRoutes = (deps: AppDeps): Hono<AppEnv> => {
       await sql`select 1`.execute(deps.db);
       return c.json({ status: 'ready', database: deps.config.database.kind });
     } catch (error) {
-      deps.log.warn(
-        { event: 'readyz.database_unreachable', err: (error as Error).message },
-        'database unreachable',
-      );
+      deps.log.warn({ event: 'readyz.database_unreachable', err: error }, 'database unreachable');
       return c.json({ status: 'unavailable', database: deps.config.database.kind }, 503);
     }
   });

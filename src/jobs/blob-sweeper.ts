@@ -14,7 +14,8 @@ export const startBlobSweeper = (
   deps: Pick<AppDeps, 'db' | 'blobs' | 'log'>,
   intervalMs = BLOB_SWEEP_INTERVAL_MS,
 ): (() => void) =>
-  startPeriodicRound(deps.log, {
+  startPeriodicRound(deps, {
+    name: 'blob-sweep',
     intervalMs,
     atStart: false,
     failed: { event: 'blobs.sweep_failed', message: 'blob sweep failed' },

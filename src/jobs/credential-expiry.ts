@@ -16,7 +16,8 @@ export const startCredentialExpiryCheck = (
 ): (() => void) => {
   const intervalMs = options.intervalMs ?? CREDENTIAL_EXPIRY_INTERVAL_MS;
   const clock = options.clock ?? (() => new Date());
-  return startPeriodicRound(deps.log, {
+  return startPeriodicRound(deps, {
+    name: 'credential-expiry',
     intervalMs,
     atStart: true,
     failed: { event: 'credential.expiry_check_failed', message: 'credential expiry check failed' },

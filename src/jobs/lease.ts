@@ -363,9 +363,23 @@ export const createLeaseGroup = (
     armDeadline();
   };
   const renewOnce = (): Promise<void> => {
-    renewing ??= renew().finally(() => {
-      renewing = null;
-    });
+    renewing ??= renew()
+      .catch((error: unknown) => {
+        // renew() turns a database failure into lost leases itself; anything else is a bug. Logged with its
+        // stack, and the leases let go all the same: work guarded by a lease nobody renews must stop.
+        const lost = new LeaseError('lease.renewal_failed', `${label} could not be renewed`, {
+          cause: error,
+        });
+        deps.log.error(
+          { event: 'lease.lost', group: label, owner, errorCode: lost.code, err: lost },
+          'renewing leases failed unexpectedly: the work they guard stops',
+        );
+        lose([...leases.keys()], lost);
+        armDeadline();
+      })
+      .finally(() => {
+        renewing = null;
+      });
     return renewing;
   };
   const heartbeat = heartbeatMs > 0 ? setInterval(() => void renewOnce(), heartbeatMs) : null;
@@ -422,8 +436,8 @@ export const createLeaseGroup = (
       closed = true;
       if (heartbeat) clearInterval(heartbeat);
       if (deadline) clearTimeout(deadline);
-      // renew() handles its own failures; this only waits for one in flight.
-      await renewing?.catch(() => undefined);
+      // Waits for a renewal in flight; renewOnce() handles its failures (it never rejects).
+      await renewing;
       const names = [...leases.keys()];
       lose(names, new LeaseError('lease.lost', `the ${label} were released`));
       for (const part of chunks(names, NAMES_PER_STATEMENT))

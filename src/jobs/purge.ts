@@ -69,7 +69,8 @@ export const startPurger = (
   deps: Pick<AppDeps, 'db' | 'log'>,
   intervalMs = PURGE_INTERVAL_MS,
 ): (() => void) =>
-  startPeriodicRound(deps.log, {
+  startPeriodicRound(deps, {
+    name: 'purge',
     intervalMs,
     atStart: true,
     failed: { event: 'purge.failed', message: 'purge failed' },

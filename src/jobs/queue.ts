@@ -57,15 +57,27 @@ export const recordJobFailure = async (
   data: JobData,
   error: unknown,
 ): Promise<void> => {
-  const message = error instanceof Error ? error.message : String(error);
   deps.log.error(
     { event: 'job.failed', job: name, mailboxId: data.mailboxId, outgoingId: data.outgoingId, err: error },
     'a background job failed',
   );
+  await countFailure(deps, name, error);
+};
+
+/**
+ * Counts a failure of background work by name, across processes (`mailroom_job_failures_total{job}`),
+ * with its last error: a job's handler, or a periodic round (`blob-sweep`, `purge`, …). The caller logs it.
+ */
+export const countFailure = async (
+  deps: { readonly db: Db; readonly log: Logger },
+  job: string,
+  error: unknown,
+): Promise<void> => {
+  const message = error instanceof Error ? error.message : String(error);
   const at = new Date().toISOString();
   await deps.db
     .insertInto('job_failures')
-    .values({ job: name, failures: 1, last_at: at, last_error: message.slice(0, 500) })
+    .values({ job, failures: 1, last_at: at, last_error: message.slice(0, 500) })
     .onConflict((oc) =>
       oc.column('job').doUpdateSet((eb) => ({
         failures: eb('job_failures.failures', '+', 1),
@@ -76,7 +88,7 @@ export const recordJobFailure = async (
     .execute()
     .catch((countError: unknown) =>
       deps.log.error(
-        { event: 'job.failure_not_counted', job: name, err: countError },
+        { event: 'job.failure_not_counted', job, err: countError, cause: error },
         'a job failure could not be counted',
       ),
     );

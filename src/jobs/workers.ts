@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Config } from '../config.ts';
 import type { AppDeps } from '../http/context.ts';
 import { startParseResume } from '../messages/parse-queue.ts';
@@ -9,7 +10,7 @@ import { startBlobSweeper } from './blob-sweeper.ts';
 import { startCredentialExpiryCheck } from './credential-expiry.ts';
 import { claimRound } from './lease.ts';
 import { startPurger } from './purge.ts';
-import type { JobQueue } from './queue.ts';
+import { countFailure, type JobQueue } from './queue.ts';
 import { startScheduler, sweep } from './scheduler.ts';
 
 /** How soon a sync job that found its mailbox's lease taken looks again. */
@@ -74,8 +75,10 @@ export const startWorkers = async (
     concurrency: config.sync.arrivalConcurrency,
   });
   await resumeInterrupted(deps);
-  const onError = (error: unknown) =>
+  const onError = (error: unknown) => {
     deps.log.error({ event: 'sync.sweep_failed', err: error }, 'sync sweep failed');
+    void countFailure(deps, 'sync-sweep', error);
+  };
   const stopScheduler = startScheduler(deps.db, queue, config.sync.intervalSeconds * 1000, onError, options);
   const idle =
     config.sync.idleConnections > 0
@@ -103,7 +106,11 @@ export const startWorkers = async (
   const stopPurger = startPurger(deps);
   const stopParseResume = startParseResume(deps);
   const stopExpiryCheck = startCredentialExpiryCheck(deps);
-  const webhookDeps = { ...deps, now: options.clock ?? (() => new Date()) };
+  const webhookDeps = {
+    ...deps,
+    now: options.clock ?? (() => new Date()),
+    webhookCa: config.webhooks.caFile ? readFileSync(config.webhooks.caFile, 'utf8') : null,
+  };
   await registerWebhookJob(webhookDeps, queue);
   const webhooks = startWebhookPump(webhookDeps, queue);
   deps.log.info(

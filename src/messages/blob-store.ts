@@ -27,6 +27,14 @@ export interface BlobStore {
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
+const missing = (error: unknown): boolean => (error as NodeJS.ErrnoException).code === 'ENOENT';
+/** What `read` gives, or `absent` when the file or folder is not there (ENOENT); any other failure throws. */
+const unlessMissing = <T, A>(read: Promise<T>, absent: A): Promise<T | A> =>
+  read.catch((error: unknown) => {
+    if (missing(error)) return absent;
+    throw error;
+  });
+
 /** The blob store of a data folder (`<data>/blobs`): the one place that names it. */
 export const dataBlobStore = (dataDir: string): BlobStore => createFileBlobStore(join(dataDir, 'blobs'));
 /**
@@ -50,15 +58,7 @@ export const createFileBlobStore = (dir: string): BlobStore => {
       throw new MessagesError('messages.invalid_blob_name', `not a SHA-256 blob name: ${sha256}`);
     return join(dir, sha256.slice(0, 2), sha256);
   };
-  const exists = async (path: string): Promise<boolean> => {
-    try {
-      await stat(path);
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw error;
-    }
-  };
+  const exists = async (path: string): Promise<boolean> => (await unlessMissing(stat(path), null)) !== null;
   // Folders are made once per process rather than once per blob (at most 256 + 1 of them).
   const made = new Map<string, Promise<unknown>>();
   const folder = (path: string): Promise<unknown> => {
@@ -93,36 +93,42 @@ export const createFileBlobStore = (dir: string): BlobStore => {
         }
         return { sha256: sink.sha256, size: sink.size };
       } catch (error) {
-        await unlink(sink.tmp).catch(() => undefined);
+        // Not there (nothing spilled, or already renamed): nothing to remove. Any other failure is told with
+        // the first one; the sweep removes the file later (removeStaleTemporaries).
+        await unlessMissing(unlink(sink.tmp), undefined).catch((cleanup: unknown) => {
+          throw new AggregateError(
+            [error, cleanup],
+            'storing a blob failed, and so did removing its temporary file',
+          );
+        });
         throw error;
       }
     },
     open: (sha256) => createReadStream(pathOf(sha256)),
     has: (sha256) => exists(pathOf(sha256)),
     async *list() {
-      const folders = await readdir(dir).catch(() => [] as string[]);
+      // Not there: no blob stored yet, or removed meanwhile by another sweep. An unreadable folder throws,
+      // never reads as empty.
+      const folders = await unlessMissing(readdir(dir), []);
       for (const name of folders.filter((f) => /^[0-9a-f]{2}$/.test(f)).sort()) {
-        for (const file of await readdir(join(dir, name)).catch(() => [] as string[])) {
+        for (const file of await unlessMissing(readdir(join(dir, name)), [])) {
           if (!SHA256.test(file)) continue;
-          const info = await stat(join(dir, name, file)).catch(() => null);
+          const info = await unlessMissing(stat(join(dir, name, file)), null);
           if (info) yield { sha256: file, modifiedAt: info.mtimeMs };
         }
       }
     },
     async remove(sha256) {
-      await unlink(pathOf(sha256)).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT') throw error;
-      });
+      await unlessMissing(unlink(pathOf(sha256)), undefined);
     },
     async removeStaleTemporaries(before) {
       let removed = 0;
-      for (const file of await readdir(join(dir, 'tmp')).catch(() => [] as string[])) {
+      for (const file of await unlessMissing(readdir(join(dir, 'tmp')), [])) {
         const path = join(dir, 'tmp', file);
-        const info = await stat(path).catch(() => null);
-        if (info && info.mtimeMs < before) {
-          await unlink(path).catch(() => undefined);
+        const info = await unlessMissing(stat(path), null);
+        // Gone meanwhile (its put finished, or another worker's sweep took it): not counted.
+        if (info && info.mtimeMs < before && (await unlessMissing(unlink(path), 'gone')) !== 'gone')
           removed++;
-        }
       }
       return removed;
     },

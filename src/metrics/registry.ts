@@ -3,6 +3,7 @@ import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Db } from '../db/database.ts';
 import { credentialExpiryOf, loadMicrosoftSettings } from '../microsoft/settings.ts';
 import { registerWatchMetrics } from '../watch/metrics.ts';
+import { registerWebhookMetrics } from '../webhooks/metrics.ts';
 
 /** The process's own figures (CPU, memory, event loop, GC): one collector per process, however many apps. */
 let processRegistry: Registry | null = null;
@@ -112,7 +113,7 @@ export const createMetrics = (db: Db): { metrics(): Promise<string>; readonly co
   });
   new Counter({
     name: 'mailroom_job_failures_total',
-    help: 'Background jobs whose handler failed, by job, across every process (each failure is logged with its stack and kept on the job).',
+    help: 'Background jobs whose handler failed, by job, and periodic rounds that failed (blob-sweep, purge, credential-expiry, sync-sweep, watch-poll, send-outbox, webhook-pump), across every process (each failure is logged with its stack; a job keeps it on its record).',
     labelNames: ['job'],
     registers: [registry],
     async collect() {
@@ -122,6 +123,7 @@ export const createMetrics = (db: Db): { metrics(): Promise<string>; readonly co
     },
   });
   registerWatchMetrics(registry, db);
+  registerWebhookMetrics(registry, db);
   return {
     contentType: registry.contentType,
     metrics: () => Registry.merge([processMetrics(), registry]).metrics(),

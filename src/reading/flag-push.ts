@@ -30,7 +30,12 @@ export const schedulePendingFlagPush = (
       } while (pushes.get(mailboxId) === 'again');
     } catch (error) {
       deps.log.warn(
-        { event: 'reading.flags_push_failed', mailboxId, errorCode: (error as { code?: string }).code },
+        {
+          event: 'reading.flags_push_failed',
+          mailboxId,
+          errorCode: (error as { code?: string }).code,
+          err: error,
+        },
         'flag changes stay pending',
       );
     } finally {

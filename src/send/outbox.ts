@@ -1,3 +1,4 @@
+import { countFailure } from '../jobs/queue.ts';
 import { deliverOutgoing } from './deliver.ts';
 import { dueOutgoing } from './outgoing-store.ts';
 import type { SendDeps } from './send-deps.ts';
@@ -46,9 +47,10 @@ export const startOutbox = (
   };
   const tick = () => {
     running = round()
-      .catch((error: Error) =>
-        deps.log.error({ event: 'send.outbox_failed', err: error }, 'outbox round failed'),
-      )
+      .catch((error: Error) => {
+        deps.log.error({ event: 'send.outbox_failed', err: error }, 'outbox round failed');
+        return countFailure(deps, 'send-outbox', error);
+      })
       .finally(() => {
         if (!stopped) timer = setTimeout(tick, options.intervalMs);
       });

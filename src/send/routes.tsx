@@ -113,7 +113,12 @@ export const sendRoutes = (deps: AppDeps): Hono<AppEnv> => {
       return c.redirect(`/mail/${mailbox.id}/outbox/${row.id}`);
     } catch (error) {
       if (!(error instanceof AppError) || error.code !== 'request.invalid') throw error;
-      const original = await originalOf(mailbox, values.originalId).catch(() => null);
+      // Named case: the message answered was deleted meanwhile; the form comes back without it. Anything
+      // else (the database) fails the request.
+      const original = await originalOf(mailbox, values.originalId).catch((lookup: unknown) => {
+        if (lookup instanceof AppError && lookup.code === 'request.not_found') return null;
+        throw lookup;
+      });
       return renderPage(
         deps,
         c,

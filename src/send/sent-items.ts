@@ -54,7 +54,7 @@ export const keepSentCopy = async (
         event: 'send.sent_copy_failed',
         outgoingId: row.id,
         imapCode: error instanceof MailTransportError ? error.code : undefined,
-        err: (error as Error).message,
+        err: error,
       },
       'the sent copy could not be kept',
     );

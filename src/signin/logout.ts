@@ -25,9 +25,12 @@ export const microsoftLogoutUrl = async (deps: AppDeps): Promise<string | null> 
       post_logout_redirect_uri: redirectUris(deps.config).signIn,
     });
     return `${metadata.end_session_endpoint}?${params}`;
-  } catch {
+  } catch (error) {
     // Signing out of Mailroom must not depend on Microsoft answering: the local session is already over.
-    deps.log.warn({ event: 'signout.microsoft_unreachable' }, 'could not reach Microsoft for sign-out');
+    deps.log.warn(
+      { event: 'signout.microsoft_unreachable', err: error },
+      'could not reach Microsoft for sign-out',
+    );
     return null;
   }
 };

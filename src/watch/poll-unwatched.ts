@@ -1,5 +1,6 @@
 import type { Db } from '../db/database.ts';
 import { claimRound, newOwner } from '../jobs/lease.ts';
+import { countFailure } from '../jobs/queue.ts';
 import type { Logger } from '../log/logger.ts';
 import { watchableMailboxes } from './watchable.ts';
 
@@ -45,6 +46,7 @@ export const startUnwatchedPoller = (
         { event: 'watch.poll_failed', err: error },
         'unwatched mailboxes could not be checked this round',
       );
+      await countFailure(deps, 'watch-poll', error);
     }
     if (!stopped) {
       timer = setTimeout(round, roundMs);

@@ -4,6 +4,7 @@ import { withLease } from '../jobs/lease.ts';
 import type { Logger } from '../log/logger.ts';
 import { type SecretBox, SecretBoxError } from '../secrets/secret-box.ts';
 import { nextAttemptAt } from './backoff.ts';
+import { type AttemptOutcome, countAttempt } from './delivery-stats.ts';
 import { disableEndpoint, endpointToDeliver } from './endpoints.ts';
 import { sendWebhook } from './send-webhook.ts';
 import { sign } from './signature.ts';
@@ -16,6 +17,8 @@ export interface WebhookDeps {
   readonly config: Config;
   /** The clock retries are scheduled on; tests drive it. The signature's timestamp is always real time. */
   readonly now: () => Date;
+  /** PEM of MAILROOM_WEBHOOKS_CA_FILE, read once at start: CAs trusted for receivers beside the system's. */
+  readonly webhookCa: string | null;
 }
 
 type Delivery = {
@@ -83,7 +86,7 @@ const attempt = async (
           'mailroom-signature': signature,
         },
       },
-      { allowPrivate: deps.config.webhooks.allowPrivate },
+      { allowPrivate: deps.config.webhooks.allowPrivate, extraCa: deps.webhookCa },
     );
     const ok = response.status >= 200 && response.status < 300;
     const redirect = response.status >= 300 && response.status < 400;
@@ -133,6 +136,7 @@ const record = async (
   const first = d.first_attempt_at ? new Date(d.first_attempt_at) : at;
   const retryAt = outcome.ok ? null : nextAttemptAt(first, attempts, at);
   const state = outcome.ok ? 'delivered' : retryAt ? 'pending' : 'failed';
+  const counted: AttemptOutcome = state === 'pending' ? 'retrying' : state;
   await deps.db.transaction().execute(async (trx) => {
     await trx
       .insertInto('webhook_attempts')
@@ -159,6 +163,9 @@ const record = async (
       })
       .where('id', '=', d.id)
       .execute();
+    // No request went out without the secret: no duration to count.
+    const sent = outcome.errorCode !== 'webhook.secret_unavailable';
+    await countAttempt(trx, counted, sent ? outcome.durationMs : null);
   });
   if (state === 'failed') {
     const reason = `Every attempt to deliver ${d.type} (${d.webhook_id}) failed for 3 days (${attempts} attempts); the last: ${outcome.error}. Fix the receiver, then turn the endpoint back on; the failed message can be resent from the log.`;
@@ -167,7 +174,20 @@ const record = async (
       { event: 'webhook.endpoint_disabled', endpointId: d.endpoint_id, errorCode: outcome.errorCode },
       'a webhook endpoint was turned off after failing for the whole retry window',
     );
-  } else if (!outcome.ok)
+  } else if (outcome.errorCode === 'webhook.tls_failed')
+    // The operator's to fix (a private CA not given, an expired or misnamed certificate): said louder.
+    deps.log.warn(
+      {
+        event: 'webhook.tls_failed',
+        endpointId: d.endpoint_id,
+        webhookId: d.webhook_id,
+        errorCode: outcome.errorCode,
+        reason: outcome.error,
+        retryAt,
+      },
+      'a webhook receiver’s TLS certificate did not verify; nothing was sent, it will be retried',
+    );
+  else if (!outcome.ok)
     deps.log.info(
       {
         event: 'webhook.attempt_failed',

@@ -68,7 +68,9 @@ const mailboxId = z
   .trim()
   .max(100)
   .nullable()
-  .describe('Only this mailbox’s events; null or left out: every mailbox.');
+  .describe(
+    'Only this mailbox’s events; null or left out: the events of every mailbox (staff members’ own and the system mailboxes, those added later too).',
+  );
 const description = z.string().trim().max(200, 'At most 200 characters.');
 
 export const createInput = (allowPrivate: boolean) =>

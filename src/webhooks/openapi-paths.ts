@@ -30,7 +30,8 @@ export const webhooksSchemas = {
       eventTypes,
       mailboxId: {
         type: ['string', 'null'],
-        description: 'Only this mailbox’s events; null: every mailbox.',
+        description:
+          'Only this mailbox’s events; null: the events of every mailbox (staff members’ own and the system mailboxes, those added later too).',
       },
       enabled: { type: 'boolean' },
       disabled: {
@@ -78,6 +79,7 @@ export const webhooksSchemas = {
                 'webhook.private_address',
                 'webhook.dns_failed',
                 'webhook.connect_failed',
+                'webhook.tls_failed',
                 'webhook.timeout',
                 'webhook.redirect',
                 'webhook.http_status',

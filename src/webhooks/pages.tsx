@@ -4,6 +4,9 @@ import type { DeliveryView } from './delivery-log.ts';
 import type { WebhookEndpoint } from './endpoints.ts';
 import { EVENT_TYPE_LABELS, WEBHOOK_EVENT_TYPES } from './event-types.ts';
 
+/** The guide's section a receiver's author needs (docs/api.md), as Mailroom serves it; test/docs/links.test.ts checks it. */
+export const SIGNATURE_GUIDE = '/docs/api#verifying-the-signature';
+
 export interface EndpointForm {
   readonly url: string;
   readonly description: string;
@@ -60,14 +63,19 @@ export const EndpointFields = (props: {
     <div class={props.errors.mailboxId ? 'field invalid' : 'field'}>
       <label for="mailboxId">Mailbox</label>
       {props.errors.mailboxId && <div class="error">{props.errors.mailboxId}</div>}
-      <select id="mailboxId" name="mailboxId">
-        <option value="">Every mailbox</option>
+      <select id="mailboxId" name="mailboxId" aria-describedby="mailboxId-hint">
+        <option value="">Every mailbox (all of their events)</option>
         {props.mailboxes.map((m) => (
           <option value={m.id} selected={props.form.mailboxId === m.id}>
             {m.label ? `${m.label} (${m.address})` : m.address}
           </option>
         ))}
       </select>
+      <div class="hint" id="mailboxId-hint">
+        Without a mailbox, this URL receives the events of every mailbox in Mailroom, staff members’ own
+        mailboxes and the system mailboxes alike, those added later too: that is why only administrators
+        register endpoints. Choose one mailbox to send only its events.
+      </div>
     </div>
   </>
 );

@@ -1,4 +1,4 @@
-import type { JobQueue } from '../jobs/queue.ts';
+import { countFailure, type JobQueue } from '../jobs/queue.ts';
 import { deliverEndpoint, dueEndpoints, type WebhookDeps } from './deliver.ts';
 import { fanOut } from './fan-out.ts';
 
@@ -36,9 +36,10 @@ export const startWebhookPump = (
   let running: Promise<void> | null = null;
   const round = () => {
     running ??= pumpOnce(deps, queue)
-      .catch((error: unknown) =>
-        deps.log.error({ event: 'webhook.pump_failed', err: error }, 'a round of webhook fan-out failed'),
-      )
+      .catch((error: unknown) => {
+        deps.log.error({ event: 'webhook.pump_failed', err: error }, 'a round of webhook fan-out failed');
+        return countFailure(deps, 'webhook-pump', error);
+      })
       .finally(() => {
         running = null;
       });

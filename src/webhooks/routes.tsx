@@ -26,6 +26,7 @@ import {
   EndpointList,
   emptyForm,
   SecretOnce,
+  SIGNATURE_GUIDE,
 } from './pages.tsx';
 
 const PAGE = '/settings/webhooks';
@@ -79,7 +80,8 @@ export const webhookRoutes = (deps: AppDeps): Hono<AppEnv> => {
           <p class="lead">
             Mailroom posts each event to these URLs as JSON, signed per the Standard Webhooks specification
             (headers <code>webhook-id</code>, <code>webhook-timestamp</code>, <code>webhook-signature</code>),
-            and retries for 3 days. The README shows how a receiver checks the signature.
+            and retries for 3 days. An endpoint without a mailbox receives every mailbox’s events.{' '}
+            <a href={SIGNATURE_GUIDE}>The guide</a> shows how a receiver checks the signature.
           </p>
           {secret && <SecretOnce secret={secret} />}
           <EndpointList endpoints={endpoints} />

@@ -2,6 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { rootCertificates } from 'node:tls';
 import { ipLiteralOf, isPrivateAddress } from './address-policy.ts';
 import { WebhookError } from './webhook-error.ts';
 
@@ -56,6 +57,27 @@ const checkedLookup =
     });
   };
 
+/** Node's codes for a certificate that did not verify (OpenSSL's X509_V_ERR names, and the host-name check). */
+const TLS_CERT_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REVOKED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+const tlsFailure = (error: Error & { code?: string }) =>
+  new WebhookError(
+    'webhook.tls_failed',
+    `the receiver's TLS certificate did not verify (${error.code}: ${error.message.slice(0, 200)}); nothing was sent. A certificate from a private CA is trusted when the operator gives that CA with MAILROOM_WEBHOOKS_CA_FILE`,
+    { cause: error },
+  );
+
 const drain = (response: IncomingMessage): Promise<void> =>
   new Promise((resolve, reject) => {
     let read = 0;
@@ -70,12 +92,18 @@ const drain = (response: IncomingMessage): Promise<void> =>
 
 /**
  * One POST of a webhook: 10 s at most, redirects never followed (a 3xx is the receiver's answer, and a
- * failure), the address checked after resolution and the connection pinned to it. Resolves with any
+ * failure), the address checked after resolution and the connection pinned to it; over https, the
+ * certificate verified against the system's CAs and `extraCa` (for the URL's host name, not the address). Resolves with any
  * status; rejects with a WebhookError when no answer came.
  */
 export const sendWebhook = (
   request: WebhookRequest,
-  options: { readonly allowPrivate: boolean; readonly timeoutMs?: number },
+  options: {
+    readonly allowPrivate: boolean;
+    readonly timeoutMs?: number;
+    /** PEM of CAs trusted beside the system's (MAILROOM_WEBHOOKS_CA_FILE); TLS checks are never off. */
+    readonly extraCa?: string | null;
+  },
 ): Promise<WebhookResponse> => {
   const url = new URL(request.url);
   const literal = ipLiteralOf(url.hostname);
@@ -91,6 +119,7 @@ export const sendWebhook = (
         headers: { ...request.headers, 'content-length': Buffer.byteLength(request.body) },
         lookup: checkedLookup(options.allowPrivate),
         agent: false,
+        ...(options.extraCa ? { ca: [...rootCertificates, options.extraCa] } : {}),
         signal: AbortSignal.timeout(timeoutMs),
       },
       (response) => {
@@ -107,6 +136,7 @@ export const sendWebhook = (
     );
     req.on('error', (error: Error & { code?: string }) => {
       if (error instanceof WebhookError) reject(error);
+      else if (error.code && TLS_CERT_CODES.has(error.code)) reject(tlsFailure(error));
       else if (error.name === 'AbortError' || error.name === 'TimeoutError')
         reject(
           new WebhookError('webhook.timeout', `no answer within ${timeoutMs / 1000} s`, { cause: error }),

@@ -3,6 +3,7 @@ export type WebhookErrorCode =
   | 'webhook.private_address'
   | 'webhook.dns_failed'
   | 'webhook.connect_failed'
+  | 'webhook.tls_failed'
   | 'webhook.timeout'
   | 'webhook.redirect'
   | 'webhook.http_status'

@@ -58,3 +58,10 @@ export interface WebhookAttemptsTable {
   error_code: string | null;
   error: string | null;
 }
+
+/** Running totals for /metrics (webhooks/delivery-stats.ts): never purged, only added to. */
+export interface WebhookStatsTable {
+  key: string;
+  /** A bigint: PostgreSQL answers it as a string. */
+  value: number | string;
+}

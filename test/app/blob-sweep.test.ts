@@ -1,17 +1,20 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { utimes } from 'node:fs/promises';
+import { rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { parseConfig } from '../../src/config.ts';
 import { type Db, openDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
+import { startBlobSweeper } from '../../src/jobs/blob-sweeper.ts';
+import { createLogger } from '../../src/log/logger.ts';
 import { insertMailbox } from '../../src/mailboxes/repository.ts';
 import { type BlobStore, createFileBlobStore } from '../../src/messages/blob-store.ts';
 import { sweepBlobs } from '../../src/messages/blob-sweep.ts';
 import { storeMessage } from '../../src/messages/store-message.ts';
 import { createTestDatabase, DATABASES, type TestDatabase } from '../support/databases.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const DAY = 24 * 3600_000;
 
@@ -112,6 +115,51 @@ for (const kind of DATABASES) {
       assert.equal(await blobs.has(reused), true, 'stored again, so young');
       assert.equal((await sweepBlobs(db, blobs, { graceMs: 0, now: Date.now() + 1000 })).removed, 2);
       assert.equal(await blobs.has(keptBlob), true);
+    });
+
+    test('a blob folder that cannot be read fails the sweep, logged and counted, never read as empty', async () => {
+      const stored = (await blobs.put(Readable.from([randomBytes(64)]))).sha256;
+      await age(stored, 2 * DAY);
+      // A file where a blob folder belongs: reading it fails (ENOTDIR), as an unreadable mount would.
+      const used = new Set([stored.slice(0, 2)]);
+      const prefix = [...Array(256).keys()]
+        .map((n) => n.toString(16).padStart(2, '0'))
+        .find((p) => !used.has(p))!;
+      const blocker = join(dir, prefix);
+      await writeFile(blocker, 'not a folder');
+      try {
+        await assert.rejects(sweepBlobs(db, blobs), { code: 'ENOTDIR' });
+        const logs: string[] = [];
+        const log = createLogger(
+          'info',
+          new Writable({
+            write(chunk, _encoding, done) {
+              logs.push(String(chunk));
+              done();
+            },
+          }),
+        );
+        const stop = startBlobSweeper({ db, blobs, log }, 50);
+        try {
+          const failure = await waitFor(
+            () =>
+              db.selectFrom('job_failures').selectAll().where('job', '=', 'blob-sweep').executeTakeFirst(),
+            10_000,
+            'the failed round counted',
+          );
+          assert.match(failure.last_error ?? '', /ENOTDIR/);
+          const line = logs.find((l) => l.includes('"event":"blobs.sweep_failed"'));
+          assert.ok(line, 'logged');
+          assert.match(line, /"stack":"Error: ENOTDIR/);
+        } finally {
+          stop();
+        }
+        assert.equal(await blobs.has(stored), true, 'nothing removed by a sweep that failed');
+      } finally {
+        await rm(blocker);
+      }
+      assert.equal((await sweepBlobs(db, blobs, { graceMs: 0, now: Date.now() + 1000 })).removed >= 1, true);
+      assert.equal(await blobs.has(stored), false, 'the folder readable again, the sweep goes on');
     });
   });
 }

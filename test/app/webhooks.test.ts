@@ -417,6 +417,10 @@ for (const kind of DATABASES) {
       const browser = await mailroomBrowser(emu, app, ADELE);
       const list = await browser.get(`${app.url}/settings/webhooks`);
       assert.equal(list.status, 200);
+      assert.ok(
+        list.html.includes('Without a mailbox, this URL receives the events of every mailbox in Mailroom'),
+        'the page says what no mailbox filter means',
+      );
       const created = await browser.submit(list, {
         fields: { url: receiver.url('/from-page'), eventTypes: 'mailbox.needs_reconnect' },
         formIndex: 1,

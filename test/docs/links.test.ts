@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import { DOC_ANCHORS, docsLink } from '../../src/diagnose/docs-link.ts';
 import { anchorsOf } from '../../src/guide/anchors.ts';
 import { GUIDE_CODES, GUIDE_TROUBLESHOOTING, guideUrlFor } from '../../src/guide/guide-link.ts';
+import { SIGNATURE_GUIDE } from '../../src/webhooks/pages.tsx';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const DOCS = join(ROOT, 'docs');
@@ -163,5 +164,10 @@ describe('the guide’s links', () => {
       'give each a heading in docs/troubleshooting.md (Diagnose steps) whose anchor is this',
     );
     assert.equal(docsLink('imap-disabled'), `${GUIDE_TROUBLESHOOTING}#imap-disabled`);
+  });
+
+  test('the Webhooks page’s link to verifying a signature is a heading of api.md', () => {
+    const [page, anchor] = SIGNATURE_GUIDE.replace('/docs/', '').split('#') as [string, string];
+    assert.ok(anchorsOf(readFileSync(join(DOCS, `${page}.md`), 'utf8')).includes(anchor), SIGNATURE_GUIDE);
   });
 });

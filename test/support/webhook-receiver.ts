@@ -1,4 +1,5 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type RequestListener, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface ReceivedWebhook {
@@ -17,12 +18,14 @@ export type Answer = (
 
 /**
  * A webhook receiver on loopback: records every request, and answers 200 unless a path was told
- * otherwise (`answer('/flaky', (r, n) => ...)`).
+ * otherwise (`answer('/flaky', (r, n) => ...)`). With `tls`, it speaks https with that certificate.
  */
-export const startReceiver = async () => {
+export const startReceiver = async (
+  options: { readonly tls?: { readonly key: string; readonly cert: string } } = {},
+) => {
   const received: ReceivedWebhook[] = [];
   const answers = new Map<string, Answer>();
-  const server: Server = createServer((req, res) => {
+  const handler: RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -38,16 +41,24 @@ export const startReceiver = async () => {
       res.writeHead(answer.status, answer.headers ?? {});
       res.end('ok');
     });
-  });
+  };
+  const server: Server = options.tls
+    ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, handler)
+    : createServer(handler);
+  const scheme = options.tls ? 'https' : 'http';
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     port,
-    url: (path: string, host = '127.0.0.1') => `http://${host}:${port}${path}`,
+    url: (path: string, host = '127.0.0.1') => `${scheme}://${host}:${port}${path}`,
     received,
     at: (path: string) => received.filter((r) => r.path === path),
     answer: (path: string, answer: Answer) => answers.set(path, answer),
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 };
 

@@ -1,6 +1,7 @@
 import type { ImapFlow } from 'imapflow';
 import type { Db } from '../../db/database.ts';
 import { inTransaction, recordEvent } from '../../events/record-event.ts';
+import type { Logger } from '../../log/logger.ts';
 import type { BlobStore } from '../../messages/blob-store.ts';
 import { removeGeneration, removeLocations, updateFlags } from '../../messages/locations.ts';
 import type { MessageParser } from '../../messages/parse-queue.ts';
@@ -17,6 +18,7 @@ export interface SyncFolderDeps {
   readonly db: Db;
   readonly blobs: BlobStore;
   readonly parser: MessageParser;
+  readonly log: Logger;
 }
 
 /** Larger batches commit less often: a commit costs SQLite as much as a hundred rows' inserts. */
@@ -176,7 +178,9 @@ export const syncFolder = async (
         const next = batches[at]
           ? fetchListed(deps, client, mailboxId, path, server.uidValidity, batches[at])
           : null;
-        // Awaited below, after the batch before it is stored; until then a failure must not go unhandled.
+        // Named case: its failure is thrown where it is awaited below, after the batch before it is stored.
+        // The loop stops without awaiting it only when that store failed or the lease was lost: the sync
+        // then fails with that first error (recorded on the folder and the mailbox), and this one is moot.
         next?.catch(() => undefined);
         return next;
       };
@@ -254,7 +258,13 @@ export const syncFolder = async (
     await saveProgress(deps.db, mailboxId, path, {
       status: 'failed',
       lastError: (error as Error).message.slice(0, 500),
-    }).catch(() => undefined);
+    }).catch((saveError: unknown) =>
+      // The sync's own failure is still thrown (and recorded on the mailbox); the folder keeps its last status.
+      deps.log.error(
+        { event: 'folder.status_not_saved', mailboxId, path, err: saveError, cause: error },
+        'The failed sync of a folder could not be recorded on it',
+      ),
+    );
     throw error;
   } finally {
     lock.release();

@@ -13,7 +13,7 @@ import { watchInbox } from './watch-inbox.ts';
 const imapSession = (deps: TransportDeps, mailbox: Mailbox, client: ImapFlow): MailSession => ({
   listFolders: () => listFolders(client),
   syncFolder: (store, path, options) =>
-    syncFolder({ db: deps.db, ...store }, client, mailbox.id, path, options),
+    syncFolder({ db: deps.db, log: deps.log, ...store }, client, mailbox.id, path, options),
   pushFlags: (path) => pushFolderFlags(deps.db, client, mailbox.id, path),
 });
 
