@@ -5,15 +5,14 @@
 import { errorResponse } from './openapi-helpers.ts';
 
 const UNSAFE = new Set(['post', 'put', 'patch', 'delete']);
-const CSRF =
-  '`csrf.invalid`: a request without an API token (a session, or no credentials at all) and no X-CSRF-Token';
+const CSRF = '`csrf.invalid`: a browser session without an API token and no X-CSRF-Token';
 
 type Responses = Record<string, { description: string }>;
 
 /**
  * The answers every operation that needs a caller may give besides its own (src/http/auth.ts): 401
  * `auth.required` without an API token or session, and on POST, PUT, PATCH and DELETE 403 `csrf.invalid`,
- * which the CSRF check gives before the route runs when no API token came.
+ * which the CSRF check gives before the route runs when a browser session sent no CSRF token.
  */
 export const withCallerErrors = <T extends Record<string, Record<string, object>>>(paths: T): T =>
   Object.fromEntries(

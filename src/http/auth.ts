@@ -39,13 +39,17 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * CSRF protection for everything a cookie authenticates: a signed-in session's token must come back in
  * the `_csrf` form field or the `X-CSRF-Token` header; a browser not signed in sends the signed
  * double-submit token of its anonymous forms (anonymous-csrf.ts), so showing it a form stores nothing.
- * API-token requests carry no cookie and are exempt.
+ * API-token requests carry no cookie and are exempt; an API request without a token or a signed-in session
+ * is answered 401 `auth.required`.
  */
 export const csrfProtection =
   (deps: AppDeps): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
     if (!UNSAFE.has(c.req.method) || c.get('auth') === 'token') return next();
     const session = await deps.sessions.load(c);
+    // An API call with no credentials at all is told to sign in, not that a form expired.
+    if (!session?.userId && c.req.path.startsWith('/api/'))
+      throw new AppError('auth.required', 'Sign in or send an API token (Authorization: Bearer).');
     let sent = c.req.header('x-csrf-token');
     if (!sent) {
       const type = c.req.header('content-type') ?? '';
