@@ -85,14 +85,14 @@ const HOLD_MS = 60_000;
  * (the others are at their caps, or too busy to claim): then it holds its share for a minute, or until
  * the number of live workers changes, rather than giving up and taking back in turn.
  */
-export const shareKeeper = (deps: { readonly log: Logger }, rescanMs: number) => {
+export const shareKeeper = (deps: { readonly log: Logger }, rescanMs: number, clock = () => Date.now()) => {
   const givenUpMs = Math.max(3 * rescanMs, 10_000);
   let lastFree = new Set<string>();
   const givenUp = new Map<string, number>();
   let hold: { workers: number; until: number } | null = null;
   return {
     plan(input: Omit<ShareInput, 'lastFree' | 'givenUp' | 'holdShare'>): SharePlan {
-      const now = Date.now();
+      const now = clock();
       if (hold && (hold.workers !== input.workers || hold.until <= now)) hold = null;
       const stillFree = new Set(input.rows.filter((r) => !r.holder).map((r) => r.id));
       for (const [id, at] of givenUp) {
