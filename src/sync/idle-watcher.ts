@@ -38,7 +38,7 @@ const jitter = (ms: number) => Math.round(ms * (0.8 + Math.random() * 0.4));
 export interface IdleWatcherOptions {
   /** IDLE sessions this process may hold (MAILROOM_IDLE_CONNECTIONS): a per-process cap. */
   readonly max: number;
-  /** Lifetime of a watch lease without renewal (MAILROOM_WATCH_LEASE_SECONDS); default 20 s. */
+  /** Lifetime of a watch lease without renewal (MAILROOM_WATCH_LEASE_SECONDS); default 15 s. */
   readonly leaseMs?: number;
   /** How often free watch leases are looked for; default a tenth of the lease, at most 2 s. */
   readonly rescanMs?: number;
@@ -81,7 +81,7 @@ export const startIdleWatchers = (
   onNewMail: (mailboxId: string) => void,
   options: IdleWatcherOptions,
 ) => {
-  const leaseMs = options.leaseMs ?? 20_000;
+  const leaseMs = options.leaseMs ?? 15_000;
   const rescanMs = options.rescanMs ?? Math.min(2_000, Math.max(100, Math.floor(leaseMs / 10)));
   const group = createLeaseGroup(deps, { ttlMs: leaseMs, label: 'watch leases' });
   const presence = `${WATCHER_PRESENCE_PREFIX}${group.owner}`;
