@@ -3,7 +3,8 @@
 // so each one's CPU and memory are its own. Every mailbox is connected through the real OAuth flows over
 // HTTP (test/support/connect-mailboxes.ts); the emulator's session counts say who is watched.
 // Run: nice npx tsx bench/scale.ts [mailboxes=1000] [sqlite|postgres]
-// (the two-worker part needs PostgreSQL: on SQLite it is skipped). Not part of `npm test`.
+// (the multi-worker part needs PostgreSQL: on SQLite it is skipped): a second worker joins and takes its
+// share, the first stops (SIGTERM), a third joins and is killed (SIGKILL). Not part of `npm test`.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -264,32 +265,56 @@ try {
 
   // 8. Two workers (PostgreSQL): one watcher per mailbox, then the other takes over when one stops.
   if (kind === 'postgres') {
-    const workerB = startWorker(setup, 'worker-b');
-    children.push(workerB);
-    await new Promise((r) => setTimeout(r, 35_000));
-    const both = await sessions();
-    const twice = both.mailboxes.filter((m) => m.idling > 1).length;
-    const leases = await sql<{ owner: string; n: number }>`
+    const leasesPerHolder = async () =>
+      (
+        await sql<{ owner: string; n: number }>`
       select owner, count(*) as n from leases where name like 'watch:%' and owner <> '' and until > ${new Date().toISOString()}
-      group by owner order by owner`.execute(db);
-    print(
-      `two workers, 35 s after the second started: ${both.totals.mailboxesIdling}/${count} watched, ${twice} watched twice, ${both.totals.idling} IDLE sessions; watch leases per holder: ${leases.rows.map((r) => Number(r.n)).join(' + ') || 'none'}`,
-    );
-    await control('POST', '/mail/sessions/reset-peaks');
-    began = performance.now();
-    await workerA.stop('SIGTERM');
-    probes = await deliverProbes(emu.controlApi, addresses, 'b', 10_000);
-    // Watched and listed are followed together: a message is timed when it is listed, not when the take-over
-    // wait is over.
-    const [takeover] = await Promise.all([
-      waitWatched(count, 120_000, began),
-      awaitListed(db, 'b', probes, 120_000),
-    ]);
-    latency = latencySummary(probes);
-    after = await sessions();
-    print(
-      `stopped the first worker: ${takeover.s.totals.mailboxesIdling}/${count} watched by the other ${seconds(takeover.ms)} later (goal < ${GOAL.takeoverS} s); the ${count} messages delivered meanwhile: listed ${latency.listed}, missing ${latency.missing}, p50 ${fmt(latency.p50)} ms, p99 ${fmt(latency.p99)} ms; most sessions on one mailbox ${after.totals.highestPeak}`,
-    );
+      group by owner order by owner`.execute(db)
+      ).rows.map((r) => Number(r.n));
+    /** A worker joining `others`: how long until it holds its even share (less the slack of one in twenty). */
+    const join = async (name: string, workers: number) => {
+      const share = Math.ceil(count / workers);
+      const want = share - Math.max(1, Math.ceil(share / 20));
+      const started = performance.now();
+      const worker = startWorker(setup, name);
+      children.push(worker);
+      for (;;) {
+        const held = await leasesPerHolder();
+        const s = await sessions();
+        const fair = held.length === workers && held.every((n) => n >= want);
+        if ((fair && s.totals.mailboxesIdling === count) || performance.now() - started > 120_000) {
+          const twice = s.mailboxes.filter((m) => m.idling > 1).length;
+          print(
+            `${name} joined ${workers - 1} worker(s): ${fair ? `each holds its share (${want}+ of ${count}) ${seconds(performance.now() - started)} after it started` : 'shares not reached within 120 s'}; ${s.totals.mailboxesIdling}/${count} watched, ${twice} watched twice, watch leases per holder: ${held.join(' + ') || 'none'}`,
+          );
+          return worker;
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+    /** Stops `worker` by `signal`, delivers one message per mailbox, and times the take-over and the listing. */
+    const takeOver = async (worker: Child, signal: NodeJS.Signals, tag: string) => {
+      await control('POST', '/mail/sessions/reset-peaks');
+      const began = performance.now();
+      await worker.stop(signal);
+      probes = await deliverProbes(emu.controlApi, addresses, tag, 10_000);
+      // Watched and listed are followed together: a message is timed when it is listed, not when the
+      // take-over wait is over.
+      const [takeover] = await Promise.all([
+        waitWatched(count, 120_000, began),
+        awaitListed(db, tag, probes, 120_000),
+      ]);
+      latency = latencySummary(probes);
+      after = await sessions();
+      print(
+        `${worker.name} stopped (${signal}): ${takeover.s.totals.mailboxesIdling}/${count} watched by the others ${seconds(takeover.ms)} later (goal < ${GOAL.takeoverS} s); the ${count} messages delivered meanwhile: listed ${latency.listed}, missing ${latency.missing}, p50 ${fmt(latency.p50)} ms, p99 ${fmt(latency.p99)} ms; most sessions on one mailbox ${after.totals.highestPeak}`,
+      );
+    };
+    // B joins A (who watches all), takes its share; A stops cleanly; C joins B, takes its share, and is killed.
+    await join('worker-b', 2);
+    await takeOver(workerA, 'SIGTERM', 'b');
+    const workerC = await join('worker-c', 2);
+    await takeOver(workerC, 'SIGKILL', 'c');
   } else {
     print('two workers: skipped on SQLite (run with postgres)');
   }

@@ -35,7 +35,7 @@ const schema = z
     MAILROOM_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
     MAILROOM_ARRIVAL_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
     MAILROOM_IDLE_CONNECTIONS: z.coerce.number().int().min(0).max(10_000).default(100),
-    MAILROOM_WATCH_LEASE_SECONDS: z.coerce.number().min(1).max(30).default(20),
+    MAILROOM_WATCH_LEASE_SECONDS: z.coerce.number().min(1).max(30).default(15),
     MAILROOM_POLL_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
     MAILROOM_GRAPH_WATCH_SECONDS: z.coerce.number().min(1).max(3600).default(30),
     MAILROOM_SERVE_WORKERS: z.enum(['true', 'false']).default('true'),

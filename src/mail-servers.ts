@@ -1,4 +1,4 @@
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 
 /**
  * Where a mailbox's IMAP and SMTP servers are and which CAs to trust for them. IMAP is implicit TLS
@@ -40,3 +40,26 @@ export const EXCHANGE_ONLINE: Record<ExchangeCloud, Pick<MailServers, 'imap' | '
 /** Node's `ca` replaces the system store, so extra CAs are added to it rather than given alone. */
 export const trustedCas = (servers: MailServers): string[] | undefined =>
   servers.ca ? [...rootCertificates, ...servers.ca] : undefined;
+
+/** Contexts built per extra-CA list: few (one per configured CA file) and kept for the process. */
+const contexts = new Map<string, SecureContext>();
+const MAX_CONTEXTS = 8;
+
+/**
+ * One TLS context per list of trusted CAs, built once: given `ca`, Node parses the whole system store
+ * anew for every connection (about 100 ms of CPU on a busy two-core machine), which made opening a
+ * worker's hundreds of IMAP sessions CPU-bound. Undefined with the system CAs alone (Node's default
+ * context is shared already).
+ */
+export const trustedContext = (servers: MailServers): SecureContext | undefined => {
+  const ca = trustedCas(servers);
+  if (!ca) return undefined;
+  const key = (servers.ca ?? []).join('\n');
+  let context = contexts.get(key);
+  if (!context) {
+    if (contexts.size >= MAX_CONTEXTS) contexts.clear();
+    context = createSecureContext({ ca, minVersion: 'TLSv1.2' });
+    contexts.set(key, context);
+  }
+  return context;
+};

@@ -407,8 +407,19 @@ export const createLeaseGroup = (
           .where('until', '<=', now)
           .returning('name')
           .execute();
+        if (closed) {
+          // Closed while this claim ran: what it took is given back at once, not left to expire unwatched.
+          const names = rows.map((r) => r.name);
+          if (names.length > 0)
+            await deps.db
+              .updateTable('leases')
+              .set({ owner: '', until: new Date(0).toISOString() })
+              .where('owner', '=', owner)
+              .where('name', 'in', names)
+              .execute();
+          break;
+        }
         for (const { name } of rows) {
-          if (closed) break;
           const controller = new AbortController();
           leases.set(name, controller);
           renewedAt.set(name, at.getTime());

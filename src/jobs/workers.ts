@@ -132,6 +132,8 @@ export const startWorkers = async (
     sendDueNow: () => outbox.runNow(),
     webhooksNow: () => webhooks.runNow(),
     async stop() {
+      // The watchers first: their mailboxes go to the other workers while the rest winds down.
+      const watchersStopped = idle?.stop();
       webhooks.stop();
       stopScheduler();
       stopBlobSweeper();
@@ -139,7 +141,7 @@ export const startWorkers = async (
       stopParseResume();
       stopExpiryCheck();
       await outbox.stop();
-      await idle?.stop();
+      await watchersStopped;
       await queue.stop();
     },
   };

@@ -8,7 +8,9 @@ import { findMailbox, setMailboxState } from '../mailboxes/repository.ts';
 import { retryLater } from '../mailboxes/token-failure.ts';
 import { MailTransportError } from '../transports/transport-error.ts';
 import { transportFor } from '../transports/transport-for.ts';
+import { openingLimiter } from '../watch/opening.ts';
 import { startUnwatchedPoller } from '../watch/poll-unwatched.ts';
+import { shareKeeper } from '../watch/share.ts';
 import {
   liveWatchers,
   mailboxOfWatchLease,
@@ -30,37 +32,15 @@ const TRANSIENT = new Set([
 ]);
 /** The longest a server's suggested wait (throttling) holds the watcher back. */
 const MAX_BACKOFF_MS = 5 * 60_000;
-/**
- * Sessions a process opens at once (TLS, AUTHENTICATE, SELECT). A worker taking a thousand mailboxes at
- * start, or after a network cut, opens them a few at a time rather than all together and timing out.
- */
-const OPENING_AT_ONCE = 16;
-
-/** At most `n` at a time; the others wait their turn (first come, first served). */
-const limiter = (n: number) => {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(fn: () => Promise<T>): Promise<T> => {
-    if (running >= n) await new Promise<void>((resolve) => waiting.push(resolve));
-    else running++;
-    try {
-      return await fn();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else running--;
-    }
-  };
-};
 /** A pause of `ms` give or take a fifth, so sessions that failed together do not retry together. */
 const jitter = (ms: number) => Math.round(ms * (0.8 + Math.random() * 0.4));
 
 export interface IdleWatcherOptions {
   /** IDLE sessions this process may hold (MAILROOM_IDLE_CONNECTIONS): a per-process cap. */
   readonly max: number;
-  /** Lifetime of a watch lease without renewal (MAILROOM_WATCH_LEASE_SECONDS); default 20 s. */
+  /** Lifetime of a watch lease without renewal (MAILROOM_WATCH_LEASE_SECONDS); default 15 s. */
   readonly leaseMs?: number;
-  /** How often free watch leases are looked for; default a quarter of the lease, at most 5 s. */
+  /** How often free watch leases are looked for; default a tenth of the lease, at most 2 s. */
   readonly rescanMs?: number;
   /**
    * The longest a connected mailbox no process watches waits for a check (a sync through the queue), in
@@ -76,14 +56,6 @@ export interface IdleWatcherOptions {
   readonly onPoll?: (mailboxId: string) => void;
 }
 
-const shuffle = <T>(list: T[]): T[] => {
-  for (let i = list.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [list[i], list[j]] = [list[j]!, list[i]!];
-  }
-  return list;
-};
-
 const watchable = (mailbox: Mailbox | undefined): mailbox is Mailbox =>
   !!mailbox?.connected && mailbox.enabled && (mailbox.state === 'connected' || mailbox.state === 'retrying');
 
@@ -91,10 +63,13 @@ const watchable = (mailbox: Mailbox | undefined): mailbox is Mailbox =>
  * Near real time across the installation: one IDLE session on the Inbox of each connected mailbox, held by
  * exactly one process. A process watches a mailbox while it holds the lease `watch:<mailboxId>`; all of its
  * watch leases are renewed together in one statement per heartbeat, and a lease it loses (taken over after
- * a stall, or a renewal the database refused) closes the session it guards at once. A rescan claims free
- * leases up to the process' cap (`max`), spread over the live watchers: at first no more than an even
- * share, then whatever the others left. A stopping process closes its sessions and releases its leases,
- * so the others take its mailboxes at their next rescan; a process that dies loses them when they expire.
+ * a stall, or a renewal the database refused) closes the session it guards at once. A rescan (every 2 s,
+ * and when another watcher's presence runs out) claims free leases up to the process' cap (`max`), spread
+ * over the live watchers: at first no more than an even share, then whatever the others left; a process
+ * over its share while another is short gives some up, a few at a time (`watch/share.ts`). A stopping
+ * process leaves the live watchers, then closes its sessions and releases each lease as its session
+ * closes, so the others take its mailboxes at their next rescans; one that dies loses them when they
+ * expire. A taken mailbox's Inbox is synced as its new session opens: no mail is missed in between.
  *
  * The session is renewed before its token expires (a refresh once per token lifetime: the token is only
  * refreshed when it is close to expiry), and reopened with a growing pause after a failure, which is
@@ -106,8 +81,8 @@ export const startIdleWatchers = (
   onNewMail: (mailboxId: string) => void,
   options: IdleWatcherOptions,
 ) => {
-  const leaseMs = options.leaseMs ?? 20_000;
-  const rescanMs = options.rescanMs ?? Math.min(5_000, Math.floor(leaseMs / 4));
+  const leaseMs = options.leaseMs ?? 15_000;
+  const rescanMs = options.rescanMs ?? Math.min(2_000, Math.max(100, Math.floor(leaseMs / 10)));
   const group = createLeaseGroup(deps, { ttlMs: leaseMs, label: 'watch leases' });
   const presence = `${WATCHER_PRESENCE_PREFIX}${group.owner}`;
   const watching = new Map<string, { stop: AbortController; done: Promise<void> }>();
@@ -118,7 +93,7 @@ export const startIdleWatchers = (
       // Cut short by the watch's stop: the loop looks at its signal next.
       if ((error as Error).name !== 'AbortError') throw error;
     });
-  const opening = limiter(OPENING_AT_ONCE);
+  const opening = openingLimiter();
   const graphEveryMs = Math.round((options.graphWatchSeconds ?? 30) * 1000);
 
   /** Logs a failure with its stack and cause and records it on the mailbox, where a person sees it. */
@@ -198,28 +173,30 @@ export const startIdleWatchers = (
     const stop = new AbortController();
     const done = watch(mailboxId, lease, stop).finally(async () => {
       watching.delete(mailboxId);
-      // The session is closed: only now may another process open one.
-      if (!stopped)
-        await group
-          .release(lease.name)
-          .catch((error: unknown) =>
-            deps.log.error(
-              { event: 'watch.release_failed', mailboxId, err: error },
-              'a watch lease could not be released; it expires by itself',
-            ),
-          );
+      // The session is closed: only now may another process open one (stopping too: one by one, so the
+      // others start taking this process' mailboxes while its last sessions close).
+      await group
+        .release(lease.name)
+        .catch((error: unknown) =>
+          deps.log.error(
+            { event: 'watch.release_failed', mailboxId, err: error },
+            'a watch lease could not be released; it expires by itself',
+          ),
+        );
     });
     watching.set(mailboxId, { stop, done });
   };
 
-  let lastFree = new Set<string>();
+  const share = shareKeeper(deps, rescanMs);
+  /** When to look again: at the next rescan, or as soon as a watcher that stopped renewing is gone. */
+  let nextRescanMs = rescanMs;
   const rescanOnce = async (): Promise<void> => {
     let rows: Awaited<ReturnType<typeof watchableMailboxes>>;
-    let workers: number;
+    let workers: Awaited<ReturnType<typeof liveWatchers>>;
     try {
       if (!group.held().includes(presence)) await group.claim([presence]);
       rows = await watchableMailboxes(deps.db);
-      workers = Math.max(1, await liveWatchers(deps.db));
+      workers = await liveWatchers(deps.db);
     } catch (error) {
       // The database is away: the mailboxes watched stay watched (their leases decide), none is added.
       deps.log.error(
@@ -229,17 +206,15 @@ export const startIdleWatchers = (
       return;
     }
     if (stopped) return;
+    // Others renew their presence a third of a lease ahead; the first to run out before that has died.
+    const soonest = workers.nextExpiry ? workers.nextExpiry.getTime() - Date.now() + 50 : rescanMs;
+    nextRescanMs = Math.max(50, Math.min(rescanMs, soonest));
     const ids = new Set(rows.map((r) => r.id));
     for (const [id, w] of watching) if (!ids.has(id)) w.stop.abort();
-    const free = rows.filter((r) => !r.holder && !watching.has(r.id)).map((r) => r.id);
-    const room = options.max - watching.size;
-    // An even share first; what the others left since the last rescan, up to the cap.
-    const share = Math.ceil(rows.length / workers) - watching.size;
-    const leftOver = free.filter((id) => lastFree.has(id)).length;
-    const quota = Math.min(room, Math.max(share, leftOver));
-    lastFree = new Set(free);
-    if (quota <= 0 || free.length === 0) return;
-    await claim(shuffle(free).slice(0, quota));
+    const plan = share.plan({ rows, workers: Math.max(1, workers.count), watching, max: options.max });
+    // Given up for another worker: the session closes, then the lease is released (`start`).
+    for (const id of plan.release) watching.get(id)?.stop.abort();
+    if (plan.claim.length > 0) await claim(plan.claim);
   };
   const claim = async (ids: readonly string[]): Promise<void> => {
     try {
@@ -252,7 +227,7 @@ export const startIdleWatchers = (
   const rescanning = (async () => {
     while (!stopped) {
       await rescanOnce();
-      await pause(rescanMs, stopAll.signal);
+      await pause(nextRescanMs, stopAll.signal);
     }
   })();
   // A mailbox connected in this process is watched (and so synced) at once, not at the next rescan.
@@ -267,7 +242,7 @@ export const startIdleWatchers = (
   return {
     owner: group.owner,
     watching: () => [...watching.keys()],
-    /** Looks for free watch leases now (what the rescan does every few seconds). */
+    /** Looks for free watch leases now, and gives some up over its share (what the rescan does). */
     rescanNow: rescanOnce,
     /** Renews every watch lease now (what the heartbeat does). */
     renewNow: () => group.renewNow(),
@@ -276,9 +251,18 @@ export const startIdleWatchers = (
       stopped = true;
       unsubscribe();
       poller?.stop();
+      // Gone from the live watchers first: the others' next rescan counts one fewer and takes all it frees.
+      await group
+        .release(presence)
+        .catch((error: unknown) =>
+          deps.log.warn(
+            { event: 'watch.presence_left', err: error },
+            'the watcher’s presence lease could not be released; it expires by itself',
+          ),
+        );
       stopAll.abort();
       await rescanning;
-      // Sessions first, then the leases: never two watchers of one mailbox.
+      // Each lease is released as its session closes (`start`): never two watchers of one mailbox.
       await Promise.all([...watching.values()].map((w) => w.done));
       await group
         .close()

@@ -55,16 +55,22 @@ export const watchableMailboxes = async (
   return query.execute();
 };
 
-/** Processes watching now: their presence leases are live. */
-export const liveWatchers = async (db: Db, now = new Date()): Promise<number> => {
+/**
+ * Processes watching now (their presence leases are live), and when the first of those leases runs out
+ * unless renewed: a live process renews its own long before, so that moment is when one that died is gone.
+ */
+export const liveWatchers = async (
+  db: Db,
+  now = new Date(),
+): Promise<{ count: number; nextExpiry: Date | null }> => {
   const row = await db
     .selectFrom('leases')
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.min('until').as('first')])
     .where('name', 'like', `${WATCHER_PRESENCE_PREFIX}%`)
     .where('until', '>', now.toISOString())
     .where('owner', '!=', '')
     .executeTakeFirstOrThrow();
-  return Number(row.n);
+  return { count: Number(row.n), nextExpiry: row.first ? new Date(row.first) : null };
 };
 
 export interface WatchSummary {

@@ -115,6 +115,20 @@ for (const kind of DATABASES) {
       }
     });
 
+    test('a group closed while it claims gives back what the claim took', async () => {
+      const { log } = capturingLog();
+      const group = createLeaseGroup({ db, log }, { heartbeatMs: 0 });
+      const names = Array.from({ length: 50 }, (_, i) => `watch:closing-${i}`);
+      const claiming = group.claim(names);
+      await group.close();
+      const taken = await claiming;
+      assert.ok(
+        taken.every((l) => l.signal.aborted),
+        'whatever was handed out is stopped',
+      );
+      for (const name of names) assert.equal(await leaseHolder(db, name), null, `${name} left held`);
+    });
+
     test('leases not renewed in time run out: their signals abort', async () => {
       const { log, lines } = capturingLog();
       // A heartbeat that never comes (as in a stalled process): the deadline stops the work.
