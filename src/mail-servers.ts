@@ -38,7 +38,7 @@ export const EXCHANGE_ONLINE: Record<ExchangeCloud, Pick<MailServers, 'imap' | '
 };
 
 /** Node's `ca` replaces the system store, so extra CAs are added to it rather than given alone. */
-export const trustedCas = (servers: MailServers): string[] | undefined =>
+const trustedCas = (servers: MailServers): string[] | undefined =>
   servers.ca ? [...rootCertificates, ...servers.ca] : undefined;
 
 /** Contexts built per extra-CA list: few (one per configured CA file) and kept for the process. */
