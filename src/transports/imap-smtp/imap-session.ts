@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
-import { type MailServers, trustedCas } from '../../mail-servers.ts';
+import { type MailServers, trustedContext } from '../../mail-servers.ts';
 import { ImapError, toImapError } from './imap-error.ts';
 
 export interface ImapLogin {
@@ -23,13 +23,13 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 const LOGOUT_GRACE_MS = 5_000;
 
 const clientOptions = (servers: MailServers, login: ImapLogin, logger: false): ImapFlowOptions => {
-  const ca = trustedCas(servers);
+  const secureContext = trustedContext(servers);
   return {
     host: servers.imap.host,
     port: servers.imap.port,
     // Implicit TLS on 993 (§13.1); the server name defaults to the host (none for an IP literal).
     secure: true,
-    tls: { minVersion: 'TLSv1.2', ...(ca ? { ca } : {}) },
+    tls: { minVersion: 'TLSv1.2', ...(secureContext ? { secureContext } : {}) },
     // XOAUTH2: Exchange advertises AUTH=XOAUTH2 and SASL-IR, not OAUTHBEARER (§13.2).
     auth: { user: login.user, accessToken: login.accessToken },
     logger,
