@@ -97,6 +97,10 @@ try {
   // last message is listed; RSS sampled meanwhile.
   let peakRss = process.memoryUsage().rss;
   const rssAtStart = peakRss;
+  // Where the memory is at the peaks, of the listing and of the whole sync (the parse threads' heaps are
+  // in the RSS only).
+  let atListingPeak = process.memoryUsage();
+  let atPeak = atListingPeak;
   const profiler = profileFile ? new Session() : null;
   if (profiler) {
     profiler.connect();
@@ -113,7 +117,9 @@ try {
   });
   const watch = (async () => {
     while (syncing || listedMs === 0) {
-      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      const memory = process.memoryUsage();
+      if (memory.rss > peakRss) [peakRss, atPeak] = [memory.rss, memory];
+      if (listedMs === 0 && memory.rss > atListingPeak.rss) atListingPeak = memory;
       if (listedMs === 0) {
         const state = await db
           .selectFrom('folder_sync_state')
@@ -173,6 +179,11 @@ try {
   console.log(
     `peak RSS of the syncing process: ${(peakRss / 1e6).toFixed(0)} MB (${(rssAtStart / 1e6).toFixed(0)} MB at the start)`,
   );
+  const mb = (n: number) => (n / 1e6).toFixed(0);
+  const breakdown = (m: NodeJS.MemoryUsage) =>
+    `RSS ${mb(m.rss)} MB: main heap ${mb(m.heapUsed)} of ${mb(m.heapTotal)}, external ${mb(m.external)} (array buffers ${mb(m.arrayBuffers)}), the rest native and the threads'`;
+  console.log(`at the listing's peak: ${breakdown(atListingPeak)}`);
+  console.log(`at the sync's peak: ${breakdown(atPeak)}`);
   console.log(`API: ${listed} listed, ${loading} still loading`);
 
   if (withGraph) {
