@@ -1,7 +1,8 @@
 // bench/sync.ts: how fast a freshly seeded folder is listed by Mailroom's sync, beside imapflow's raw
 // FETCH of the same folder in the same run (the ceiling, ../shared/reference/performance-baselines.md).
 // The emulator runs in a child process (bench/emulator-process.ts), so Mailroom's CPU here is its own.
-// Run: npx tsx bench/sync.ts [messages] [sqlite|postgres]
+// Run: npx tsx bench/sync.ts [messages] [sqlite|postgres] [--no-graph] [--profile=<file.cpuprofile>]
+// (`--profile`: the main thread's CPU profile from the start of the sync to the last message listed.)
 //
 // Printed: the raw FETCH rate; Mailroom's listing rate, from the start of the sync to the last message
 // listed in the API (its batch committed), and their ratio (issue 12: >= 0.7 on SQLite, >= 0.5 on
@@ -9,6 +10,8 @@
 // read by the parse threads); the peak RSS of this process (Mailroom's) while it syncs. Then the same
 // number of messages in a second folder listed through Microsoft Graph (messages/delta and `$value`, the
 // mailbox set to Graph), beside the IMAP rows.
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ImapFlow } from 'imapflow';
 import { findMailbox } from '../src/mailboxes/repository.ts';
@@ -31,6 +34,9 @@ import { startBesideEmulator } from './emulator-process.ts';
 
 const count = Number(process.argv[2] ?? 5000);
 const kind = (process.argv[3] ?? 'sqlite') as 'sqlite' | 'postgres';
+/** `--no-graph`: the IMAP rows only (the Graph listing of 20,000 messages takes minutes). */
+const withGraph = !process.argv.includes('--no-graph');
+const profileFile = process.argv.find((a) => a.startsWith('--profile='))?.slice('--profile='.length);
 const FOLDER = 'Archive';
 /** The folder listed through Graph: the same number of messages, seeded alike. */
 const GRAPH_FOLDER = 'Junk Email';
@@ -91,6 +97,16 @@ try {
   // last message is listed; RSS sampled meanwhile.
   let peakRss = process.memoryUsage().rss;
   const rssAtStart = peakRss;
+  // Where the memory is at the peaks, of the listing and of the whole sync (the parse threads' heaps are
+  // in the RSS only).
+  let atListingPeak = process.memoryUsage();
+  let atPeak = atListingPeak;
+  const profiler = profileFile ? new Session() : null;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+  }
   started = performance.now();
   cpu = process.cpuUsage();
   let listedCpuMs = 0;
@@ -101,7 +117,9 @@ try {
   });
   const watch = (async () => {
     while (syncing || listedMs === 0) {
-      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      const memory = process.memoryUsage();
+      if (memory.rss > peakRss) [peakRss, atPeak] = [memory.rss, memory];
+      if (listedMs === 0 && memory.rss > atListingPeak.rss) atListingPeak = memory;
       if (listedMs === 0) {
         const state = await db
           .selectFrom('folder_sync_state')
@@ -112,6 +130,10 @@ try {
         if ((state?.stored_messages ?? 0) >= count) {
           listedMs = performance.now() - started;
           listedCpuMs = cpuMs(process.cpuUsage(cpu));
+          if (profiler && profileFile) {
+            const { profile } = await profiler.post('Profiler.stop');
+            await writeFile(profileFile, JSON.stringify(profile));
+          }
         }
       }
       await sleep(20);
@@ -157,50 +179,57 @@ try {
   console.log(
     `peak RSS of the syncing process: ${(peakRss / 1e6).toFixed(0)} MB (${(rssAtStart / 1e6).toFixed(0)} MB at the start)`,
   );
+  const mb = (n: number) => (n / 1e6).toFixed(0);
+  const breakdown = (m: NodeJS.MemoryUsage) =>
+    `RSS ${mb(m.rss)} MB: main heap ${mb(m.heapUsed)} of ${mb(m.heapTotal)}, external ${mb(m.external)} (array buffers ${mb(m.arrayBuffers)}), the rest native and the threads'`;
+  console.log(`at the listing's peak: ${breakdown(atListingPeak)}`);
+  console.log(`at the sync's peak: ${breakdown(atPeak)}`);
   console.log(`API: ${listed} listed, ${loading} still loading`);
 
-  // Microsoft Graph: Megan allows it, the mailbox is set to Graph, and only the second folder is synced.
-  await signInAndGetTokens(emu, MEGAN, 'Megan-demo-1', ['openid', ...GRAPH_MAIL_SCOPES]);
-  await setSendVia(db, mailboxId, 'graph');
-  await db
-    .updateTable('mailbox_folders')
-    .set((eb) => ({ selected: eb.case().when('path', '=', GRAPH_FOLDER).then(1).else(0).end() }))
-    .where('mailbox_id', '=', mailboxId)
-    .execute();
-  started = performance.now();
-  cpu = process.cpuUsage();
-  let graphListedMs = 0;
-  let graphListedCpuMs = 0;
-  let graphSyncing = true;
-  const graphSync = syncMailbox(app.mailroom.deps, (await findMailbox(db, mailboxId))!).finally(() => {
-    graphSyncing = false;
-  });
-  const graphWatch = (async () => {
-    while (graphSyncing || graphListedMs === 0) {
-      const state = await db
-        .selectFrom('folder_sync_state')
-        .select('stored_messages')
-        .where('mailbox_id', '=', mailboxId)
-        .where('path', '=', GRAPH_FOLDER)
-        .executeTakeFirst();
-      if (graphListedMs === 0 && (state?.stored_messages ?? 0) >= count) {
-        graphListedMs = performance.now() - started;
-        graphListedCpuMs = cpuMs(process.cpuUsage(cpu));
+  if (withGraph) {
+    // Microsoft Graph: Megan allows it, the mailbox is set to Graph, and only the second folder is synced.
+    await signInAndGetTokens(emu, MEGAN, 'Megan-demo-1', ['openid', ...GRAPH_MAIL_SCOPES]);
+    await setSendVia(db, mailboxId, 'graph');
+    await db
+      .updateTable('mailbox_folders')
+      .set((eb) => ({ selected: eb.case().when('path', '=', GRAPH_FOLDER).then(1).else(0).end() }))
+      .where('mailbox_id', '=', mailboxId)
+      .execute();
+    started = performance.now();
+    cpu = process.cpuUsage();
+    let graphListedMs = 0;
+    let graphListedCpuMs = 0;
+    let graphSyncing = true;
+    const graphSync = syncMailbox(app.mailroom.deps, (await findMailbox(db, mailboxId))!).finally(() => {
+      graphSyncing = false;
+    });
+    const graphWatch = (async () => {
+      while (graphSyncing || graphListedMs === 0) {
+        const state = await db
+          .selectFrom('folder_sync_state')
+          .select('stored_messages')
+          .where('mailbox_id', '=', mailboxId)
+          .where('path', '=', GRAPH_FOLDER)
+          .executeTakeFirst();
+        if (graphListedMs === 0 && (state?.stored_messages ?? 0) >= count) {
+          graphListedMs = performance.now() - started;
+          graphListedCpuMs = cpuMs(process.cpuUsage(cpu));
+        }
+        if (!graphSyncing && graphListedMs === 0) throw new Error('the Graph sync ended short of the count');
+        await sleep(20);
       }
-      if (!graphSyncing && graphListedMs === 0) throw new Error('the Graph sync ended short of the count');
-      await sleep(20);
-    }
-  })();
-  const graphResults = await graphSync;
-  const graphReadableMs = performance.now() - started;
-  await graphWatch;
-  const graphSynced = graphResults[GRAPH_FOLDER]?.fetched ?? 0;
-  console.log(
-    `Mailroom listing through Microsoft Graph (delta + $value, 4 in flight): ${graphSynced} in ${graphListedMs.toFixed(0)} ms = ${rate(graphSynced, graphListedMs)} msg/s; CPU ${graphListedCpuMs.toFixed(0)} ms; ratio to FETCH ${(graphSynced / graphListedMs / (fetched / fetchMs)).toFixed(2)}`,
-  );
-  console.log(
-    `readable and searchable through Graph (sync end): ${graphSynced} in ${graphReadableMs.toFixed(0)} ms = ${rate(graphSynced, graphReadableMs)} msg/s`,
-  );
+    })();
+    const graphResults = await graphSync;
+    const graphReadableMs = performance.now() - started;
+    await graphWatch;
+    const graphSynced = graphResults[GRAPH_FOLDER]?.fetched ?? 0;
+    console.log(
+      `Mailroom listing through Microsoft Graph (delta + $value, 4 in flight): ${graphSynced} in ${graphListedMs.toFixed(0)} ms = ${rate(graphSynced, graphListedMs)} msg/s; CPU ${graphListedCpuMs.toFixed(0)} ms; ratio to FETCH ${(graphSynced / graphListedMs / (fetched / fetchMs)).toFixed(2)}`,
+    );
+    console.log(
+      `readable and searchable through Graph (sync end): ${graphSynced} in ${graphReadableMs.toFixed(0)} ms = ${rate(graphSynced, graphReadableMs)} msg/s`,
+    );
+  }
 } finally {
   await app.stop();
   await child.stop();

@@ -27,6 +27,15 @@ export interface ParsePoolOptions {
   readonly timeoutMs?: number;
 }
 
+/**
+ * Each parse thread's heap: V8 lets an unlimited one grow to hundreds of MB before collecting, which was
+ * most of the syncing process's peak RSS (bench/sync.ts 20000 sqlite: 598 MB, 462 MB with this). A
+ * thread holds a job of PER_JOB sources and streams attachments to the blob store, so 96 MB leaves room
+ * for a 20 MB attachment (sync.test.ts); a thread that runs out fails its job, which is retried one
+ * message at a time and a message that still fails is marked failed.
+ */
+const THREAD_HEAP = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 } as const;
+
 /** Messages sent to a worker at once: one message each, the posting would cost the main thread more. */
 const PER_JOB = 8;
 
@@ -46,6 +55,7 @@ export const createParsePool = (options: ParsePoolOptions): ParsePool => {
     size: options.workers,
     timeoutMs: options.timeoutMs ?? 120_000,
     workerData: { blobDir: options.blobDir },
+    resourceLimits: THREAD_HEAP,
     settle: (reply) => ({ result: [...reply.outcomes] }),
     failure: (message, cause) => new MessagesError('messages.parse_failed', message, { cause }),
   });

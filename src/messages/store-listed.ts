@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { chunks } from './locations.ts';
@@ -7,6 +7,12 @@ import { MessagesError } from './messages-error.ts';
 import type { HeaderFields } from './read-header.ts';
 import { idsByPlace, isoOrNull, placeBatch, placeOf, type Stored, type StoreInput } from './store-message.ts';
 import { resolveThreadIds } from './threading.ts';
+
+/**
+ * Rows per INSERT: a batch of the sync is one statement per table. 24 columns a row stay under SQLite's
+ * 32,766 bound parameters (and PostgreSQL's 65,535).
+ */
+const ROWS_PER_INSERT = 1000;
 
 /** A fetched message as the listing path keeps it: its envelope read from the header, its raw source. */
 export interface ListedMessage {
@@ -30,21 +36,25 @@ export const pendingKey = (id: string): string => `pending:${id}`;
  * than one page per row — with 20,000 messages stored, random ids made commits cost more than the inserts.
  */
 export const timeOrderedId = (now = Date.now()): string => {
-  const bytes = randomBytes(16);
-  bytes.writeUIntBE(now, 0, 6);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  // randomUUID draws from a cache of entropy (one call to the system per 128 ids, unlike randomBytes):
+  // its version 4 digits are replaced by the time and the version 7, its variant bits kept.
+  const random = randomUUID();
+  const time = now.toString(16).padStart(12, '0');
+  return `${time.slice(0, 8)}-${time.slice(8)}-7${random.slice(15)}`;
 };
 
 /**
  * Stores a FETCH batch of one mailbox as listed messages, in one transaction: each message found by its
  * place (a UID already stored is that message), or inserted with its envelope, thread and
  * raw source (`parse_state = 'pending'`), and every copy's location and flags. The message is in the list
- * as soon as this commits; the parse queue reads its body later.
+ * as soon as this commits; the parse queue reads its body later. `alsoInTransaction` writes what must
+ * commit with the batch (the sync's cursor), before the `messages.stored` event that ends it.
  */
-export const storeListed = async (db: Db, batch: readonly ListedMessage[]): Promise<Stored[]> => {
+export const storeListed = async (
+  db: Db,
+  batch: readonly ListedMessage[],
+  alsoInTransaction?: (trx: Db) => Promise<void>,
+): Promise<Stored[]> => {
   if (batch.length === 0) return [];
   const mailboxId = batch[0]!.input.mailboxId;
   if (batch.some((b) => b.input.mailboxId !== mailboxId))
@@ -62,7 +72,7 @@ export const storeListed = async (db: Db, batch: readonly ListedMessage[]): Prom
       news.map((b, i) => ({ fields: b.header, dedupeKey: pendingKey(ids[i]!) })),
     );
     const rows = news.map((b, i) => listedRow(ids[i]!, b, threads[i]!));
-    for (const part of chunks(rows, 40)) await trx.insertInto('messages').values(part).execute();
+    for (const part of chunks(rows, ROWS_PER_INSERT)) await trx.insertInto('messages').values(part).execute();
     for (const [i, b] of news.entries()) placed.set(placeOf(b.input), ids[i]!);
     const ours = new Set(ids);
     const sources: Insertable<MessageSourcesTable>[] = news.map((b, i) => ({
@@ -70,7 +80,9 @@ export const storeListed = async (db: Db, batch: readonly ListedMessage[]): Prom
       source: b.source,
       blob_sha256: b.blobSha256,
     }));
-    for (const part of chunks(sources, 50)) await trx.insertInto('message_sources').values(part).execute();
+    for (const part of chunks(sources, ROWS_PER_INSERT))
+      await trx.insertInto('message_sources').values(part).execute();
+    await alsoInTransaction?.(trx);
     return placeBatch(trx, mailboxId, batch, ours, (b) => placed.get(placeOf(b.input))!);
   });
 };

@@ -288,7 +288,7 @@ export const upsertLocations = async (
 ): Promise<void> => {
   // One row per place (PostgreSQL refuses to update a row twice in one statement): the last one wins.
   const byPlace = new Map(copies.map((c) => [placeOf(c.input), c] as const));
-  for (const part of chunks([...byPlace.values()], 100))
+  for (const part of chunks([...byPlace.values()], 1000))
     await trx
       .insertInto('message_locations')
       .values(

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
 
 /**
  * A fixed number of worker threads running one module, each doing one job at a time: jobs wait in order,
@@ -26,6 +26,8 @@ export interface ThreadPoolOptions<Reply, Result> {
   readonly size: number;
   readonly timeoutMs: number;
   readonly workerData?: unknown;
+  /** Heap limits of each thread: V8 collects sooner instead of growing the process's memory. */
+  readonly resourceLimits?: ResourceLimits;
   /** A reply of the worker (it carries the job's `id`) as the job's result or its error. */
   settle(reply: Reply): { readonly result: Result } | { readonly error: Error };
   /** The feature's own error, with its stable code, for what went wrong with a thread. */
@@ -88,7 +90,11 @@ export const createThreadPool = <Payload extends object, Reply extends { readonl
   };
 
   const spawn = (slot: Slot<Payload, Result>): Worker => {
-    const worker = new Worker(options.source, { eval: true, workerData: options.workerData });
+    const worker = new Worker(options.source, {
+      eval: true,
+      workerData: options.workerData,
+      ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
+    });
     worker.unref();
     worker.on('message', (reply: Reply) => {
       if (slot.job?.id === reply.id)

@@ -70,7 +70,7 @@ export interface MailSession {
 }
 
 export interface SyncFolderOptions {
-  /** Messages per request: each batch is stored, then the cursor moves past it. */
+  /** Messages per request (IMAP: UIDs per FETCH, and the largest batch stored at once): each batch is stored, then the cursor moves past it. */
   readonly batchSize?: number;
   readonly signal?: AbortSignal;
 }

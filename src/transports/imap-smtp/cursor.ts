@@ -49,11 +49,15 @@ export const planSync = (cursor: FolderCursor | null, server: ServerFolder): Syn
  * the largest UID in use), so the answer is filtered; then split into batches.
  */
 export const newUidBatches = (uids: readonly number[], from: number, batchSize: number): number[][] => {
-  const sorted = [...new Set(uids.filter((u) => u >= from))].sort((a, b) => a - b);
+  const sorted = newUids(uids, from);
   const batches: number[][] = [];
   for (let i = 0; i < sorted.length; i += batchSize) batches.push(sorted.slice(i, i + batchSize));
   return batches;
 };
+
+/** The answer of `UID SEARCH UID n:*` filtered (see newUidBatches), ascending, each UID once. */
+export const newUids = (uids: readonly number[], from: number): number[] =>
+  [...new Set(uids.filter((u) => u >= from))].sort((a, b) => a - b);
 
 /** A UID set in IMAP syntax with runs collapsed: [1,2,3,7,9,10] → "1:3,7,9:10". */
 export const uidSet = (uids: readonly number[]): string => {

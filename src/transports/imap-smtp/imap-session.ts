@@ -97,3 +97,16 @@ export const withImap = async <T>(
     await closeImap(client);
   }
 };
+
+/**
+ * The folder the caller's mailbox lock selected. A session cut meanwhile has none: `imap.closed`, which a
+ * sync resumes in a new session; a live session without it is a bug of ours, thrown as such.
+ */
+export const selectedMailbox = (client: ImapFlow, path: string) => {
+  if (client.mailbox) return client.mailbox;
+  if (!client.usable)
+    throw new ImapError('imap.closed', null, `the session closed while ${path} was selected`, {
+      cause: null,
+    });
+  throw new Error(`mailbox ${path} is not selected`);
+};

@@ -4,6 +4,7 @@ import { parsePending } from '../../reading/local-flags.ts';
 import { MailTransportError } from '../transport-error.ts';
 import { uidSet } from './cursor.ts';
 import { ImapError, toImapError } from './imap-error.ts';
+import { selectedMailbox } from './imap-session.ts';
 
 type PendingRow = { uidvalidity: number; uid: number; pending_flags: string | null };
 
@@ -39,8 +40,7 @@ export const pushSelectedFolderFlags = async (
   mailboxId: string,
   path: string,
 ): Promise<number> => {
-  if (!client.mailbox) throw new Error(`mailbox ${path} is not selected`);
-  const uidValidity = Number(client.mailbox.uidValidity);
+  const uidValidity = Number(selectedMailbox(client, path).uidValidity);
   const rows = await db
     .selectFrom('message_locations')
     .select(['uidvalidity', 'uid', 'pending_flags'])

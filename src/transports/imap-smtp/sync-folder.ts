@@ -5,13 +5,13 @@ import type { Logger } from '../../log/logger.ts';
 import type { BlobStore } from '../../messages/blob-store.ts';
 import { removeGeneration, removeLocations, updateFlags } from '../../messages/locations.ts';
 import type { MessageParser } from '../../messages/parse-queue.ts';
-import { readHeader } from '../../messages/read-header.ts';
-import { type ListedMessage, storeListed } from '../../messages/store-listed.ts';
 import { type FlagChange, parsePending, setLocalFlags } from '../../reading/local-flags.ts';
 import type { FolderSyncResult, SyncFolderOptions } from '../types.ts';
-import { newUidBatches, planSync, uidSet, vanished } from './cursor.ts';
+import { newUids, planSync, vanished } from './cursor.ts';
 import { loadCursor, saveProgress, storedUids } from './folder-state.ts';
-import { ImapError, toImapError } from './imap-error.ts';
+import { toImapError } from './imap-error.ts';
+import { selectedMailbox } from './imap-session.ts';
+import { imapStream, listNew } from './list-new.ts';
 import { pushSelectedFolderFlags } from './push-flags.ts';
 
 export interface SyncFolderDeps {
@@ -21,70 +21,12 @@ export interface SyncFolderDeps {
   readonly log: Logger;
 }
 
-/** Larger batches commit less often: a commit costs SQLite as much as a hundred rows' inserts. */
-const DEFAULT_BATCH = 250;
 /**
- * A message up to this size comes whole in the batch's FETCH and waits for its parse in the database;
- * of a larger one the FETCH brings this much (its header), and the whole is streamed to the blob store
- * (`download`), so a 30 MB message is never in this thread's memory.
+ * Messages stored per transaction at most (the first batches are smaller, see list-new.ts): a commit and
+ * the index pages it rewrites cost SQLite as much as hundreds of rows' inserts, and PostgreSQL a round
+ * trip per statement.
  */
-export const INLINE_SOURCE_BYTES = 256 * 1024;
-
-/**
- * One FETCH batch as listed messages: flags, INTERNALDATE, size and the source (up to INLINE_SOURCE_BYTES),
- * the envelope read from its header; larger messages then downloaded into the blob store, one at a time
- * (a session runs one command at a time) after the FETCH has ended.
- */
-const fetchListed = async (
-  deps: SyncFolderDeps,
-  client: ImapFlow,
-  mailboxId: string,
-  path: string,
-  uidValidity: number,
-  batch: readonly number[],
-): Promise<ListedMessage[]> => {
-  const listed: ListedMessage[] = [];
-  const large: Omit<ListedMessage, 'blobSha256' | 'source'>[] = [];
-  for await (const msg of imapStream(
-    client.fetch(
-      uidSet(batch),
-      { uid: true, flags: true, internalDate: true, size: true, source: { maxLength: INLINE_SOURCE_BYTES } },
-      { uid: true },
-    ),
-  )) {
-    if (!msg.source) continue;
-    const input = {
-      mailboxId,
-      path,
-      uidValidity,
-      uid: msg.uid,
-      flags: [...(msg.flags ?? [])],
-      internalDate: msg.internalDate instanceof Date ? msg.internalDate : null,
-      size: msg.size ?? msg.source.length,
-    };
-    const header = readHeader(msg.source);
-    // Exchange's RFC822.SIZE is not always the source's length: a source that filled the window is cut.
-    if (msg.source.length < input.size || msg.source.length >= INLINE_SOURCE_BYTES)
-      large.push({ input, header });
-    else
-      listed.push({
-        input,
-        header,
-        source: msg.source,
-        blobSha256: null,
-      });
-  }
-  for (const { input, header } of large) {
-    const download = await client
-      .download(String(input.uid), undefined, { uid: true })
-      .catch((e: unknown) => Promise.reject(toImapError(e)));
-    if (!download.content)
-      throw new ImapError('imap.protocol', null, `no content for UID ${input.uid}`, { cause: null });
-    const { sha256 } = await deps.blobs.put(download.content);
-    listed.push({ input, header, source: null, blobSha256: sha256 });
-  }
-  return listed;
-};
+const DEFAULT_BATCH = 1000;
 
 /** The pending flag changes of a folder's copies under one UIDVALIDITY, by message. */
 const pendingByMessage = async (
@@ -103,21 +45,6 @@ const pendingByMessage = async (
     .execute();
   return new Map(rows.map((r) => [r.message_id, parsePending(r.pending_flags)]));
 };
-
-/** imapflow's errors from a FETCH stream, translated once (a BYE mid-stream becomes `imap.token_expired`). */
-async function* imapStream<T>(stream: AsyncIterable<T>): AsyncGenerator<T> {
-  const iterator = stream[Symbol.asyncIterator]();
-  for (;;) {
-    let step: IteratorResult<T>;
-    try {
-      step = await iterator.next();
-    } catch (error) {
-      throw toImapError(error);
-    }
-    if (step.done) return;
-    yield step.value;
-  }
-}
 
 /**
  * Syncs one folder over an open session (DESIGN.md flow 5): new messages by UID in batches, streamed one
@@ -138,8 +65,7 @@ export const syncFolder = async (
     .getMailboxLock(path)
     .catch((error: unknown) => Promise.reject(toImapError(error)));
   try {
-    const box = client.mailbox;
-    if (!box) throw new Error(`mailbox ${path} is not selected`);
+    const box = selectedMailbox(client, path);
     const server = {
       uidValidity: Number(box.uidValidity),
       uidNext: box.uidNext,
@@ -171,35 +97,17 @@ export const syncFolder = async (
         (await client
           .search({ uid: `${plan.fetchFrom}:*` }, { uid: true })
           .catch((e: unknown) => Promise.reject(toImapError(e)))) || [];
-      let stored =
+      const storedBefore =
         plan.fetchFrom === 1 ? 0 : (await storedUids(deps.db, mailboxId, path, server.uidValidity)).length;
-      const batches = newUidBatches(found, plan.fetchFrom, batchSize);
-      const fetchBatch = (at: number) => {
-        const next = batches[at]
-          ? fetchListed(deps, client, mailboxId, path, server.uidValidity, batches[at])
-          : null;
-        // Named case: its failure is thrown where it is awaited below, after the batch before it is stored.
-        // The loop stops without awaiting it only when that store failed or the lease was lost: the sync
-        // then fails with that first error (recorded on the folder and the mailbox), and this one is moot.
-        next?.catch(() => undefined);
-        return next;
-      };
-      // The next batch is on the wire while this one is stored: the server and the socket are not idle
-      // while the database writes.
-      let next = fetchBatch(0);
-      for (let at = 0; next; at++) {
-        options.signal?.throwIfAborted();
-        const listed = await next;
-        next = fetchBatch(at + 1);
-        // Listed as soon as this commits: envelope, flags, size and raw source in one transaction.
-        for (const result of await storeListed(deps.db, listed)) if (result.created) created++;
-        fetched += listed.length;
-        stored += listed.length;
-        await saveProgress(deps.db, mailboxId, path, {
-          uidNext: batches[at]!.at(-1)! + 1,
-          storedMessages: stored,
-        });
-      }
+      // Listed as each batch commits: envelope, flags, size and raw source with the cursor, in one
+      // transaction, while the FETCH streams the next.
+      ({ fetched, created } = await listNew(
+        deps,
+        client,
+        { mailboxId, path, uidValidity: server.uidValidity, storedBefore },
+        newUids(found, plan.fetchFrom),
+        { batchSize, signal: options.signal },
+      ));
       // Read once the folder is listed: on the main thread, writing bodies and search text would slow the
       // listing down (with two cores, the parse threads would too).
       deps.parser.wake(mailboxId);

@@ -1,0 +1,168 @@
+import type { FetchMessageObject, ImapFlow } from 'imapflow';
+import type { Db } from '../../db/database.ts';
+import type { BlobStore } from '../../messages/blob-store.ts';
+import { readHeader } from '../../messages/read-header.ts';
+import { type ListedMessage, storeListed } from '../../messages/store-listed.ts';
+import { uidSet } from './cursor.ts';
+import { saveProgress } from './folder-state.ts';
+import { ImapError, toImapError } from './imap-error.ts';
+
+export interface ListNewDeps {
+  readonly db: Db;
+  readonly blobs: BlobStore;
+}
+
+export interface ListNewTarget {
+  readonly mailboxId: string;
+  readonly path: string;
+  readonly uidValidity: number;
+  /** Messages of this folder already stored before these (the progress count goes on from it). */
+  readonly storedBefore: number;
+}
+
+/**
+ * A message up to this size comes whole in the FETCH and waits for its parse in the database; of a larger
+ * one the FETCH brings this much (its header), and the whole is streamed to the blob store afterwards
+ * (`download`), so a 30 MB message is never in this thread's memory.
+ */
+export const INLINE_SOURCE_BYTES = 256 * 1024;
+/**
+ * The first batch is small, so the first messages are listed within a moment; each next one doubles, up
+ * to `batchSize`: a commit and the index pages it rewrites cost SQLite as much as hundreds of rows.
+ */
+const FIRST_BATCH = 100;
+
+/**
+ * Lists new messages (their UIDs ascending, from SEARCH) at the pace of the wire: one streamed UID FETCH
+ * per window of `batchSize` UIDs (flags, INTERNALDATE, size and up to INLINE_SOURCE_BYTES of source), the envelope read
+ * from each header, and every batch stored in one transaction with the folder's cursor and count while
+ * the FETCH goes on: the next batch is read from the socket while one commits, and at most those two are
+ * held. The cursor only passes UIDs that are stored (a cut session resumes with no gap; storing a UID
+ * again is a no-op), so a large message, downloaded after its window's FETCH, holds it back until then.
+ */
+export const listNew = async (
+  deps: ListNewDeps,
+  client: ImapFlow,
+  target: ListNewTarget,
+  uids: readonly number[],
+  options: { readonly batchSize: number; readonly signal?: AbortSignal | undefined },
+): Promise<{ fetched: number; created: number }> => {
+  let fetched = 0;
+  let created = 0;
+  let limit = Math.min(FIRST_BATCH, options.batchSize);
+  let storing: Promise<unknown> = Promise.resolve();
+  /** Starts storing a batch with the cursor at `uidNext`; the batch before it has been awaited. */
+  const store = (batch: ListedMessage[], uidNext: number): void => {
+    fetched += batch.length;
+    const progress = { uidNext, storedMessages: target.storedBefore + fetched };
+    storing = (async () => {
+      if (batch.length === 0) return saveProgress(deps.db, target.mailboxId, target.path, progress);
+      const results = await storeListed(deps.db, batch, (trx) =>
+        saveProgress(trx, target.mailboxId, target.path, progress),
+      );
+      for (const result of results) if (result.created) created++;
+    })();
+    // Named case: awaited (and its failure thrown) before the next batch is stored and when the listing
+    // ends; this only keeps it from being an unhandled rejection until then.
+    storing.catch(() => undefined);
+    limit = Math.min(limit * 2, options.batchSize);
+  };
+  try {
+    // One FETCH per `batchSize` UIDs: large messages are downloaded between two (a session runs one
+    // command at a time), and a server that ends a session between commands (an expired token) is met.
+    for (let at = 0; at < uids.length; at += options.batchSize) {
+      const window = uids.slice(at, at + options.batchSize);
+      const cursor = new WindowCursor(window);
+      let batch: ListedMessage[] = [];
+      const large: Omit<ListedMessage, 'blobSha256' | 'source'>[] = [];
+      for await (const msg of imapStream(client.fetch(uidSet(window), QUERY, { uid: true }))) {
+        options.signal?.throwIfAborted();
+        const listed = toListed(target, msg);
+        if (!listed) continue;
+        if (listed.source === null) large.push(listed);
+        else batch.push(listed);
+        if (batch.length >= limit) {
+          await storing;
+          store(batch, cursor.storedUpTo(batch));
+          batch = [];
+        }
+      }
+      for (const { input, header } of large) {
+        const download = await client
+          .download(String(input.uid), undefined, { uid: true })
+          .catch((e: unknown) => Promise.reject(toImapError(e)));
+        if (!download.content)
+          throw new ImapError('imap.protocol', null, `no content for UID ${input.uid}`, { cause: null });
+        const { sha256 } = await deps.blobs.put(download.content);
+        batch.push({ input, header, source: null, blobSha256: sha256 });
+      }
+      await storing;
+      // The window is done: UIDs the server did not answer (expunged meanwhile) are passed too.
+      store(batch, window.at(-1)! + 1);
+    }
+  } finally {
+    // A batch still committing is waited for; its failure is the one thrown (the database's state).
+    await storing;
+  }
+  return { fetched, created };
+};
+
+const QUERY = {
+  uid: true,
+  flags: true,
+  internalDate: true,
+  size: true,
+  source: { maxLength: INLINE_SOURCE_BYTES },
+} as const;
+
+/**
+ * A fetched message as listed: the source kept when it came whole, else null (to be downloaded). Exchange's
+ * RFC822.SIZE is not always the source's length: a source that filled the window is cut.
+ */
+const toListed = (target: ListNewTarget, msg: FetchMessageObject): ListedMessage | null => {
+  if (!msg.source) return null;
+  const input = {
+    mailboxId: target.mailboxId,
+    path: target.path,
+    uidValidity: target.uidValidity,
+    uid: msg.uid,
+    flags: [...(msg.flags ?? [])],
+    internalDate: msg.internalDate instanceof Date ? msg.internalDate : null,
+    size: msg.size ?? msg.source.length,
+  };
+  const whole = msg.source.length >= input.size && msg.source.length < INLINE_SOURCE_BYTES;
+  return { input, header: readHeader(msg.source), source: whole ? msg.source : null, blobSha256: null };
+};
+
+/**
+ * Where the cursor may move within a window: to the first of its UIDs not stored yet. Answers come in
+ * UID order from the servers we know, but RFC 3501 does not promise it, so every UID is checked.
+ */
+class WindowCursor {
+  private next = 0;
+  private readonly stored = new Set<number>();
+
+  constructor(private readonly uids: readonly number[]) {}
+
+  /** After `batch` is stored; large messages, stored after the window's FETCH, hold it back until then. */
+  storedUpTo(batch: readonly ListedMessage[]): number {
+    for (const b of batch) this.stored.add(b.input.uid);
+    while (this.next < this.uids.length && this.stored.delete(this.uids[this.next]!)) this.next++;
+    return this.uids[this.next] ?? this.uids.at(-1)! + 1;
+  }
+}
+
+/** imapflow's errors from a FETCH stream, translated once (a BYE mid-stream becomes `imap.token_expired`). */
+export async function* imapStream<T>(stream: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = stream[Symbol.asyncIterator]();
+  for (;;) {
+    let step: IteratorResult<T>;
+    try {
+      step = await iterator.next();
+    } catch (error) {
+      throw toImapError(error);
+    }
+    if (step.done) return;
+    yield step.value;
+  }
+}
