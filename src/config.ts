@@ -34,6 +34,7 @@ const schema = z
     MAILROOM_SYNC_INTERVAL_SECONDS: z.coerce.number().int().min(5).default(300),
     MAILROOM_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
     MAILROOM_ARRIVAL_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+    MAILROOM_ARRIVAL_SYNC: z.enum(['watch', 'job']).default('watch'),
     MAILROOM_IDLE_CONNECTIONS: z.coerce.number().int().min(0).max(10_000).default(100),
     MAILROOM_WATCH_LEASE_SECONDS: z.coerce.number().min(1).max(30).default(20),
     MAILROOM_POLL_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
@@ -120,6 +121,11 @@ export interface Config {
      * messages) that mostly wait on the network, so many run beside the full syncs.
      */
     readonly arrivalConcurrency: number;
+    /**
+     * Where new mail a watcher sees is listed: `watch`, on the watching session itself (no session to
+     * open; a job when that cannot be); `job`, by a `sync-arrival` job in a session of its own.
+     */
+    readonly arrivalSync: 'watch' | 'job';
     /** IDLE sessions (one per mailbox Inbox) this worker process may hold: a per-worker cap. */
     readonly idleConnections: number;
     /** A watch lease's lifetime without renewal: a dead worker's mailboxes are watched again after it. */
@@ -204,6 +210,7 @@ export const parseConfig = (env: Record<string, string | undefined>): Config => 
       intervalSeconds: e.MAILROOM_SYNC_INTERVAL_SECONDS,
       concurrency: e.MAILROOM_SYNC_CONCURRENCY,
       arrivalConcurrency: e.MAILROOM_ARRIVAL_CONCURRENCY,
+      arrivalSync: e.MAILROOM_ARRIVAL_SYNC,
       idleConnections: e.MAILROOM_IDLE_CONNECTIONS,
       watchLeaseSeconds: e.MAILROOM_WATCH_LEASE_SECONDS,
       pollSeconds: e.MAILROOM_POLL_SECONDS,

@@ -8,6 +8,7 @@ import { findMailbox, setMailboxState } from '../mailboxes/repository.ts';
 import { retryLater } from '../mailboxes/token-failure.ts';
 import { MailTransportError } from '../transports/transport-error.ts';
 import { transportFor } from '../transports/transport-for.ts';
+import type { WatchHandlers } from '../transports/types.ts';
 import { startUnwatchedPoller } from '../watch/poll-unwatched.ts';
 import {
   liveWatchers,
@@ -16,6 +17,7 @@ import {
   watchableMailboxes,
   watchLeaseName,
 } from '../watch/watchable.ts';
+import { limiter } from './limiter.ts';
 import type { SyncDeps } from './sync-mailbox.ts';
 
 /** Failures of a session that was up: one is a dropped connection, reopened at once without a record. */
@@ -36,22 +38,6 @@ const MAX_BACKOFF_MS = 5 * 60_000;
  */
 const OPENING_AT_ONCE = 16;
 
-/** At most `n` at a time; the others wait their turn (first come, first served). */
-const limiter = (n: number) => {
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(fn: () => Promise<T>): Promise<T> => {
-    if (running >= n) await new Promise<void>((resolve) => waiting.push(resolve));
-    else running++;
-    try {
-      return await fn();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else running--;
-    }
-  };
-};
 /** A pause of `ms` give or take a fifth, so sessions that failed together do not retry together. */
 const jitter = (ms: number) => Math.round(ms * (0.8 + Math.random() * 0.4));
 
@@ -74,6 +60,11 @@ export interface IdleWatcherOptions {
   readonly graphWatchSeconds?: number;
   /** How an unwatched mailbox is checked (a full sync); default `onNewMail`. */
   readonly onPoll?: (mailboxId: string) => void;
+  /**
+   * New mail listed on the watching session itself (arrival-round.ts), given the mailbox as read when
+   * its session opens; without it every arrival goes to `onNewMail`.
+   */
+  readonly arrivals?: (mailbox: Mailbox) => NonNullable<WatchHandlers['onArrival']>;
 }
 
 const shuffle = <T>(list: T[]): T[] => {
@@ -170,7 +161,11 @@ export const startIdleWatchers = (
       if (!watchable(mailbox)) break;
       let backoff = 0;
       try {
-        const handlers = { onOpened: () => (failures = 0), onNewMail: () => onNewMail(mailboxId) };
+        const handlers: WatchHandlers = {
+          onOpened: () => (failures = 0),
+          onNewMail: () => onNewMail(mailboxId),
+          ...(options.arrivals ? { onArrival: options.arrivals(mailbox) } : {}),
+        };
         if (!(await transportFor(deps, mailbox).watch(handlers, { signal, opening, everyMs: graphEveryMs })))
           break;
       } catch (error) {

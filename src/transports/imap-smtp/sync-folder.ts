@@ -164,6 +164,8 @@ export const syncFolder = async (
 
     let fetched = 0;
     let created = 0;
+    // Past the last UID listed: the SEARCH may find mail that came after the SELECT's UIDNEXT.
+    let listedTo = 0;
     if (plan.hasNew) {
       const found =
         (await client
@@ -191,10 +193,8 @@ export const syncFolder = async (
         for (const result of await storeListed(deps.db, listed)) if (result.created) created++;
         fetched += listed.length;
         stored += listed.length;
-        await saveProgress(deps.db, mailboxId, path, {
-          uidNext: batches[at]!.at(-1)! + 1,
-          storedMessages: stored,
-        });
+        listedTo = batches[at]!.at(-1)! + 1;
+        await saveProgress(deps.db, mailboxId, path, { uidNext: listedTo, storedMessages: stored });
       }
       // Read once the folder is listed: on the main thread, writing bodies and search text would slow the
       // listing down (with two cores, the parse threads would too).
@@ -236,7 +236,7 @@ export const syncFolder = async (
     const total = known.length - removed;
     await inTransaction(deps.db, async (trx) => {
       await saveProgress(trx, mailboxId, path, {
-        uidNext: Math.max(server.uidNext, plan.fetchFrom),
+        uidNext: Math.max(server.uidNext, plan.fetchFrom, listedTo),
         highestModseq: server.highestModseq,
         storedMessages: total,
         status: 'idle',
