@@ -7,6 +7,8 @@ export interface TimingRecord {
   readonly via: 'watch' | 'job';
   /** Epoch ms: the watcher saw the EXISTS that started the round. */
   readonly seenAt: number;
+  readonly selected?: number;
+  readonly slot?: number;
   readonly picked?: number;
   readonly leased?: number;
   readonly session?: number;
@@ -67,6 +69,8 @@ export const breakdown = (
     vias[round.via] = (vias[round.via] ?? 0) + 1;
     const seen = round.seenAt - d.sentAt;
     add('1 delivery → EXISTS seen by the watcher', seen);
+    if (round.selected !== undefined) add('2a → Inbox selected again', seen + round.selected);
+    if (round.slot !== undefined) add('2b → round slot taken', seen + round.slot);
     if (round.picked !== undefined) add('2 → job taken by a worker', seen + round.picked);
     if (round.leased !== undefined) add('3 → sync lease held', seen + round.leased);
     if (round.session !== undefined) add('4 → IMAP session ready', seen + round.session);
@@ -83,7 +87,7 @@ export const breakdown = (
   ];
   for (const step of Object.keys(steps).sort())
     lines.push(
-      `  ${step.slice(2).padEnd(40)} p50 ${percentile(steps[step]!, 0.5).toFixed(0).padStart(6)}  p99 ${percentile(steps[step]!, 0.99).toFixed(0).padStart(6)}`,
+      `  ${step.slice(step.indexOf(' ') + 1).padEnd(40)} p50 ${percentile(steps[step]!, 0.5).toFixed(0).padStart(6)}  p99 ${percentile(steps[step]!, 0.99).toFixed(0).padStart(6)}`,
     );
   return lines;
 };

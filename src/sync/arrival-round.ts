@@ -38,9 +38,11 @@ export const createArrivalRounds = (deps: SyncDeps, options: ArrivalRoundsOption
   /** The rounds of one watch session of `mailbox` (as read when the session opened). */
   return (mailbox: Mailbox) => {
     let stateChecked = mailbox.state === 'connected';
-    return ({ session, seenAt, close }: ArrivalRound): Promise<void> =>
-      slots(async () => {
-        const timing = startTiming('watch', seenAt);
+    return ({ session, seenAt, close }: ArrivalRound): Promise<void> => {
+      const timing = startTiming('watch', seenAt);
+      mark(timing, 'selected');
+      return slots(async () => {
+        mark(timing, 'slot');
         const lease = await claimLease(deps, `sync:${mailbox.id}`, { ttlMs: options.leaseMs });
         if (!lease) {
           options.fallback(mailbox.id, seenAt);
@@ -78,6 +80,7 @@ export const createArrivalRounds = (deps: SyncDeps, options: ArrivalRoundsOption
           stateChecked = true;
         }
       });
+    };
   };
 };
 

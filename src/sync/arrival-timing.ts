@@ -10,6 +10,10 @@ export type ArrivalStep =
   | 'queued'
   /** A worker took the job (job path). */
   | 'picked'
+  /** The Inbox selected again on the watching session (watch path). */
+  | 'selected'
+  /** One of the process' round slots taken (watch path). */
+  | 'slot'
   /** The `sync:<mailbox>` lease was held. */
   | 'leased'
   /** An IMAP session was ready: opened and signed in (job path), the Inbox selected again (watching session). */

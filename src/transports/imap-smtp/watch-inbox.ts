@@ -98,8 +98,9 @@ export const watchInbox = async (
     const lifetime = Number.isNaN(expiresIn) ? MAX_SESSION_MS : Math.min(MAX_SESSION_MS, expiresIn);
     renew = setTimeout(close, Math.max(lifetime, 10_000));
     handlers.onOpened();
-    // Mail that arrived while nobody watched is synced now.
-    arrived();
+    // Mail that arrived while nobody watched is synced now, by a job: the session goes on to IDLE at once
+    // (a thousand sessions opening together must not wait for a thousand rounds to be watched).
+    handlers.onNewMail();
     // idle() resolves when IDLE is broken; it is re-entered until the session closes.
     while (client.usable && !signal.aborted) {
       if (handlers.onArrival && seenAt !== null) {
