@@ -35,6 +35,7 @@ const schema = z
     MAILROOM_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
     MAILROOM_ARRIVAL_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
     MAILROOM_ARRIVAL_SYNC: z.enum(['watch', 'job']).default('watch'),
+    MAILROOM_ARRIVAL_ROUNDS: z.coerce.number().int().min(1).max(1024).default(64),
     MAILROOM_IDLE_CONNECTIONS: z.coerce.number().int().min(0).max(10_000).default(100),
     MAILROOM_WATCH_LEASE_SECONDS: z.coerce.number().min(1).max(30).default(20),
     MAILROOM_POLL_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
@@ -126,6 +127,11 @@ export interface Config {
      * open; a job when that cannot be); `job`, by a `sync-arrival` job in a session of its own.
      */
     readonly arrivalSync: 'watch' | 'job';
+    /**
+     * Rounds on watching sessions at once per process (`arrivalSync` watch): no session to open, so more
+     * than the jobs; a round waits mostly on the IMAP server and the database.
+     */
+    readonly arrivalRounds: number;
     /** IDLE sessions (one per mailbox Inbox) this worker process may hold: a per-worker cap. */
     readonly idleConnections: number;
     /** A watch lease's lifetime without renewal: a dead worker's mailboxes are watched again after it. */
@@ -211,6 +217,7 @@ export const parseConfig = (env: Record<string, string | undefined>): Config => 
       concurrency: e.MAILROOM_SYNC_CONCURRENCY,
       arrivalConcurrency: e.MAILROOM_ARRIVAL_CONCURRENCY,
       arrivalSync: e.MAILROOM_ARRIVAL_SYNC,
+      arrivalRounds: e.MAILROOM_ARRIVAL_ROUNDS,
       idleConnections: e.MAILROOM_IDLE_CONNECTIONS,
       watchLeaseSeconds: e.MAILROOM_WATCH_LEASE_SECONDS,
       pollSeconds: e.MAILROOM_POLL_SECONDS,

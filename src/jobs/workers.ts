@@ -92,7 +92,7 @@ export const startWorkers = async (
           ...(config.sync.arrivalSync === 'watch'
             ? {
                 arrivals: createArrivalRounds(deps, {
-                  concurrency: config.sync.arrivalConcurrency,
+                  concurrency: config.sync.arrivalRounds,
                   leaseMs: config.sync.leaseMs,
                   fallback: arrival,
                 }),

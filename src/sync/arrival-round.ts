@@ -13,7 +13,7 @@ export const ROUND_TIMEOUT_MS = 60_000;
 const SETTLE_MS = 5_000;
 
 export interface ArrivalRoundsOptions {
-  /** Rounds at once in this process (MAILROOM_ARRIVAL_CONCURRENCY). */
+  /** Rounds at once in this process (MAILROOM_ARRIVAL_ROUNDS). */
   readonly concurrency: number;
   /** Lifetime of the `sync:<mailbox>` lease without renewal (MAILROOM_LEASE_SECONDS). */
   readonly leaseMs: number;
