@@ -89,14 +89,17 @@ try {
   console.log(
     `${many} messages: listed ${bulk.listedMs.toFixed(0)} ms after their delivery began (delivery ${bulk.deliveredMs.toFixed(0)} ms)`,
   );
-  await sleep(500);
+  // A round's record is written when it ends, after the flags and deletions of the whole folder.
+  const roundsOf = (bulk: { sentAt: number; listedAt: number }) =>
+    readTimings(timingLog).filter((t) => t.seenAt >= bulk.sentAt && t.seenAt <= bulk.listedAt);
+  for (let i = 0; i < 100 && !roundsOf(bulk).some((r) => r.outcome === 'synced'); i++) await sleep(100);
   const timings = readTimings(timingLog);
   console.log(
     `1 message (arrivals listed by ${deps.config.sync.arrivalSync === 'job' ? 'jobs' : 'the watching session'}):`,
   );
   for (const line of breakdown([{ mailboxId, sentAt: one.sentAt, listedAt: one.listedAt }], timings))
     console.log(`  ${line}`);
-  const rounds = timings.filter((t) => t.seenAt >= bulk.sentAt && t.seenAt <= bulk.listedAt);
+  const rounds = roundsOf(bulk);
   console.log(
     `${many} messages: ${rounds.length} rounds (${rounds.map((r) => `${r.outcome} ${r.done} ms`).join(', ')})`,
   );
