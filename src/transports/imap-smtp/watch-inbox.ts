@@ -57,7 +57,9 @@ const openInbox = async (
  * One IDLE session on the Inbox (RFC 2177): resolves true when it is to be renewed (shortly before the
  * token expires, or after 25 minutes) or was closed by `signal`; false when the IMAP server is unknown;
  * rejects with the ImapError that ended it. Failures are stored on the mailbox by the caller, which
- * decides how often a dropped session may be reopened.
+ * decides how often a dropped session may be reopened. With `handlers.onArrival`, new mail is listed on
+ * this session: an EXISTS ends the IDLE, the Inbox is selected again and the round runs; EXISTS that come
+ * during a round make one more.
  */
 export const watchInbox = async (
   deps: TransportDeps,
