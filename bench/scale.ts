@@ -220,8 +220,9 @@ try {
   const addresses = connected.map((c) => c.upn);
   await control('POST', '/mail/sessions/reset-peaks');
   const usage = measureUsage({ worker: () => [workerA.pid], emulator: () => [emulator.pid] }, 10);
-  let probes = await deliverProbes(emu.controlApi, addresses, 'a', 10_000);
-  await awaitListed(db, 'a', probes, 60_000);
+  let run = deliverProbes(emu.controlApi, addresses, 'a', 10_000);
+  await awaitListed(db, 'a', run, 60_000);
+  let { probes } = run;
   let latency = latencySummary(probes);
   const busy = await usage;
   let after = await sessions();
@@ -295,12 +296,13 @@ try {
     await control('POST', '/mail/sessions/reset-peaks');
     began = performance.now();
     await workerA.stop('SIGTERM');
-    probes = await deliverProbes(emu.controlApi, addresses, 'b', 10_000);
+    run = deliverProbes(emu.controlApi, addresses, 'b', 10_000);
+    probes = run.probes;
     // Watched and listed are followed together: a message is timed when it is listed, not when the take-over
     // wait is over.
     const [takeover] = await Promise.all([
       waitWatched(count, 120_000, began),
-      awaitListed(db, 'b', probes, 120_000),
+      awaitListed(db, 'b', run, 120_000),
     ]);
     latency = latencySummary(probes);
     after = await sessions();
