@@ -3,9 +3,16 @@
 // with its workers (IDLE on the Inbox enqueues the sync). Timed from the delivery request to the last
 // message listed (its batch committed); the delivery's own time (the emulator writing the Maildir) is
 // printed beside it.
-// Run: npx tsx bench/arrivals.ts [messages] [sqlite|postgres]
+// Run: [MAILROOM_ARRIVAL_SYNC=job] npx tsx bench/arrivals.ts [messages] [sqlite|postgres]
+// (job: the path from before arrivals were listed on the watching session)
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { destination } from 'pino';
 import { startWorkers } from '../src/jobs/workers.ts';
+import { createLogger } from '../src/log/logger.ts';
 import { findMailbox } from '../src/mailboxes/repository.ts';
 import { runMailboxSync } from '../src/sync/run-sync.ts';
 import { control } from '../test/support/control.ts';
@@ -18,11 +25,14 @@ import {
   mailroomBrowser,
 } from '../test/support/mailbox-setup.ts';
 import { startBesideEmulator } from './emulator-process.ts';
+import { breakdown, readTimings } from './scale/breakdown.ts';
 
 const many = Number(process.argv[2] ?? 10_000);
 const kind = (process.argv[3] ?? 'sqlite') as 'sqlite' | 'postgres';
 
-const { child, emu, app } = await startBesideEmulator(kind);
+const arrivalSync = process.env.MAILROOM_ARRIVAL_SYNC === 'job' ? 'job' : 'watch';
+const { child, emu, app } = await startBesideEmulator(kind, { MAILROOM_ARRIVAL_SYNC: arrivalSync });
+const timingLog = join(mkdtempSync(join(tmpdir(), 'mailroom-arrivals-')), 'workers.log');
 const deps = app.mailroom.deps;
 let workers: Awaited<ReturnType<typeof startWorkers>> | null = null;
 try {
@@ -33,7 +43,14 @@ try {
   );
   // The Inbox synced once, then watched.
   while ((await runMailboxSync(deps, mailboxId)).kind === 'busy') await sleep(100);
-  workers = await startWorkers(deps, deps.config, { sweepAtStart: false });
+  // The workers log each arrival round's steps (`arrival.timing`, debug) to a file, for the breakdown.
+  workers = await startWorkers(
+    { ...deps, log: createLogger('debug', destination({ dest: timingLog, sync: true })) },
+    deps.config,
+    {
+      sweepAtStart: false,
+    },
+  );
   const inInbox = async () =>
     Number(
       (
@@ -46,9 +63,10 @@ try {
       ).n,
     );
   /** Delivers `count` messages to the Inbox; ms from the request until all are listed. */
-  const arrive = async (count: number): Promise<{ listedMs: number; deliveredMs: number }> => {
+  const arrive = async (count: number) => {
     const before = await inInbox();
     const started = performance.now();
+    const sentAt = Date.now();
     const seeded = await control(emu, 'POST', '/mail/seed', { address: MEGAN, folder: 'INBOX', count });
     if (seeded.status !== 201) throw new Error(`delivery failed: ${seeded.status}`);
     const deliveredMs = performance.now() - started;
@@ -56,7 +74,7 @@ try {
       if (performance.now() - started > 120_000) throw new Error('not listed within 120 s');
       await sleep(10);
     }
-    return { listedMs: performance.now() - started, deliveredMs };
+    return { listedMs: performance.now() - started, deliveredMs, sentAt, listedAt: Date.now() };
   };
   // The watcher's IDLE session is up once the mailbox shows as watched; give it a moment either way.
   await sleep(2000);
@@ -70,6 +88,20 @@ try {
   );
   console.log(
     `${many} messages: listed ${bulk.listedMs.toFixed(0)} ms after their delivery began (delivery ${bulk.deliveredMs.toFixed(0)} ms)`,
+  );
+  // A round's record is written when it ends, after the flags and deletions of the whole folder.
+  const roundsOf = (bulk: { sentAt: number; listedAt: number }) =>
+    readTimings(timingLog).filter((t) => t.seenAt >= bulk.sentAt && t.seenAt <= bulk.listedAt);
+  for (let i = 0; i < 100 && !roundsOf(bulk).some((r) => r.outcome === 'synced'); i++) await sleep(100);
+  const timings = readTimings(timingLog);
+  console.log(
+    `1 message (arrivals listed by ${deps.config.sync.arrivalSync === 'job' ? 'jobs' : 'the watching session'}):`,
+  );
+  for (const line of breakdown([{ mailboxId, sentAt: one.sentAt, listedAt: one.listedAt }], timings))
+    console.log(`  ${line}`);
+  const rounds = roundsOf(bulk);
+  console.log(
+    `${many} messages: ${rounds.length} rounds (${rounds.map((r) => `${r.outcome} ${r.done} ms`).join(', ')})`,
   );
 } finally {
   await workers?.stop();

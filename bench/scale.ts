@@ -15,6 +15,7 @@ import { type Db, openDatabase } from '../src/db/database.ts';
 import { generateSecretKey } from '../src/secrets/secret-box.ts';
 import { connectMailboxes } from '../test/support/connect-mailboxes.ts';
 import { createTestDatabase, type DbKind } from '../test/support/databases.ts';
+import { breakdown, readTimings } from './scale/breakdown.ts';
 import {
   configureMailroom,
   type EmulatorInfo,
@@ -31,6 +32,9 @@ const count = Number(process.argv[2] ?? 1000);
 const kind = (process.argv[3] ?? 'sqlite') as DbKind;
 if (!Number.isInteger(count) || count < 1 || (kind !== 'sqlite' && kind !== 'postgres'))
   throw new Error('usage: npx tsx bench/scale.ts [mailboxes] [sqlite|postgres]');
+
+// MAILROOM_ARRIVAL_SYNC=job measures the path from before arrivals were listed on the watching session.
+const arrivalSync = process.env.MAILROOM_ARRIVAL_SYNC === 'job' ? 'job' : 'watch';
 
 /** The goals of issue 12, printed beside each figure as its baseline. */
 const GOAL = { idleCpuPercent: 5, p99Ms: 2000, takeoverS: 30 };
@@ -100,7 +104,9 @@ try {
   );
   children.push(emulator);
   const emu = JSON.parse(await firstLine(emulator, join(logDir, 'emulator.log'))) as EmulatorInfo;
-  print(`Scale bench: ${count} mailboxes, ${kind}, logs in ${logDir}`);
+  print(
+    `Scale bench: ${count} mailboxes, ${kind}, arrivals listed by ${arrivalSync === 'job' ? 'sync-arrival jobs' : 'the watching sessions'}, logs in ${logDir}`,
+  );
   print(
     `emulator started with ${emu.bulkUsers.count} users and mailboxes in ${seconds(performance.now() - began)} (users made in ${emu.bulkUsers.ms} ms)`,
   );
@@ -129,6 +135,7 @@ try {
       MAILROOM_EXTRA_CA_FILE: emu.caCertPath,
       MAILROOM_LOG_LEVEL: 'warn',
       MAILROOM_IDLE_CONNECTIONS: String(count),
+      MAILROOM_ARRIVAL_SYNC: arrivalSync,
     },
   };
   const serve = startServe(setup);
@@ -214,14 +221,25 @@ try {
   const addresses = connected.map((c) => c.upn);
   await control('POST', '/mail/sessions/reset-peaks');
   const usage = measureUsage({ worker: () => [workerA.pid], emulator: () => [emulator.pid] }, 10);
-  let probes = await deliverProbes(emu.controlApi, addresses, 'a', 10_000);
-  await awaitListed(db, 'a', probes, 60_000);
+  let run = deliverProbes(emu.controlApi, addresses, 'a', 10_000);
+  await awaitListed(db, 'a', run, 60_000);
+  let { probes } = run;
   let latency = latencySummary(probes);
   const busy = await usage;
   let after = await sessions();
   print(
     `${count} messages, one per mailbox over 10 s: listed ${latency.listed}, missing ${latency.missing}; delivery → listed p50 ${fmt(latency.p50)} ms, p99 ${fmt(latency.p99)} ms (goal < ${GOAL.p99Ms} ms), max ${fmt(latency.max)} ms; p50 ${fmt(latency.p50 / floorP50, 1)} × the baseline's`,
   );
+  const mailboxOf = new Map(connected.map((c) => [c.upn, c.mailboxId]));
+  for (const line of breakdown(
+    probes.map((p) => ({
+      mailboxId: mailboxOf.get(p.address) ?? '',
+      sentAt: performance.timeOrigin + p.sentAt,
+      listedAt: p.listedAt === null ? null : performance.timeOrigin + p.listedAt,
+    })),
+    readTimings(join(logDir, 'worker-a.log')),
+  ))
+    print(line);
   print(
     `  during delivery: worker CPU ${fmt(busy.worker.cpuPercent, 1)} %, RSS ${fmt(busy.worker.rssMb)} MB; emulator ${fmt(busy.emulator.cpuPercent, 1)} %; most IMAP sessions on one mailbox at once ${after.totals.highestPeak} (limit 2)`,
   );
@@ -297,12 +315,13 @@ try {
       await control('POST', '/mail/sessions/reset-peaks');
       const began = performance.now();
       await worker.stop(signal);
-      probes = await deliverProbes(emu.controlApi, addresses, tag, 10_000);
+      run = deliverProbes(emu.controlApi, addresses, tag, 10_000);
+      probes = run.probes;
       // Watched and listed are followed together: a message is timed when it is listed, not when the
       // take-over wait is over.
       const [takeover] = await Promise.all([
         waitWatched(count, 120_000, began),
-        awaitListed(db, tag, probes, 120_000),
+        awaitListed(db, tag, run, 120_000),
       ]);
       latency = latencySummary(probes);
       after = await sessions();

@@ -34,6 +34,8 @@ const schema = z
     MAILROOM_SYNC_INTERVAL_SECONDS: z.coerce.number().int().min(5).default(300),
     MAILROOM_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
     MAILROOM_ARRIVAL_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+    MAILROOM_ARRIVAL_SYNC: z.enum(['watch', 'job']).default('watch'),
+    MAILROOM_ARRIVAL_ROUNDS: z.coerce.number().int().min(1).max(1024).default(64),
     MAILROOM_IDLE_CONNECTIONS: z.coerce.number().int().min(0).max(10_000).default(100),
     MAILROOM_WATCH_LEASE_SECONDS: z.coerce.number().min(1).max(30).default(15),
     MAILROOM_POLL_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
@@ -121,6 +123,16 @@ export interface Config {
      * messages) that mostly wait on the network, so many run beside the full syncs.
      */
     readonly arrivalConcurrency: number;
+    /**
+     * Where new mail a watcher sees is listed: `watch`, on the watching session itself (no session to
+     * open; a job when that cannot be); `job`, by a `sync-arrival` job in a session of its own.
+     */
+    readonly arrivalSync: 'watch' | 'job';
+    /**
+     * Rounds on watching sessions at once per process (`arrivalSync` watch): no session to open, so more
+     * than the jobs; a round waits mostly on the IMAP server and the database.
+     */
+    readonly arrivalRounds: number;
     /** IDLE sessions (one per mailbox Inbox) this worker process may hold: a per-worker cap. */
     readonly idleConnections: number;
     /** A watch lease's lifetime without renewal: a dead worker's mailboxes are watched again after it. */
@@ -211,6 +223,8 @@ export const parseConfig = (env: Record<string, string | undefined>): Config => 
       intervalSeconds: e.MAILROOM_SYNC_INTERVAL_SECONDS,
       concurrency: e.MAILROOM_SYNC_CONCURRENCY,
       arrivalConcurrency: e.MAILROOM_ARRIVAL_CONCURRENCY,
+      arrivalSync: e.MAILROOM_ARRIVAL_SYNC,
+      arrivalRounds: e.MAILROOM_ARRIVAL_ROUNDS,
       idleConnections: e.MAILROOM_IDLE_CONNECTIONS,
       watchLeaseSeconds: e.MAILROOM_WATCH_LEASE_SECONDS,
       pollSeconds: e.MAILROOM_POLL_SECONDS,

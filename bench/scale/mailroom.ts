@@ -46,7 +46,8 @@ export const startServe = (setup: MailroomSetup): Child => {
 
 export const startWorker = (setup: MailroomSetup, name: string): Child => {
   const child = startChild(name, 'src/cli.ts', ['worker'], {
-    env: setup.env,
+    // Debug: the worker logs each arrival round's steps (`arrival.timing`) for the breakdown.
+    env: { ...setup.env, MAILROOM_LOG_LEVEL: 'debug' },
     logPath: join(setup.logDir, `${name}.log`),
   });
   logStdout(child, join(setup.logDir, `${name}.log`));

@@ -41,13 +41,16 @@ export const fetchRetrying = async (url: string, init: RequestInit): Promise<Res
   }
 };
 
-/** Delivers probe `round` to every address, evenly over `overMs`; resolves once all are delivered. */
-export const deliverProbes = async (
+/**
+ * Delivers probe `round` to every address, evenly over `overMs`: the probes at once (each `sentAt` set as
+ * it goes), and a promise that resolves once all are delivered.
+ */
+export const deliverProbes = (
   controlApi: string,
   addresses: readonly string[],
   round: string,
   overMs: number,
-): Promise<Probe[]> => {
+): { probes: Probe[]; delivered: Promise<void> } => {
   const started = performance.now();
   const probes: Probe[] = addresses.map((address, index) => ({
     index,
@@ -56,7 +59,7 @@ export const deliverProbes = async (
     sentAt: 0,
     listedAt: null,
   }));
-  await Promise.all(
+  const delivered = Promise.all(
     probes.map(async (probe) => {
       const due = started + (probe.index * overMs) / probes.length;
       await new Promise((r) => setTimeout(r, Math.max(0, due - performance.now())));
@@ -71,25 +74,39 @@ export const deliverProbes = async (
       });
       if (res.status !== 201) throw new Error(`seeding ${probe.address}: ${res.status} ${await res.text()}`);
     }),
-  );
-  return probes;
+  ).then(() => undefined);
+  return { probes, delivered };
 };
 
 /**
- * Polls the messages table every 50 ms until every probe of the round is listed or `timeoutMs` passed
- * since the last delivery; returns how many are still missing.
+ * Polls the messages table every 50 ms, while the probes are being delivered (a probe listed before the
+ * last delivery is timed then, not when all are delivered), until every probe of the round is listed or
+ * `timeoutMs` passed since the last delivery; returns how many are still missing.
  */
 export const awaitListed = async (
   db: Db,
   round: string,
-  probes: readonly Probe[],
+  run: { probes: readonly Probe[]; delivered: Promise<void> },
   timeoutMs: number,
 ): Promise<number> => {
+  const { probes } = run;
+  let deliveredAll = false;
+  const delivered = run.delivered.then(() => {
+    deliveredAll = true;
+  });
+  // A failed delivery ends the polling; it is thrown below.
+  delivered.catch(() => {
+    deliveredAll = true;
+  });
   const bySubject = new Map(probes.map((p) => [p.subject, p]));
   let missing = probes.length;
-  const lastSent = Math.max(...probes.map((p) => p.sentAt));
+  const lastSent = () => Math.max(...probes.map((p) => p.sentAt));
   // Looked at once at least, however late the call (its deadline counts from the last delivery).
-  for (let first = true; missing > 0 && (first || performance.now() - lastSent < timeoutMs); first = false) {
+  for (
+    let first = true;
+    missing > 0 && (first || !deliveredAll || performance.now() - lastSent() < timeoutMs);
+    first = false
+  ) {
     const rows = await db
       .selectFrom('messages')
       .select('subject')
@@ -98,13 +115,14 @@ export const awaitListed = async (
     const now = performance.now();
     for (const row of rows) {
       const probe = bySubject.get(row.subject);
-      if (probe && probe.listedAt === null) {
+      if (probe && probe.listedAt === null && probe.sentAt > 0) {
         probe.listedAt = now;
         missing--;
       }
     }
     if (missing > 0) await new Promise((r) => setTimeout(r, 50));
   }
+  await delivered;
   return missing;
 };
 

@@ -22,6 +22,8 @@ export interface JobData {
   readonly outgoingId?: string;
   /** `deliver-webhook`: the endpoint whose messages are due. */
   readonly endpointId?: string;
+  /** `sync-arrival`: when the watcher saw the new mail (epoch ms), for the `arrival.timing` breakdown. */
+  readonly seenAt?: number;
 }
 
 export interface SendOptions {

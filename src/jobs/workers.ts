@@ -3,6 +3,8 @@ import type { Config } from '../config.ts';
 import type { AppDeps } from '../http/context.ts';
 import { startParseResume } from '../messages/parse-queue.ts';
 import { startOutbox } from '../send/outbox.ts';
+import { createArrivalRounds } from '../sync/arrival-round.ts';
+import { logTiming, mark, startTiming } from '../sync/arrival-timing.ts';
 import { startIdleWatchers } from '../sync/idle-watcher.ts';
 import { runMailboxSync } from '../sync/run-sync.ts';
 import { registerWebhookJob, startWebhookPump } from '../webhooks/pump.ts';
@@ -10,7 +12,7 @@ import { startBlobSweeper } from './blob-sweeper.ts';
 import { startCredentialExpiryCheck } from './credential-expiry.ts';
 import { claimRound } from './lease.ts';
 import { startPurger } from './purge.ts';
-import { countFailure, type JobQueue } from './queue.ts';
+import { countFailure, type JobData, type JobQueue } from './queue.ts';
 import { startScheduler, sweep } from './scheduler.ts';
 
 /** How soon a sync job that found its mailbox's lease taken looks again. */
@@ -48,22 +50,26 @@ export const startWorkers = async (
   const { queue } = deps;
   const syncJob =
     (name: 'sync-mailbox' | 'sync-arrival', retryMs: number, only?: readonly string[]) =>
-    async ({ mailboxId }: { mailboxId: string }) => {
+    async (data: JobData) => {
+      const { mailboxId } = data;
+      const timing = data.seenAt === undefined ? undefined : startTiming('job', data.seenAt);
+      mark(timing, 'picked');
       const outcome = await runMailboxSync(deps, mailboxId, {
         leaseMs: config.sync.leaseMs,
         ...(only ? { only } : {}),
+        ...(timing ? { timing } : {}),
       });
+      logTiming(deps.log, mailboxId, timing, outcome.kind);
       // Held elsewhere (or by a process that died): the job waits for the lease instead of being dropped,
       // looking again every second, so Sync now still happens once a live holder is done, and within a
       // lease lifetime when the holder died.
       if (outcome.kind === 'busy' || outcome.kind === 'lost') {
         const soon = Date.now() + retryMs;
         const until = outcome.kind === 'busy' && outcome.until ? outcome.until.getTime() + 50 : soon;
-        await queue.send(
-          name,
-          { mailboxId },
-          { singletonKey: mailboxId, startAfter: new Date(Math.min(soon, until)) },
-        );
+        await queue.send(name, data, {
+          singletonKey: mailboxId,
+          startAfter: new Date(Math.min(soon, until)),
+        });
       }
     };
   await queue.work('sync-mailbox', syncJob('sync-mailbox', BUSY_RETRY_MS), {
@@ -80,22 +86,29 @@ export const startWorkers = async (
     void countFailure(deps, 'sync-sweep', error);
   };
   const stopScheduler = startScheduler(deps.db, queue, config.sync.intervalSeconds * 1000, onError, options);
+  const arrival = (mailboxId: string, seenAt = Date.now()) =>
+    void queue.send('sync-arrival', { mailboxId, seenAt }, { singletonKey: mailboxId }).catch(onError);
   const idle =
     config.sync.idleConnections > 0
-      ? startIdleWatchers(
-          deps,
-          (mailboxId) =>
-            void queue.send('sync-arrival', { mailboxId }, { singletonKey: mailboxId }).catch(onError),
-          {
-            // An unwatched mailbox is checked whole: every selected folder, its round counted.
-            onPoll: (mailboxId) =>
-              void queue.send('sync-mailbox', { mailboxId }, { singletonKey: mailboxId }).catch(onError),
-            max: config.sync.idleConnections,
-            leaseMs: config.sync.watchLeaseSeconds * 1000,
-            pollSeconds: config.sync.pollSeconds,
-            graphWatchSeconds: config.sync.graphWatchSeconds,
-          },
-        )
+      ? startIdleWatchers(deps, arrival, {
+          // New mail listed on the watching session; a job when the round cannot run there.
+          ...(config.sync.arrivalSync === 'watch'
+            ? {
+                arrivals: createArrivalRounds(deps, {
+                  concurrency: config.sync.arrivalRounds,
+                  leaseMs: config.sync.leaseMs,
+                  fallback: arrival,
+                }),
+              }
+            : {}),
+          // An unwatched mailbox is checked whole: every selected folder, its round counted.
+          onPoll: (mailboxId) =>
+            void queue.send('sync-mailbox', { mailboxId }, { singletonKey: mailboxId }).catch(onError),
+          max: config.sync.idleConnections,
+          leaseMs: config.sync.watchLeaseSeconds * 1000,
+          pollSeconds: config.sync.pollSeconds,
+          graphWatchSeconds: config.sync.graphWatchSeconds,
+        })
       : null;
   // Retries are due at seconds' notice (MAILROOM_SEND_RETRY_SECONDS): the outbox looks often, cheaply.
   const outbox = startOutbox(deps, {

@@ -8,6 +8,7 @@ import { findMailbox, setMailboxState } from '../mailboxes/repository.ts';
 import { retryLater } from '../mailboxes/token-failure.ts';
 import { MailTransportError } from '../transports/transport-error.ts';
 import { transportFor } from '../transports/transport-for.ts';
+import type { WatchHandlers } from '../transports/types.ts';
 import { openingLimiter } from '../watch/opening.ts';
 import { startUnwatchedPoller } from '../watch/poll-unwatched.ts';
 import { shareKeeper } from '../watch/share.ts';
@@ -18,6 +19,7 @@ import {
   watchableMailboxes,
   watchLeaseName,
 } from '../watch/watchable.ts';
+import { limiter } from './limiter.ts';
 import type { SyncDeps } from './sync-mailbox.ts';
 
 /** Failures of a session that was up: one is a dropped connection, reopened at once without a record. */
@@ -54,6 +56,11 @@ export interface IdleWatcherOptions {
   readonly graphWatchSeconds?: number;
   /** How an unwatched mailbox is checked (a full sync); default `onNewMail`. */
   readonly onPoll?: (mailboxId: string) => void;
+  /**
+   * New mail listed on the watching session itself (arrival-round.ts), given the mailbox as read when
+   * its session opens; without it every arrival goes to `onNewMail`.
+   */
+  readonly arrivals?: (mailbox: Mailbox) => NonNullable<WatchHandlers['onArrival']>;
 }
 
 const watchable = (mailbox: Mailbox | undefined): mailbox is Mailbox =>
@@ -145,7 +152,11 @@ export const startIdleWatchers = (
       if (!watchable(mailbox)) break;
       let backoff = 0;
       try {
-        const handlers = { onOpened: () => (failures = 0), onNewMail: () => onNewMail(mailboxId) };
+        const handlers: WatchHandlers = {
+          onOpened: () => (failures = 0),
+          onNewMail: () => onNewMail(mailboxId),
+          ...(options.arrivals ? { onArrival: options.arrivals(mailbox) } : {}),
+        };
         if (!(await transportFor(deps, mailbox).watch(handlers, { signal, opening, everyMs: graphEveryMs })))
           break;
       } catch (error) {

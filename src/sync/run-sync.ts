@@ -2,6 +2,7 @@ import { claimLease, DEFAULT_LEASE_MS, LeaseError, leaseExpiry } from '../jobs/l
 import { MailboxTokenError } from '../mailboxes/access-token.ts';
 import { findMailbox } from '../mailboxes/repository.ts';
 import { MailTransportError } from '../transports/transport-error.ts';
+import { type ArrivalTiming, mark } from './arrival-timing.ts';
 import { type SyncDeps, syncMailbox } from './sync-mailbox.ts';
 
 export type SyncOutcome =
@@ -19,19 +20,21 @@ export type SyncOutcome =
 export const runMailboxSync = async (
   deps: SyncDeps,
   mailboxId: string,
-  options: { leaseMs?: number; only?: readonly string[] } = {},
+  options: { leaseMs?: number; only?: readonly string[]; timing?: ArrivalTiming } = {},
 ): Promise<SyncOutcome> => {
   const mailbox = await findMailbox(deps.db, mailboxId);
   if (!mailbox?.connected || !mailbox.enabled) return { kind: 'skipped' };
   const name = `sync:${mailboxId}`;
   const lease = await claimLease(deps, name, { ttlMs: options.leaseMs ?? DEFAULT_LEASE_MS });
   if (!lease) return { kind: 'busy', until: await leaseExpiry(deps.db, name) };
+  mark(options.timing, 'leased');
   let outcome: SyncOutcome = { kind: 'failed' };
   try {
     await syncMailbox(deps, mailbox, {
       signal: lease.signal,
       waitForBodies: false,
       ...(options.only ? { only: options.only } : {}),
+      ...(options.timing ? { timing: options.timing } : {}),
     });
     outcome = { kind: 'synced' };
   } catch (error) {

@@ -8,6 +8,7 @@ import { pruneOrphans } from '../messages/locations.ts';
 import { MailTransportError } from '../transports/transport-error.ts';
 import { transportFor } from '../transports/transport-for.ts';
 import type { FolderSyncResult } from '../transports/types.ts';
+import { type ArrivalTiming, mark } from './arrival-timing.ts';
 
 const hasPendingParses = async (db: SyncDeps['db'], mailboxId: string): Promise<boolean> =>
   (await db
@@ -70,6 +71,8 @@ export const syncMailbox = async (
      * prunes messages left without a folder: a full sync does, having seen every folder.
      */
     only?: readonly string[];
+    /** The steps of an arrival round, marked as they are done (arrival-timing.ts). */
+    timing?: ArrivalTiming;
   } = {},
 ): Promise<Record<string, FolderSyncResult>> => {
   const only = options.only ? new Set(options.only.map((p) => p.toUpperCase())) : null;
@@ -83,6 +86,7 @@ export const syncMailbox = async (
       const current = attempt === 1 ? mailbox : ((await findMailbox(deps.db, mailbox.id)) ?? mailbox);
       await transportFor(deps, current).read(
         async (session) => {
+          mark(options.timing, 'session');
           for (const path of folders) {
             if (results[path]) continue;
             results[path] = await session.syncFolder(
@@ -91,6 +95,7 @@ export const syncMailbox = async (
               options.signal ? { signal: options.signal } : {},
             );
           }
+          mark(options.timing, 'synced');
         },
         options.signal ? { signal: options.signal } : {},
       );

@@ -146,6 +146,21 @@ export interface WatchHandlers {
   readonly onOpened: () => void;
   /** Something may have arrived: the caller syncs. Called once at the start too, for what came unwatched. */
   readonly onNewMail: () => void;
+  /**
+   * When given, a transport that holds a session open (IMAP) lists new mail on the watching session
+   * itself, between IDLEs, instead of calling `onNewMail` (still called once at the start): `seenAt` is
+   * when the first EXISTS of the round came, `session` the watching session with the Inbox selected
+   * again. Many EXISTS during a round make one more round. The caller bounds the round (a timeout, the sync lease: `close` ends the watching
+   * session at once, and the watch is then renewed); a rejection ends the watch like any session
+   * failure. Graph ignores it.
+   */
+  readonly onArrival?: (round: ArrivalRound) => Promise<void>;
+}
+
+export interface ArrivalRound {
+  readonly session: MailSession;
+  readonly seenAt: number;
+  readonly close: () => void;
 }
 
 export interface WatchOptions {

@@ -92,6 +92,8 @@ export const syncFolder = async (
 
     let fetched = 0;
     let created = 0;
+    // Past the last UID listed: the SEARCH may find mail that came after the SELECT's UIDNEXT.
+    let listedTo = 0;
     if (plan.hasNew) {
       const found =
         (await client
@@ -101,13 +103,17 @@ export const syncFolder = async (
         plan.fetchFrom === 1 ? 0 : (await storedUids(deps.db, mailboxId, path, server.uidValidity)).length;
       // Listed as each batch commits: envelope, flags, size and raw source with the cursor, in one
       // transaction, while the FETCH streams the next.
+      const fresh = newUids(found, plan.fetchFrom);
       ({ fetched, created } = await listNew(
         deps,
         client,
         { mailboxId, path, uidValidity: server.uidValidity, storedBefore },
-        newUids(found, plan.fetchFrom),
+        fresh,
         { batchSize, signal: options.signal },
       ));
+      // Past the last UID listed: mail that came after the SELECT (a watching session's round) is not
+      // fetched again by the next round.
+      listedTo = fresh.length > 0 ? fresh.at(-1)! + 1 : 0;
       // Read once the folder is listed: on the main thread, writing bodies and search text would slow the
       // listing down (with two cores, the parse threads would too).
       deps.parser.wake(mailboxId);
@@ -148,7 +154,7 @@ export const syncFolder = async (
     const total = known.length - removed;
     await inTransaction(deps.db, async (trx) => {
       await saveProgress(trx, mailboxId, path, {
-        uidNext: Math.max(server.uidNext, plan.fetchFrom),
+        uidNext: Math.max(server.uidNext, plan.fetchFrom, listedTo),
         highestModseq: server.highestModseq,
         storedMessages: total,
         status: 'idle',

@@ -29,5 +29,6 @@ export const imapSmtpTransport = (deps: TransportDeps, mailbox: Mailbox): MailTr
   wasSent: (messageId) => wasSentOverImap(deps, mailbox, messageId),
   keepSentCopy: (message) => keepImapSentCopy(deps, mailbox, message),
   verifySending: () => verifySmtpLogin(deps, mailbox),
-  watch: (handlers, options) => watchInbox(deps, mailbox, handlers, options),
+  watch: (handlers, options) =>
+    watchInbox(deps, mailbox, handlers, options, (client) => imapSession(deps, mailbox, client)),
 });

@@ -3,7 +3,7 @@ import { getAccessToken } from '../../mailboxes/access-token.ts';
 import type { Mailbox } from '../../mailboxes/mailbox.ts';
 import { mailServersOf } from '../../microsoft/mail-servers-of.ts';
 import { loadMicrosoftSettings } from '../../microsoft/settings.ts';
-import type { TransportDeps, WatchHandlers, WatchOptions } from '../types.ts';
+import type { MailSession, TransportDeps, WatchHandlers, WatchOptions } from '../types.ts';
 import { ImapError, toImapError } from './imap-error.ts';
 import { closeImap, openImap } from './imap-session.ts';
 
@@ -57,13 +57,16 @@ const openInbox = async (
  * One IDLE session on the Inbox (RFC 2177): resolves true when it is to be renewed (shortly before the
  * token expires, or after 25 minutes) or was closed by `signal`; false when the IMAP server is unknown;
  * rejects with the ImapError that ended it. Failures are stored on the mailbox by the caller, which
- * decides how often a dropped session may be reopened.
+ * decides how often a dropped session may be reopened. With `handlers.onArrival`, new mail is listed on
+ * this session: an EXISTS ends the IDLE, the Inbox is selected again and the round runs; EXISTS that come
+ * during a round make one more.
  */
 export const watchInbox = async (
   deps: TransportDeps,
   mailbox: Mailbox,
   handlers: WatchHandlers,
   options: WatchOptions,
+  sessionOf: (client: ImapFlow) => MailSession,
 ): Promise<boolean> => {
   const { signal } = options;
   const client = await openInbox(deps, mailbox, options);
@@ -77,8 +80,17 @@ export const watchInbox = async (
   const close = () => void closeImap(client);
   signal.addEventListener('abort', close, { once: true });
   let renew: NodeJS.Timeout | null = null;
+  // When new mail is listed on this session: the first EXISTS not listed yet.
+  let seenAt: number | null = null;
+  const arrived = () => {
+    if (!handlers.onArrival) return handlers.onNewMail();
+    seenAt ??= Date.now();
+    // Any command ends IDLE (imapflow sends DONE first, RFC 2177): the loop below then lists what came.
+    // A NOOP that fails means the connection is gone, which the IDLE loop reports.
+    if (client.idling) void client.noop().catch(() => undefined);
+  };
   try {
-    client.on('exists', () => handlers.onNewMail());
+    client.on('exists', arrived);
     const row = await deps.db
       .selectFrom('mailboxes')
       .select('access_token_expires_at')
@@ -88,13 +100,23 @@ export const watchInbox = async (
     const lifetime = Number.isNaN(expiresIn) ? MAX_SESSION_MS : Math.min(MAX_SESSION_MS, expiresIn);
     renew = setTimeout(close, Math.max(lifetime, 10_000));
     handlers.onOpened();
-    // Mail that arrived while nobody watched is synced now.
+    // Mail that arrived while nobody watched is synced now, by a job: the session goes on to IDLE at once
+    // (a thousand sessions opening together must not wait for a thousand rounds to be watched).
     handlers.onNewMail();
     // idle() resolves when IDLE is broken; it is re-entered until the session closes.
-    while (client.usable && !signal.aborted)
+    while (client.usable && !signal.aborted) {
+      if (handlers.onArrival && seenAt !== null) {
+        const at = seenAt;
+        seenAt = null;
+        // A fresh UIDNEXT and HIGHESTMODSEQ: EXISTS tells neither, and the round plans from them.
+        await client.mailboxOpen('INBOX').catch((error: unknown) => Promise.reject(toImapError(error)));
+        await handlers.onArrival({ session: sessionOf(client), seenAt: at, close: () => client.close() });
+        continue;
+      }
       await client.idle().catch((error: unknown) => {
         throw toImapError(error);
       });
+    }
     return true;
   } finally {
     if (renew) clearTimeout(renew);

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { parseConfig } from '../../src/config.ts';
+import { type Db, openDatabase } from '../../src/db/database.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+import { createPgBossQueue } from '../../src/jobs/pg-boss-queue.ts';
+import type { JobQueue } from '../../src/jobs/queue.ts';
+import { createSqliteQueue } from '../../src/jobs/sqlite-queue.ts';
+import { createLogger } from '../../src/log/logger.ts';
+import { createTestDatabase, DATABASES, type TestDatabase } from '../support/databases.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+/** Far longer than any wait below: a job found by a poll would fail the test. */
+const POLL_SECONDS = 30;
+
+for (const kind of DATABASES) {
+  describe(`job pickup on ${kind}`, () => {
+    let testDb: TestDatabase;
+    let db: Db;
+    let queue: JobQueue;
+    before(async () => {
+      testDb = await createTestDatabase(kind);
+      const config = parseConfig({ MAILROOM_ENV: 'test', ...testDb.env });
+      db = openDatabase(config.database);
+      await migrateToLatest(db);
+      const deps = { db, log: createLogger('silent') };
+      queue =
+        config.database.kind === 'postgres'
+          ? createPgBossQueue(config.database.url, deps, { pollSeconds: POLL_SECONDS })
+          : createSqliteQueue(deps, { pollMs: POLL_SECONDS * 1000 });
+    });
+    after(async () => {
+      await queue?.stop();
+      await db?.destroy();
+      await testDb?.drop();
+    });
+
+    test('a job sent by a process that works its queue is taken at once, not at the next poll', async () => {
+      const ran: number[] = [];
+      await queue.work('sync-arrival', async () => void ran.push(Date.now()), { concurrency: 2 });
+      // The workers looked once at start and found nothing: each now waits POLL_SECONDS for its next look.
+      for (const i of [1, 2, 3]) {
+        const sent = Date.now();
+        await queue.send('sync-arrival', { mailboxId: `m${i}` }, { singletonKey: `m${i}` });
+        await waitFor(async () => ran.length >= i, 5_000, `job ${i} taken`);
+        assert.ok(ran[i - 1]! - sent < 2_000, `job ${i} taken ${ran[i - 1]! - sent} ms after it was sent`);
+      }
+      // One due later is taken when it is due, not at the next poll.
+      const startAfter = new Date(Date.now() + 300);
+      await queue.send('sync-arrival', { mailboxId: 'm4' }, { singletonKey: 'm4', startAfter });
+      await waitFor(async () => ran.length >= 4, 5_000, 'the delayed job taken');
+      assert.ok(ran[3]! >= startAfter.getTime() - 50, 'not before its start time');
+      assert.ok(
+        ran[3]! - startAfter.getTime() < 2_000,
+        `taken ${ran[3]! - startAfter.getTime()} ms after due`,
+      );
+    });
+  });
+}
