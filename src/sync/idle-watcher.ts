@@ -19,7 +19,6 @@ import {
   watchableMailboxes,
   watchLeaseName,
 } from '../watch/watchable.ts';
-import { limiter } from './limiter.ts';
 import type { SyncDeps } from './sync-mailbox.ts';
 
 /** Failures of a session that was up: one is a dropped connection, reopened at once without a record. */

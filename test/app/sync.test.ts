@@ -202,10 +202,12 @@ for (const kind of DATABASES) {
     });
 
     test('a connection cut mid-batch resumes from the cursor: no duplicate, no gap', async () => {
-      await control(emu, 'POST', '/mail/seed', { address: MEGAN, folder: 'Deleted Items', count: 1000 });
+      // Enough that the cut lands while the listing streams (batches grow to 1,000 UIDs per FETCH).
+      await control(emu, 'POST', '/mail/seed', { address: MEGAN, folder: 'Deleted Items', count: 3000 });
       await select(['INBOX', 'Archive', 'Junk Email', 'Deleted Items']);
       const running = sync();
       let cut = 0;
+      let storedAtCut = 0;
       for (let i = 0; i < 400 && cut === 0; i++) {
         const state = await deps.db
           .selectFrom('folder_sync_state')
@@ -213,14 +215,16 @@ for (const kind of DATABASES) {
           .where('mailbox_id', '=', mailboxId)
           .where('path', '=', 'Deleted Items')
           .executeTakeFirst();
-        if ((state?.stored_messages ?? 0) >= 150)
+        if ((state?.stored_messages ?? 0) >= 150) {
+          storedAtCut = state?.stored_messages ?? 0;
           cut = (await control(emu, 'POST', '/mail/cut-sessions', { address: MEGAN })).body.cut;
-        else await new Promise((r) => setTimeout(r, 10));
+        } else await new Promise((r) => setTimeout(r, 10));
       }
       assert.equal(cut, 1, 'the sync session was cut while it ran');
+      assert.ok(storedAtCut < 3000, `cut while the folder was being listed (${storedAtCut} of 3000 stored)`);
       await running;
       const trash = await counts('Deleted Items');
-      assert.equal(trash.locations, 1000);
+      assert.equal(trash.locations, 3000);
       assert.equal(trash.duplicates, 0);
     });
 
