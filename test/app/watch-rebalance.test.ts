@@ -1,20 +1,15 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { type RunningEmulator, startEmulator } from '../../emulator/start.ts';
 import { DEMO } from '../../emulator/state/demo-seed.ts';
-import { parseConfig } from '../../src/config.ts';
-import type { AppDeps } from '../../src/http/context.ts';
 import { leaseHolder } from '../../src/jobs/lease.ts';
-import { startWorkers } from '../../src/jobs/workers.ts';
-import { createLogger } from '../../src/log/logger.ts';
-import { buildDeps } from '../../src/main.ts';
 import { ADMIN, startTestApp, type TestApp } from '../support/app.ts';
 import { control } from '../support/control.ts';
 import { DATABASES } from '../support/databases.ts';
 import { configureForMail } from '../support/mailbox-setup.ts';
 import { connectMailboxWithTokens } from '../support/token-mailbox.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { startWatchWorker, type WatchWorker } from '../support/watch-worker.ts';
 
 const MAILBOXES = 8;
 /**
@@ -23,13 +18,7 @@ const MAILBOXES = 8;
  */
 const LEASE_SECONDS = 30;
 
-interface Worker {
-  readonly deps: AppDeps;
-  readonly owner: string;
-  readonly lines: Record<string, unknown>[];
-  watching(): string[];
-  stop(): Promise<void>;
-}
+type Worker = WatchWorker;
 
 interface SessionCounts {
   totals: { highestPeak: number };
@@ -43,43 +32,8 @@ for (const kind of DATABASES) {
     const ids: string[] = [];
     const addressOf = new Map<string, string>();
 
-    const startWorker = async (): Promise<Worker> => {
-      const config = parseConfig({
-        MAILROOM_ENV: 'test',
-        ...app.db.env,
-        MAILROOM_EXTRA_CA_FILE: emu.tls.caPath,
-        MAILROOM_IDLE_CONNECTIONS: '50',
-        MAILROOM_WATCH_LEASE_SECONDS: String(LEASE_SECONDS),
-        MAILROOM_POLL_SECONDS: '3600',
-        MAILROOM_SYNC_INTERVAL_SECONDS: '3600',
-      });
-      const lines: Record<string, unknown>[] = [];
-      const log = createLogger(
-        'info',
-        new Writable({
-          write(chunk, _encoding, done) {
-            lines.push(JSON.parse(String(chunk)));
-            done();
-          },
-        }),
-      );
-      const deps = await buildDeps(config, { log });
-      const workers = await startWorkers(deps, config, { sweepAtStart: false });
-      let stopped = false;
-      return {
-        deps,
-        lines,
-        owner: workers.watchers!.owner,
-        watching: () => workers.watchers!.watching(),
-        async stop() {
-          if (stopped) return;
-          stopped = true;
-          await workers.stop();
-          await deps.parser.close();
-          await deps.db.destroy();
-        },
-      };
-    };
+    const startWorker = (): Promise<Worker> =>
+      startWatchWorker(app, emu, { cap: 50, leaseSeconds: LEASE_SECONDS });
 
     /** The emulator's sessions per mailbox; asserts on the way that none has two watchers (IDLE sessions). */
     const sessions = async (): Promise<SessionCounts> => {

@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import { type RunningEmulator, startEmulator } from '../../emulator/start.ts';
 import { DEMO } from '../../emulator/state/demo-seed.ts';
-import { parseConfig } from '../../src/config.ts';
-import type { AppDeps } from '../../src/http/context.ts';
 import { leaseHolder } from '../../src/jobs/lease.ts';
-import { startWorkers } from '../../src/jobs/workers.ts';
-import { createLogger } from '../../src/log/logger.ts';
-import { buildDeps } from '../../src/main.ts';
 import { ADMIN, startTestApp, type TestApp } from '../support/app.ts';
 import { control } from '../support/control.ts';
 import { DATABASES } from '../support/databases.ts';
@@ -16,6 +10,7 @@ import { configureForMail } from '../support/mailbox-setup.ts';
 import { msBrowser } from '../support/ms-signin.ts';
 import { connectMailboxWithTokens } from '../support/token-mailbox.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { startWatchWorker, type WatchWorker } from '../support/watch-worker.ts';
 
 const MAILBOXES = 6;
 /** Short leases, so take-overs are driven by the lease clock in seconds rather than minutes. */
@@ -32,14 +27,7 @@ const highestPeak = async (emu: RunningEmulator): Promise<number> =>
   ((await control(emu, 'GET', '/mail/sessions')).body as { totals: { highestPeak: number } }).totals
     .highestPeak;
 
-interface Worker {
-  readonly deps: AppDeps;
-  readonly workers: Awaited<ReturnType<typeof startWorkers>>;
-  readonly lines: Record<string, unknown>[];
-  watching(): string[];
-  readonly owner: string;
-  stop(): Promise<void>;
-}
+type Worker = WatchWorker;
 
 for (const kind of DATABASES) {
   describe(`watchers spread over workers on ${kind}`, () => {
@@ -48,46 +36,8 @@ for (const kind of DATABASES) {
     const ids: string[] = [];
     const addressOf = new Map<string, string>();
 
-    const startWorker = async (cap: number, extra: Record<string, string> = {}): Promise<Worker> => {
-      const config = parseConfig({
-        MAILROOM_ENV: 'test',
-        ...app.db.env,
-        MAILROOM_EXTRA_CA_FILE: emu.tls.caPath,
-        MAILROOM_IDLE_CONNECTIONS: String(cap),
-        MAILROOM_WATCH_LEASE_SECONDS: String(LEASE_SECONDS),
-        MAILROOM_POLL_SECONDS: '3600',
-        MAILROOM_SYNC_INTERVAL_SECONDS: '3600',
-        ...extra,
-      });
-      const lines: Record<string, unknown>[] = [];
-      const log = createLogger(
-        'info',
-        new Writable({
-          write(chunk, _encoding, done) {
-            lines.push(JSON.parse(String(chunk)));
-            done();
-          },
-        }),
-      );
-      const deps = await buildDeps(config, { log });
-      const workers = await startWorkers(deps, config, { sweepAtStart: false });
-      let stopped = false;
-      return {
-        deps,
-        workers,
-        lines,
-        owner: workers.watchers!.owner,
-        watching: () => workers.watchers!.watching(),
-        async stop() {
-          if (stopped) return;
-          stopped = true;
-          await workers.stop();
-          // Reads of listed messages started by this worker's syncs end before its database closes.
-          await deps.parser.close();
-          await deps.db.destroy().catch(() => undefined);
-        },
-      };
-    };
+    const startWorker = (cap: number, extra: Record<string, string> = {}): Promise<Worker> =>
+      startWatchWorker(app, emu, { cap, leaseSeconds: LEASE_SECONDS, extra });
 
     /** Mailboxes watched now, by the `leases` table: mailbox id → owner. */
     const watchLeases = async (): Promise<Map<string, string>> => {
@@ -208,7 +158,7 @@ for (const kind of DATABASES) {
         assert.ok(a.watching().length > 0, 'A still watches its share');
 
         // Worker A loses its database (as a process that dies stops renewing): its heartbeat fails.
-        await a.deps.db.destroy();
+        await a.loseDatabase();
         const failedAt = Date.now();
         await a.workers.watchers!.renewNow();
         await waitFor(async () => a.watching().length === 0, 5_000, 'A stops watching');
