@@ -16,6 +16,7 @@ const schema = z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL (leave it unset for SQLite)')
       .optional(),
+    MAILROOM_DATABASE_POOL: z.coerce.number().int().min(2).max(200).default(10),
     MAILROOM_DATA_DIR: z.string().min(1).default('./data'),
     MAILROOM_SECRET_KEY: z
       .string()
@@ -103,7 +104,12 @@ export interface Config {
   readonly publicUrl: string;
   readonly database:
     | { readonly kind: 'sqlite'; readonly file: string }
-    | { readonly kind: 'postgres'; readonly url: string };
+    | {
+        readonly kind: 'postgres';
+        readonly url: string;
+        /** Connections this process may hold (MAILROOM_DATABASE_POOL); pg-boss keeps a pool of its own. */
+        readonly pool: number;
+      };
   readonly dataDir: string;
   /**
    * Secret. `<key id>:<base64 key>` entries, the first one current (it seals), all of them open; empty
@@ -211,7 +217,7 @@ export const parseConfig = (env: Record<string, string | undefined>): Config => 
     port: e.PORT,
     publicUrl,
     database: e.DATABASE_URL
-      ? { kind: 'postgres' as const, url: e.DATABASE_URL }
+      ? { kind: 'postgres' as const, url: e.DATABASE_URL, pool: e.MAILROOM_DATABASE_POOL }
       : { kind: 'sqlite' as const, file: `${e.MAILROOM_DATA_DIR}/mailroom.db` },
     dataDir: e.MAILROOM_DATA_DIR,
     secretKeys: Object.freeze(e.MAILROOM_SECRET_KEY ? splitSecretKeyList(e.MAILROOM_SECRET_KEY) : []),

@@ -16,7 +16,7 @@ pg.types.setTypeParser(20, (value) => Number(value));
 /** Opens the configured database: SQLite (a file under the data folder) or PostgreSQL. */
 export const openDatabase = (database: Config['database']): Db => {
   if (database.kind === 'postgres') {
-    const pool = new pg.Pool({ connectionString: database.url, max: 10 });
+    const pool = new pg.Pool({ connectionString: database.url, max: database.pool });
     // An idle connection the server closed (a restart, a failover, an administrator) leaves the pool by
     // itself and the next query opens another; unheard, its error would end the process.
     pool.on('error', () => undefined);

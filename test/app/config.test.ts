@@ -52,6 +52,16 @@ describe('configuration is parsed once and explains what is wrong', () => {
     assert.deepEqual(parseConfig({ DATABASE_URL: 'postgres://u@h/db' }).database, {
       kind: 'postgres',
       url: 'postgres://u@h/db',
+      pool: 10,
     });
+    assert.deepEqual(
+      parseConfig({ DATABASE_URL: 'postgres://u@h/db', MAILROOM_DATABASE_POOL: '40' }).database,
+      {
+        kind: 'postgres',
+        url: 'postgres://u@h/db',
+        pool: 40,
+      },
+    );
+    assert.match(problems({ MAILROOM_DATABASE_POOL: '1' })[0] ?? '', /^MAILROOM_DATABASE_POOL:/);
   });
 });
