@@ -62,11 +62,18 @@ export const createArrivalRounds = (deps: SyncDeps, options: ArrivalRoundsOption
           logTiming(deps.log, mailbox.id, timing, signal.aborted ? 'cut' : 'failed');
           // A failure of the session: the watcher records it and reopens the session.
           if (!signal.aborted) throw error;
-          // What the closed session throws now is expected; it is awaited (briefly) so that its last
-          // writes are done before the lease goes.
-          await Promise.race([work.catch(() => undefined), sleep(SETTLE_MS)]);
+          // What the closed session throws now is expected (logged beside the cut); it is awaited (briefly)
+          // so that its last writes are done before the lease goes.
+          const settled = await Promise.race([
+            work.then(
+              () => null,
+              (closed: unknown) =>
+                closed instanceof Error ? `${closed.name}: ${closed.message}` : String(closed),
+            ),
+            sleep(SETTLE_MS).then(() => null),
+          ]);
           deps.log.warn(
-            { event: 'arrival.cut', mailboxId: mailbox.id, err: signal.reason },
+            { event: 'arrival.cut', mailboxId: mailbox.id, err: signal.reason, sessionError: settled },
             'a round on the watching session was cut short; a job lists the rest',
           );
           return;

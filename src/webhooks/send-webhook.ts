@@ -3,6 +3,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { rootCertificates } from 'node:tls';
+import { isCertificateNotVerified } from '../net/tls-errors.ts';
 import { ipLiteralOf, isPrivateAddress } from './address-policy.ts';
 import { WebhookError } from './webhook-error.ts';
 
@@ -56,20 +57,6 @@ const checkedLookup =
       else callback(null, chosen.address, chosen.family);
     });
   };
-
-/** Node's codes for a certificate that did not verify (OpenSSL's X509_V_ERR names, and the host-name check). */
-const TLS_CERT_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'CERT_REVOKED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
 
 const tlsFailure = (error: Error & { code?: string }) =>
   new WebhookError(
@@ -136,7 +123,7 @@ export const sendWebhook = (
     );
     req.on('error', (error: Error & { code?: string }) => {
       if (error instanceof WebhookError) reject(error);
-      else if (error.code && TLS_CERT_CODES.has(error.code)) reject(tlsFailure(error));
+      else if (isCertificateNotVerified(error.code)) reject(tlsFailure(error));
       else if (error.name === 'AbortError' || error.name === 'TimeoutError')
         reject(
           new WebhookError('webhook.timeout', `no answer within ${timeoutMs / 1000} s`, { cause: error }),

@@ -21,6 +21,7 @@ import {
   mailroomBrowser,
 } from '../support/mailbox-setup.ts';
 import { storeCounts } from '../support/store-counts.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 // Each database gets its own emulator: the tests count what is in the server's folders.
 let emu: RunningEmulator;
@@ -206,20 +207,20 @@ for (const kind of DATABASES) {
       await control(emu, 'POST', '/mail/seed', { address: MEGAN, folder: 'Deleted Items', count: 3000 });
       await select(['INBOX', 'Archive', 'Junk Email', 'Deleted Items']);
       const running = sync();
-      let cut = 0;
-      let storedAtCut = 0;
-      for (let i = 0; i < 400 && cut === 0; i++) {
-        const state = await deps.db
-          .selectFrom('folder_sync_state')
-          .select('stored_messages')
-          .where('mailbox_id', '=', mailboxId)
-          .where('path', '=', 'Deleted Items')
-          .executeTakeFirst();
-        if ((state?.stored_messages ?? 0) >= 150) {
-          storedAtCut = state?.stored_messages ?? 0;
-          cut = (await control(emu, 'POST', '/mail/cut-sessions', { address: MEGAN })).body.cut;
-        } else await new Promise((r) => setTimeout(r, 10));
-      }
+      const storedAtCut = await waitFor(
+        async () => {
+          const state = await deps.db
+            .selectFrom('folder_sync_state')
+            .select('stored_messages')
+            .where('mailbox_id', '=', mailboxId)
+            .where('path', '=', 'Deleted Items')
+            .executeTakeFirst();
+          return (state?.stored_messages ?? 0) >= 150 ? (state?.stored_messages ?? 0) : null;
+        },
+        10_000,
+        'the first batches of the folder stored',
+      );
+      const cut = (await control(emu, 'POST', '/mail/cut-sessions', { address: MEGAN })).body.cut;
       assert.equal(cut, 1, 'the sync session was cut while it ran');
       assert.ok(storedAtCut < 3000, `cut while the folder was being listed (${storedAtCut} of 3000 stored)`);
       await running;

@@ -1,3 +1,4 @@
+import { isCertificateNotVerified } from '../../net/tls-errors.ts';
 import { MailTransportError, type WhoMustAct } from '../transport-error.ts';
 
 /**
@@ -126,25 +127,11 @@ const CLOSED = new Set([
   'ECONNRESET',
   'EPIPE',
 ]);
-/** OpenSSL's certificate verification results as Node reports them (`err.code`). */
-const TLS = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_REVOKED',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'CERT_SIGNATURE_FAILURE',
-  'INVALID_CA',
-  'HOSTNAME_MISMATCH',
-  'EPROTO',
-]);
 const isTlsCode = (code: string): boolean =>
-  TLS.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_');
+  isCertificateNotVerified(code) ||
+  code === 'EPROTO' ||
+  code.startsWith('ERR_TLS_') ||
+  code.startsWith('ERR_SSL_');
 
 const classify = (e: ImapflowFields, serverText: string | null, byeReason: string | null): ImapErrorCode => {
   const code = typeof e.code === 'string' ? e.code : '';

@@ -1,3 +1,4 @@
+import { isCertificateNotVerified } from '../../net/tls-errors.ts';
 import { MailTransportError, type WhoMustAct } from '../transport-error.ts';
 
 /**
@@ -103,19 +104,6 @@ const UNREACHABLE = new Set([
   'ECONNRESET',
 ]);
 const CONNECTION = new Set(['ECONNECTION', 'ESOCKET', 'EDNS']);
-const TLS_CERT = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'HOSTNAME_MISMATCH',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'EPROTO',
-]);
 
 const firstString = (value: unknown): string | null =>
   typeof value === 'string' ? value : Array.isArray(value) && typeof value[0] === 'string' ? value[0] : null;
@@ -131,7 +119,13 @@ const classify = (e: NodemailerFields, code: string, enhanced: string | null): S
   if (code === 'EENVELOPE' && e.command === 'RCPT TO') return 'smtp.recipient_rejected';
   if (code === 'EENVELOPE' || code === 'EMESSAGE' || code === 'EMAXRECIPIENTS')
     return 'smtp.message_rejected';
-  if (code === 'ETLS' || TLS_CERT.has(socketCode) || socketCode.startsWith('ERR_SSL_')) return 'smtp.tls';
+  if (
+    code === 'ETLS' ||
+    isCertificateNotVerified(socketCode) ||
+    socketCode === 'EPROTO' ||
+    socketCode.startsWith('ERR_SSL_')
+  )
+    return 'smtp.tls';
   if (code === 'ETIMEDOUT' || socketCode === 'ETIMEDOUT') return 'smtp.timeout';
   // A refused or dropped connection (nodemailer's ECONNECTION, ESOCKET, EDNS) is for a retry later.
   if (CONNECTION.has(code) || UNREACHABLE.has(socketCode)) return 'smtp.unreachable';
