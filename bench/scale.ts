@@ -2,7 +2,8 @@
 // (`emulator/cli.ts --users N`), Mailroom as `mailroom serve` (web only) and `mailroom worker` processes,
 // so each one's CPU and memory are its own. Every mailbox is connected through the real OAuth flows over
 // HTTP (test/support/connect-mailboxes.ts); the emulator's session counts say who is watched.
-// Run: nice npx tsx bench/scale.ts [mailboxes=1000] [sqlite|postgres]
+// Run: nice npx tsx bench/scale.ts [mailboxes=1000] [sqlite|postgres] [--arrivals-only]
+// (--arrivals-only stops after the one message per mailbox: no token lifetime, no second worker)
 // (the multi-worker part needs PostgreSQL: on SQLite it is skipped): a second worker joins and takes its
 // share, the first stops (SIGTERM), a third joins and is killed (SIGKILL). Not part of `npm test`.
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -28,10 +29,18 @@ import { awaitListed, deliverProbes, fetchRetrying, latencySummary } from './sca
 import { type Child, descendants, firstLine, measureUsage, startChild } from './scale/processes.ts';
 import { rawIdleLatencies } from './scale/raw-idle.ts';
 
-const count = Number(process.argv[2] ?? 1000);
-const kind = (process.argv[3] ?? 'sqlite') as DbKind;
-if (!Number.isInteger(count) || count < 1 || (kind !== 'sqlite' && kind !== 'postgres'))
-  throw new Error('usage: npx tsx bench/scale.ts [mailboxes] [sqlite|postgres]');
+const args = process.argv.slice(2);
+const positional = args.filter((a) => !a.startsWith('--'));
+const arrivalsOnly = args.includes('--arrivals-only');
+const count = Number(positional[0] ?? 1000);
+const kind = (positional[1] ?? 'sqlite') as DbKind;
+if (
+  !Number.isInteger(count) ||
+  count < 1 ||
+  (kind !== 'sqlite' && kind !== 'postgres') ||
+  args.some((a) => a.startsWith('--') && a !== '--arrivals-only')
+)
+  throw new Error('usage: npx tsx bench/scale.ts [mailboxes] [sqlite|postgres] [--arrivals-only]');
 
 // MAILROOM_ARRIVAL_SYNC=job measures the path from before arrivals were listed on the watching session.
 const arrivalSync = process.env.MAILROOM_ARRIVAL_SYNC === 'job' ? 'job' : 'watch';
@@ -254,88 +263,92 @@ try {
     `  read back through GET /api/mailboxes/:id/messages as each owner: ${inApi}/${sample.length} sampled mailboxes list their message`,
   );
 
-  // 7. One token lifetime on the emulator's clock: each mailbox's watcher is cut with AccessTokenExpired
-  // as its token runs out, and must refresh once.
-  const grants = async () =>
-    new Map(
-      (
-        await control<{ grants: { subject: string; upn: string | null; count: number }[] }>(
-          'GET',
-          '/tokens/grants?grantType=refresh_token',
-        )
-      ).grants.map((g) => [g.upn ?? g.subject, g.count]),
-    );
-  const before = await grants();
-  // Access tokens live 3,600-5,400 s (Entra's draw): 20 steps of 270 s over 20 s expire each once.
-  for (let step = 0; step < 20; step++) {
-    await control('POST', '/clock', { advanceSeconds: 270 });
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  const rewatched = await waitWatched(count, 180_000);
-  const afterGrants = await grants();
-  const perMailbox = addresses.map((a) => (afterGrants.get(a) ?? 0) - (before.get(a) ?? 0));
-  const once = perMailbox.filter((n) => n === 1).length;
-  const never = perMailbox.filter((n) => n === 0).length;
-  const more = perMailbox.filter((n) => n > 1).length;
-  print(
-    `one token lifetime (5,400 s on the emulator's clock): ${perMailbox.reduce((a, b) => a + b, 0)} refresh_token grants for ${count} mailboxes: exactly one for ${once}, none for ${never}, more than one for ${more}; ${rewatched.s.totals.mailboxesIdling}/${count} watched again ${seconds(rewatched.ms)} after the last step`,
-  );
-
-  // 8. Two workers (PostgreSQL): one watcher per mailbox, then the other takes over when one stops.
-  if (kind === 'postgres') {
-    const leasesPerHolder = async () =>
-      (
-        await sql<{ owner: string; n: number }>`
-      select owner, count(*) as n from leases where name like 'watch:%' and owner <> '' and until > ${new Date().toISOString()}
-      group by owner order by owner`.execute(db)
-      ).rows.map((r) => Number(r.n));
-    /** A worker joining `others`: how long until it holds its even share (less the slack of one in twenty). */
-    const join = async (name: string, workers: number) => {
-      const share = Math.ceil(count / workers);
-      const want = share - Math.max(1, Math.ceil(share / 20));
-      const started = performance.now();
-      const worker = startWorker(setup, name);
-      children.push(worker);
-      for (;;) {
-        const held = await leasesPerHolder();
-        const s = await sessions();
-        const fair = held.length === workers && held.every((n) => n >= want);
-        if ((fair && s.totals.mailboxesIdling === count) || performance.now() - started > 120_000) {
-          const twice = s.mailboxes.filter((m) => m.idling > 1).length;
-          print(
-            `${name} joined ${workers - 1} worker(s): ${fair ? `each holds its share (${want}+ of ${count}) ${seconds(performance.now() - started)} after it started` : 'shares not reached within 120 s'}; ${s.totals.mailboxesIdling}/${count} watched, ${twice} watched twice, watch leases per holder: ${held.join(' + ') || 'none'}`,
-          );
-          return worker;
-        }
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    };
-    /** Stops `worker` by `signal`, delivers one message per mailbox, and times the take-over and the listing. */
-    const takeOver = async (worker: Child, signal: NodeJS.Signals, tag: string) => {
-      await control('POST', '/mail/sessions/reset-peaks');
-      const began = performance.now();
-      await worker.stop(signal);
-      run = deliverProbes(emu.controlApi, addresses, tag, 10_000);
-      probes = run.probes;
-      // Watched and listed are followed together: a message is timed when it is listed, not when the
-      // take-over wait is over.
-      const [takeover] = await Promise.all([
-        waitWatched(count, 120_000, began),
-        awaitListed(db, tag, run, 120_000),
-      ]);
-      latency = latencySummary(probes);
-      after = await sessions();
-      print(
-        `${worker.name} stopped (${signal}): ${takeover.s.totals.mailboxesIdling}/${count} watched by the others ${seconds(takeover.ms)} later (goal < ${GOAL.takeoverS} s); the ${count} messages delivered meanwhile: listed ${latency.listed}, missing ${latency.missing}, p50 ${fmt(latency.p50)} ms, p99 ${fmt(latency.p99)} ms; most sessions on one mailbox ${after.totals.highestPeak}`,
+  if (arrivalsOnly)
+    print('--arrivals-only: stopped after the arrivals (no token lifetime, no second worker)');
+  else {
+    // 7. One token lifetime on the emulator's clock: each mailbox's watcher is cut with AccessTokenExpired
+    // as its token runs out, and must refresh once.
+    const grants = async () =>
+      new Map(
+        (
+          await control<{ grants: { subject: string; upn: string | null; count: number }[] }>(
+            'GET',
+            '/tokens/grants?grantType=refresh_token',
+          )
+        ).grants.map((g) => [g.upn ?? g.subject, g.count]),
       );
-    };
-    // B joins A (who watches all), takes its share; A stops cleanly; C joins B, takes its share, and is killed.
-    await join('worker-b', 2);
-    await takeOver(workerA, 'SIGTERM', 'b');
-    const workerC = await join('worker-c', 2);
-    await takeOver(workerC, 'SIGKILL', 'c');
-  } else {
-    print('two workers: skipped on SQLite (run with postgres)');
+    const before = await grants();
+    // Access tokens live 3,600-5,400 s (Entra's draw): 20 steps of 270 s over 20 s expire each once.
+    for (let step = 0; step < 20; step++) {
+      await control('POST', '/clock', { advanceSeconds: 270 });
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    const rewatched = await waitWatched(count, 180_000);
+    const afterGrants = await grants();
+    const perMailbox = addresses.map((a) => (afterGrants.get(a) ?? 0) - (before.get(a) ?? 0));
+    const once = perMailbox.filter((n) => n === 1).length;
+    const never = perMailbox.filter((n) => n === 0).length;
+    const more = perMailbox.filter((n) => n > 1).length;
+    print(
+      `one token lifetime (5,400 s on the emulator's clock): ${perMailbox.reduce((a, b) => a + b, 0)} refresh_token grants for ${count} mailboxes: exactly one for ${once}, none for ${never}, more than one for ${more}; ${rewatched.s.totals.mailboxesIdling}/${count} watched again ${seconds(rewatched.ms)} after the last step`,
+    );
+
+    // 8. Two workers (PostgreSQL): one watcher per mailbox, then the other takes over when one stops.
+    if (kind === 'postgres') {
+      const leasesPerHolder = async () =>
+        (
+          await sql<{ owner: string; n: number }>`
+        select owner, count(*) as n from leases where name like 'watch:%' and owner <> '' and until > ${new Date().toISOString()}
+        group by owner order by owner`.execute(db)
+        ).rows.map((r) => Number(r.n));
+      /** A worker joining `others`: how long until it holds its even share (less the slack of one in twenty). */
+      const join = async (name: string, workers: number) => {
+        const share = Math.ceil(count / workers);
+        const want = share - Math.max(1, Math.ceil(share / 20));
+        const started = performance.now();
+        const worker = startWorker(setup, name);
+        children.push(worker);
+        for (;;) {
+          const held = await leasesPerHolder();
+          const s = await sessions();
+          const fair = held.length === workers && held.every((n) => n >= want);
+          if ((fair && s.totals.mailboxesIdling === count) || performance.now() - started > 120_000) {
+            const twice = s.mailboxes.filter((m) => m.idling > 1).length;
+            print(
+              `${name} joined ${workers - 1} worker(s): ${fair ? `each holds its share (${want}+ of ${count}) ${seconds(performance.now() - started)} after it started` : 'shares not reached within 120 s'}; ${s.totals.mailboxesIdling}/${count} watched, ${twice} watched twice, watch leases per holder: ${held.join(' + ') || 'none'}`,
+            );
+            return worker;
+          }
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      };
+      /** Stops `worker` by `signal`, delivers one message per mailbox, and times the take-over and the listing. */
+      const takeOver = async (worker: Child, signal: NodeJS.Signals, tag: string) => {
+        await control('POST', '/mail/sessions/reset-peaks');
+        const began = performance.now();
+        await worker.stop(signal);
+        run = deliverProbes(emu.controlApi, addresses, tag, 10_000);
+        probes = run.probes;
+        // Watched and listed are followed together: a message is timed when it is listed, not when the
+        // take-over wait is over.
+        const [takeover] = await Promise.all([
+          waitWatched(count, 120_000, began),
+          awaitListed(db, tag, run, 120_000),
+        ]);
+        latency = latencySummary(probes);
+        after = await sessions();
+        print(
+          `${worker.name} stopped (${signal}): ${takeover.s.totals.mailboxesIdling}/${count} watched by the others ${seconds(takeover.ms)} later (goal < ${GOAL.takeoverS} s); the ${count} messages delivered meanwhile: listed ${latency.listed}, missing ${latency.missing}, p50 ${fmt(latency.p50)} ms, p99 ${fmt(latency.p99)} ms; most sessions on one mailbox ${after.totals.highestPeak}`,
+        );
+      };
+      // B joins A (who watches all), takes its share; A stops cleanly; C joins B, takes its share, and is killed.
+      await join('worker-b', 2);
+      await takeOver(workerA, 'SIGTERM', 'b');
+      const workerC = await join('worker-c', 2);
+      await takeOver(workerC, 'SIGKILL', 'c');
+    } else {
+      print('two workers: skipped on SQLite (run with postgres)');
+    }
   }
   await db.destroy();
 } finally {
