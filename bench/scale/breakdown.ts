@@ -62,7 +62,7 @@ export const breakdown = (
   let matched = 0;
   for (const d of deliveries) {
     const round = (byMailbox.get(d.mailboxId) ?? [])
-      .filter((r) => r.seenAt >= d.sentAt && r.outcome === 'synced')
+      .filter((r) => r.seenAt >= d.sentAt && (r.outcome === 'synced' || r.outcome === 'listed'))
       .sort((a, b) => a.seenAt - b.seenAt)[0];
     if (!round) continue;
     matched++;
@@ -75,7 +75,7 @@ export const breakdown = (
     if (round.leased !== undefined) add('3 → sync lease held', seen + round.leased);
     if (round.session !== undefined) add('4 → IMAP session ready', seen + round.session);
     if (d.listedAt !== null) add('5 → listed (seen by the bench)', d.listedAt - d.sentAt);
-    if (round.synced !== undefined) add('6 → round over (flags, deletions)', seen + round.synced);
+    if (round.synced !== undefined) add('6 → round over', seen + round.synced);
     add('7 → lease released', seen + round.done);
   }
   const lines = [

@@ -38,7 +38,7 @@ export const createArrivalRounds = (deps: SyncDeps, options: ArrivalRoundsOption
   /** The rounds of one watch session of `mailbox` (as read when the session opened). */
   return (mailbox: Mailbox) => {
     let stateChecked = mailbox.state === 'connected';
-    return ({ session, seenAt, close }: ArrivalRound): Promise<void> => {
+    return ({ session, seenAt, changed, listArrivals, close }: ArrivalRound): Promise<void> => {
       const timing = startTiming('watch', seenAt);
       mark(timing, 'selected');
       return slots(async () => {
@@ -52,11 +52,20 @@ export const createArrivalRounds = (deps: SyncDeps, options: ArrivalRoundsOption
         mark(timing, 'leased');
         const signal = AbortSignal.any([lease.signal, AbortSignal.timeout(timeoutMs)]);
         signal.addEventListener('abort', close, { once: true });
-        const work = session.syncFolder(deps, 'INBOX', { signal });
+        // New mail alone unless the server told of changed flags or expunges (the periodic sync reads
+        // those too): a round then costs a SEARCH, a FETCH and one transaction.
+        const work = changed ? session.syncFolder(deps, 'INBOX', { signal }) : listArrivals(deps, { signal });
         try {
-          await Promise.race([work, aborted(signal)]);
+          const listed = await Promise.race([work, aborted(signal)]);
+          if (listed === null) {
+            // The Inbox's cursor is not current (no sync yet, another UIDVALIDITY): the whole folder's
+            // sync, which a job runs on a session of its own once this lease is given up.
+            options.fallback(mailbox.id, seenAt);
+            logTiming(deps.log, mailbox.id, timing, 'whole');
+            return;
+          }
           mark(timing, 'synced');
-          logTiming(deps.log, mailbox.id, timing, 'synced');
+          logTiming(deps.log, mailbox.id, timing, changed ? 'synced' : 'listed');
         } catch (error) {
           options.fallback(mailbox.id, seenAt);
           logTiming(deps.log, mailbox.id, timing, signal.aborted ? 'cut' : 'failed');

@@ -18,7 +18,7 @@ export type ArrivalStep =
   | 'leased'
   /** An IMAP session was ready: opened and signed in (job path), the Inbox selected again (watching session). */
   | 'session'
-  /** The folder's round was over: new messages listed, flags and deletions read. */
+  /** The folder's round was over: new messages listed (a whole folder's sync: flags, deletions read too). */
   | 'synced';
 
 export interface ArrivalTiming {

@@ -149,8 +149,8 @@ export interface WatchHandlers {
   /**
    * When given, a transport that holds a session open (IMAP) lists new mail on the watching session
    * itself, between IDLEs, instead of calling `onNewMail` (still called once at the start): `seenAt` is
-   * when the first EXISTS of the round came, `session` the watching session with the Inbox selected
-   * again. Many EXISTS during a round make one more round. The caller bounds the round (a timeout, the sync lease: `close` ends the watching
+   * when the first EXISTS (or flag change, or expunge) of the round came, `session` the watching session.
+   * Many EXISTS during a round make one more round. The caller bounds the round (a timeout, the sync lease: `close` ends the watching
    * session at once, and the watch is then renewed); a rejection ends the watch like any session
    * failure. Graph ignores it.
    */
@@ -158,8 +158,22 @@ export interface WatchHandlers {
 }
 
 export interface ArrivalRound {
+  /** The watching session; with `changed`, the Inbox selected again for the whole folder's sync. */
   readonly session: MailSession;
   readonly seenAt: number;
+  /**
+   * The server told of changed flags or expunged messages since the last round (IMAP: untagged FETCH or
+   * EXPUNGE during IDLE): the round syncs the whole folder. Else it lists the new mail alone.
+   */
+  readonly changed: boolean;
+  /**
+   * Lists only the mail past the Inbox's cursor, flags and deletions left to the whole folder's sync;
+   * null when the cursor is not current (no sync yet, another UIDVALIDITY) and a whole sync must run.
+   */
+  readonly listArrivals: (
+    store: SyncStore,
+    options: { signal: AbortSignal },
+  ) => Promise<FolderSyncResult | null>;
   readonly close: () => void;
 }
 

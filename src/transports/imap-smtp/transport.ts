@@ -2,6 +2,7 @@ import type { ImapFlow } from 'imapflow';
 import type { Mailbox } from '../../mailboxes/mailbox.ts';
 import type { MailSession, MailTransport, TransportDeps } from '../types.ts';
 import { withMailboxImap } from './imap-access.ts';
+import { listArrivals } from './list-arrivals.ts';
 import { listFolders } from './list-folders.ts';
 import { pushFolderFlags } from './push-flags.ts';
 import { sendOverSmtp, verifySmtpLogin } from './send-smtp.ts';
@@ -30,5 +31,9 @@ export const imapSmtpTransport = (deps: TransportDeps, mailbox: Mailbox): MailTr
   keepSentCopy: (message) => keepImapSentCopy(deps, mailbox, message),
   verifySending: () => verifySmtpLogin(deps, mailbox),
   watch: (handlers, options) =>
-    watchInbox(deps, mailbox, handlers, options, (client) => imapSession(deps, mailbox, client)),
+    watchInbox(deps, mailbox, handlers, options, (client) => ({
+      session: imapSession(deps, mailbox, client),
+      listArrivals: (store, { signal }) =>
+        listArrivals({ db: deps.db, log: deps.log, ...store }, client, mailbox.id, 'INBOX', { signal }),
+    })),
 });

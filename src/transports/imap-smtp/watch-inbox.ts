@@ -3,7 +3,7 @@ import { getAccessToken } from '../../mailboxes/access-token.ts';
 import type { Mailbox } from '../../mailboxes/mailbox.ts';
 import { mailServersOf } from '../../microsoft/mail-servers-of.ts';
 import { loadMicrosoftSettings } from '../../microsoft/settings.ts';
-import type { MailSession, TransportDeps, WatchHandlers, WatchOptions } from '../types.ts';
+import type { ArrivalRound, TransportDeps, WatchHandlers, WatchOptions } from '../types.ts';
 import { ImapError, toImapError } from './imap-error.ts';
 import { closeImap, openImap } from './imap-session.ts';
 
@@ -58,15 +58,15 @@ const openInbox = async (
  * token expires, or after 25 minutes) or was closed by `signal`; false when the IMAP server is unknown;
  * rejects with the ImapError that ended it. Failures are stored on the mailbox by the caller, which
  * decides how often a dropped session may be reopened. With `handlers.onArrival`, new mail is listed on
- * this session: an EXISTS ends the IDLE, the Inbox is selected again and the round runs; EXISTS that come
- * during a round make one more.
+ * this session: an EXISTS ends the IDLE and the round runs (a flag change or an expunge too: the Inbox
+ * is then selected again for the whole folder's sync); those that come during a round make one more.
  */
 export const watchInbox = async (
   deps: TransportDeps,
   mailbox: Mailbox,
   handlers: WatchHandlers,
   options: WatchOptions,
-  sessionOf: (client: ImapFlow) => MailSession,
+  roundOf: (client: ImapFlow) => Pick<ArrivalRound, 'session' | 'listArrivals'>,
 ): Promise<boolean> => {
   const { signal } = options;
   const client = await openInbox(deps, mailbox, options);
@@ -82,6 +82,8 @@ export const watchInbox = async (
   let renew: NodeJS.Timeout | null = null;
   // When new mail is listed on this session: the first EXISTS not listed yet.
   let seenAt: number | null = null;
+  // Flags changed or messages expunged since the last round: the next one syncs the whole folder.
+  let changed = false;
   const arrived = () => {
     if (!handlers.onArrival) return handlers.onNewMail();
     seenAt ??= Date.now();
@@ -89,8 +91,16 @@ export const watchInbox = async (
     // A NOOP that fails means the connection is gone, which the IDLE loop reports.
     if (client.idling) void client.noop().catch(() => undefined);
   };
+  const changedOnServer = () => {
+    if (!handlers.onArrival) return;
+    changed = true;
+    arrived();
+  };
   try {
     client.on('exists', arrived);
+    // RFC 3501 §7.4.1, §7.4.2: told during IDLE; the periodic sync reads them too.
+    client.on('flags', changedOnServer);
+    client.on('expunge', changedOnServer);
     const row = await deps.db
       .selectFrom('mailboxes')
       .select('access_token_expires_at')
@@ -107,10 +117,19 @@ export const watchInbox = async (
     while (client.usable && !signal.aborted) {
       if (handlers.onArrival && seenAt !== null) {
         const at = seenAt;
+        const whole = changed;
         seenAt = null;
-        // A fresh UIDNEXT and HIGHESTMODSEQ: EXISTS tells neither, and the round plans from them.
-        await client.mailboxOpen('INBOX').catch((error: unknown) => Promise.reject(toImapError(error)));
-        await handlers.onArrival({ session: sessionOf(client), seenAt: at, close: () => client.close() });
+        changed = false;
+        // The whole folder's sync plans from a fresh UIDNEXT and HIGHESTMODSEQ (EXISTS tells neither);
+        // new mail alone is listed from the folder's cursor, on the Inbox as selected.
+        if (whole)
+          await client.mailboxOpen('INBOX').catch((error: unknown) => Promise.reject(toImapError(error)));
+        await handlers.onArrival({
+          ...roundOf(client),
+          seenAt: at,
+          changed: whole,
+          close: () => client.close(),
+        });
         continue;
       }
       await client.idle().catch((error: unknown) => {
