@@ -69,7 +69,7 @@ export const breakdown = (
     vias[round.via] = (vias[round.via] ?? 0) + 1;
     const seen = round.seenAt - d.sentAt;
     add('1 delivery → EXISTS seen by the watcher', seen);
-    if (round.selected !== undefined) add('2a → Inbox selected again', seen + round.selected);
+    if (round.selected !== undefined) add('2a → round started', seen + round.selected);
     if (round.slot !== undefined) add('2b → round slot taken', seen + round.slot);
     if (round.picked !== undefined) add('2 → job taken by a worker', seen + round.picked);
     if (round.leased !== undefined) add('3 → sync lease held', seen + round.leased);

@@ -57,23 +57,25 @@ export interface LeaseDeps {
 export const newOwner = (): string => randomBytes(9).toString('base64url');
 
 /**
- * Writes `until` for `owner` when the lease is free, expired or already theirs: one conditional row update
- * only one process can win, the same on SQLite and PostgreSQL.
+ * Writes `until` for `owner` when the lease is free, expired or already theirs: one statement only one
+ * process can win, the same on SQLite and PostgreSQL (`INSERT … ON CONFLICT DO UPDATE … WHERE`: a row
+ * held by another is left as it is and counts no change). One round trip, not two: every arrival round
+ * takes a lease.
  */
 const takeRow = async (db: Db, name: string, owner: string, now: Date, ttlMs: number): Promise<boolean> => {
   const at = now.toISOString();
-  await db
-    .insertInto('leases')
-    .values({ name, owner: '', until: at, claimed_at: at })
-    .onConflict((oc) => oc.column('name').doNothing())
-    .execute();
+  const held = { owner, until: new Date(now.getTime() + ttlMs).toISOString(), claimed_at: at };
   const result = await db
-    .updateTable('leases')
-    .set({ owner, until: new Date(now.getTime() + ttlMs).toISOString(), claimed_at: at })
-    .where('name', '=', name)
-    .where((eb) => eb.or([eb('until', '<=', at), eb('owner', '=', owner)]))
+    .insertInto('leases')
+    .values({ name, ...held })
+    .onConflict((oc) =>
+      oc
+        .column('name')
+        .doUpdateSet(held)
+        .where((eb) => eb.or([eb('leases.until', '<=', at), eb('leases.owner', '=', owner)])),
+    )
     .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  return Number(result.numInsertedOrUpdatedRows) === 1;
 };
 
 /** Renews a lease this owner holds; false when another process has it now. */

@@ -10,7 +10,7 @@ export type ArrivalStep =
   | 'queued'
   /** A worker took the job (job path). */
   | 'picked'
-  /** The Inbox selected again on the watching session (watch path). */
+  /** The round started on the watching session (watch path; the Inbox selected again for a whole sync). */
   | 'selected'
   /** One of the process' round slots taken (watch path). */
   | 'slot'
