@@ -1,7 +1,6 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -15,6 +14,7 @@ import { type MailOptions, type RunningMail, startMail } from './mail/start-mail
 import { type DemoSeed, seedDemo } from './state/demo-seed.ts';
 import { createDirectory } from './state/directory.ts';
 import { createLocalTls, type LocalTls } from './tls/local-ca.ts';
+import { workDirBase } from './work-dir.ts';
 
 export interface EmulatorOptions {
   readonly host?: string;
@@ -34,7 +34,10 @@ export interface EmulatorOptions {
   readonly demoRedirectUris?: string[];
   /** Start Dovecot and the SMTP server (default true). Identity-only tests switch it off. */
   readonly mail?: boolean | Partial<MailOptions>;
-  /** Where the emulator keeps its files; a fresh temporary folder by default, removed on stop. */
+  /**
+   * Where the emulator keeps its files; by default a fresh folder, in memory where it can (work-dir.ts),
+   * removed on stop.
+   */
   readonly workDir?: string;
 }
 
@@ -77,7 +80,7 @@ const close = (server: ReturnType<typeof createAdaptorServer>): Promise<void> =>
 export const startEmulator = async (options: EmulatorOptions = {}): Promise<RunningEmulator> => {
   const host = options.host ?? '127.0.0.1';
   const ownsWorkDir = options.workDir === undefined;
-  const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), 'mailroom-emulator-'));
+  const workDir = options.workDir ?? mkdtempSync(join(workDirBase(), 'mailroom-emulator-'));
   const cleanups: (() => Promise<void> | void)[] = [];
   if (ownsWorkDir) cleanups.push(() => rmSync(workDir, { recursive: true, force: true }));
   // Dovecot's unprivileged processes must pass through to their mail homes; the TLS keys stay in a 0700 folder.

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { deliverToFolder, type MailStoreLayout, type MessageFlag } from './maildir.ts';
+import { deliverMany, type MailStoreLayout, type MessageFlag } from './maildir.ts';
 
 export interface GeneratedMessageOptions {
   readonly from?: string;
@@ -10,30 +10,24 @@ export interface GeneratedMessageOptions {
   readonly date?: Date;
 }
 
+const FILLER = 'lorem ipsum dolor sit amet '.repeat(2);
+
 /** A plain-text RFC 5322 message with a unique Message-ID. */
 export const generateMessage = (n: number, options: GeneratedMessageOptions): Buffer => {
   const date = options.date ?? new Date(Date.now() - n * 60_000);
   const id = `${randomBytes(9).toString('hex')}.${n}@emulator.mailroom.test`;
   const lineCount = Math.max(1, Math.round((options.bodyBytes ?? 3600) / 72));
-  const body = Array.from(
-    { length: lineCount },
-    (_, i) => `Line ${i + 1} of message ${n}: ${'lorem ipsum dolor sit amet '.repeat(2)}`,
-  ).join('\r\n');
-  return Buffer.from(
-    [
-      `From: ${options.from ?? 'Seeder <seeder@example.net>'}`,
-      `To: ${options.to}`,
-      `Subject: ${options.subject ?? `Seeded message ${n}`}`,
-      `Date: ${date.toUTCString().replace('GMT', '+0000')}`,
-      `Message-ID: <${id}>`,
-      'MIME-Version: 1.0',
-      'Content-Type: text/plain; charset=utf-8',
-      'Content-Transfer-Encoding: 8bit',
-      '',
-      body,
-      '',
-    ].join('\r\n'),
-  );
+  // Built as one string (10,000 messages are seeded in a request; an array per message cost half the time).
+  let text =
+    `From: ${options.from ?? 'Seeder <seeder@example.net>'}\r\n` +
+    `To: ${options.to}\r\n` +
+    `Subject: ${options.subject ?? `Seeded message ${n}`}\r\n` +
+    `Date: ${date.toUTCString().replace('GMT', '+0000')}\r\n` +
+    `Message-ID: <${id}>\r\n` +
+    'MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n';
+  for (let i = 1; i <= lineCount; i++)
+    text += `Line ${i} of message ${n}: ${FILLER}${i < lineCount ? '\r\n' : ''}`;
+  return Buffer.from(`${text}\r\n`);
 };
 
 export interface SeedRequest {
@@ -49,16 +43,18 @@ export interface SeedRequest {
 
 /** Puts messages straight into the folder's Maildir: thousands per second (mail-test-rig.md §2). */
 export const seedFolder = (layout: MailStoreLayout, request: SeedRequest): number => {
+  const { address, folder, flags } = request;
   const given = request.messages ?? [];
-  for (const message of given)
-    deliverToFolder(layout, request.address, request.folder, message, request.flags);
   const count = request.count ?? 0;
-  for (let n = 1; n <= count; n++) {
-    const message = generateMessage(n, {
-      to: request.address,
-      ...(request.bodyBytes ? { bodyBytes: request.bodyBytes } : {}),
-    });
-    deliverToFolder(layout, request.address, request.folder, message, request.flags);
-  }
-  return given.length + count;
+  const generated = function* () {
+    for (let n = 1; n <= count; n++)
+      yield generateMessage(n, {
+        to: address,
+        ...(request.bodyBytes ? { bodyBytes: request.bodyBytes } : {}),
+      });
+  };
+  return (
+    (given.length > 0 ? deliverMany(layout, address, folder, given, flags) : 0) +
+    (count > 0 ? deliverMany(layout, address, folder, generated(), flags) : 0)
+  );
 };

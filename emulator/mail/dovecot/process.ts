@@ -77,13 +77,16 @@ export const startDovecot = async (root: string, profile: 'exchange' | 'rich'): 
 
   // `sleep 1 & wait`, not a bare `sleep 1`: bash runs the TERM trap only once a foreground command ends, so
   // a bare sleep added up to a second to every stop; `wait` returns at once on a trapped signal.
+  // When this Node process died without stopping the emulator, a root in memory (emulator/work-dir.ts) is
+  // removed too: its Maildirs would hold the RAM (hundreds of MB after a large seed) until a reboot.
   const watchdog = `dovecot -F -c "$1" </dev/null >>"$2" 2>&1 & d=$!
 trap 'kill $s $d 2>/dev/null; wait $d; exit 0' TERM INT
 while kill -0 ${process.pid} 2>/dev/null && kill -0 $d 2>/dev/null; do sleep 1 & s=$!; wait $s; done
-kill $d 2>/dev/null; wait $d`;
+kill $d 2>/dev/null; wait $d
+if ! kill -0 ${process.pid} 2>/dev/null; then case "$3" in /dev/shm/*) rm -rf "$3";; esac; fi`;
   const child = spawn(
     'bash',
-    ['-c', watchdog, 'dovecot-watchdog', configPath, join(root, 'log', 'dovecot.log')],
+    ['-c', watchdog, 'dovecot-watchdog', configPath, join(root, 'log', 'dovecot.log'), root],
     {
       stdio: 'ignore',
     },
