@@ -17,6 +17,20 @@ export interface Child {
 }
 
 /**
+ * MAILROOM_BENCH_CPU_PROF_DIR=<dir> (with MAILROOM_BENCH_CPU_PROF=<name,…>, default `worker-a`): those
+ * children profile their CPU over each window `measureUsage` measures them in (bench/scale/cpu-profile.ts),
+ * written to <dir>/<name>-<n>.cpuprofile; sum one with bench/scale/profile-summary.ts.
+ */
+const profiled = (name: string): boolean =>
+  Boolean(process.env.MAILROOM_BENCH_CPU_PROF_DIR) &&
+  (process.env.MAILROOM_BENCH_CPU_PROF ?? 'worker-a').split(',').includes(name);
+const profiledPids = new Set<number>();
+/** Starts or stops (and writes) the CPU profile of the profiled children among `pids`. */
+const toggleProfiles = (pids: readonly number[]): void => {
+  for (const pid of pids) if (profiledPids.has(pid)) process.kill(pid, 'SIGUSR2');
+};
+
+/**
  * Runs a TypeScript entry point under plain node with tsx as a loader (not the tsx CLI, which would put a
  * second process between us and the one measured). Output goes to `logPath`, except the first stdout line
  * when `firstLine` is asked for.
@@ -27,10 +41,16 @@ export const startChild = (
   args: readonly string[],
   options: { env?: Record<string, string>; logPath: string },
 ): Child => {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
-    env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const profile = profiled(name);
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', ...(profile ? ['--import', './bench/scale/cpu-profile.ts'] : []), entry, ...args],
+    {
+      env: { ...process.env, ...options.env, ...(profile ? { MAILROOM_BENCH_CPU_PROF_NAME: name } : {}) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  if (profile) profiledPids.add(child.pid!);
   const log = createWriteStream(options.logPath, { flags: 'a' });
   child.stderr!.pipe(log);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -146,8 +166,11 @@ export const measureUsage = async <K extends string>(
   const keys = Object.keys(groups) as K[];
   const before = Object.fromEntries(keys.map((k) => [k, ticksOf(groups[k]())])) as Record<K, number>;
   const started = performance.now();
+  const watched = keys.flatMap((k) => groups[k]());
+  toggleProfiles(watched);
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const elapsed = (performance.now() - started) / 1000;
+  toggleProfiles(watched);
   return Object.fromEntries(
     keys.map((k) => {
       const pids = groups[k]();

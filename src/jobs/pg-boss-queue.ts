@@ -17,9 +17,15 @@ const QUEUE_OPTIONS = {
 } as const;
 
 export interface PgBossQueueOptions {
-  /** How often each worker looks for jobs other processes sent, in seconds (pg-boss' minimum 0.5). */
+  /** How often a queue's idle workers look for jobs other processes sent, in seconds (pg-boss' minimum 0.5). */
   readonly pollSeconds?: number;
 }
+
+/**
+ * How often each worker looks on its own (pg-boss' loop), a backstop: the looks that find jobs are the
+ * queue's (one idle worker every `pollSeconds`), the sender's wake-up and a worker's own after a job.
+ */
+const OWN_POLL_SECONDS = 30;
 
 /** One `boss.work()` loop of this process: its id, and whether it is running a job now. */
 interface LocalWorker {
@@ -27,18 +33,29 @@ interface LocalWorker {
   busy: boolean;
 }
 
+/** The workers of one queue in this process, and its poll: one idle worker woken every `pollSeconds`. */
+interface LocalQueue {
+  readonly workers: LocalWorker[];
+  timer: NodeJS.Timeout | null;
+  turn: number;
+}
+
 /**
  * The PostgreSQL driver: pg-boss (v10, the last for Node 20) keeps jobs in the database, so any worker on
  * any machine can take them, and records a failed job's error. Started on first use: a web process that
  * never enqueues opens nothing. A job sent by a process that also works its queue is taken at once: the
  * sender wakes one of its own workers (pg-boss' `notifyWorker`, an idle one first) instead of leaving the
- * job to the next poll; jobs from other processes are found by the poll.
+ * job to the next poll. Jobs from other processes are found by the queue's poll: every `pollSeconds` one
+ * idle worker looks, not each of them (a queue with 16 workers polling every 0.5 s each was 32 queries a
+ * second in an idle process). A worker that took a job wakes an idle one (more may be waiting), and looks
+ * again itself as soon as its job is done, so a queue with work keeps every worker busy.
  */
 export const createPgBossQueue = (
   connectionString: string,
   deps: { readonly db: Db; readonly log: Logger },
   options: PgBossQueueOptions = {},
 ): JobQueue => {
+  const pollSeconds = options.pollSeconds ?? 0.5;
   const boss = new PgBoss({ connectionString, max: 4 });
   boss.on('error', (error: Error) =>
     deps.log.error({ event: 'jobs.pg_boss_error', err: error }, 'the job queue met an error'),
@@ -50,12 +67,21 @@ export const createPgBossQueue = (
     return started;
   };
   const created = new Set<string>();
-  const local = new Map<JobName, LocalWorker[]>();
-  let turn = 0;
+  const local = new Map<JobName, LocalQueue>();
+  /** Wakes an idle worker of `name` (not `except`), in turn; false when none is idle. */
+  const wakeIdle = (name: JobName, except?: LocalWorker): boolean => {
+    const queue = local.get(name);
+    if (!queue || stopping) return false;
+    const idle = queue.workers.filter((w) => w.id && !w.busy && w !== except);
+    const worker = idle[queue.turn++ % Math.max(1, idle.length)];
+    if (worker) boss.notifyWorker(worker.id);
+    return worker !== undefined;
+  };
   const wake = (name: JobName) => {
-    const workers = local.get(name) ?? [];
-    const worker = workers.find((w) => !w.busy && w.id) ?? workers[turn++ % Math.max(1, workers.length)];
-    // A busy worker that is woken looks again as soon as its job is done, without its pause.
+    if (wakeIdle(name)) return;
+    // All busy: one woken looks again as soon as its job is done (each does anyway), without a pause.
+    const workers = local.get(name)?.workers ?? [];
+    const worker = workers[(local.get(name)?.turn ?? 0) % Math.max(1, workers.length)];
     if (worker?.id && !stopping) boss.notifyWorker(worker.id);
   };
   // Workers starting together may race to create the queue (PostgreSQL answers one of them with a
@@ -89,17 +115,24 @@ export const createPgBossQueue = (
     },
     async work(name, handler, workOptions = {}) {
       await ensureQueue(name);
-      const workers = local.get(name) ?? [];
-      local.set(name, workers);
+      let queue = local.get(name);
+      if (!queue) {
+        queue = { workers: [], timer: null, turn: 0 };
+        local.set(name, queue);
+      }
+      queue.timer ??= setInterval(() => wakeIdle(name), pollSeconds * 1000);
+      queue.timer.unref();
       // pg-boss 10 runs one batch at a time per work() call: one call per unit of concurrency.
       for (let i = 0; i < (workOptions.concurrency ?? 2); i++) {
         const worker: LocalWorker = { id: '', busy: false };
-        workers.push(worker);
+        queue.workers.push(worker);
         worker.id = await boss.work<JobData>(
           name,
-          { batchSize: 1, pollingIntervalSeconds: options.pollSeconds ?? 0.5 },
+          { batchSize: 1, pollingIntervalSeconds: Math.max(pollSeconds, OWN_POLL_SECONDS) },
           async (jobs) => {
             worker.busy = true;
+            // More may be waiting (a poll found this one): an idle worker looks too.
+            if (jobs.length > 0) wakeIdle(name, worker);
             try {
               for (const job of jobs) {
                 try {
@@ -112,6 +145,8 @@ export const createPgBossQueue = (
               }
             } finally {
               worker.busy = false;
+              // Looks again at once rather than after its pause: while jobs wait, none is left to a poll.
+              if (jobs.length > 0 && !stopping) boss.notifyWorker(worker.id);
             }
           },
         );
@@ -119,6 +154,7 @@ export const createPgBossQueue = (
     },
     stop() {
       stopping ??= (async () => {
+        for (const queue of local.values()) if (queue.timer) clearInterval(queue.timer);
         if (!started) return;
         await started;
         // stop() resolves before pg-boss has closed its pool; 'stopped' says it has (else a database

@@ -57,3 +57,59 @@ for (const kind of DATABASES) {
     });
   });
 }
+
+describe('job pickup on postgres: jobs other processes sent', () => {
+  /** The poll: one idle worker looks every POLL_SECONDS (not each of them). */
+  const POLL = 2;
+  let testDb: TestDatabase;
+  let db: Db;
+  let worker: JobQueue;
+  let sender: JobQueue;
+  before(async () => {
+    testDb = await createTestDatabase('postgres');
+    const config = parseConfig({ MAILROOM_ENV: 'test', ...testDb.env });
+    if (config.database.kind !== 'postgres') throw new Error('a PostgreSQL database was asked for');
+    db = openDatabase(config.database);
+    await migrateToLatest(db);
+    const deps = { db, log: createLogger('silent') };
+    worker = createPgBossQueue(config.database.url, deps, { pollSeconds: POLL });
+    sender = createPgBossQueue(config.database.url, deps, { pollSeconds: 30 });
+  });
+  after(async () => {
+    await worker?.stop();
+    await sender?.stop();
+    await db?.destroy();
+    await testDb?.drop();
+  });
+
+  test('a burst found by the poll is spread over every worker at once, not one worker per poll', async () => {
+    const started: number[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await worker.work(
+      'sync-arrival',
+      async () => {
+        started.push(Date.now());
+        await gate;
+      },
+      { concurrency: 4 },
+    );
+    // Sent by another process: nothing wakes this one's workers but its poll.
+    for (let i = 0; i < 8; i++)
+      await sender.send('sync-arrival', { mailboxId: `b${i}` }, { singletonKey: `b${i}` });
+    await waitFor(async () => started.length >= 1, (POLL + 3) * 1000, 'the first job found by a poll');
+    // The worker that took it woke an idle one, which took the next… well before a second poll.
+    await waitFor(async () => started.length >= 4, 5_000, 'four jobs running');
+    const spread = started[3]! - started[0]!;
+    assert.ok(
+      spread < POLL * 1000,
+      `the 4 workers took a job within ${spread} ms (one per poll would be ${3 * POLL} s)`,
+    );
+    release();
+    // Each looks again as soon as its job is done: the other four follow without a poll between.
+    await waitFor(async () => started.length >= 8, 5_000, 'the other four taken');
+    assert.ok(started[7]! - started[3]! < POLL * 1000, `the rest taken ${started[7]! - started[3]!} ms later`);
+  });
+});
