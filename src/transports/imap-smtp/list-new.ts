@@ -1,15 +1,17 @@
 import type { FetchMessageObject, ImapFlow } from 'imapflow';
 import type { Db } from '../../db/database.ts';
+import type { Logger } from '../../log/logger.ts';
 import type { BlobStore } from '../../messages/blob-store.ts';
-import { readHeader } from '../../messages/read-header.ts';
-import { type ListedMessage, storeListed } from '../../messages/store-listed.ts';
+import { type HeaderFields, readHeader } from '../../messages/read-header.ts';
 import { uidSet } from './cursor.ts';
-import { saveProgress } from './folder-state.ts';
 import { ImapError, toImapError } from './imap-error.ts';
+import type { FetchedMessage } from './list-batch.ts';
+import { startListWriter } from './list-writer.ts';
 
 export interface ListNewDeps {
   readonly db: Db;
   readonly blobs: BlobStore;
+  readonly log: Logger;
 }
 
 export interface ListNewTarget {
@@ -37,7 +39,7 @@ const FIRST_BATCH = 100;
  * per window of `batchSize` UIDs (flags, INTERNALDATE, size and up to INLINE_SOURCE_BYTES of source), the envelope read
  * from each header, and every batch stored in one transaction with the folder's cursor and count while
  * the FETCH goes on: the next batch is read from the socket while one commits, and at most those two are
- * held. The cursor only passes UIDs that are stored (a cut session resumes with no gap; storing a UID
+ * held. A large listing on SQLite commits in a writer thread (list-writer.ts), so this thread only reads. The cursor only passes UIDs that are stored (a cut session resumes with no gap; storing a UID
  * again is a no-op), so a large message, downloaded after its window's FETCH, holds it back until then.
  */
 export const listNew = async (
@@ -51,17 +53,19 @@ export const listNew = async (
   let created = 0;
   let limit = Math.min(FIRST_BATCH, options.batchSize);
   let storing: Promise<unknown> = Promise.resolve();
+  const writer = await startListWriter(deps.db, deps.log, uids.length);
   /** Starts storing a batch with the cursor at `uidNext`; the batch before it has been awaited. */
-  const store = (batch: ListedMessage[], uidNext: number): void => {
+  const store = (batch: FetchedMessage[], uidNext: number): void => {
     fetched += batch.length;
-    const progress = { uidNext, storedMessages: target.storedBefore + fetched };
-    storing = (async () => {
-      if (batch.length === 0) return saveProgress(deps.db, target.mailboxId, target.path, progress);
-      const results = await storeListed(deps.db, batch, (trx) =>
-        saveProgress(trx, target.mailboxId, target.path, progress),
-      );
-      for (const result of results) if (result.created) created++;
-    })();
+    const cursor = {
+      mailboxId: target.mailboxId,
+      path: target.path,
+      uidNext,
+      storedMessages: target.storedBefore + fetched,
+    };
+    storing = writer.store(batch, cursor).then((n) => {
+      created += n;
+    });
     // Named case: awaited (and its failure thrown) before the next batch is stored and when the listing
     // ends; this only keeps it from being an unhandled rejection until then.
     storing.catch(() => undefined);
@@ -73,14 +77,14 @@ export const listNew = async (
     for (let at = 0; at < uids.length; at += options.batchSize) {
       const window = uids.slice(at, at + options.batchSize);
       const cursor = new WindowCursor(window);
-      let batch: ListedMessage[] = [];
-      const large: Omit<ListedMessage, 'blobSha256' | 'source'>[] = [];
+      let batch: FetchedMessage[] = [];
+      const large: { input: FetchedMessage['input']; header: HeaderFields }[] = [];
       for await (const msg of imapStream(client.fetch(uidSet(window), QUERY, { uid: true }))) {
         options.signal?.throwIfAborted();
         const listed = toListed(target, msg);
         if (!listed) continue;
-        if (listed.source === null) large.push(listed);
-        else batch.push(listed);
+        if (listed.source === null) large.push({ input: listed.input, header: readHeader(listed.head) });
+        else batch.push({ input: listed.input, source: listed.source, header: null, blobSha256: null });
         if (batch.length >= limit) {
           await storing;
           store(batch, cursor.storedUpTo(batch));
@@ -102,7 +106,7 @@ export const listNew = async (
     }
   } finally {
     // A batch still committing is waited for; its failure is the one thrown (the database's state).
-    await storing;
+    await storing.finally(() => writer.close());
   }
   return { fetched, created };
 };
@@ -116,10 +120,14 @@ const QUERY = {
 } as const;
 
 /**
- * A fetched message as listed: the source kept when it came whole, else null (to be downloaded). Exchange's
- * RFC822.SIZE is not always the source's length: a source that filled the window is cut.
+ * A fetched message as listed: the source kept when it came whole, else null (to be downloaded, its
+ * envelope read from `head`). Exchange's RFC822.SIZE is not always the source's length: a source that
+ * filled the window is cut.
  */
-const toListed = (target: ListNewTarget, msg: FetchMessageObject): ListedMessage | null => {
+const toListed = (
+  target: ListNewTarget,
+  msg: FetchMessageObject,
+): { input: FetchedMessage['input']; source: Buffer | null; head: Buffer } | null => {
   if (!msg.source) return null;
   const input = {
     mailboxId: target.mailboxId,
@@ -131,7 +139,7 @@ const toListed = (target: ListNewTarget, msg: FetchMessageObject): ListedMessage
     size: msg.size ?? msg.source.length,
   };
   const whole = msg.source.length >= input.size && msg.source.length < INLINE_SOURCE_BYTES;
-  return { input, header: readHeader(msg.source), source: whole ? msg.source : null, blobSha256: null };
+  return { input, source: whole ? msg.source : null, head: msg.source };
 };
 
 /**
@@ -145,7 +153,7 @@ class WindowCursor {
   constructor(private readonly uids: readonly number[]) {}
 
   /** After `batch` is stored; large messages, stored after the window's FETCH, hold it back until then. */
-  storedUpTo(batch: readonly ListedMessage[]): number {
+  storedUpTo(batch: readonly FetchedMessage[]): number {
     for (const b of batch) this.stored.add(b.input.uid);
     while (this.next < this.uids.length && this.stored.delete(this.uids[this.next]!)) this.next++;
     return this.uids[this.next] ?? this.uids.at(-1)! + 1;
