@@ -2,10 +2,10 @@ import type { FetchMessageObject, ImapFlow } from 'imapflow';
 import type { Db } from '../../db/database.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { BlobStore } from '../../messages/blob-store.ts';
-import { type HeaderFields, readHeader } from '../../messages/read-header.ts';
+import { readHeader } from '../../messages/read-header.ts';
+import type { ListedMessage } from '../../messages/store-listed.ts';
 import { uidSet } from './cursor.ts';
 import { ImapError, toImapError } from './imap-error.ts';
-import type { FetchedMessage } from './list-batch.ts';
 import { startListWriter } from './list-writer.ts';
 
 export interface ListNewDeps {
@@ -55,7 +55,7 @@ export const listNew = async (
   let storing: Promise<unknown> = Promise.resolve();
   const writer = await startListWriter(deps.db, deps.log, uids.length);
   /** Starts storing a batch with the cursor at `uidNext`; the batch before it has been awaited. */
-  const store = (batch: FetchedMessage[], uidNext: number): void => {
+  const store = (batch: ListedMessage[], uidNext: number): void => {
     fetched += batch.length;
     const cursor = {
       mailboxId: target.mailboxId,
@@ -77,14 +77,14 @@ export const listNew = async (
     for (let at = 0; at < uids.length; at += options.batchSize) {
       const window = uids.slice(at, at + options.batchSize);
       const cursor = new WindowCursor(window);
-      let batch: FetchedMessage[] = [];
-      const large: { input: FetchedMessage['input']; header: HeaderFields }[] = [];
+      let batch: ListedMessage[] = [];
+      const large: Omit<ListedMessage, 'blobSha256' | 'source'>[] = [];
       for await (const msg of imapStream(client.fetch(uidSet(window), QUERY, { uid: true }))) {
         options.signal?.throwIfAborted();
         const listed = toListed(target, msg);
         if (!listed) continue;
-        if (listed.source === null) large.push({ input: listed.input, header: readHeader(listed.head) });
-        else batch.push({ input: listed.input, source: listed.source, header: null, blobSha256: null });
+        if (listed.source === null) large.push(listed);
+        else batch.push(listed);
         if (batch.length >= limit) {
           await storing;
           store(batch, cursor.storedUpTo(batch));
@@ -120,14 +120,10 @@ const QUERY = {
 } as const;
 
 /**
- * A fetched message as listed: the source kept when it came whole, else null (to be downloaded, its
- * envelope read from `head`). Exchange's RFC822.SIZE is not always the source's length: a source that
- * filled the window is cut.
+ * A fetched message as listed: the source kept when it came whole, else null (to be downloaded). Exchange's
+ * RFC822.SIZE is not always the source's length: a source that filled the window is cut.
  */
-const toListed = (
-  target: ListNewTarget,
-  msg: FetchMessageObject,
-): { input: FetchedMessage['input']; source: Buffer | null; head: Buffer } | null => {
+const toListed = (target: ListNewTarget, msg: FetchMessageObject): ListedMessage | null => {
   if (!msg.source) return null;
   const input = {
     mailboxId: target.mailboxId,
@@ -139,7 +135,7 @@ const toListed = (
     size: msg.size ?? msg.source.length,
   };
   const whole = msg.source.length >= input.size && msg.source.length < INLINE_SOURCE_BYTES;
-  return { input, source: whole ? msg.source : null, head: msg.source };
+  return { input, header: readHeader(msg.source), source: whole ? msg.source : null, blobSha256: null };
 };
 
 /**
@@ -153,7 +149,7 @@ class WindowCursor {
   constructor(private readonly uids: readonly number[]) {}
 
   /** After `batch` is stored; large messages, stored after the window's FETCH, hold it back until then. */
-  storedUpTo(batch: readonly FetchedMessage[]): number {
+  storedUpTo(batch: readonly ListedMessage[]): number {
     for (const b of batch) this.stored.add(b.input.uid);
     while (this.next < this.uids.length && this.stored.delete(this.uids[this.next]!)) this.next++;
     return this.uids[this.next] ?? this.uids.at(-1)! + 1;
