@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CompiledQuery, type Driver, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.ts';
 import type { Database } from './schema.ts';
@@ -30,26 +30,8 @@ export const openDatabase = (database: Config['database']): Db => {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({
-    dialect: new ImmediateSqliteDialect({ database: cachingStatements(sqlite) }),
-  });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
 };
-
-/**
- * Transactions begin IMMEDIATE: they take the write lock at their start. A transaction that read first
- * and was then to write after another connection committed (the listing's writer thread, a `mailroom
- * worker` process on the same file) would fail with SQLITE_BUSY_SNAPSHOT, which no busy timeout waits
- * out; waiting for the lock at the start is what the busy timeout does.
- */
-class ImmediateSqliteDialect extends SqliteDialect {
-  override createDriver(): Driver {
-    const driver = super.createDriver();
-    driver.beginTransaction = async (connection) => {
-      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-    };
-    return driver;
-  }
-}
 
 /** Distinct SQL texts kept prepared; `in (…)` lists of every length make new texts, so the cache is bounded. */
 const STATEMENT_CACHE = 500;

@@ -11,9 +11,7 @@ export type MessagesErrorCode =
   /** Reading a listed message's body failed (its parse thread failed or ran out of time). */
   | 'messages.parse_failed'
   /** A message waits for its parse but its raw source is gone. */
-  | 'messages.source_missing'
-  /** The listing's writer thread could not store a batch (its database error is the cause). */
-  | 'messages.store_failed';
+  | 'messages.source_missing';
 
 export class MessagesError extends Error {
   constructor(

@@ -1,17 +1,15 @@
 import type { FetchMessageObject, ImapFlow } from 'imapflow';
 import type { Db } from '../../db/database.ts';
-import type { Logger } from '../../log/logger.ts';
 import type { BlobStore } from '../../messages/blob-store.ts';
 import { readHeader } from '../../messages/read-header.ts';
-import type { ListedMessage } from '../../messages/store-listed.ts';
+import { type ListedMessage, storeListed } from '../../messages/store-listed.ts';
 import { uidSet } from './cursor.ts';
+import { saveProgress } from './folder-state.ts';
 import { ImapError, toImapError } from './imap-error.ts';
-import { startListWriter } from './list-writer.ts';
 
 export interface ListNewDeps {
   readonly db: Db;
   readonly blobs: BlobStore;
-  readonly log: Logger;
 }
 
 export interface ListNewTarget {
@@ -39,7 +37,7 @@ const FIRST_BATCH = 100;
  * per window of `batchSize` UIDs (flags, INTERNALDATE, size and up to INLINE_SOURCE_BYTES of source), the envelope read
  * from each header, and every batch stored in one transaction with the folder's cursor and count while
  * the FETCH goes on: the next batch is read from the socket while one commits, and at most those two are
- * held. A large listing on SQLite commits in a writer thread (list-writer.ts), so this thread only reads. The cursor only passes UIDs that are stored (a cut session resumes with no gap; storing a UID
+ * held. The cursor only passes UIDs that are stored (a cut session resumes with no gap; storing a UID
  * again is a no-op), so a large message, downloaded after its window's FETCH, holds it back until then.
  */
 export const listNew = async (
@@ -53,19 +51,17 @@ export const listNew = async (
   let created = 0;
   let limit = Math.min(FIRST_BATCH, options.batchSize);
   let storing: Promise<unknown> = Promise.resolve();
-  const writer = await startListWriter(deps.db, deps.log, uids.length);
   /** Starts storing a batch with the cursor at `uidNext`; the batch before it has been awaited. */
   const store = (batch: ListedMessage[], uidNext: number): void => {
     fetched += batch.length;
-    const cursor = {
-      mailboxId: target.mailboxId,
-      path: target.path,
-      uidNext,
-      storedMessages: target.storedBefore + fetched,
-    };
-    storing = writer.store(batch, cursor).then((n) => {
-      created += n;
-    });
+    const progress = { uidNext, storedMessages: target.storedBefore + fetched };
+    storing = (async () => {
+      if (batch.length === 0) return saveProgress(deps.db, target.mailboxId, target.path, progress);
+      const results = await storeListed(deps.db, batch, (trx) =>
+        saveProgress(trx, target.mailboxId, target.path, progress),
+      );
+      for (const result of results) if (result.created) created++;
+    })();
     // Named case: awaited (and its failure thrown) before the next batch is stored and when the listing
     // ends; this only keeps it from being an unhandled rejection until then.
     storing.catch(() => undefined);
@@ -106,7 +102,7 @@ export const listNew = async (
     }
   } finally {
     // A batch still committing is waited for; its failure is the one thrown (the database's state).
-    await storing.finally(() => writer.close());
+    await storing;
   }
   return { fetched, created };
 };
