@@ -16,6 +16,12 @@ import type { ParseOutcome } from './parse-worker.ts';
 export interface MessageParser {
   /** Messages of this mailbox were listed: read them soon. */
   wake(mailboxId: string): void;
+  /**
+   * A folder of this mailbox is being listed: its reading waits, between batches, until the returned
+   * function is called. On two cores the parse threads would otherwise take the listing's CPU (a resume
+   * every 30 s, the folder listed before this one).
+   */
+  listing(mailboxId: string): () => void;
   /** Resolves once no message of the mailbox waits for its parse (read here or by another process). */
   drain(mailboxId: string, signal?: AbortSignal): Promise<void>;
   /** Wakes every mailbox with pending messages (at start, and now and then for a process that died). */
@@ -44,7 +50,19 @@ interface PendingRow {
 export const createMessageParser = (deps: ParserDeps): MessageParser => {
   const running = new Map<string, Promise<void>>();
   const again = new Set<string>();
+  /** Mailboxes being listed: how many listings, and what resolves when the last one ends. */
+  const listings = new Map<string, { count: number; ended: Promise<void>; end: () => void }>();
   let closed = false;
+
+  /** Resolves once no folder of the mailbox is being listed (at once if none is), or the signal aborts. */
+  const notListing = async (mailboxId: string, signal: AbortSignal): Promise<void> => {
+    const listing = listings.get(mailboxId);
+    if (!listing) return;
+    const aborted = new Promise<void>((resolve) =>
+      signal.addEventListener('abort', () => resolve(), { once: true }),
+    );
+    await Promise.race([listing.ended, aborted]);
+  };
 
   const pendingAfter = (mailboxId: string, after: PendingRow | null) => {
     let query = deps.db
@@ -76,6 +94,7 @@ export const createMessageParser = (deps: ParserDeps): MessageParser => {
     };
     try {
       for (;;) {
+        await notListing(mailboxId, signal);
         signal.throwIfAborted();
         const rows: PendingRow[] = await pendingAfter(mailboxId, after);
         if (rows.length === 0) break;
@@ -165,6 +184,26 @@ export const createMessageParser = (deps: ParserDeps): MessageParser => {
 
   return {
     wake,
+    listing(mailboxId) {
+      let listing = listings.get(mailboxId);
+      if (!listing) {
+        const ends: (() => void)[] = [];
+        const ended = new Promise<void>((resolve) => ends.push(resolve));
+        listing = { count: 0, ended, end: () => ends[0]?.() };
+        listings.set(mailboxId, listing);
+      }
+      const current = listing;
+      current.count++;
+      let done = false;
+      return () => {
+        if (done) return;
+        done = true;
+        current.count--;
+        if (current.count > 0) return;
+        listings.delete(mailboxId);
+        current.end();
+      };
+    },
     async drain(mailboxId, signal) {
       for (;;) {
         signal?.throwIfAborted();

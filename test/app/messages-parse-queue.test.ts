@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { parseConfig } from '../../src/config.ts';
 import { type Db, openDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
+import { leaseHolder } from '../../src/jobs/lease.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { insertMailbox } from '../../src/mailboxes/repository.ts';
 import { type BlobStore, createFileBlobStore } from '../../src/messages/blob-store.ts';
@@ -13,6 +14,7 @@ import { getMessage, listMessages } from '../../src/messages/queries.ts';
 import { readHeader } from '../../src/messages/read-header.ts';
 import { type ListedMessage, storeListed } from '../../src/messages/store-listed.ts';
 import { createTestDatabase, DATABASES, type TestDatabase } from '../support/databases.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 // Listing at wire speed, reading in parallel (issue 12, item 3): a message is listed from its header as
 // soon as its batch commits, shows "loading" until a parse thread has read it, is then readable and
@@ -124,6 +126,22 @@ for (const kind of DATABASES) {
         .where('message_id', '=', stored!.messageId)
         .execute();
       assert.equal(source.length, 0, 'the raw source is let go once read');
+    });
+
+    test('while a folder of the mailbox is listed, its messages wait to be read; then they are', async () => {
+      const mailboxId = await freshMailbox();
+      const [stored] = await storeListed(db, [
+        listed(mailboxId, plain('held-1@contoso.test', 'Held back', 'Read after the listing.')),
+      ]);
+      const parser = parserWith(0);
+      const listingEnded = parser.listing(mailboxId);
+      const drained = parser.drain(mailboxId);
+      // The reading has started (it holds the mailbox's parse lease) and waits for the listing.
+      await waitFor(() => leaseHolder(db, `parse:${mailboxId}`), 5000, 'the parse lease taken');
+      assert.equal((await getMessage(db, mailboxId, stored!.messageId))!.parseState, 'pending');
+      listingEnded();
+      await drained;
+      assert.equal((await getMessage(db, mailboxId, stored!.messageId))!.parseState, 'parsed');
     });
 
     test('a parse that fails is recorded on its message; the others of the batch are read', async () => {

@@ -1,5 +1,7 @@
 import type { FetchMessageObject, ImapFlow } from 'imapflow';
 import type { Db } from '../../db/database.ts';
+import { startWalCheckpointer } from '../../db/wal-checkpointer.ts';
+import type { Logger } from '../../log/logger.ts';
 import type { BlobStore } from '../../messages/blob-store.ts';
 import { readHeader } from '../../messages/read-header.ts';
 import { type ListedMessage, storeListed } from '../../messages/store-listed.ts';
@@ -10,6 +12,7 @@ import { ImapError, toImapError } from './imap-error.ts';
 export interface ListNewDeps {
   readonly db: Db;
   readonly blobs: BlobStore;
+  readonly log: Logger;
 }
 
 export interface ListNewTarget {
@@ -26,6 +29,8 @@ export interface ListNewTarget {
  * (`download`), so a 30 MB message is never in this thread's memory.
  */
 export const INLINE_SOURCE_BYTES = 256 * 1024;
+/** From this many new UIDs, a listing on SQLite checkpoints the WAL in a thread (db/wal-checkpointer.ts). */
+const CHECKPOINT_THREAD_FROM = 2000;
 /**
  * The first batch is small, so the first messages are listed within a moment; each next one doubles, up
  * to `batchSize`: a commit and the index pages it rewrites cost SQLite as much as hundreds of rows.
@@ -51,6 +56,8 @@ export const listNew = async (
   let created = 0;
   let limit = Math.min(FIRST_BATCH, options.batchSize);
   let storing: Promise<unknown> = Promise.resolve();
+  const checkpoints =
+    uids.length >= CHECKPOINT_THREAD_FROM ? await startWalCheckpointer(deps.db, deps.log) : null;
   /** Starts storing a batch with the cursor at `uidNext`; the batch before it has been awaited. */
   const store = (batch: ListedMessage[], uidNext: number): void => {
     fetched += batch.length;
@@ -61,6 +68,7 @@ export const listNew = async (
         saveProgress(trx, target.mailboxId, target.path, progress),
       );
       for (const result of results) if (result.created) created++;
+      checkpoints?.committed();
     })();
     // Named case: awaited (and its failure thrown) before the next batch is stored and when the listing
     // ends; this only keeps it from being an unhandled rejection until then.
@@ -102,7 +110,7 @@ export const listNew = async (
     }
   } finally {
     // A batch still committing is waited for; its failure is the one thrown (the database's state).
-    await storing;
+    await storing.finally(() => checkpoints?.stop());
   }
   return { fetched, created };
 };

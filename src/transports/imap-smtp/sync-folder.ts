@@ -104,13 +104,19 @@ export const syncFolder = async (
       // Listed as each batch commits: envelope, flags, size and raw source with the cursor, in one
       // transaction, while the FETCH streams the next.
       const fresh = newUids(found, plan.fetchFrom);
-      ({ fetched, created } = await listNew(
-        deps,
-        client,
-        { mailboxId, path, uidValidity: server.uidValidity, storedBefore },
-        fresh,
-        { batchSize, signal: options.signal },
-      ));
+      // The mailbox's parse threads wait meanwhile (the listing's CPU); woken below.
+      const listed = deps.parser.listing(mailboxId);
+      try {
+        ({ fetched, created } = await listNew(
+          deps,
+          client,
+          { mailboxId, path, uidValidity: server.uidValidity, storedBefore },
+          fresh,
+          { batchSize, signal: options.signal },
+        ));
+      } finally {
+        listed();
+      }
       // Past the last UID listed: mail that came after the SELECT (a watching session's round) is not
       // fetched again by the next round.
       listedTo = fresh.length > 0 ? fresh.at(-1)! + 1 : 0;
