@@ -2,14 +2,16 @@
 // FETCH of the same folder in the same run (the ceiling, ../shared/reference/performance-baselines.md), and
 // the memory of the process that syncs it.
 // Run: npx tsx bench/sync.ts [messages] [sqlite|postgres] [--no-graph] [--serve] [--in-process]
-//      [--profile=<file.cpuprofile>]
+//      [--profile=<file.cpuprofile>] [--memory-log=<file.jsonl>]
+// (MAILROOM_PARSE_WORKERS is passed on; BENCH_NODE_OPTIONS is added to the syncing process's NODE_OPTIONS,
+// to try V8 flags; `--memory-log`: its main thread's heap every 100 ms, bench/sync/memory-probe.mjs.)
 //
 // Mailroom runs as an operator runs it (bench/sync/child.ts): the built JavaScript (dist/, built first when
 // src/ is newer) under plain node, a web-only `mailroom serve` and a `mailroom worker` that syncs
 // (`--serve`: one `mailroom serve` with its workers, SQLite's default installation); the emulator in a
 // child process of its own. The folder is selected and synced through the API (Sync now → a job the worker
-// takes); the benchmark reads the sync's progress from the database and the syncing process's CPU and memory
-// from /proc, its parse threads included. `--in-process`: Mailroom inside this process instead, the sync
+// takes; the mailbox's first sync, its Inbox, is done the same way before); the benchmark reads the sync's
+// progress from the database and the syncing process's CPU and memory from /proc, parse threads included. `--in-process`: Mailroom inside this process instead, the sync
 // called directly (its RSS includes tsx and the benchmark); `--profile` implies it: the main thread's CPU
 // profile from the start of the sync to the last message listed.
 //
