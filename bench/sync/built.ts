@@ -1,5 +1,6 @@
 // The built Mailroom (`npm run build` → dist/), as an operator runs it: plain node, no tsx. Built again when a
-// file under src/ is newer than dist/src/cli.js, so a benchmark never measures stale JavaScript.
+// file under src/ or docs/ is newer than dist/src/cli.js (what bin/mailroom checks before it runs dist/), so
+// a benchmark never measures stale JavaScript.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,10 +18,11 @@ const newestUnder = (dir: string): number =>
     return Math.max(newest, entry.isDirectory() ? newestUnder(path) : statSync(path).mtimeMs);
   }, 0);
 
-/** Runs `npm run build` when dist/ is missing or older than src/; returns whether it built. */
+/** Runs `npm run build` when dist/ is missing or older than src/ or docs/; returns whether it built. */
 export const ensureBuilt = (): boolean => {
-  if (existsSync(BUILT_CLI) && statSync(BUILT_CLI).mtimeMs >= newestUnder(join(ROOT, 'src'))) return false;
-  process.stderr.write('building dist/ (npm run build): src/ is newer than dist/\n');
+  const newest = Math.max(newestUnder(join(ROOT, 'src')), newestUnder(join(ROOT, 'docs')));
+  if (existsSync(BUILT_CLI) && statSync(BUILT_CLI).mtimeMs >= newest) return false;
+  process.stderr.write('building dist/ (npm run build): src/ or docs/ is newer than dist/\n');
   const run = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 2, 2] });
   if (run.status !== 0) throw new Error(`npm run build failed (${run.status ?? run.signal})`);
   return true;

@@ -12,7 +12,7 @@ import { workerModule } from '../../src/threads/thread-pool.ts';
  */
 const checkout = () => {
   const root = mkdtempSync(join(tmpdir(), 'mailroom-command-'));
-  for (const dir of ['bin', 'dist/src', 'src', 'node_modules/.bin'])
+  for (const dir of ['bin', 'dist/src', 'src', 'docs', 'node_modules/.bin'])
     mkdirSync(join(root, dir), { recursive: true });
   copyFileSync(new URL('../../bin/mailroom', import.meta.url), join(root, 'bin/mailroom'));
   writeFileSync(
