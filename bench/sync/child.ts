@@ -102,7 +102,7 @@ export const startChildTarget = async (kind: DbKind, options: ChildOptions): Pro
     await database.drop();
   };
 
-  // The web process migrates the new database; the worker starts once it has (two processes migrating one
+  // The web process migrates the new database; the worker starts after it (two processes migrating one
   // SQLite file at once, one of them fails).
   const serve = start(
     ['serve'],
@@ -112,7 +112,6 @@ export const startChildTarget = async (kind: DbKind, options: ChildOptions): Pro
   const db = openDatabase(parseConfig({ ...database.env }).database);
   try {
     await Promise.race([waitForHealth(url), failed]);
-    const syncing = layout === 'serve' ? serve : start(['worker'], {}, true);
     cli(
       ['user', 'create', '--email', ADMIN, '--name', 'Bench Admin', '--admin', '--password-stdin'],
       'bench-admin-1\n',
@@ -134,10 +133,13 @@ export const startChildTarget = async (kind: DbKind, options: ChildOptions): Pro
       mailroomUrl: url,
       caPem: readFileSync(emu.tls.caPath, 'utf8'),
     });
+    // The worker starts once the mailbox is connected: started before, its first writes met the connect
+    // callback's transaction, which failed with SQLITE_BUSY ("database is locked", a 500) under load.
+    const syncing = layout === 'serve' ? serve : start(['worker'], {}, true);
     const mailboxId = megan!.mailboxId;
     const apiToken = lastLine(cli(['api-token', 'create', '--user', MEGAN, '--name', 'bench']));
     return {
-      description: `${builtCommand(syncing.pid!)} (pid ${syncing.pid}, from bin/mailroom ${syncing.spawnargs.slice(1).join(' ')})`,
+      description: `${await builtCommand(syncing.pid!)} (pid ${syncing.pid}, from bin/mailroom ${syncing.spawnargs.slice(1).join(' ')})`,
       pid: syncing.pid!,
       inProcess: false,
       url,
@@ -159,12 +161,16 @@ export const startChildTarget = async (kind: DbKind, options: ChildOptions): Pro
   }
 };
 
-/** The command line bin/mailroom exec'd: the built CLI under plain node, or the benchmark stops. */
-const builtCommand = (pid: number): string => {
-  const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-  if (!command.includes(BUILT_CLI) || command.some((a) => a.includes('tsx')))
-    throw new Error(`the syncing process runs ${command.join(' ')}, not the built CLI`);
-  return command.join(' ');
+/** The command line bin/mailroom exec'd (it checks the build first): the built CLI under plain node. */
+const builtCommand = async (pid: number): Promise<string> => {
+  for (let i = 0; i < 100; i++) {
+    const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    if (command.some((a) => a.includes('tsx')))
+      throw new Error(`the syncing process runs ${command.join(' ')}`);
+    if (command.includes(BUILT_CLI)) return command.join(' ');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`the syncing process (pid ${pid}) did not start the built CLI within 5 s`);
 };
 
 const lastLine = (text: string): string => text.trim().split('\n').at(-1)!;
