@@ -110,6 +110,9 @@ describe('job pickup on postgres: jobs other processes sent', () => {
     release();
     // Each looks again as soon as its job is done: the other four follow without a poll between.
     await waitFor(async () => started.length >= 8, 5_000, 'the other four taken');
-    assert.ok(started[7]! - started[3]! < POLL * 1000, `the rest taken ${started[7]! - started[3]!} ms later`);
+    assert.ok(
+      started[7]! - started[3]! < POLL * 1000,
+      `the rest taken ${started[7]! - started[3]!} ms later`,
+    );
   });
 });
