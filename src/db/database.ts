@@ -33,6 +33,15 @@ export const openDatabase = (database: Config['database']): Db => {
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
 };
 
+/**
+ * Kysely's transactions begin with `begin`; Mailroom's take SQLite's write lock at once instead. Two
+ * processes can share one SQLite file (`mailroom serve` and `mailroom worker`): a deferred transaction that
+ * read, then wrote after the other process committed, failed at once with SQLITE_BUSY_SNAPSHOT (the busy
+ * timeout does not apply to that upgrade), a sign-in or a connect answered 500; an immediate one waits for
+ * the lock at its start, up to busy_timeout.
+ */
+const BEGIN_WRITING = 'begin immediate';
+
 /** Distinct SQL texts kept prepared; `in (…)` lists of every length make new texts, so the cache is bounded. */
 const STATEMENT_CACHE = 500;
 
@@ -49,7 +58,7 @@ const cachingStatements = (sqlite: SQLite.Database) => {
       let statement = cache.get(sql);
       if (!statement) {
         if (cache.size >= STATEMENT_CACHE) cache.clear();
-        statement = sqlite.prepare(sql);
+        statement = sqlite.prepare(sql === 'begin' ? BEGIN_WRITING : sql);
         cache.set(sql, statement);
       }
       return statement;

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import SQLite from 'better-sqlite3';
+import { sql } from 'kysely';
+import { type Db, openDatabase } from '../../src/db/database.ts';
+
+// `mailroom serve` and `mailroom worker` may share one SQLite file. A transaction that reads, then writes
+// after the other process committed must not fail with SQLITE_BUSY_SNAPSHOT: Mailroom's transactions take
+// the write lock when they begin, and the other writer waits (here: fails at once, its busy timeout 0).
+
+describe('two processes on one SQLite file', () => {
+  let folder: string;
+  let db: Db;
+  let other: SQLite.Database;
+
+  before(async () => {
+    folder = mkdtempSync(join(tmpdir(), 'mailroom-shared-sqlite-'));
+    const file = join(folder, 'mailroom.db');
+    db = openDatabase({ kind: 'sqlite', file });
+    await sql`create table counters (name text primary key, value integer not null)`.execute(db);
+    await sql`insert into counters values ('a', 0)`.execute(db);
+    other = new SQLite(file);
+    other.pragma('busy_timeout = 0');
+  });
+
+  after(async () => {
+    other.close();
+    await db.destroy();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  test('a transaction that reads, then writes, is not failed by a commit of the other process', async () => {
+    let otherWrite = 'not tried';
+    await db.transaction().execute(async (trx) => {
+      const row = await sql<{ value: number }>`select value from counters where name = 'a'`.execute(trx);
+      // The other process writes between this transaction's read and its write.
+      try {
+        other.prepare(`update counters set value = value + 100 where name = 'a'`).run();
+        otherWrite = 'committed';
+      } catch (error) {
+        otherWrite = (error as { code?: string }).code ?? String(error);
+      }
+      await sql`update counters set value = ${row.rows[0]!.value + 1} where name = 'a'`.execute(trx);
+    });
+    // The other writer waited for the lock (here: gave up at once), so no update was lost either.
+    assert.equal(otherWrite, 'SQLITE_BUSY');
+    const after = other.prepare(`select value from counters where name = 'a'`).get() as { value: number };
+    assert.equal(after.value, 1);
+  });
+});
