@@ -9,13 +9,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../emulator/mail/dovecot/process.ts';
-import { DEMO } from '../../emulator/state/demo-seed.ts';
 import { parseConfig } from '../../src/config.ts';
 import { openDatabase } from '../../src/db/database.ts';
 import { generateSecretKey } from '../../src/secrets/secret-box.ts';
 import { connectMailboxes } from '../../test/support/connect-mailboxes.ts';
 import { createTestDatabase, type DbKind } from '../../test/support/databases.ts';
-import { MEGAN } from '../../test/support/mailbox-setup.ts';
+import { MEGAN, microsoftSettingsFor } from '../../test/support/mailbox-setup.ts';
 import { DEMO_PASSWORDS } from '../../test/support/ms-signin.ts';
 import { startEmulatorProcess } from '../emulator-process.ts';
 import { BIN, BUILT_CLI, ensureBuilt } from './built.ts';
@@ -118,23 +117,15 @@ export const startChildTarget = async (kind: DbKind, options: ChildOptions): Pro
     );
     const adminToken = lastLine(cli(['api-token', 'create', '--user', ADMIN]));
     await callApi({ url, apiToken: adminToken }, 'PUT', '/settings/microsoft', {
-      clientId: DEMO.appId,
-      tenant: DEMO.tenantId,
-      cloud: 'custom',
-      customAuthorityUrl: emu.httpsUrl,
-      customImapServer: `127.0.0.1:${emu.mail!.imap.tlsPort}`,
-      customSmtpServer: `127.0.0.1:${emu.mail!.smtp.port}`,
-      clientSecret: emu.demo!.appSecret,
-      signinEnabled: true,
-      syncEnabled: true,
+      ...microsoftSettingsFor(emu),
       autoProvision: true,
     });
     const [megan] = await connectMailboxes([{ upn: MEGAN, password: DEMO_PASSWORDS[MEGAN]! }], {
       mailroomUrl: url,
       caPem: readFileSync(emu.tls.caPath, 'utf8'),
     });
-    // The worker starts once the mailbox is connected: started before, its first writes met the connect
-    // callback's transaction, which failed with SQLITE_BUSY ("database is locked", a 500) under load.
+    // The worker starts once the mailbox is connected, so its start-up writes are not timed with the
+    // connect (the two processes share the SQLite file; their transactions take the write lock in turn).
     const syncing = layout === 'serve' ? serve : start(['worker'], {}, true);
     const mailboxId = megan!.mailboxId;
     const apiToken = lastLine(cli(['api-token', 'create', '--user', MEGAN, '--name', 'bench']));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import { type RunningEmulator, startEmulator } from '../../emulator/start.ts';
 import { findMailbox } from '../../src/mailboxes/repository.ts';
 import { createArrivalRounds } from '../../src/sync/arrival-round.ts';
@@ -9,7 +9,7 @@ import { transportFor } from '../../src/transports/transport-for.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { control } from '../support/control.ts';
 import { DATABASES } from '../support/databases.ts';
-import { outlookToken } from '../support/mail-token.ts';
+import { inEmulatorFolder } from '../support/mail-token.ts';
 import {
   configureForMail,
   connectThroughMicrosoft,
@@ -64,22 +64,8 @@ for (const kind of DATABASES) {
         .where('path', '=', 'INBOX')
         .executeTakeFirstOrThrow();
     /** Another client of the mailbox (Outlook, a phone) changing the Inbox on the server. */
-    const onServer = async (change: (client: ImapFlow) => Promise<unknown>) => {
-      const client = new ImapFlow({
-        host: '127.0.0.1',
-        port: emu.mail!.imap.port,
-        secure: false,
-        auth: { user: MEGAN, accessToken: await outlookToken(emu, MEGAN) },
-        logger: false,
-      });
-      await client.connect();
-      try {
-        await client.mailboxOpen('INBOX');
-        await change(client);
-      } finally {
-        await client.logout();
-      }
-    };
+    const onServer = (change: (client: ImapFlow) => Promise<unknown>) =>
+      inEmulatorFolder(emu, MEGAN, 'INBOX', change);
     const idling = async () =>
       ((await control(emu, 'GET', `/mail/sessions?address=${MEGAN}`)).body.totals as { idling: number })
         .idling === 1;

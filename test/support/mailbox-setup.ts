@@ -14,6 +14,19 @@ export const SUPPORT = `support@${DEMO.domain}`;
 /** Mailroom passwords of the demo people (their Microsoft passwords are in DEMO_PASSWORDS). */
 export const LOCAL_PASSWORD = 'local-password-123';
 
+/** The Microsoft 365 settings that point Mailroom at the emulator, sign-in and sync on. */
+export const microsoftSettingsFor = (emu: RunningEmulator) => ({
+  clientId: DEMO.appId,
+  tenant: DEMO.tenantId,
+  cloud: 'custom',
+  customAuthorityUrl: emu.httpsUrl,
+  customImapServer: `127.0.0.1:${emu.mail!.imap.tlsPort}`,
+  customSmtpServer: `127.0.0.1:${emu.mail!.smtp.port}`,
+  clientSecret: emu.demo!.appSecret,
+  signinEnabled: true,
+  syncEnabled: true,
+});
+
 /** Microsoft 365 settings for the emulator, mail sync on; returns an administrator's API token. */
 export const configureForMail = async (
   emu: RunningEmulator,
@@ -26,18 +39,7 @@ export const configureForMail = async (
   const res = await fetch(`${app.url}/api/settings/microsoft`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      clientId: DEMO.appId,
-      tenant: DEMO.tenantId,
-      cloud: 'custom',
-      customAuthorityUrl: emu.httpsUrl,
-      customImapServer: `127.0.0.1:${emu.mail!.imap.tlsPort}`,
-      customSmtpServer: `127.0.0.1:${emu.mail!.smtp.port}`,
-      clientSecret: emu.demo!.appSecret,
-      signinEnabled: true,
-      syncEnabled: true,
-      ...extra,
-    }),
+    body: JSON.stringify({ ...microsoftSettingsFor(emu), ...extra }),
   });
   assert.equal(res.status, 200, await res.clone().text());
   return token;

@@ -1,13 +1,9 @@
 import type { ImapFlow } from 'imapflow';
 import type { FolderSyncResult } from '../types.ts';
-import { newUids } from './cursor.ts';
 import { toImapError } from './imap-error.ts';
 import { selectedMailbox } from './imap-session.ts';
-import { listNew } from './list-new.ts';
+import { LIST_BATCH, listNew, searchNewUids } from './list-new.ts';
 import type { SyncFolderDeps } from './sync-folder.ts';
-
-/** UIDs per FETCH, and the largest batch stored at once, as a folder's sync does. */
-const BATCH = 1000;
 
 /**
  * An arrival round's listing on the watching session (an EXISTS during IDLE): only the mail past the
@@ -44,11 +40,7 @@ export const listArrivals = async (
       .executeTakeFirst();
     if (!cursor || cursor.uidvalidity !== uidValidity) return null;
     const from = Math.max(1, cursor.uid_next);
-    const found =
-      (await client
-        .search({ uid: `${from}:*` }, { uid: true })
-        .catch((e: unknown) => Promise.reject(toImapError(e)))) || [];
-    const fresh = newUids(found, from);
+    const fresh = await searchNewUids(client, from);
     const listed =
       fresh.length === 0
         ? { fetched: 0, created: 0 }
@@ -57,7 +49,7 @@ export const listArrivals = async (
             client,
             { mailboxId, path, uidValidity, storedBefore: cursor.stored_messages },
             fresh,
-            { batchSize: BATCH, signal: options.signal },
+            { batchSize: LIST_BATCH, signal: options.signal },
           );
     if (listed.fetched > 0) deps.parser.wake(mailboxId);
     return { ...listed, flagsChanged: 0, removed: 0, reset: false };

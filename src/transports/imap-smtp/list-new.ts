@@ -5,9 +5,28 @@ import type { Logger } from '../../log/logger.ts';
 import type { BlobStore } from '../../messages/blob-store.ts';
 import { readHeader } from '../../messages/read-header.ts';
 import { type ListedMessage, storeListed } from '../../messages/store-listed.ts';
-import { uidSet } from './cursor.ts';
+import { newUids, uidSet } from './cursor.ts';
 import { saveProgress } from './folder-state.ts';
 import { ImapError, toImapError } from './imap-error.ts';
+
+/**
+ * Messages stored per transaction at most (the first batches are smaller, see FIRST_BATCH): a commit and
+ * the index pages it rewrites cost SQLite as much as hundreds of rows' inserts, and PostgreSQL a round
+ * trip per statement.
+ */
+export const LIST_BATCH = 1000;
+
+/**
+ * The folder's UIDs from `from` on, ascending: one UID SEARCH, which also finds mail that came after the
+ * SELECT's UIDNEXT.
+ */
+export const searchNewUids = async (client: ImapFlow, from: number): Promise<number[]> =>
+  newUids(
+    (await client
+      .search({ uid: `${from}:*` }, { uid: true })
+      .catch((e: unknown) => Promise.reject(toImapError(e)))) || [],
+    from,
+  );
 
 export interface ListNewDeps {
   readonly db: Db;

@@ -7,11 +7,11 @@ import { removeGeneration, removeLocations, updateFlags } from '../../messages/l
 import type { MessageParser } from '../../messages/parse-queue.ts';
 import { type FlagChange, parsePending, setLocalFlags } from '../../reading/local-flags.ts';
 import type { FolderSyncResult, SyncFolderOptions } from '../types.ts';
-import { newUids, planSync, vanished } from './cursor.ts';
+import { planSync, vanished } from './cursor.ts';
 import { loadCursor, saveProgress, storedUids } from './folder-state.ts';
 import { toImapError } from './imap-error.ts';
 import { selectedMailbox } from './imap-session.ts';
-import { imapStream, listNew } from './list-new.ts';
+import { imapStream, LIST_BATCH, listNew, searchNewUids } from './list-new.ts';
 import { pushSelectedFolderFlags } from './push-flags.ts';
 
 export interface SyncFolderDeps {
@@ -20,13 +20,6 @@ export interface SyncFolderDeps {
   readonly parser: MessageParser;
   readonly log: Logger;
 }
-
-/**
- * Messages stored per transaction at most (the first batches are smaller, see list-new.ts): a commit and
- * the index pages it rewrites cost SQLite as much as hundreds of rows' inserts, and PostgreSQL a round
- * trip per statement.
- */
-const DEFAULT_BATCH = 1000;
 
 /** The pending flag changes of a folder's copies under one UIDVALIDITY, by message. */
 const pendingByMessage = async (
@@ -60,7 +53,7 @@ export const syncFolder = async (
   path: string,
   options: SyncFolderOptions = {},
 ): Promise<FolderSyncResult> => {
-  const batchSize = options.batchSize ?? DEFAULT_BATCH;
+  const batchSize = options.batchSize ?? LIST_BATCH;
   const lock = await client
     .getMailboxLock(path)
     .catch((error: unknown) => Promise.reject(toImapError(error)));
@@ -95,15 +88,11 @@ export const syncFolder = async (
     // Past the last UID listed: the SEARCH may find mail that came after the SELECT's UIDNEXT.
     let listedTo = 0;
     if (plan.hasNew) {
-      const found =
-        (await client
-          .search({ uid: `${plan.fetchFrom}:*` }, { uid: true })
-          .catch((e: unknown) => Promise.reject(toImapError(e)))) || [];
       const storedBefore =
         plan.fetchFrom === 1 ? 0 : (await storedUids(deps.db, mailboxId, path, server.uidValidity)).length;
       // Listed as each batch commits: envelope, flags, size and raw source with the cursor, in one
       // transaction, while the FETCH streams the next.
-      const fresh = newUids(found, plan.fetchFrom);
+      const fresh = await searchNewUids(client, plan.fetchFrom);
       // The mailbox's parse threads wait meanwhile (the listing's CPU); woken below.
       const listed = deps.parser.listing(mailboxId);
       try {
