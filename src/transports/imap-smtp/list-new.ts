@@ -1,4 +1,4 @@
-import type { FetchMessageObject, ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import type { Db } from '../../db/database.ts';
 import { startWalCheckpointer } from '../../db/wal-checkpointer.ts';
 import type { Logger } from '../../log/logger.ts';
@@ -6,8 +6,10 @@ import type { BlobStore } from '../../messages/blob-store.ts';
 import { readHeader } from '../../messages/read-header.ts';
 import { type ListedMessage, storeListed } from '../../messages/store-listed.ts';
 import { newUids, uidSet } from './cursor.ts';
+import type { FetchedSource } from './fetch-response.ts';
 import { saveProgress } from './folder-state.ts';
 import { ImapError, toImapError } from './imap-error.ts';
+import { fetchSources } from './listing-fetch.ts';
 
 /**
  * Messages stored per transaction at most (the first batches are smaller, see FIRST_BATCH): a commit and
@@ -102,7 +104,7 @@ export const listNew = async (
       const cursor = new WindowCursor(window);
       let batch: ListedMessage[] = [];
       const large: Omit<ListedMessage, 'blobSha256' | 'source'>[] = [];
-      for await (const msg of imapStream(client.fetch(uidSet(window), QUERY, { uid: true }))) {
+      for await (const msg of fetchSources(client, uidSet(window), INLINE_SOURCE_BYTES)) {
         options.signal?.throwIfAborted();
         const listed = toListed(target, msg);
         if (!listed) continue;
@@ -134,27 +136,19 @@ export const listNew = async (
   return { fetched, created };
 };
 
-const QUERY = {
-  uid: true,
-  flags: true,
-  internalDate: true,
-  size: true,
-  source: { maxLength: INLINE_SOURCE_BYTES },
-} as const;
-
 /**
  * A fetched message as listed: the source kept when it came whole, else null (to be downloaded). Exchange's
  * RFC822.SIZE is not always the source's length: a source that filled the window is cut.
  */
-const toListed = (target: ListNewTarget, msg: FetchMessageObject): ListedMessage | null => {
+const toListed = (target: ListNewTarget, msg: FetchedSource): ListedMessage | null => {
   if (!msg.source) return null;
   const input = {
     mailboxId: target.mailboxId,
     path: target.path,
     uidValidity: target.uidValidity,
     uid: msg.uid,
-    flags: [...(msg.flags ?? [])],
-    internalDate: msg.internalDate instanceof Date ? msg.internalDate : null,
+    flags: [...msg.flags],
+    internalDate: msg.internalDate,
     size: msg.size ?? msg.source.length,
   };
   const whole = msg.source.length >= input.size && msg.source.length < INLINE_SOURCE_BYTES;
@@ -176,20 +170,5 @@ class WindowCursor {
     for (const b of batch) this.stored.add(b.input.uid);
     while (this.next < this.uids.length && this.stored.delete(this.uids[this.next]!)) this.next++;
     return this.uids[this.next] ?? this.uids.at(-1)! + 1;
-  }
-}
-
-/** imapflow's errors from a FETCH stream, translated once (a BYE mid-stream becomes `imap.token_expired`). */
-export async function* imapStream<T>(stream: AsyncIterable<T>): AsyncGenerator<T> {
-  const iterator = stream[Symbol.asyncIterator]();
-  for (;;) {
-    let step: IteratorResult<T>;
-    try {
-      step = await iterator.next();
-    } catch (error) {
-      throw toImapError(error);
-    }
-    if (step.done) return;
-    yield step.value;
   }
 }

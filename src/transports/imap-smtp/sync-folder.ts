@@ -11,7 +11,8 @@ import { planSync, vanished } from './cursor.ts';
 import { loadCursor, saveProgress, storedUids } from './folder-state.ts';
 import { toImapError } from './imap-error.ts';
 import { selectedMailbox } from './imap-session.ts';
-import { imapStream, LIST_BATCH, listNew, searchNewUids } from './list-new.ts';
+import { imapStream } from './imap-stream.ts';
+import { LIST_BATCH, listNew, searchNewUids } from './list-new.ts';
 import { pushSelectedFolderFlags } from './push-flags.ts';
 
 export interface SyncFolderDeps {
