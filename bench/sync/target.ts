@@ -35,13 +35,19 @@ export const callApi = async <T>(
   body?: unknown,
   expect = 200,
 ): Promise<T> => {
-  const res = await fetch(`${target.url}/api${path}`, {
+  const init: RequestInit = {
     method,
     headers: {
       authorization: `Bearer ${target.apiToken}`,
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  };
+  const res = await fetch(`${target.url}/api${path}`, init).catch((error: unknown) => {
+    // Named case: a kept-alive connection the server closed as the request went out (a loaded machine
+    // runs past the server's keep-alive timeout); nothing reached Mailroom, so it is sent once more.
+    if (!isClosedConnection(error)) throw error;
+    return fetch(`${target.url}/api${path}`, init);
   });
   if (res.status !== expect) throw new Error(`${method} /api${path}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
@@ -56,3 +62,8 @@ export const refreshFolders = async (target: SyncTarget): Promise<void> => {
 export const selectOnly = async (target: SyncTarget, path: string): Promise<void> => {
   await callApi(target, 'PUT', `/mailboxes/${target.mailboxId}/folders`, { selected: [path] });
 };
+
+const isClosedConnection = (error: unknown): boolean =>
+  error instanceof TypeError &&
+  (error.cause as { code?: unknown } | undefined)?.code === 'UND_ERR_SOCKET' &&
+  (error.cause as { socket?: { bytesRead?: number } }).socket !== undefined;
