@@ -13,6 +13,8 @@ export interface ParseItem {
 /** Reads listed messages' bodies in worker threads (or on this thread, with no workers). */
 export interface ParsePool {
   parse(items: readonly ParseItem[]): Promise<ParseOutcome[]>;
+  /** Threads running now: they start with work and end after `idleMs` without any. */
+  threads(): number;
   close(): Promise<void>;
 }
 
@@ -25,7 +27,16 @@ export interface ParsePoolOptions {
   readonly blobs: BlobStore;
   /** A job longer than this is given up, its worker replaced and its messages tried one by one. */
   readonly timeoutMs?: number;
+  /** A thread idle this long ends (PARSE_THREAD_IDLE_MS unless given). */
+  readonly idleMs?: number;
 }
+
+/**
+ * How long a parse thread waits for more work before it ends: ~30 MB of the process each, held for nothing
+ * once a folder is read (bench/parse-threads.ts). Starting one again costs ~0.1 s of CPU, next to the
+ * seconds between a mailbox's syncs; a mailbox being read keeps its threads busy batch after batch.
+ */
+export const PARSE_THREAD_IDLE_MS = 10_000;
 
 /**
  * Each parse thread's heap: V8 lets an unlimited one grow to hundreds of MB before collecting, which was
@@ -54,6 +65,7 @@ export const createParsePool = (options: ParsePoolOptions): ParsePool => {
     name: 'parse',
     size: options.workers,
     timeoutMs: options.timeoutMs ?? 120_000,
+    idleMs: options.idleMs ?? PARSE_THREAD_IDLE_MS,
     workerData: { blobDir: options.blobDir },
     resourceLimits: THREAD_HEAP,
     settle: (reply) => ({ result: [...reply.outcomes] }),
@@ -88,6 +100,7 @@ export const createParsePool = (options: ParsePoolOptions): ParsePool => {
       for (let at = 0; at < items.length; at += PER_JOB) jobs.push(items.slice(at, at + PER_JOB));
       return (await Promise.all(jobs.map(runJob))).flat();
     },
+    threads: () => pool.threads(),
     async close() {
       closed = true;
       await pool.close();
@@ -109,5 +122,6 @@ const inlinePool = (blobs: BlobStore): ParsePool => ({
     }
     return outcomes;
   },
+  threads: () => 0,
   close: async () => undefined,
 });
