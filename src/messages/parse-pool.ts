@@ -43,9 +43,12 @@ export const PARSE_THREAD_IDLE_MS = 10_000;
  * most of the syncing process's peak RSS (bench/sync.ts 20000 sqlite: 598 MB, 462 MB with this). A
  * thread holds a job of PER_JOB sources and streams attachments to the blob store, so 96 MB leaves room
  * for a 20 MB attachment (sync.test.ts); a thread that runs out fails its job, which is retried one
- * message at a time and a message that still fails is marked failed.
+ * message at a time and a message that still fails is marked failed. The young generation of 3 MB (8
+ * before): a thread loading mailparser and reading 4 KB messages makes many small objects, and V8 keeps
+ * its young generation grown: bench/parse-threads.ts 5000 2, two threads started +40 MB (+44–51 with 8),
+ * peak while reading +60–66 MB (+66–81), CPU within the noise of three runs each.
  */
-const THREAD_HEAP = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 } as const;
+const THREAD_HEAP = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 3 } as const;
 
 /** Messages sent to a worker at once: one message each, the posting would cost the main thread more. */
 const PER_JOB = 8;
