@@ -32,7 +32,7 @@ export interface ParsePoolOptions {
 }
 
 /**
- * How long a parse thread waits for more work before it ends: ~30 MB of the process each, held for nothing
+ * How long a parse thread waits for more work before it ends: ~20 MB of the process each, held for nothing
  * once a folder is read (bench/parse-threads.ts). Starting one again costs ~0.1 s of CPU, next to the
  * seconds between a mailbox's syncs; a mailbox being read keeps its threads busy batch after batch.
  */
@@ -45,8 +45,8 @@ export const PARSE_THREAD_IDLE_MS = 10_000;
  * for a 20 MB attachment (sync.test.ts); a thread that runs out fails its job, which is retried one
  * message at a time and a message that still fails is marked failed. The young generation of 3 MB (8
  * before): a thread loading mailparser and reading 4 KB messages makes many small objects, and V8 keeps
- * its young generation grown: bench/parse-threads.ts 5000 2, two threads started +40 MB (+44–51 with 8),
- * peak while reading +60–66 MB (+66–81), CPU within the noise of three runs each.
+ * its young generation grown: bench/parse-threads.ts 20000 2, two threads started +36–41 MB (+48–49 with 8),
+ * peak while reading +54–57 MB (+71–76); CPU 15.4 and 18.0 s (17.8 and 17.8 s), within the machine's noise.
  */
 const THREAD_HEAP = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 3 } as const;
 

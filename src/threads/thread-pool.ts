@@ -30,7 +30,7 @@ export interface ThreadPoolOptions<Reply, Result> {
   readonly timeoutMs: number;
   /**
    * A thread that has had no job for this long ends; none is lost, since a thread ends only with no job
-   * waiting. Each of the parser's threads holds ~30 MB (its V8 heap with mailparser loaded) for nothing
+   * waiting. Each of the parser's threads holds ~20 MB (its V8 heap with mailparser loaded) for nothing
    * while idle (bench/parse-threads.ts). Unset: threads run until `close`.
    */
   readonly idleMs?: number;
