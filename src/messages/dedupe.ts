@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ParsedMessage } from './parsed-message.ts';
 
 /**
  * What a message says, as Mailroom stores it (the `messages` columns and the attachments' hashes): the
@@ -12,6 +13,18 @@ export interface MessageContent {
   /** The SHA-256 of each attachment's decoded content. */
   readonly attachmentHashes: readonly string[];
 }
+
+/**
+ * What the dedupe key hashes of a parsed message: the values its row and attachment rows will hold. Here, not
+ * in store-message.ts, which the parse threads then loaded only for this, with kysely and the database code.
+ */
+export const contentOf = (parsed: ParsedMessage): MessageContent => ({
+  fromAddress: parsed.from?.address ?? null,
+  subject: parsed.subject,
+  text: parsed.text,
+  html: parsed.html,
+  attachmentHashes: parsed.attachments.map((a) => a.sha256),
+});
 
 /**
  * The key that makes a message once per mailbox (the `messages_mailbox_dedupe` constraint): the same

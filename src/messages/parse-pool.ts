@@ -13,6 +13,8 @@ export interface ParseItem {
 /** Reads listed messages' bodies in worker threads (or on this thread, with no workers). */
 export interface ParsePool {
   parse(items: readonly ParseItem[]): Promise<ParseOutcome[]>;
+  /** Threads running now: they start with work and end after `idleMs` without any. */
+  threads(): number;
   close(): Promise<void>;
 }
 
@@ -25,16 +27,28 @@ export interface ParsePoolOptions {
   readonly blobs: BlobStore;
   /** A job longer than this is given up, its worker replaced and its messages tried one by one. */
   readonly timeoutMs?: number;
+  /** A thread idle this long ends (PARSE_THREAD_IDLE_MS unless given). */
+  readonly idleMs?: number;
 }
+
+/**
+ * How long a parse thread waits for more work before it ends: ~20 MB of the process each, held for nothing
+ * once a folder is read (bench/parse-threads.ts). Starting one again costs ~0.1 s of CPU, next to the
+ * seconds between a mailbox's syncs; a mailbox being read keeps its threads busy batch after batch.
+ */
+export const PARSE_THREAD_IDLE_MS = 10_000;
 
 /**
  * Each parse thread's heap: V8 lets an unlimited one grow to hundreds of MB before collecting, which was
  * most of the syncing process's peak RSS (bench/sync.ts 20000 sqlite: 598 MB, 462 MB with this). A
  * thread holds a job of PER_JOB sources and streams attachments to the blob store, so 96 MB leaves room
  * for a 20 MB attachment (sync.test.ts); a thread that runs out fails its job, which is retried one
- * message at a time and a message that still fails is marked failed.
+ * message at a time and a message that still fails is marked failed. The young generation of 3 MB (8
+ * before): a thread loading mailparser and reading 4 KB messages makes many small objects, and V8 keeps
+ * its young generation grown: bench/parse-threads.ts 20000 2, two threads started +36–41 MB (+48–49 with 8),
+ * peak while reading +54–57 MB (+71–76); CPU 15.4 and 18.0 s (17.8 and 17.8 s), within the machine's noise.
  */
-const THREAD_HEAP = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 } as const;
+const THREAD_HEAP = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 3 } as const;
 
 /** Messages sent to a worker at once: one message each, the posting would cost the main thread more. */
 const PER_JOB = 8;
@@ -54,6 +68,7 @@ export const createParsePool = (options: ParsePoolOptions): ParsePool => {
     name: 'parse',
     size: options.workers,
     timeoutMs: options.timeoutMs ?? 120_000,
+    idleMs: options.idleMs ?? PARSE_THREAD_IDLE_MS,
     workerData: { blobDir: options.blobDir },
     resourceLimits: THREAD_HEAP,
     settle: (reply) => ({ result: [...reply.outcomes] }),
@@ -88,6 +103,7 @@ export const createParsePool = (options: ParsePoolOptions): ParsePool => {
       for (let at = 0; at < items.length; at += PER_JOB) jobs.push(items.slice(at, at + PER_JOB));
       return (await Promise.all(jobs.map(runJob))).flat();
     },
+    threads: () => pool.threads(),
     async close() {
       closed = true;
       await pool.close();
@@ -109,5 +125,6 @@ const inlinePool = (blobs: BlobStore): ParsePool => ({
     }
     return outcomes;
   },
+  threads: () => 0,
   close: async () => undefined,
 });

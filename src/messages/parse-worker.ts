@@ -1,10 +1,9 @@
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { type BlobStore, createFileBlobStore } from './blob-store.ts';
-import { dedupeKey } from './dedupe.ts';
+import { contentOf, dedupeKey } from './dedupe.ts';
 import { parseMessage } from './parse-message.ts';
 import type { ParsedMessage } from './parsed-message.ts';
-import { contentOf } from './store-message.ts';
 
 /** Messages to read, from parse-pool.ts: each source in the job (transferred) or a blob to open. */
 export interface ParseJob {

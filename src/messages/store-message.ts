@@ -3,7 +3,7 @@ import type { Insertable } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { recordEvent, storedEvent } from '../events/record-event.ts';
 import type { BlobStore } from './blob-store.ts';
-import { dedupeKey, type MessageContent } from './dedupe.ts';
+import { contentOf, dedupeKey } from './dedupe.ts';
 import { chunks, flagColumns } from './locations.ts';
 import type { MessagesTable } from './messages.table.ts';
 import { MessagesError } from './messages-error.ts';
@@ -43,15 +43,6 @@ export const prepareMessage = async (blobs: BlobStore, input: StoreInput): Promi
   const { source, ...rest } = input;
   return { input: rest, parsed, key: dedupeKey(parsed.messageId, contentOf(parsed), source) };
 };
-
-/** What the dedupe key hashes of a parsed message: the values its row and attachment rows will hold. */
-export const contentOf = (parsed: ParsedMessage): MessageContent => ({
-  fromAddress: parsed.from?.address ?? null,
-  subject: parsed.subject,
-  text: parsed.text,
-  html: parsed.html,
-  attachmentHashes: parsed.attachments.map((a) => a.sha256),
-});
 
 /**
  * Stores a fetched message: parsed first, then in one transaction the message found or inserted by its

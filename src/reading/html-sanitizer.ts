@@ -51,6 +51,8 @@ export const createHtmlSanitizer = (settings: HtmlSanitizerOptions = {}): HtmlSa
     name: 'sanitising',
     size: workers,
     timeoutMs,
+    // Each thread holds sanitize-html's heap: ended once no message has been opened for a while.
+    idleMs: 30_000,
     settle: (reply) =>
       'error' in reply
         ? { error: new ReadingError('reading.sanitize_failed', `sanitize-html: ${reply.error}`) }

@@ -3,8 +3,9 @@ import { type ResourceLimits, Worker } from 'node:worker_threads';
 /**
  * A fixed number of worker threads running one module, each doing one job at a time: jobs wait in order,
  * a job without an answer in `timeoutMs` is given up and its thread replaced, a thread that fails or exits
- * fails its job and is started again by the next. Threads start when first needed and do not keep a
- * process (a CLI command, a test) alive. Used by the HTML sanitiser and the message parser.
+ * fails its job and is started again by the next. Threads start when first needed, end after `idleMs`
+ * without a job (the next job starts one again) and do not keep a process (a CLI command, a test) alive.
+ * Used by the HTML sanitiser and the message parser.
  */
 export interface ThreadPool<Payload, Result> {
   /**
@@ -14,6 +15,8 @@ export interface ThreadPool<Payload, Result> {
   run(
     message: () => { readonly payload: Payload; readonly transfer?: readonly ArrayBuffer[] },
   ): Promise<Result>;
+  /** Threads running now (started and not ended): for tests and measurements. */
+  threads(): number;
   /** Stops the threads; waiting and running jobs fail. */
   close(): Promise<void>;
 }
@@ -25,6 +28,12 @@ export interface ThreadPoolOptions<Reply, Result> {
   readonly name: string;
   readonly size: number;
   readonly timeoutMs: number;
+  /**
+   * A thread that has had no job for this long ends; none is lost, since a thread ends only with no job
+   * waiting. Each of the parser's threads holds ~20 MB (its V8 heap with mailparser loaded) for nothing
+   * while idle (bench/parse-threads.ts). Unset: threads run until `close`.
+   */
+  readonly idleMs?: number;
   readonly workerData?: unknown;
   /** Heap limits of each thread: V8 collects sooner instead of growing the process's memory. */
   readonly resourceLimits?: ResourceLimits;
@@ -58,6 +67,8 @@ interface Slot<Payload, Result> {
   worker: Worker | null;
   job: Job<Payload, Result> | null;
   timer: NodeJS.Timeout | null;
+  /** Ends the idle thread, once `idleMs` has passed with no job. */
+  idle: NodeJS.Timeout | null;
 }
 
 export const createThreadPool = <Payload extends object, Reply extends { readonly id: number }, Result>(
@@ -67,6 +78,7 @@ export const createThreadPool = <Payload extends object, Reply extends { readonl
     worker: null,
     job: null,
     timer: null,
+    idle: null,
   }));
   const queue: Job<Payload, Result>[] = [];
   let nextId = 1;
@@ -79,6 +91,21 @@ export const createThreadPool = <Payload extends object, Reply extends { readonl
     slot.timer = null;
     if (job) 'result' in outcome ? job.resolve(outcome.result) : job.reject(outcome.error);
     dispatch();
+    if (!slot.job) idleFrom(slot);
+  };
+
+  /** The slot's thread, with no job now, ends after `idleMs` unless a job comes first. */
+  const idleFrom = (slot: Slot<Payload, Result>): void => {
+    if (options.idleMs === undefined || !slot.worker || slot.idle || closed) return;
+    slot.idle = setTimeout(() => {
+      slot.idle = null;
+      const worker = slot.worker;
+      if (slot.job || !worker) return;
+      // Forgotten first: its exit is then not a failure (see `spawn`), and the next job starts a thread.
+      slot.worker = null;
+      void worker.terminate();
+    }, options.idleMs);
+    slot.idle.unref();
   };
 
   /** A thread that failed or was stopped is forgotten; the next job starts a new one. */
@@ -113,6 +140,8 @@ export const createThreadPool = <Payload extends object, Reply extends { readonl
     for (const slot of slots) {
       if (closed || slot.job || queue.length === 0) continue;
       const job = queue.shift()!;
+      if (slot.idle) clearTimeout(slot.idle);
+      slot.idle = null;
       slot.worker ??= spawn(slot);
       slot.job = job;
       slot.timer = setTimeout(
@@ -131,8 +160,10 @@ export const createThreadPool = <Payload extends object, Reply extends { readonl
         queue.push({ id: nextId++, message, resolve, reject });
         dispatch();
       }),
+    threads: () => slots.filter((slot) => slot.worker).length,
     async close() {
       closed = true;
+      for (const slot of slots) if (slot.idle) clearTimeout(slot.idle);
       for (const job of queue.splice(0)) job.reject(options.failure(`the ${options.name} pool is closed`));
       await Promise.all(
         slots.map(async (slot) => {

@@ -185,6 +185,34 @@ for (const kind of DATABASES) {
       assert.equal(page.messages.length, 1);
     });
 
+    test('a parse thread idle for a while ends; new messages start one again and none stays pending', async () => {
+      const mailboxId = await freshMailbox();
+      const pool = createParsePool({ workers: 1, blobDir: join(testDb.dataDir, 'blobs'), blobs, idleMs: 50 });
+      const parser = createMessageParser({ db, log, pool });
+      parsers.push(parser);
+      await storeListed(db, [listed(mailboxId, plain('idle-0@contoso.test', 'First', 'Read at once.'))]);
+      await parser.drain(mailboxId);
+      await waitFor(async () => pool.threads() === 0, 5000, 'the idle parse thread ended');
+
+      const batch = Array.from({ length: 100 }, (_, i) =>
+        listed(
+          mailboxId,
+          plain(`idle-${i + 1}@contoso.test`, `Later ${i}`, `Listed after the thread ended ${i}.`),
+        ),
+      );
+      await storeListed(db, batch);
+      parser.wake(mailboxId);
+      await parser.drain(mailboxId);
+      const states = await db
+        .selectFrom('messages')
+        .select(['parse_state'])
+        .where('mailbox_id', '=', mailboxId)
+        .execute();
+      assert.equal(states.length, 101);
+      assert.deepEqual(new Set(states.map((r) => r.parse_state)), new Set(['parsed']));
+      await waitFor(async () => pool.threads() === 0, 5000, 'the restarted thread ended in turn');
+    });
+
     test('copies, byte for byte or rendered otherwise, are one message once read', async () => {
       const mailboxId = await freshMailbox();
       const original = plain('copy-1@contoso.test', 'Copy', 'Same words.');
