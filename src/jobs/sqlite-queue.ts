@@ -3,9 +3,13 @@ import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Logger } from '../log/logger.ts';
 import { JOB_ATTEMPTS, type JobData, type JobName, type JobQueue, recordJobFailure } from './queue.ts';
+import { watchOtherCommits } from './watch-commits.ts';
 
 export interface SqliteQueueOptions {
-  /** How often a worker looks for jobs other processes sent (its own are taken at once). */
+  /**
+   * How often a worker looks for jobs whatever happened: due now, sent earlier to start later, or left by a
+   * worker that died. Its own are taken at once, and so are those another process sends (watchOtherCommits).
+   */
   readonly pollMs?: number;
   /** How long a taken job is its worker's; past that (the process died) another worker takes it. */
   readonly lockMs?: number;
@@ -33,6 +37,7 @@ export const createSqliteQueue = (
   const inflight = new Set<Promise<void>>();
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
+  let stopWatching: () => void = () => undefined;
   let pumping = false;
   let again = false;
 
@@ -185,6 +190,8 @@ export const createSqliteQueue = (
       if (!timer) {
         timer = setInterval(schedulePump, pollMs);
         timer.unref();
+        stopWatching = await watchOtherCommits(deps, schedulePump);
+        if (stopped) stopWatching();
       }
       schedulePump();
     },
@@ -192,6 +199,7 @@ export const createSqliteQueue = (
       stopped = true;
       if (timer) clearInterval(timer);
       timer = null;
+      stopWatching();
       while (pumping) await new Promise((r) => setTimeout(r, 5));
       await Promise.all(inflight);
     },

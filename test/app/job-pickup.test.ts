@@ -116,3 +116,42 @@ describe('job pickup on postgres: jobs other processes sent', () => {
     );
   });
 });
+
+describe('job pickup on sqlite: jobs another process sent to the same file', () => {
+  let testDb: TestDatabase;
+  let workerDb: Db;
+  let senderDb: Db;
+  let worker: JobQueue;
+  let sender: JobQueue;
+  before(async () => {
+    testDb = await createTestDatabase('sqlite');
+    const config = parseConfig({ MAILROOM_ENV: 'test', ...testDb.env });
+    // Two connections to the file, as a web-only `mailroom serve` and a `mailroom worker` have.
+    workerDb = openDatabase(config.database);
+    senderDb = openDatabase(config.database);
+    await migrateToLatest(workerDb);
+    const log = createLogger('silent');
+    worker = createSqliteQueue({ db: workerDb, log }, { pollMs: 60_000 });
+    sender = createSqliteQueue({ db: senderDb, log }, { pollMs: 60_000 });
+  });
+  after(async () => {
+    await worker?.stop();
+    await sender?.stop();
+    await workerDb?.destroy();
+    await senderDb?.destroy();
+    await testDb?.drop();
+  });
+
+  test('is taken within tens of milliseconds (Sync now), not at the next poll', async () => {
+    const ran: number[] = [];
+    await worker.work('sync-mailbox', async () => void ran.push(Date.now()));
+    // The worker's own writes (it takes and deletes each job) do not hide the next commit of the sender.
+    for (const i of [1, 2, 3]) {
+      const sent = Date.now();
+      await sender.send('sync-mailbox', { mailboxId: `m${i}` }, { singletonKey: `m${i}` });
+      await waitFor(async () => ran.length >= i, 5_000, `job ${i} taken`);
+      // ~20 ms (watchOtherCommits), far under a poll; the bound leaves room for a busy CI.
+      assert.ok(ran[i - 1]! - sent < 500, `job ${i} taken ${ran[i - 1]! - sent} ms after it was sent`);
+    }
+  });
+});
