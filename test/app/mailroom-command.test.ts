@@ -17,12 +17,12 @@ const checkout = () => {
   copyFileSync(new URL('../../bin/mailroom', import.meta.url), join(root, 'bin/mailroom'));
   writeFileSync(
     join(root, 'dist/src/cli.js'),
-    'console.log(JSON.stringify({ ran: "dist", argv: process.argv.slice(2), nodeOptions: process.env.NODE_OPTIONS }));\n',
+    'console.log(JSON.stringify({ ran: "dist", argv: process.argv.slice(2), nodeOptions: process.env.NODE_OPTIONS, flags: process.execArgv }));\n',
   );
   writeFileSync(join(root, 'src/cli.ts'), '');
   writeFileSync(
     join(root, 'node_modules/.bin/tsx'),
-    '#!/usr/bin/env bash\necho "{\\"ran\\":\\"tsx\\",\\"argv\\":[\\"$1\\"]}"\n',
+    '#!/usr/bin/env node\nconsole.log(JSON.stringify({ ran: "tsx", argv: process.argv.slice(2) }));\n',
   );
   chmodSync(join(root, 'node_modules/.bin/tsx'), 0o755);
   const age = (path: string, secondsAgo: number) => {
@@ -35,7 +35,7 @@ const checkout = () => {
       encoding: 'utf8',
     });
     assert.equal(result.status, 0, result.stderr);
-    return JSON.parse(result.stdout) as { ran: string; argv: string[]; nodeOptions?: string };
+    return JSON.parse(result.stdout) as { ran: string; argv: string[]; nodeOptions?: string; flags?: string[] };
   };
   return { root, age, run };
 };
@@ -55,6 +55,13 @@ describe('the mailroom command', () => {
     assert.equal(ran.ran, 'dist');
     assert.deepEqual(ran.argv, ['worker']);
     assert.equal(ran.nodeOptions, '--max-semi-space-size=2');
+    // The old generation grows in small steps; MAILROOM_NODE_FLAGS replaces that (empty: none).
+    assert.deepEqual(ran.flags, ['--heap-growing-percent=20']);
+    assert.deepEqual(run({ MAILROOM_NODE_FLAGS: '' }).flags, []);
+    assert.deepEqual(run({ MAILROOM_NODE_FLAGS: '--heap-growing-percent=50 --no-opt' }).flags, [
+      '--heap-growing-percent=50',
+      '--no-opt',
+    ]);
     // The operator's own NODE_OPTIONS come after, so theirs win.
     assert.equal(
       run({ NODE_OPTIONS: '--max-semi-space-size=8' }).nodeOptions,
@@ -67,7 +74,10 @@ describe('the mailroom command', () => {
     roots.push(root);
     age('dist/src/cli.js', 60);
     age('src/cli.ts', 10);
-    assert.deepEqual(run(), { ran: 'tsx', argv: [join(root, 'src/cli.ts')] });
+    assert.deepEqual(run(), {
+      ran: 'tsx',
+      argv: ['--heap-growing-percent=20', join(root, 'src/cli.ts'), 'worker'],
+    });
     rmSync(join(root, 'dist'), { recursive: true });
     assert.equal(run().ran, 'tsx');
   });
