@@ -8,7 +8,7 @@ import type { FetchedSource } from '../../src/transports/imap-smtp/fetch-respons
 import { closeImap, openImap } from '../../src/transports/imap-smtp/imap-session.ts';
 import { fetchSources } from '../../src/transports/imap-smtp/listing-fetch.ts';
 import { control } from '../support/control.ts';
-import { inEmulatorFolder, outlookToken } from '../support/mail-token.ts';
+import { emulatorMailServers, inEmulatorFolder, outlookToken } from '../support/mail-token.ts';
 
 const MEGAN = `megan@${DEMO.domain}`;
 const FOLDER = 'Archive';
@@ -18,11 +18,7 @@ let emu: RunningEmulator;
 let servers: MailServers;
 before(async () => {
   emu = await startEmulator();
-  servers = {
-    imap: { host: '127.0.0.1', port: emu.mail!.imap.tlsPort },
-    smtp: { host: '127.0.0.1', port: emu.mail!.smtp.port },
-    ca: [emu.tls.caPem],
-  };
+  servers = emulatorMailServers(emu);
   const seeded = await control(emu, 'POST', '/mail/seed', { address: MEGAN, folder: FOLDER, count: 600 });
   assert.equal(seeded.status, 201);
 });

@@ -12,7 +12,7 @@ import { folderFromListEntry, listFolders } from '../../src/transports/imap-smtp
 import { SmtpError, toSmtpError } from '../../src/transports/imap-smtp/smtp-error.ts';
 import { createSmtpTransport, verifySmtp } from '../../src/transports/imap-smtp/smtp-session.ts';
 import { control } from '../support/control.ts';
-import { outlookToken } from '../support/mail-token.ts';
+import { emulatorMailServers, outlookToken } from '../support/mail-token.ts';
 
 const ADELE = `adele@${DEMO.domain}`;
 const MEGAN = `megan@${DEMO.domain}`;
@@ -22,11 +22,7 @@ let emu: RunningEmulator;
 let servers: MailServers;
 before(async () => {
   emu = await startEmulator();
-  servers = {
-    imap: { host: '127.0.0.1', port: emu.mail!.imap.tlsPort },
-    smtp: { host: '127.0.0.1', port: emu.mail!.smtp.port },
-    ca: [emu.tls.caPem],
-  };
+  servers = emulatorMailServers(emu);
 });
 after(async () => {
   await emu?.stop();

@@ -3,6 +3,7 @@ import { mintAccessToken } from '../../emulator/identity/tokens.ts';
 import type { RunningEmulator } from '../../emulator/start.ts';
 import { DEMO } from '../../emulator/state/demo-seed.ts';
 import { findUserByLogin } from '../../emulator/state/directory.ts';
+import type { MailServers } from '../../src/mail-servers.ts';
 
 /**
  * An Outlook-audience delegated access token for a user, signed by the emulator exactly as its token
@@ -58,3 +59,10 @@ export const inEmulatorFolder = async <T>(
     await client.logout();
   }
 };
+
+/** The emulator's IMAP (implicit TLS, as Mailroom connects) and SMTP, trusted through its CA. */
+export const emulatorMailServers = (emu: RunningEmulator): MailServers => ({
+  imap: { host: '127.0.0.1', port: emu.mail!.imap.tlsPort },
+  smtp: { host: '127.0.0.1', port: emu.mail!.smtp.port },
+  ca: [emu.tls.caPem],
+});
