@@ -20,6 +20,7 @@ import * as appAccess from './migrations/2026-12-03-0060-app-access.ts';
 import * as certificateCredentials from './migrations/2026-12-03-0070-certificate-credentials.ts';
 import * as webhooks from './migrations/2026-12-03-0080-webhooks.ts';
 import * as webhookStats from './migrations/2026-12-03-0130-webhook-stats.ts';
+import * as listingWrites from './migrations/2026-12-04-0300-listing-writes.ts';
 
 /** Every migration, in order; names are timestamps so they sort as they were written. */
 const migrations: Record<string, Migration> = {
@@ -43,6 +44,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-03-0070-certificate-credentials': certificateCredentials,
   '2026-12-03-0080-webhooks': webhooks,
   '2026-12-03-0130-webhook-stats': webhookStats,
+  '2026-12-04-0300-listing-writes': listingWrites,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

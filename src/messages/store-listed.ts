@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Insertable } from 'kysely';
+import { type Insertable, PostgresAdapter } from 'kysely';
 import type { Db } from '../db/database.ts';
+import { unnestInsert } from '../db/unnest-insert.ts';
 import { chunks } from './locations.ts';
 import type { MessageSourcesTable, MessagesTable } from './messages.table.ts';
 import { MessagesError } from './messages-error.ts';
@@ -9,8 +10,8 @@ import { idsByPlace, isoOrNull, placeBatch, placeOf, type Stored, type StoreInpu
 import { resolveThreadIds } from './threading.ts';
 
 /**
- * Rows per INSERT: a batch of the sync is one statement per table. 24 columns a row stay under SQLite's
- * 32,766 bound parameters (and PostgreSQL's 65,535).
+ * Rows per INSERT on SQLite: a batch of the sync is one statement per table. 24 columns a row stay under
+ * its 32,766 bound parameters. PostgreSQL takes a batch in one statement of any size (db/unnest-insert.ts).
  */
 const ROWS_PER_INSERT = 1000;
 
@@ -72,19 +73,37 @@ export const storeListed = async (
       news.map((b, i) => ({ fields: b.header, dedupeKey: pendingKey(ids[i]!) })),
     );
     const rows = news.map((b, i) => listedRow(ids[i]!, b, threads[i]!));
-    for (const part of chunks(rows, ROWS_PER_INSERT)) await trx.insertInto('messages').values(part).execute();
-    for (const [i, b] of news.entries()) placed.set(placeOf(b.input), ids[i]!);
-    const ours = new Set(ids);
     const sources: Insertable<MessageSourcesTable>[] = news.map((b, i) => ({
       message_id: ids[i]!,
       source: b.source,
       blob_sha256: b.blobSha256,
     }));
-    for (const part of chunks(sources, ROWS_PER_INSERT))
-      await trx.insertInto('message_sources').values(part).execute();
+    await insertListed(trx, rows, sources);
+    for (const [i, b] of news.entries()) placed.set(placeOf(b.input), ids[i]!);
+    const ours = new Set(ids);
     await alsoInTransaction?.(trx);
     return placeBatch(trx, mailboxId, batch, ours, (b) => placed.get(placeOf(b.input))!);
   });
+};
+
+/** The new messages' rows, then their sources: one statement each on PostgreSQL, whatever their number. */
+const insertListed = async (
+  trx: Db,
+  rows: readonly Insertable<MessagesTable>[],
+  sources: readonly Insertable<MessageSourcesTable>[],
+): Promise<void> => {
+  if (trx.getExecutor().adapter instanceof PostgresAdapter) {
+    await unnestInsert(trx, 'messages', rows, {
+      size: 'integer',
+      html_length: 'integer',
+      has_attachments: 'integer',
+    });
+    await unnestInsert(trx, 'message_sources', sources, { source: 'bytea' });
+    return;
+  }
+  for (const part of chunks(rows, ROWS_PER_INSERT)) await trx.insertInto('messages').values(part).execute();
+  for (const part of chunks(sources, ROWS_PER_INSERT))
+    await trx.insertInto('message_sources').values(part).execute();
 };
 
 const listedRow = (id: string, b: ListedMessage, threadId: string): Insertable<MessagesTable> => {

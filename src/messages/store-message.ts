@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Insertable } from 'kysely';
+import { type Insertable, PostgresAdapter, sql } from 'kysely';
 import type { Db } from '../db/database.ts';
+import { unnestInsert } from '../db/unnest-insert.ts';
 import { recordEvent, storedEvent } from '../events/record-event.ts';
 import type { BlobStore } from './blob-store.ts';
 import { contentOf, dedupeKey } from './dedupe.ts';
 import { chunks, flagColumns } from './locations.ts';
-import type { MessagesTable } from './messages.table.ts';
+import type { MessageLocationsTable, MessagesTable } from './messages.table.ts';
 import { MessagesError } from './messages-error.ts';
 import { parseMessage } from './parse-message.ts';
 import type { ParsedMessage } from './parsed-message.ts';
@@ -279,28 +280,30 @@ export const upsertLocations = async (
 ): Promise<void> => {
   // One row per place (PostgreSQL refuses to update a row twice in one statement): the last one wins.
   const byPlace = new Map(copies.map((c) => [placeOf(c.input), c] as const));
-  for (const part of chunks([...byPlace.values()], 1000))
+  const places = [...byPlace.values()];
+  // PostgreSQL takes them all in one statement (db/unnest-insert.ts); SQLite 1,000 at a time.
+  if (trx.getExecutor().adapter instanceof PostgresAdapter) {
+    await unnestInsert(
+      trx,
+      'message_locations',
+      locationRows(places),
+      {
+        uidvalidity: 'bigint',
+        uid: 'bigint',
+        seen: 'integer',
+        flagged: 'integer',
+        answered: 'integer',
+        draft: 'integer',
+      },
+      sql`on conflict (mailbox_id, path, uidvalidity, uid) do update set message_id = excluded.message_id,
+        seen = excluded.seen, flagged = excluded.flagged, answered = excluded.answered, draft = excluded.draft`,
+    );
+    return;
+  }
+  for (const part of chunks(places, 1000))
     await trx
       .insertInto('message_locations')
-      .values(
-        part.map(({ input, messageId }) => ({
-          mailbox_id: input.mailboxId,
-          path: input.path,
-          uidvalidity: input.uidValidity,
-          uid: input.uid,
-          message_id: messageId,
-          ...flagColumns(input.flags),
-          pending_flags: null,
-          // A batch of IMAP copies leaves the columns to their defaults ('imap_smtp', no remote id); every
-          // row of a statement names the same columns.
-          ...(part.some((c) => c.input.remoteId !== undefined)
-            ? {
-                transport: input.remoteId === undefined ? 'imap_smtp' : 'graph',
-                remote_id: input.remoteId ?? null,
-              }
-            : {}),
-        })),
-      )
+      .values(locationRows(part))
       .onConflict((oc) =>
         oc.columns(['mailbox_id', 'path', 'uidvalidity', 'uid']).doUpdateSet((eb) => ({
           message_id: eb.ref('excluded.message_id'),
@@ -311,4 +314,24 @@ export const upsertLocations = async (
         })),
       )
       .execute();
+};
+
+const locationRows = (
+  copies: readonly { input: Omit<StoreInput, 'source'>; messageId: string }[],
+): Insertable<MessageLocationsTable>[] => {
+  // A batch of IMAP copies leaves the columns to their defaults ('imap_smtp', no remote id); every row of a
+  // statement names the same columns.
+  const graph = copies.some((c) => c.input.remoteId !== undefined);
+  return copies.map(({ input, messageId }) => ({
+    mailbox_id: input.mailboxId,
+    path: input.path,
+    uidvalidity: input.uidValidity,
+    uid: input.uid,
+    message_id: messageId,
+    ...flagColumns(input.flags),
+    pending_flags: null,
+    ...(graph
+      ? { transport: input.remoteId === undefined ? 'imap_smtp' : 'graph', remote_id: input.remoteId ?? null }
+      : {}),
+  }));
 };

@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { parseConfig } from '../../src/config.ts';
+import { type Db, openDatabase } from '../../src/db/database.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
+import { insertMailbox } from '../../src/mailboxes/repository.ts';
+import { readHeader } from '../../src/messages/read-header.ts';
+import { type ListedMessage, storeListed } from '../../src/messages/store-listed.ts';
+import { createTestDatabase, DATABASES, type TestDatabase } from '../support/databases.ts';
+import { storeCounts } from '../support/store-counts.ts';
+
+// A listing batch as the sync stores it (issue 12): on PostgreSQL each table's rows go in one statement
+// whatever the batch's size, the sources as one binary parameter cut by offsets (db/unnest-insert.ts).
+
+const HEADER = readHeader(
+  Buffer.from(
+    'From: Ada <ada@contoso.test>\r\nSubject: Listed\r\nMessage-ID: <listed@contoso.test>\r\n\r\nx\r\n',
+  ),
+);
+
+for (const kind of DATABASES) {
+  describe(`a listed batch stored on ${kind}`, () => {
+    let testDb: TestDatabase;
+    let db: Db;
+    let label = 0;
+    const freshMailbox = async () => {
+      label++;
+      return (
+        await insertMailbox(db, {
+          kind: 'system',
+          ownerUserId: null,
+          label: `Listed ${label}`,
+          address: `listed${label}@contoso.test`,
+        })
+      ).id;
+    };
+    const listed = (
+      mailboxId: string,
+      uid: number,
+      source: Buffer | null,
+      flags: string[] = [],
+    ): ListedMessage => ({
+      input: { mailboxId, path: 'Archive', uidValidity: 9, uid, flags, internalDate: null, size: 10 },
+      header: HEADER,
+      source,
+      blobSha256: source ? null : `${uid}`.padStart(64, '0'),
+    });
+    // Every message of these batches has one Message-ID: the rows are counted, not the ids.
+    const counts = async (mailboxId: string) => {
+      const { messages, locations } = await storeCounts(db, mailboxId);
+      return { messages, locations };
+    };
+    const sourcesOf = async (ids: readonly string[]) => {
+      const rows = await db
+        .selectFrom('message_sources')
+        .select(['message_id', 'source', 'blob_sha256'])
+        .where('message_id', 'in', ids)
+        .execute();
+      return new Map(rows.map((r) => [r.message_id, r]));
+    };
+
+    before(async () => {
+      testDb = await createTestDatabase(kind);
+      db = openDatabase(parseConfig({ MAILROOM_ENV: 'test', ...testDb.env }).database);
+      await migrateToLatest(db);
+    });
+    after(async () => {
+      await db?.destroy();
+      await testDb?.drop();
+    });
+
+    test('each source is stored byte for byte, beside sources kept as blobs and empty ones', async () => {
+      const mailboxId = await freshMailbox();
+      const every = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+      const sources = [
+        every,
+        null,
+        Buffer.alloc(0),
+        Buffer.alloc(70_000, 0xff),
+        null,
+        Buffer.from(every).reverse(),
+      ];
+      const stored = await storeListed(
+        db,
+        sources.map((source, i) => listed(mailboxId, i + 1, source)),
+      );
+      const rows = await sourcesOf(stored.map((s) => s.messageId));
+      for (const [i, source] of sources.entries()) {
+        const row = rows.get(stored[i]!.messageId)!;
+        assert.deepEqual(row.source === null ? null : Buffer.from(row.source), source, `source ${i}`);
+        assert.equal(row.blob_sha256, source ? null : `${i + 1}`.padStart(64, '0'));
+      }
+    });
+
+    test('a batch of 1,500 with UIDs stored already: those are the stored messages; again, nothing new', async () => {
+      const mailboxId = await freshMailbox();
+      const first = await storeListed(
+        db,
+        Array.from({ length: 10 }, (_, i) => listed(mailboxId, i + 1, Buffer.from(`first ${i}`))),
+      );
+      const batch = Array.from({ length: 1500 }, (_, i) =>
+        listed(mailboxId, i + 1, Buffer.from(`message ${i}`), i === 4 ? ['\\Seen'] : []),
+      );
+      const stored = await storeListed(db, batch);
+      assert.deepEqual(
+        stored.slice(0, 10).map((s) => s.messageId),
+        first.map((s) => s.messageId),
+      );
+      assert.equal(stored.filter((s) => s.created).length, 1490);
+      assert.deepEqual(await counts(mailboxId), { messages: 1500, locations: 1500 });
+      const seen = await db
+        .selectFrom('message_locations')
+        .select('seen')
+        .where('mailbox_id', '=', mailboxId)
+        .where('uid', '=', 5)
+        .executeTakeFirstOrThrow();
+      assert.equal(seen.seen, 1, "a stored copy's flags are the batch's");
+      const last = (await sourcesOf([stored[1499]!.messageId])).get(stored[1499]!.messageId)!;
+      assert.equal(Buffer.from(last.source!).toString(), 'message 1499');
+
+      const again = await storeListed(db, batch);
+      assert.deepEqual(
+        again.map((s) => s.messageId),
+        stored.map((s) => s.messageId),
+      );
+      assert.equal(again.filter((s) => s.created).length, 0);
+      assert.deepEqual(await counts(mailboxId), { messages: 1500, locations: 1500 });
+    });
+  });
+}
