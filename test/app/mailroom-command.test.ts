@@ -35,7 +35,12 @@ const checkout = () => {
       encoding: 'utf8',
     });
     assert.equal(result.status, 0, result.stderr);
-    return JSON.parse(result.stdout) as { ran: string; argv: string[]; nodeOptions?: string; flags?: string[] };
+    return JSON.parse(result.stdout) as {
+      ran: string;
+      argv: string[];
+      nodeOptions?: string;
+      flags?: string[];
+    };
   };
   return { root, age, run };
 };
