@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Logger } from '../log/logger.ts';
+import { type JobBell, openJobBell } from './job-bell.ts';
 import { JOB_ATTEMPTS, type JobData, type JobName, type JobQueue, recordJobFailure } from './queue.ts';
-import { watchOtherCommits } from './watch-commits.ts';
 
 export interface SqliteQueueOptions {
   /**
    * How often a worker looks for jobs whatever happened: due now, sent earlier to start later, or left by a
-   * worker that died. Its own are taken at once, and so are those another process sends (watchOtherCommits).
+   * worker that died. Its own are taken at once, and so are those another process sends (job-bell.ts).
    */
   readonly pollMs?: number;
   /** How long a taken job is its worker's; past that (the process died) another worker takes it. */
@@ -38,6 +38,12 @@ export const createSqliteQueue = (
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
   let stopWatching: () => void = () => undefined;
+  /** Opened at the first send or work: rung after each send, watched by a process that works. */
+  let bell: Promise<JobBell | null> | null = null;
+  const jobBell = () => {
+    bell ??= openJobBell(deps);
+    return bell;
+  };
   let pumping = false;
   let again = false;
 
@@ -180,6 +186,7 @@ export const createSqliteQueue = (
         })
         .onConflict((oc) => oc.doNothing())
         .execute();
+      (await jobBell())?.ring();
       if (sendOptions.startAfter && sendOptions.startAfter.getTime() > Date.now()) {
         const wake = setTimeout(schedulePump, sendOptions.startAfter.getTime() - Date.now() + 10);
         wake.unref();
@@ -190,7 +197,7 @@ export const createSqliteQueue = (
       if (!timer) {
         timer = setInterval(schedulePump, pollMs);
         timer.unref();
-        stopWatching = await watchOtherCommits(deps, schedulePump);
+        stopWatching = (await (await jobBell())?.watch(schedulePump)) ?? stopWatching;
         if (stopped) stopWatching();
       }
       schedulePump();

@@ -150,7 +150,7 @@ describe('job pickup on sqlite: jobs another process sent to the same file', () 
       const sent = Date.now();
       await sender.send('sync-mailbox', { mailboxId: `m${i}` }, { singletonKey: `m${i}` });
       await waitFor(async () => ran.length >= i, 5_000, `job ${i} taken`);
-      // ~20 ms (watchOtherCommits), far under a poll; the bound leaves room for a busy CI.
+      // a few ms (job-bell.ts), far under a poll; the bound leaves room for a busy CI.
       assert.ok(ran[i - 1]! - sent < 500, `job ${i} taken ${ran[i - 1]! - sent} ms after it was sent`);
     }
   });
