@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Insertable, PostgresAdapter } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { unnestInsert } from '../db/unnest-insert.ts';
+import { valuesInsert } from '../db/values-insert.ts';
 import { chunks } from './locations.ts';
 import type { MessageSourcesTable, MessagesTable } from './messages.table.ts';
 import { MessagesError } from './messages-error.ts';
@@ -101,9 +102,8 @@ const insertListed = async (
     await unnestInsert(trx, 'message_sources', sources, { source: 'bytea' });
     return;
   }
-  for (const part of chunks(rows, ROWS_PER_INSERT)) await trx.insertInto('messages').values(part).execute();
-  for (const part of chunks(sources, ROWS_PER_INSERT))
-    await trx.insertInto('message_sources').values(part).execute();
+  for (const part of chunks(rows, ROWS_PER_INSERT)) await valuesInsert(trx, 'messages', part);
+  for (const part of chunks(sources, ROWS_PER_INSERT)) await valuesInsert(trx, 'message_sources', part);
 };
 
 const listedRow = (id: string, b: ListedMessage, threadId: string): Insertable<MessagesTable> => {
