@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Insertable, PostgresAdapter, sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { unnestInsert } from '../db/unnest-insert.ts';
+import { valuesInsert } from '../db/values-insert.ts';
 import { recordEvent, storedEvent } from '../events/record-event.ts';
 import type { BlobStore } from './blob-store.ts';
 import { contentOf, dedupeKey } from './dedupe.ts';
@@ -187,15 +188,24 @@ export const idsByPlace = async (
   }
   for (const { path, uidValidity, uids } of folders.values())
     for (const part of chunks(uids)) {
-      const rows = await db
+      const inFolder = db
         .selectFrom('message_locations')
         .select(['uid', 'message_id'])
         .where('mailbox_id', '=', mailboxId)
         .where('path', '=', path)
-        .where('uidvalidity', '=', uidValidity)
-        .where('uid', 'in', part)
-        .execute();
-      for (const r of rows) found.set(placeOf({ path, uidValidity, uid: r.uid }), r.message_id);
+        .where('uidvalidity', '=', uidValidity);
+      // A listing's UIDs are mostly a run: asked as a range (two parameters, one index range) when it is
+      // dense, else one by one; rows of the range that are not asked for are left out.
+      const lowest = Math.min(...part);
+      const highest = Math.max(...part);
+      const dense = highest - lowest < part.length * 4;
+      const rows = await (dense
+        ? inFolder.where('uid', '>=', lowest).where('uid', '<=', highest)
+        : inFolder.where('uid', 'in', part)
+      ).execute();
+      const asked = dense ? new Set(part) : null;
+      for (const r of rows)
+        if (!asked || asked.has(r.uid)) found.set(placeOf({ path, uidValidity, uid: r.uid }), r.message_id);
     }
   return found;
 };
@@ -301,19 +311,13 @@ export const upsertLocations = async (
     return;
   }
   for (const part of chunks(places, 1000))
-    await trx
-      .insertInto('message_locations')
-      .values(locationRows(part))
-      .onConflict((oc) =>
-        oc.columns(['mailbox_id', 'path', 'uidvalidity', 'uid']).doUpdateSet((eb) => ({
-          message_id: eb.ref('excluded.message_id'),
-          seen: eb.ref('excluded.seen'),
-          flagged: eb.ref('excluded.flagged'),
-          answered: eb.ref('excluded.answered'),
-          draft: eb.ref('excluded.draft'),
-        })),
-      )
-      .execute();
+    await valuesInsert(
+      trx,
+      'message_locations',
+      locationRows(part),
+      `on conflict (mailbox_id, path, uidvalidity, uid) do update set message_id = excluded.message_id,
+        seen = excluded.seen, flagged = excluded.flagged, answered = excluded.answered, draft = excluded.draft`,
+    );
 };
 
 const locationRows = (

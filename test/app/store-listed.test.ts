@@ -126,5 +126,31 @@ for (const kind of DATABASES) {
       assert.equal(again.filter((s) => s.created).length, 0);
       assert.deepEqual(await counts(mailboxId), { messages: 1500, locations: 1500 });
     });
+
+    test('UIDs far apart, and a run holding stored UIDs it does not ask for: each found by its own place', async () => {
+      const mailboxId = await freshMailbox();
+      const [far] = await storeListed(db, [listed(mailboxId, 100_000, Buffer.from('far'))]);
+      const [near] = await storeListed(db, [listed(mailboxId, 7, Buffer.from('near'))]);
+      // Sparse: asked one by one.
+      const sparse = await storeListed(
+        db,
+        [1, 7, 100_000].map((uid) => listed(mailboxId, uid, Buffer.from('x'))),
+      );
+      assert.deepEqual(
+        sparse.map((s) => [s.messageId === far!.messageId, s.messageId === near!.messageId, s.created]),
+        [
+          [false, false, true],
+          [false, true, false],
+          [true, false, false],
+        ],
+      );
+      // A run of 5..9 without 7 in it: 7 is in its range, stored, and not this batch's.
+      const run = await storeListed(
+        db,
+        [5, 6, 8, 9].map((uid) => listed(mailboxId, uid, Buffer.from('r'))),
+      );
+      assert.ok(run.every((s) => s.created && s.messageId !== near!.messageId));
+      assert.deepEqual(await counts(mailboxId), { messages: 7, locations: 7 });
+    });
   });
 }
