@@ -19,7 +19,9 @@ type SetColumns = { updates?: readonly { column?: { column?: { name?: string } }
 /**
  * A database that goes away for lease renewals while `armed`: an `UPDATE leases` that is not a claim (a claim
  * also sets `claimed_at`) throws. While armed, each batch of stored messages is held after its write until a
- * renewal has failed, so the sync is mid-folder when it learns of the loss however fast the machine is.
+ * renewal has failed (at its `messages.stored` event, the batch's last Kysely statement: its rows go in by
+ * statements written by hand, db/values-insert.ts and unnest-insert.ts), so the sync is mid-folder when it
+ * learns of the loss however fast the machine is.
  */
 const failingLeaseRenewals = () => {
   let failed: () => void = () => {};
@@ -41,7 +43,7 @@ const failingLeaseRenewals = () => {
           throw new Error('connection to the database lost (test)');
         }
       }
-      if (named.kind === 'InsertQueryNode' && named.into?.table?.identifier?.name === 'message_locations')
+      if (named.kind === 'InsertQueryNode' && named.into?.table?.identifier?.name === 'events')
         held.add(queryId);
       return node;
     },
