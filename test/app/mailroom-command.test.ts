@@ -17,7 +17,7 @@ const checkout = () => {
   copyFileSync(new URL('../../bin/mailroom', import.meta.url), join(root, 'bin/mailroom'));
   writeFileSync(
     join(root, 'dist/src/cli.js'),
-    'console.log(JSON.stringify({ ran: "dist", argv: process.argv.slice(2), nodeOptions: process.env.NODE_OPTIONS, flags: process.execArgv }));\n',
+    'console.log(JSON.stringify({ ran: "dist", argv: process.argv.slice(2), nodeOptions: process.env.NODE_OPTIONS, flags: process.execArgv, arenas: process.env.MALLOC_ARENA_MAX }));\n',
   );
   writeFileSync(join(root, 'src/cli.ts'), '');
   writeFileSync(
@@ -40,6 +40,7 @@ const checkout = () => {
       argv: string[];
       nodeOptions?: string;
       flags?: string[];
+      arenas?: string;
     };
   };
   return { root, age, run };
@@ -63,6 +64,9 @@ describe('the mailroom command', () => {
     // The old generation grows in small steps; MAILROOM_NODE_FLAGS replaces that (empty: none).
     assert.deepEqual(ran.flags, ['--heap-growing-percent=20']);
     assert.deepEqual(run({ MAILROOM_NODE_FLAGS: '' }).flags, []);
+    // Two malloc arenas for all the threads, unless the operator sets it.
+    assert.equal(ran.arenas, '2');
+    assert.equal(run({ MALLOC_ARENA_MAX: '8' }).arenas, '8');
     assert.deepEqual(run({ MAILROOM_NODE_FLAGS: '--heap-growing-percent=50 --no-opt' }).flags, [
       '--heap-growing-percent=50',
       '--no-opt',
