@@ -1,20 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { type Insertable, PostgresAdapter } from 'kysely';
+import type { Insertable } from 'kysely';
 import type { Db } from '../db/database.ts';
-import { unnestInsert } from '../db/unnest-insert.ts';
-import { valuesInsert } from '../db/values-insert.ts';
-import { chunks } from './locations.ts';
+import { insertRows } from '../db/insert-rows.ts';
 import type { MessageSourcesTable, MessagesTable } from './messages.table.ts';
 import { MessagesError } from './messages-error.ts';
 import type { HeaderFields } from './read-header.ts';
 import { idsByPlace, isoOrNull, placeBatch, placeOf, type Stored, type StoreInput } from './store-message.ts';
 import { resolveThreadIds } from './threading.ts';
-
-/**
- * Rows per INSERT on SQLite: a batch of the sync is one statement per table. 24 columns a row stay under
- * its 32,766 bound parameters. PostgreSQL takes a batch in one statement of any size (db/unnest-insert.ts).
- */
-const ROWS_PER_INSERT = 1000;
 
 /** A fetched message as the listing path keeps it: its envelope read from the header, its raw source. */
 export interface ListedMessage {
@@ -79,31 +71,15 @@ export const storeListed = async (
       source: b.source,
       blob_sha256: b.blobSha256,
     }));
-    await insertListed(trx, rows, sources);
+    await insertRows(trx, 'messages', rows, {
+      types: { size: 'integer', html_length: 'integer', has_attachments: 'integer' },
+    });
+    await insertRows(trx, 'message_sources', sources, { types: { source: 'bytea' } });
     for (const [i, b] of news.entries()) placed.set(placeOf(b.input), ids[i]!);
     const ours = new Set(ids);
     await alsoInTransaction?.(trx);
     return placeBatch(trx, mailboxId, batch, ours, (b) => placed.get(placeOf(b.input))!);
   });
-};
-
-/** The new messages' rows, then their sources: one statement each on PostgreSQL, whatever their number. */
-const insertListed = async (
-  trx: Db,
-  rows: readonly Insertable<MessagesTable>[],
-  sources: readonly Insertable<MessageSourcesTable>[],
-): Promise<void> => {
-  if (trx.getExecutor().adapter instanceof PostgresAdapter) {
-    await unnestInsert(trx, 'messages', rows, {
-      size: 'integer',
-      html_length: 'integer',
-      has_attachments: 'integer',
-    });
-    await unnestInsert(trx, 'message_sources', sources, { source: 'bytea' });
-    return;
-  }
-  for (const part of chunks(rows, ROWS_PER_INSERT)) await valuesInsert(trx, 'messages', part);
-  for (const part of chunks(sources, ROWS_PER_INSERT)) await valuesInsert(trx, 'message_sources', part);
 };
 
 const listedRow = (id: string, b: ListedMessage, threadId: string): Insertable<MessagesTable> => {

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { type Insertable, PostgresAdapter, sql } from 'kysely';
+import type { Insertable } from 'kysely';
 import type { Db } from '../db/database.ts';
-import { unnestInsert } from '../db/unnest-insert.ts';
-import { valuesInsert } from '../db/values-insert.ts';
+import { insertRows } from '../db/insert-rows.ts';
 import { recordEvent, storedEvent } from '../events/record-event.ts';
 import type { BlobStore } from './blob-store.ts';
 import { contentOf, dedupeKey } from './dedupe.ts';
@@ -291,33 +290,18 @@ export const upsertLocations = async (
   // One row per place (PostgreSQL refuses to update a row twice in one statement): the last one wins.
   const byPlace = new Map(copies.map((c) => [placeOf(c.input), c] as const));
   const places = [...byPlace.values()];
-  // PostgreSQL takes them all in one statement (db/unnest-insert.ts); SQLite 1,000 at a time.
-  if (trx.getExecutor().adapter instanceof PostgresAdapter) {
-    await unnestInsert(
-      trx,
-      'message_locations',
-      locationRows(places),
-      {
-        uidvalidity: 'bigint',
-        uid: 'bigint',
-        seen: 'integer',
-        flagged: 'integer',
-        answered: 'integer',
-        draft: 'integer',
-      },
-      sql`on conflict (mailbox_id, path, uidvalidity, uid) do update set message_id = excluded.message_id,
-        seen = excluded.seen, flagged = excluded.flagged, answered = excluded.answered, draft = excluded.draft`,
-    );
-    return;
-  }
-  for (const part of chunks(places, 1000))
-    await valuesInsert(
-      trx,
-      'message_locations',
-      locationRows(part),
-      `on conflict (mailbox_id, path, uidvalidity, uid) do update set message_id = excluded.message_id,
-        seen = excluded.seen, flagged = excluded.flagged, answered = excluded.answered, draft = excluded.draft`,
-    );
+  await insertRows(trx, 'message_locations', locationRows(places), {
+    types: {
+      uidvalidity: 'bigint',
+      uid: 'bigint',
+      seen: 'integer',
+      flagged: 'integer',
+      answered: 'integer',
+      draft: 'integer',
+    },
+    onConflict: `on conflict (mailbox_id, path, uidvalidity, uid) do update set message_id = excluded.message_id,
+      seen = excluded.seen, flagged = excluded.flagged, answered = excluded.answered, draft = excluded.draft`,
+  });
 };
 
 const locationRows = (
