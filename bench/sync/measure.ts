@@ -3,7 +3,15 @@
 // for messages still waiting for their parse (the sync's end: every body read, searchable); the process's
 // CPU and memory read from /proc meanwhile, its peak (VmHWM) reset when Sync now is pressed.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type ProcMemory, procCpuMs, procMemory, resetPeak } from './proc.ts';
+import {
+  machineCpuMs,
+  type ProcMemory,
+  procCpuMs,
+  procMemory,
+  resetPeak,
+  threadCpuMs,
+  threadCpuSince,
+} from './proc.ts';
 import type { SyncTarget } from './target.ts';
 
 export interface FolderSyncFigures {
@@ -14,6 +22,10 @@ export interface FolderSyncFigures {
   /** From Sync now to the last message listed. */
   readonly listedMs: number;
   readonly listedCpuMs: number;
+  /** The whole machine's busy CPU over the listing (the emulator and PostgreSQL included). */
+  readonly listedMachineCpuMs: number;
+  /** The syncing process's CPU over the listing by kind of thread (name), the most first. */
+  readonly listedThreadsCpuMs: readonly [string, number][];
   /** From Sync now to every message read (bodies, attachments, search text). */
   readonly readableMs: number;
   readonly readableCpuMs: number;
@@ -62,6 +74,8 @@ export const measureFolderSync = async (
   const atStart = procMemory(target.pid);
   const started = performance.now();
   const cpu = procCpuMs(target.pid);
+  const machineCpu = machineCpuMs();
+  const threadsCpu = threadCpuMs(target.pid);
   const since = (t: number) => t - started;
   let heap: { listing: NodeJS.MemoryUsage; sync: NodeJS.MemoryUsage } | null = null;
   const highest = { listing: 0, sync: 0 };
@@ -75,7 +89,13 @@ export const measureFolderSync = async (
   await target.syncNow();
 
   let startedMs = 0;
-  let listed: { ms: number; cpuMs: number; memory: ProcMemory } | null = null;
+  let listed: {
+    ms: number;
+    cpuMs: number;
+    machineCpuMs: number;
+    threadsCpuMs: [string, number][];
+    memory: ProcMemory;
+  } | null = null;
   let lastPendingRead = 0;
   for (;;) {
     sampleHeap(listed === null);
@@ -86,6 +106,8 @@ export const measureFolderSync = async (
       listed = {
         ms: since(performance.now()),
         cpuMs: procCpuMs(target.pid) - cpu,
+        machineCpuMs: machineCpuMs() - machineCpu,
+        threadsCpuMs: threadCpuSince(threadsCpu, threadCpuMs(target.pid)),
         memory: procMemory(target.pid),
       };
       await onListed();
@@ -98,6 +120,8 @@ export const measureFolderSync = async (
           startedMs,
           listedMs: listed.ms,
           listedCpuMs: listed.cpuMs,
+          listedMachineCpuMs: listed.machineCpuMs,
+          listedThreadsCpuMs: listed.threadsCpuMs,
           readableMs: since(performance.now()),
           readableCpuMs: procCpuMs(target.pid) - cpu,
           memory: { atStart, atListed: listed.memory, atEnd: procMemory(target.pid) },

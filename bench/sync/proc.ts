@@ -1,6 +1,6 @@
 // What Linux says about a process's memory and CPU (proc(5)), read from outside it: for bench/sync.ts, which
 // measures the syncing Mailroom process, its parse threads included (threads share the process's memory).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc/<pid>/stat's utime and stime (`getconf CLK_TCK`, 100 on Linux). */
 const TICKS = 100;
@@ -47,3 +47,49 @@ export const procCpuMs = (pid: number): number => {
 };
 
 export const mb = (bytes: number): string => (bytes / 1e6).toFixed(0);
+
+/**
+ * CPU time the whole machine spent busy (every process: the emulator, PostgreSQL, Mailroom, the neighbours),
+ * in ms of one core (/proc/stat's first line: user, nice, system, irq, softirq, steal).
+ */
+export const machineCpuMs = (): number => {
+  const fields = readFileSync('/proc/stat', 'utf8')
+    .split('\n', 1)[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const busy = fields[0]! + fields[1]! + fields[2]! + fields[5]! + fields[6]! + fields[7]!;
+  return (busy / TICKS) * 1000;
+};
+
+/** CPU time of each thread of the process, in ms, by thread id, with its name (/proc/<pid>/task/<tid>/stat). */
+export const threadCpuMs = (pid: number): Map<number, { name: string; ms: number }> => {
+  const threads = new Map<number, { name: string; ms: number }>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      threads.set(Number(tid), { name, ms: ((Number(fields[11]) + Number(fields[12])) / TICKS) * 1000 });
+    } catch (error) {
+      // Named case: the thread ended between the listing and the read.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  return threads;
+};
+
+/** CPU each thread spent between two `threadCpuMs` readings, by name and rank (#0: the main thread), the most first. */
+export const threadCpuSince = (
+  before: ReadonlyMap<number, { name: string; ms: number }>,
+  now: ReadonlyMap<number, { name: string; ms: number }>,
+): [string, number][] => {
+  const byName = new Map<string, number>();
+  for (const [tid, t] of now) {
+    const spent = t.ms - (before.get(tid)?.ms ?? 0);
+    const name = `${t.name}#${tid - Math.min(...now.keys())}`;
+    byName.set(name, (byName.get(name) ?? 0) + spent);
+  }
+  return [...byName].filter(([, ms]) => ms > 0).sort((a, b) => b[1] - a[1]);
+};

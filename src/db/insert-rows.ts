@@ -1,31 +1,31 @@
 import { type Insertable, PostgresAdapter, sql } from 'kysely';
 import type { Db } from './database.ts';
 import type { Database } from './schema.ts';
-import { type UnnestType, unnestInsert } from './unnest-insert.ts';
+import { type ColumnType, jsonInsert } from './json-insert.ts';
 import { valuesInsert } from './values-insert.ts';
 
 /** SQLite's bound on the values of one statement (SQLITE_MAX_VARIABLE_NUMBER). */
 const SQLITE_MAX_VALUES = 32_766;
 
 /**
- * Inserts a batch of rows by the cheapest statement each database has: one `unnest()` statement on
- * PostgreSQL whatever their number (unnest-insert.ts), multi-row VALUES written once per size on SQLite,
+ * Inserts a batch of rows by the cheapest statement each database has: one statement of JSON rows on
+ * PostgreSQL whatever their number (json-insert.ts), multi-row VALUES written once per size on SQLite,
  * as many rows a statement as its bound on values allows (values-insert.ts). `onConflict` is the clause of
- * the caller's code (never input) written after the rows; `types` are the PostgreSQL array types.
+ * the caller's code (never input) written after the rows; `types` are the PostgreSQL column types.
  */
 export const insertRows = async <T extends keyof Database & string>(
   trx: Db,
   table: T,
   rows: readonly Insertable<Database[T]>[],
   options: {
-    readonly types?: Partial<Record<keyof Database[T] & string, UnnestType>>;
+    readonly types?: Partial<Record<keyof Database[T] & string, ColumnType>>;
     readonly onConflict?: string;
   } = {},
 ): Promise<void> => {
   if (rows.length === 0) return;
   const onConflict = options.onConflict ?? '';
   if (trx.getExecutor().adapter instanceof PostgresAdapter) {
-    await unnestInsert(trx, table, rows, options.types ?? {}, sql.raw(onConflict));
+    await jsonInsert(trx, table, rows, options.types ?? {}, sql.raw(onConflict));
     return;
   }
   const perStatement = Math.floor(SQLITE_MAX_VALUES / Object.keys(rows[0]!).length);

@@ -20,7 +20,7 @@ type SetColumns = { updates?: readonly { column?: { column?: { name?: string } }
  * A database that goes away for lease renewals while `armed`: an `UPDATE leases` that is not a claim (a claim
  * also sets `claimed_at`) throws. While armed, each batch of stored messages is held after its write until a
  * renewal has failed (at its `messages.stored` event, the batch's last Kysely statement: its rows go in by
- * statements written by hand, db/values-insert.ts and unnest-insert.ts), so the sync is mid-folder when it
+ * statements written by hand, db/values-insert.ts and json-insert.ts), so the sync is mid-folder when it
  * learns of the loss however fast the machine is.
  */
 const failingLeaseRenewals = () => {

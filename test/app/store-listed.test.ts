@@ -10,7 +10,7 @@ import { createTestDatabase, DATABASES, type TestDatabase } from '../support/dat
 import { storeCounts } from '../support/store-counts.ts';
 
 // A listing batch as the sync stores it (issue 12): on PostgreSQL each table's rows go in one statement
-// whatever the batch's size, the sources as one binary parameter cut by offsets (db/unnest-insert.ts).
+// whatever the batch's size, the sources as one binary parameter cut by offsets (db/json-insert.ts).
 
 const HEADER = readHeader(
   Buffer.from(
