@@ -1,7 +1,7 @@
 import { type Insertable, PostgresAdapter, sql } from 'kysely';
 import type { Db } from './database.ts';
-import type { Database } from './schema.ts';
 import { type ColumnType, jsonInsert } from './json-insert.ts';
+import type { Database } from './schema.ts';
 import { valuesInsert } from './values-insert.ts';
 
 /** SQLite's bound on the values of one statement (SQLITE_MAX_VARIABLE_NUMBER). */
