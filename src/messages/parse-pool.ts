@@ -29,6 +29,10 @@ export interface ParsePoolOptions {
   readonly timeoutMs?: number;
   /** A thread idle this long ends (PARSE_THREAD_IDLE_MS unless given). */
   readonly idleMs?: number;
+  /** Above this RSS the pool reads with one thread (ONE_PARSE_THREAD_ABOVE_RSS unless given). */
+  readonly oneThreadAboveRss?: number;
+  /** The process's RSS in bytes (`process.memoryUsage.rss` unless given): for tests. */
+  readonly rss?: () => number;
 }
 
 /**
@@ -50,8 +54,24 @@ export const PARSE_THREAD_IDLE_MS = 10_000;
  */
 const THREAD_HEAP = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 3 } as const;
 
-/** Messages sent to a worker at once: one message each, the posting would cost the main thread more. */
-const PER_JOB = 8;
+/**
+ * The memory budget: above this resident size of the process, the pool hands its jobs to one thread. Issue 12
+ * holds the syncing process under 200 MB for a 50,000-message folder (bench/sync.ts 50000 sqlite): after
+ * such a listing the process keeps 155–170 MB (malloc does not give the listing's memory back), and each
+ * thread reading adds ~20 MB; two threads took the sync to 206–210 MB, one to 181–187 MB (seven runs). Under the budget
+ * two still fit (150 + 2 × 20). One thread costs little time: the main thread, which writes what the threads
+ * read, is the busier (per-thread CPU during the reading: main ~47 %, the one parse thread ~35 %), and kept
+ * busy (parse-queue.ts looks ahead; PER_JOB) one read 50,000 as fast as two had (README, *Scale*).
+ */
+export const ONE_PARSE_THREAD_ABOVE_RSS = 150_000_000;
+
+/**
+ * Messages sent to a worker at once: one message each, the posting would cost the main thread more; and a
+ * thread that has answered waits for the main thread to hand it the next job, which it does only between
+ * its own writes. 32 (8 before): a round of the parse queue (64) is two jobs, one for each of two threads,
+ * or two in a row for one thread over the memory budget instead of eight.
+ */
+const PER_JOB = 32;
 
 const failed = (items: readonly ParseItem[], error: Error): ParseOutcome[] =>
   items.map((i) => ({
@@ -71,6 +91,8 @@ export const createParsePool = (options: ParsePoolOptions): ParsePool => {
     idleMs: options.idleMs ?? PARSE_THREAD_IDLE_MS,
     workerData: { blobDir: options.blobDir },
     resourceLimits: THREAD_HEAP,
+    oneThreadAboveRss: options.oneThreadAboveRss ?? ONE_PARSE_THREAD_ABOVE_RSS,
+    ...(options.rss ? { rss: options.rss } : {}),
     settle: (reply) => ({ result: [...reply.outcomes] }),
     failure: (message, cause) => new MessagesError('messages.parse_failed', message, { cause }),
   });

@@ -37,6 +37,14 @@ export interface ThreadPoolOptions<Reply, Result> {
   readonly workerData?: unknown;
   /** Heap limits of each thread: V8 collects sooner instead of growing the process's memory. */
   readonly resourceLimits?: ResourceLimits;
+  /**
+   * A memory budget: while the process's resident size is above this many bytes, looked at each time a job
+   * is handed out, only the first thread takes jobs; the others' jobs wait for it, and a thread left without
+   * work ends after `idleMs`. Unset: every thread takes jobs.
+   */
+  readonly oneThreadAboveRss?: number;
+  /** The process's resident size in bytes (`process.memoryUsage.rss` unless given: tests pass their own). */
+  readonly rss?: () => number;
   /** A reply of the worker (it carries the job's `id`) as the job's result or its error. */
   settle(reply: Reply): { readonly result: Result } | { readonly error: Error };
   /** The feature's own error, with its stable code, for what went wrong with a thread. */
@@ -136,9 +144,19 @@ export const createThreadPool = <Payload extends object, Reply extends { readonl
     return worker;
   };
 
+  const rss = options.rss ?? process.memoryUsage.rss;
+  const withinBudget = (): boolean =>
+    options.oneThreadAboveRss === undefined || rss() <= options.oneThreadAboveRss;
+
   const dispatch = (): void => {
-    for (const slot of slots) {
+    /** Whether the threads after the first may take jobs: the budget, read once a dispatch if needed. */
+    let others: boolean | undefined;
+    for (const [n, slot] of slots.entries()) {
       if (closed || slot.job || queue.length === 0) continue;
+      if (n > 0) {
+        others ??= withinBudget();
+        if (!others) continue;
+      }
       const job = queue.shift()!;
       if (slot.idle) clearTimeout(slot.idle);
       slot.idle = null;

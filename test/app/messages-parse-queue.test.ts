@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import SQLite from 'better-sqlite3';
 import { parseConfig } from '../../src/config.ts';
 import { type Db, openDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
@@ -8,7 +9,7 @@ import { leaseHolder } from '../../src/jobs/lease.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { insertMailbox } from '../../src/mailboxes/repository.ts';
 import { type BlobStore, createFileBlobStore } from '../../src/messages/blob-store.ts';
-import { createParsePool } from '../../src/messages/parse-pool.ts';
+import { createParsePool, type ParsePool } from '../../src/messages/parse-pool.ts';
 import { createMessageParser, type MessageParser } from '../../src/messages/parse-queue.ts';
 import { getMessage, listMessages } from '../../src/messages/queries.ts';
 import { readHeader } from '../../src/messages/read-header.ts';
@@ -214,6 +215,48 @@ for (const kind of DATABASES) {
       assert.equal(states.length, 101);
       assert.deepEqual(new Set(states.map((r) => r.parse_state)), new Set(['parsed']));
       await waitFor(async () => pool.threads() === 0, 5000, 'the restarted thread ended in turn');
+    });
+
+    // On SQLite a lookup waits for the write's transaction on the one connection: looked up after the
+    // write began, the next batch reached the threads only once the one before was written.
+    test('the next batch goes to the threads while the one read before it is still being written', {
+      skip: kind !== 'sqlite' && 'PostgreSQL looks up beside a write',
+    }, async () => {
+      const mailboxId = await freshMailbox();
+      await storeListed(
+        db,
+        Array.from({ length: 130 }, (_, i) =>
+          listed(mailboxId, plain(`ahead-${i}@contoso.test`, `Ahead ${i}`, `Read ahead ${i}.`)),
+        ),
+      );
+      // A second connection reads what is committed at the moment each batch is handed out.
+      const reader = new SQLite(join(testDb.dataDir, 'mailroom.db'), { readonly: true });
+      const parsedCount = reader.prepare<[string], { n: number }>(
+        "select count(*) as n from messages where mailbox_id = ? and parse_state = 'parsed'",
+      );
+      const inline = createParsePool({ workers: 0, blobDir: join(testDb.dataDir, 'blobs'), blobs });
+      const writtenAtHandOut: number[] = [];
+      const pool: ParsePool = {
+        parse(items) {
+          writtenAtHandOut.push(parsedCount.get(mailboxId)!.n);
+          return inline.parse(items);
+        },
+        threads: () => 0,
+        close: async () => undefined,
+      };
+      const parser = createMessageParser({ db, log, pool });
+      parsers.push(parser);
+      try {
+        await parser.drain(mailboxId);
+      } finally {
+        reader.close();
+      }
+      // Batches of 64: the second handed out while the first is written, the third once it is.
+      assert.deepEqual(writtenAtHandOut, [0, 0, 64]);
+      assert.equal(
+        (await listMessages(db, { mailboxId, limit: 200, search: 'ahead 129' })).messages.length,
+        1,
+      );
     });
 
     test('copies, byte for byte or rendered otherwise, are one message once read', async () => {
