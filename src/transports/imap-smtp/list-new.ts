@@ -79,11 +79,20 @@ export const listNew = async (
   let storing: Promise<unknown> = Promise.resolve();
   const checkpoints =
     uids.length >= CHECKPOINT_THREAD_FROM ? await startWalCheckpointer(deps.db, deps.log) : null;
-  /** Starts storing a batch with the cursor at `uidNext`; the batch before it has been awaited. */
+  /** The cursor the last batch stored (or storing) moves to. */
+  let storedTo = 0;
+  /**
+   * Starts storing a batch with the cursor at `uidNext`, after the batch before it (its commit first, so the
+   * cursor only moves forward); a caller holding messages awaits `storing` first, so at most two batches
+   * are held.
+   */
   const store = (batch: ListedMessage[], uidNext: number): void => {
     fetched += batch.length;
+    storedTo = uidNext;
     const progress = { uidNext, storedMessages: target.storedBefore + fetched };
+    const before = storing;
     storing = (async () => {
+      await before;
       if (batch.length === 0) return saveProgress(deps.db, target.mailboxId, target.path, progress);
       const results = await storeListed(deps.db, batch, (trx) =>
         saveProgress(trx, target.mailboxId, target.path, progress),
@@ -125,9 +134,12 @@ export const listNew = async (
         const { sha256 } = await deps.blobs.put(download.content);
         batch.push({ input, header, source: null, blobSha256: sha256 });
       }
-      await storing;
-      // The window is done: UIDs the server did not answer (expunged meanwhile) are passed too.
-      store(batch, window.at(-1)! + 1);
+      // The window is done: UIDs the server did not answer (expunged meanwhile) are passed too. The next
+      // window's FETCH starts while the last batch commits (with windows of one batch, waiting for it here
+      // made reading and storing take turns: half the PostgreSQL listing's time).
+      const windowEnd = window.at(-1)! + 1;
+      if (batch.length > 0) await storing;
+      if (batch.length > 0 || storedTo !== windowEnd) store(batch, windowEnd);
     }
   } finally {
     // A batch still committing is waited for; its failure is the one thrown (the database's state).
