@@ -107,7 +107,7 @@ export const measureFolderSync = async (
         ms: since(performance.now()),
         cpuMs: procCpuMs(target.pid) - cpu,
         machineCpuMs: machineCpuMs() - machineCpu,
-        threadsCpuMs: threadCpuSince(threadsCpu, threadCpuMs(target.pid)),
+        threadsCpuMs: threadCpuSince(target.pid, threadsCpu, threadCpuMs(target.pid)),
         memory: procMemory(target.pid),
       };
       await onListed();

@@ -80,15 +80,17 @@ export const threadCpuMs = (pid: number): Map<number, { name: string; ms: number
   return threads;
 };
 
-/** CPU each thread spent between two `threadCpuMs` readings, by name and rank (#0: the main thread), the most first. */
+/** CPU each thread of process `pid` spent between two `threadCpuMs` readings, by name, the most first. */
 export const threadCpuSince = (
+  pid: number,
   before: ReadonlyMap<number, { name: string; ms: number }>,
   now: ReadonlyMap<number, { name: string; ms: number }>,
 ): [string, number][] => {
   const byName = new Map<string, number>();
   for (const [tid, t] of now) {
     const spent = t.ms - (before.get(tid)?.ms ?? 0);
-    const name = `${t.name}#${tid - Math.min(...now.keys())}`;
+    // The main thread's id is the process's; the others are told apart by how long after it they started.
+    const name = tid === pid ? `${t.name} (main)` : `${t.name}#${tid - pid}`;
     byName.set(name, (byName.get(name) ?? 0) + spent);
   }
   return [...byName].filter(([, ms]) => ms > 0).sort((a, b) => b[1] - a[1]);
