@@ -2,7 +2,7 @@
 // FETCH of the same folder in the same run (the ceiling, ../shared/reference/performance-baselines.md), and
 // the memory of the process that syncs it.
 // Run: npx tsx bench/sync.ts [messages] [sqlite|postgres] [--no-graph] [--serve] [--in-process]
-//      [--profile=<file.cpuprofile>] [--memory-log=<file.jsonl>]
+//      [--profile=<file.cpuprofile> [--heap-profile]] [--memory-log=<file.jsonl>]
 // (MAILROOM_PARSE_WORKERS is passed on; BENCH_NODE_OPTIONS is added to the syncing process's NODE_OPTIONS,
 // to try V8 flags; `--memory-log`: its main thread's heap every 100 ms, bench/sync/memory-probe.mjs.)
 //
@@ -17,7 +17,8 @@
 //
 // Printed: the raw FETCH rate; Mailroom's listing rate, from Sync now to the last message listed (its batch
 // committed), and their ratio (issue 12: >= 0.7 on SQLite, >= 0.5 on PostgreSQL); the rate at which
-// messages become readable and searchable (every body read by the parse threads); the syncing process's RSS
+// messages become readable and searchable (every body read by the parse threads); the whole machine's CPU over
+// the FETCH and the listing (two cores: the emulator and PostgreSQL count) and the syncing process's by thread; the syncing process's RSS
 // idle before the sync (the baseline) and its peak during the listing and the whole sync (issue 12:
 // < 200 MB for 50,000 messages on SQLite). Then the same number of messages in a second folder listed
 // through Microsoft Graph (messages/delta and `$value`, the mailbox set to Graph), beside the IMAP rows.
