@@ -152,5 +152,44 @@ for (const kind of DATABASES) {
       assert.ok(run.every((s) => s.created && s.messageId !== near!.messageId));
       assert.deepEqual(await counts(mailboxId), { messages: 7, locations: 7 });
     });
+
+    test('envelopes with quotes, backslashes, braces and characters beyond ASCII are stored as read', async () => {
+      // On PostgreSQL the rows travel as JSON (db/json-insert.ts): what JSON escapes must come back as it was.
+      const mailboxId = await freshMailbox();
+      const subjects = [
+        'Quote " and backslash \\ and {braces}, [brackets]',
+        'Tab\tand line separator\u2028and emoji 😀 and “curly” — dash',
+        'NULL',
+        '',
+      ];
+      const stored = await storeListed(
+        db,
+        subjects.map((subject, i) => ({
+          ...listed(mailboxId, i + 1, Buffer.from('x')),
+          header: {
+            ...HEADER,
+            subject,
+            from: { name: `O'Brien "Bob" ${i}`, address: `bob${i}@contoso.test` },
+          },
+        })),
+      );
+      const rows = await db
+        .selectFrom('messages')
+        .select(['id', 'subject', 'from_name', 'from_address', 'size'])
+        .where(
+          'id',
+          'in',
+          stored.map((s) => s.messageId),
+        )
+        .execute();
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      for (const [i, subject] of subjects.entries()) {
+        const row = byId.get(stored[i]!.messageId)!;
+        assert.equal(row.subject, subject);
+        assert.equal(row.from_name, `O'Brien "Bob" ${i}`);
+        assert.equal(row.from_address, `bob${i}@contoso.test`);
+        assert.equal(row.size, 10);
+      }
+    });
   });
 }
