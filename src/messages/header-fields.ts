@@ -10,16 +10,19 @@ import type { HeaderLines } from 'mailparser';
 export const rawHeader = (lines: HeaderLines, name: string): string | null => {
   const found = lines.find((l) => l.key === name);
   if (!found) return null;
-  const colon = found.line.indexOf(':');
-  return found.line
-    .slice(colon + 1)
-    .replace(/\r?\n(?=[ \t])/g, '')
-    .trim();
+  const value = found.line.slice(found.line.indexOf(':') + 1);
+  // Most fields are one line: no regex run for them (the listing reads every message's envelope).
+  return (value.includes('\n') ? value.replace(/\r?\n(?=[ \t])/g, '') : value).trim();
 };
 
 /** Every `<id>` in a References or In-Reply-To value (RFC 5322 §3.6.4), without brackets. */
-export const messageIdsIn = (value: string | null): string[] =>
-  [...(value ?? '').matchAll(/<([^<>\s]+)>/g)].map((m) => m[1]!);
+export const messageIdsIn = (value: string | null): string[] => {
+  const ids: string[] = [];
+  if (!value?.includes('<')) return ids;
+  const bracketed = /<([^<>\s]+)>/g;
+  for (let m = bracketed.exec(value); m; m = bracketed.exec(value)) ids.push(m[1]!);
+  return ids;
+};
 
 /**
  * A Message-ID without brackets: the first `<id>`, else a bare `local@domain` (some senders leave
@@ -51,6 +54,6 @@ export const dateOf = (lines: HeaderLines): { date: Date | null; unreadable: str
   const value = rawHeader(lines, 'date');
   if (value === null) return { date: null, unreadable: null };
   if (value.length > MAX_DATE) return { date: null, unreadable: value.slice(0, MAX_DATE) };
-  const date = new Date(value.replace(/\([^)]*\)/g, '').trim());
+  const date = new Date(value.includes('(') ? value.replace(/\([^)]*\)/g, '').trim() : value);
   return Number.isNaN(date.getTime()) ? { date: null, unreadable: value } : { date, unreadable: null };
 };

@@ -20,6 +20,7 @@ const MAX_HEADER = 64 * 1024;
 
 /** The fields the list and threading read; the rest of the header is left for the full parse. */
 const WANTED = new Set(['message-id', 'in-reply-to', 'references', 'subject', 'from', 'to', 'cc', 'date']);
+const LONGEST_WANTED = Math.max(...[...WANTED].map((name) => name.length));
 
 /**
  * Reads the envelope of a message from its header block alone (RFC 5322 §2.2: fields up to the first
@@ -30,7 +31,8 @@ const WANTED = new Set(['message-id', 'in-reply-to', 'references', 'subject', 'f
 export const readHeader = (source: Buffer): HeaderFields => {
   const lines = headerLines(source);
   const addresses = (name: string): ParsedAddress[] => {
-    const values = lines.filter((l) => l.key === name).map((l) => l.line.slice(l.line.indexOf(':') + 1));
+    const values: string[] = [];
+    for (const l of lines) if (l.key === name) values.push(l.line.slice(l.line.indexOf(':') + 1));
     if (values.length === 0) return [];
     const plain = values.length === 1 ? plainAddresses(values[0]!) : null;
     return plain ?? toParsedAddresses(parseAddressHeader(values));
@@ -56,27 +58,37 @@ export const headerLines = (source: Buffer): HeaderLines => {
   const bytes = window.subarray(0, end);
   const text = isAscii(bytes) ? bytes.toString('latin1') : decodeUnknown(bytes).text;
   const lines: { key: string; line: string }[] = [];
-  let current: string[] | null = null;
-  for (const line of text.split('\n')) {
-    const first = line.charCodeAt(0);
-    if (first === 0x20 || first === 0x09) {
-      current?.push(line);
+  // The field being read: its key and first line, and its continuation lines if it has any.
+  let key: string | null = null;
+  let first = '';
+  let more: string[] | null = null;
+  const finish = () => {
+    if (key !== null) lines.push({ key, line: more ? [first, ...more].join('\r\n') : first });
+    key = null;
+    more = null;
+  };
+  for (const raw of text.split('\n')) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    const start = line.charCodeAt(0);
+    if (start === 0x20 || start === 0x09) {
+      if (key !== null) (more ??= []).push(line);
       continue;
     }
-    if (current) lines.push(toLine(current));
-    current = null;
+    finish();
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
-    const key = line.slice(0, colon).trim().toLowerCase();
-    if (WANTED.has(key)) current = [line];
+    // A name longer than the longest wanted one, and not ending in a blank that trimming would take, is not
+    // one of them: skipped without a string made of it (most of a header's fields are not wanted).
+    if (colon > LONGEST_WANTED && line.charCodeAt(colon - 1) > 0x20 && line.charCodeAt(colon - 1) < 0x7f)
+      continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    if (WANTED.has(name)) {
+      key = name;
+      first = line;
+    }
   }
-  if (current) lines.push(toLine(current));
+  finish();
   return lines;
-};
-
-const toLine = (parts: string[]): { key: string; line: string } => {
-  const line = parts.map((p) => (p.endsWith('\r') ? p.slice(0, -1) : p)).join('\r\n');
-  return { key: line.slice(0, line.indexOf(':')).trim().toLowerCase(), line };
 };
 
 /** `a@b.c` or `Name <a@b.c>`: no quotes, comments, groups, encoded words or non-ASCII. */
