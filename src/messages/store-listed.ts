@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import type { Db } from '../db/database.ts';
-import { planGenerically } from '../db/generic-plans.ts';
 import { insertRows } from '../db/insert-rows.ts';
 import type { MessageSourcesTable, MessagesTable } from './messages.table.ts';
 import { MessagesError } from './messages-error.ts';
@@ -55,7 +54,6 @@ export const storeListed = async (
   if (batch.some((b) => b.input.mailboxId !== mailboxId))
     throw new MessagesError('messages.store_conflict', 'one batch stores messages of one mailbox');
   return db.transaction().execute(async (trx) => {
-    await planGenerically(trx);
     const placed = await idsByPlace(trx, mailboxId, batch);
     // One row per new place (the same UID twice in a batch is one message).
     const fresh = new Map<string, ListedMessage>();
