@@ -136,7 +136,7 @@ export const listNew = async (
       }
       // The window is done: UIDs the server did not answer (expunged meanwhile) are passed too. The next
       // window's FETCH starts while the last batch commits (with windows of one batch, waiting for it here
-      // made reading and storing take turns: half the PostgreSQL listing's time).
+      // made reading and storing take turns).
       const windowEnd = window.at(-1)! + 1;
       if (batch.length > 0) await storing;
       if (batch.length > 0 || storedTo !== windowEnd) store(batch, windowEnd);
