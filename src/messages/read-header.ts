@@ -71,7 +71,10 @@ export const headerLines = (source: Buffer): HeaderLines => {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     const start = line.charCodeAt(0);
     if (start === 0x20 || start === 0x09) {
-      if (key !== null) (more ??= []).push(line);
+      if (key !== null) {
+        more ??= [];
+        more.push(line);
+      }
       continue;
     }
     finish();
