@@ -2,6 +2,9 @@ import { type Insertable, type RawBuilder, sql } from 'kysely';
 import type { Db } from './database.ts';
 import type { Database } from './schema.ts';
 
+/** Rows from which an insert is planned generically (below it, its parameters are small). */
+const GENERIC_PLAN_FROM = 100;
+
 /** A column's PostgreSQL type, as its JSON value is read; a column not named is text. */
 export type ColumnType = 'text' | 'integer' | 'bigint' | 'bytea';
 
@@ -9,8 +12,8 @@ export type ColumnType = 'text' | 'integer' | 'bigint' | 'bytea';
  * PostgreSQL: inserts `rows` with one statement whose text does not depend on their number: the rows go as
  * one JSON parameter (`JSON.stringify`, one native pass) read back by `json_to_recordset`. Sent as an
  * array parameter per column instead, pg wrote each value into an array literal in JavaScript, string by
- * string: a fifth of everything the listing allocated (bench/sync.ts --heap-profile), which the garbage
- * collector then spent as much CPU on as the listing itself. A multi-row VALUES of 1,000 listed messages has
+ * string: a quarter of everything the listing's main thread allocated (149 of 600 MB for 20,000,
+ * bench/sync.ts --heap-profile), garbage the collector then had to go through. A multi-row VALUES of 1,000 listed messages has
  * 24,000 parameters, which PostgreSQL parses and plans anew for every batch.
  *
  * JSON has no bytes: a `bytea` column's values go as one binary parameter, each row's cut from it by the
@@ -45,16 +48,18 @@ export const jsonInsert = async <T extends keyof Database & string>(
     binary.length === 0
       ? sql``
       : sql`, (select ${sql.join(blobs.map((b, i) => sql`${b}::bytea as ${sql.id(binary[i]!)}`))} offset 0) as b`;
-  // A generic plan: planned for these values (a custom plan, what PostgreSQL does for a statement without
-  // a name), each parameter becomes a constant of the plan, which the planner copies and walks: the backend
-  // spent 55 ms of CPU a batch of 1,000 sources on the 4 MB one (bench/store-listed.ts), four times the
-  // insert. The setting is put back for the rest of the caller's transaction.
-  await sql`set local plan_cache_mode = force_generic_plan`.execute(trx);
+  // A batch is planned generically: planned for its values (a custom plan, what PostgreSQL does for a
+  // statement without a name), each parameter becomes a constant of the plan, which the planner copies and
+  // walks: the backend spent 55 ms of CPU a batch of 1,000 sources on the 4 MB one (bench/store-listed.ts),
+  // four times the insert. The setting is put back for the rest of the caller's transaction. A few rows (a
+  // message stored as it arrives) are not worth the two round trips.
+  const generic = rows.length >= GENERIC_PLAN_FROM;
+  if (generic) await sql`set local plan_cache_mode = force_generic_plan`.execute(trx);
   await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))})
     select ${sql.join(selected)}
     from json_to_recordset(${JSON.stringify(records)}::json) as u(${sql.join(definitions)})${bytes}
     ${onConflict}`.execute(trx);
-  await sql`set local plan_cache_mode to default`.execute(trx);
+  if (generic) await sql`set local plan_cache_mode to default`.execute(trx);
 };
 
 /** The JSON keys of a bytea column's 1-based offset and length in its parameter. */
