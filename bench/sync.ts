@@ -34,7 +34,14 @@ import { signInAndGetTokens } from '../test/support/oauth-flow.ts';
 import { startChildTarget } from './sync/child.ts';
 import { startInProcessTarget } from './sync/in-process.ts';
 import { type FolderSyncFigures, measureFolderSync } from './sync/measure.ts';
-import { machineCpuMs, mb, type ProcMemory, procMemory } from './sync/proc.ts';
+import {
+  machineCpuMs,
+  mb,
+  type ProcMemory,
+  processesCpuMs,
+  processesCpuSince,
+  procMemory,
+} from './sync/proc.ts';
 import { callApi, refreshFolders, type SyncTarget, selectOnly } from './sync/target.ts';
 
 const count = Number(process.argv[2] ?? 5000);
@@ -85,6 +92,7 @@ try {
   const started = performance.now();
   const cpu = process.cpuUsage();
   const machineCpu = machineCpuMs();
+  const processesCpu = processesCpuMs();
   const client = new ImapFlow({
     host: '127.0.0.1',
     port: emu.mail!.imap.tlsPort,
@@ -103,6 +111,7 @@ try {
   const fetchMs = performance.now() - started;
   const fetchCpuMs = cpuMs(process.cpuUsage(cpu));
   const fetchMachineCpuMs = machineCpuMs() - machineCpu;
+  const fetchProcessesCpuMs = processesCpuSince(processesCpu, processesCpuMs());
 
   step('raw FETCH done');
   // The syncing process idle: connected, its first sync done, IDLE on the Inbox.
@@ -153,7 +162,7 @@ try {
   console.log(
     `imapflow full FETCH (baseline): ${fetched} in ${fetchMs.toFixed(0)} ms = ${rate(fetched, fetchMs)} msg/s`,
   );
-  printFolderSync(imap, { fetched, fetchMs, fetchCpuMs, fetchMachineCpuMs });
+  printFolderSync(imap, { fetched, fetchMs, fetchCpuMs, fetchMachineCpuMs, fetchProcessesCpuMs });
   console.log(
     `RSS of the syncing process: idle before the sync ${mb(idle.rss)} MB (baseline; ${idle.threads} threads); peak while listing ${mb(imap.memory.atListed.peak)} MB; peak of the sync ${mb(imap.memory.atEnd.peak)} MB (VmHWM, parse threads included; goal < 200 MB at 50,000 on SQLite)`,
   );
@@ -187,9 +196,16 @@ try {
 
 function printFolderSync(
   figures: FolderSyncFigures,
-  baseline: { fetched: number; fetchMs: number; fetchCpuMs: number; fetchMachineCpuMs: number },
+  baseline: {
+    fetched: number;
+    fetchMs: number;
+    fetchCpuMs: number;
+    fetchMachineCpuMs: number;
+    fetchProcessesCpuMs: [string, number][];
+  },
 ): void {
-  const { stored, listedMs, listedCpuMs, listedMachineCpuMs, listedThreadsCpuMs } = figures;
+  const { stored, listedMs, listedCpuMs, listedMachineCpuMs, listedThreadsCpuMs, listedProcessesCpuMs } =
+    figures;
   console.log(
     `Mailroom listing (Sync now to last message listed): ${stored} in ${listedMs.toFixed(0)} ms = ${rate(stored, listedMs)} msg/s${figures.startedMs > 0 ? ` (the folder's sync under way after ${figures.startedMs.toFixed(0)} ms)` : ''}`,
   );
@@ -203,6 +219,14 @@ function printFolderSync(
   // The machine has two cores: what every process (the emulator, PostgreSQL) spent bounds the wall time.
   console.log(
     `machine CPU (all processes): FETCH ${baseline.fetchMachineCpuMs.toFixed(0)} ms, listing ${listedMachineCpuMs.toFixed(0)} ms`,
+  );
+  const byProcess = (list: [string, number][]) =>
+    list
+      .slice(0, 6)
+      .map(([name, ms]) => `${name} ${ms.toFixed(0)}`)
+      .join(', ');
+  console.log(
+    `  by process: FETCH ${byProcess(baseline.fetchProcessesCpuMs)}; listing ${byProcess(listedProcessesCpuMs)}`,
   );
   console.log(
     `  the syncing process's listing CPU by thread: ${listedThreadsCpuMs.map(([name, ms]) => `${name} ${ms.toFixed(0)}`).join(', ')}`,

@@ -7,6 +7,8 @@ import {
   machineCpuMs,
   type ProcMemory,
   procCpuMs,
+  processesCpuMs,
+  processesCpuSince,
   procMemory,
   resetPeak,
   threadCpuMs,
@@ -24,6 +26,8 @@ export interface FolderSyncFigures {
   readonly listedCpuMs: number;
   /** The whole machine's busy CPU over the listing (the emulator and PostgreSQL included). */
   readonly listedMachineCpuMs: number;
+  /** The same, by process name (postgres, dovecot's imap, node…), the most first. */
+  readonly listedProcessesCpuMs: [string, number][];
   /** The syncing process's CPU over the listing by kind of thread (name), the most first. */
   readonly listedThreadsCpuMs: readonly [string, number][];
   /** From Sync now to every message read (bodies, attachments, search text). */
@@ -75,6 +79,7 @@ export const measureFolderSync = async (
   const started = performance.now();
   const cpu = procCpuMs(target.pid);
   const machineCpu = machineCpuMs();
+  const processesCpu = processesCpuMs();
   const threadsCpu = threadCpuMs(target.pid);
   const since = (t: number) => t - started;
   let heap: { listing: NodeJS.MemoryUsage; sync: NodeJS.MemoryUsage } | null = null;
@@ -93,6 +98,7 @@ export const measureFolderSync = async (
     ms: number;
     cpuMs: number;
     machineCpuMs: number;
+    processesCpuMs: [string, number][];
     threadsCpuMs: [string, number][];
     memory: ProcMemory;
   } | null = null;
@@ -107,6 +113,7 @@ export const measureFolderSync = async (
         ms: since(performance.now()),
         cpuMs: procCpuMs(target.pid) - cpu,
         machineCpuMs: machineCpuMs() - machineCpu,
+        processesCpuMs: processesCpuSince(processesCpu, processesCpuMs()),
         threadsCpuMs: threadCpuSince(target.pid, threadsCpu, threadCpuMs(target.pid)),
         memory: procMemory(target.pid),
       };
@@ -121,6 +128,7 @@ export const measureFolderSync = async (
           listedMs: listed.ms,
           listedCpuMs: listed.cpuMs,
           listedMachineCpuMs: listed.machineCpuMs,
+          listedProcessesCpuMs: listed.processesCpuMs,
           listedThreadsCpuMs: listed.threadsCpuMs,
           readableMs: since(performance.now()),
           readableCpuMs: procCpuMs(target.pid) - cpu,

@@ -95,3 +95,45 @@ export const threadCpuSince = (
   }
   return [...byName].filter(([, ms]) => ms > 0).sort((a, b) => b[1] - a[1]);
 };
+
+/**
+ * CPU time of every process on the machine, in ms, by pid, with its command name (/proc/<pid>/stat), to see
+ * where the machine's CPU went (PostgreSQL's backends, the emulator's Dovecot, Mailroom's processes).
+ */
+export const processesCpuMs = (): Map<number, { name: string; ms: number }> => {
+  const processes = new Map<number, { name: string; ms: number }>();
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      processes.set(pid, { name, ms: ((Number(fields[11]) + Number(fields[12])) / TICKS) * 1000 });
+    } catch (error) {
+      // Named case: the process ended between the listing of /proc and the read.
+      if (
+        (error as NodeJS.ErrnoException).code !== 'ENOENT' &&
+        (error as NodeJS.ErrnoException).code !== 'ESRCH'
+      )
+        throw error;
+    }
+  }
+  return processes;
+};
+
+/**
+ * CPU each kind of process spent between two `processesCpuMs` readings, by command name, the most first
+ * (a process that started in between counts from zero; one that ended is not counted).
+ */
+export const processesCpuSince = (
+  before: ReadonlyMap<number, { name: string; ms: number }>,
+  now: ReadonlyMap<number, { name: string; ms: number }>,
+): [string, number][] => {
+  const byName = new Map<string, number>();
+  for (const [pid, p] of now) {
+    const spent = p.ms - (before.get(pid)?.ms ?? 0);
+    byName.set(p.name, (byName.get(p.name) ?? 0) + spent);
+  }
+  return [...byName].filter(([, ms]) => ms >= 10).sort((a, b) => b[1] - a[1]);
+};

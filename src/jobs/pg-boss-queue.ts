@@ -1,6 +1,7 @@
 import PgBoss from 'pg-boss';
 import type { Db } from '../db/database.ts';
 import type { Logger } from '../log/logger.ts';
+import { openPgJobBell } from './pg-job-bell.ts';
 import { JOB_ATTEMPTS, type JobData, type JobName, type JobQueue, recordJobFailure } from './queue.ts';
 
 /**
@@ -19,6 +20,8 @@ const QUEUE_OPTIONS = {
 export interface PgBossQueueOptions {
   /** How often a queue's idle workers look for jobs other processes sent, in seconds (pg-boss' minimum 0.5). */
   readonly pollSeconds?: number;
+  /** Whether sends ring the other processes' workers and this one's listen (pg-job-bell.ts); default true. */
+  readonly bell?: boolean;
 }
 
 /**
@@ -45,7 +48,9 @@ interface LocalQueue {
  * any machine can take them, and records a failed job's error. Started on first use: a web process that
  * never enqueues opens nothing. A job sent by a process that also works its queue is taken at once: the
  * sender wakes one of its own workers (pg-boss' `notifyWorker`, an idle one first) instead of leaving the
- * job to the next poll. Jobs from other processes are found by the queue's poll: every `pollSeconds` one
+ * job to the next poll. When none of its own is idle, it rings the job bell (pg-job-bell.ts): the other
+ * processes that work the queue wake an idle worker at once (a web-only `mailroom serve` pressing Sync now, a
+ * `mailroom worker` taking it). The queue's poll is the backstop: every `pollSeconds` one
  * idle worker looks, not each of them (a queue with 16 workers polling every 0.5 s each was 32 queries a
  * second in an idle process). A worker that took a job wakes an idle one (more may be waiting), and looks
  * again itself as soon as its job is done, so a queue with work keeps every worker busy.
@@ -68,6 +73,9 @@ export const createPgBossQueue = (
   };
   const created = new Set<string>();
   const local = new Map<JobName, LocalQueue>();
+  const bell = options.bell === false ? null : openPgJobBell(connectionString, deps);
+  /** Listening for the other processes' rings, from this process's first work(). */
+  let listening: Promise<() => Promise<void>> | null = null;
   /** Wakes an idle worker of `name` (not `except`), in turn; false when none is idle. */
   const wakeIdle = (name: JobName, except?: LocalWorker): boolean => {
     const queue = local.get(name);
@@ -79,6 +87,8 @@ export const createPgBossQueue = (
   };
   const wake = (name: JobName) => {
     if (wakeIdle(name)) return;
+    // An idle worker of another process may take it now.
+    if (bell && !stopping) void bell.ring(name);
     // All busy: one woken looks again as soon as its job is done (each does anyway), without a pause.
     const workers = local.get(name)?.workers ?? [];
     const worker = workers[(local.get(name)?.turn ?? 0) % Math.max(1, workers.length)];
@@ -122,6 +132,8 @@ export const createPgBossQueue = (
       }
       queue.timer ??= setInterval(() => wakeIdle(name), pollSeconds * 1000);
       queue.timer.unref();
+      listening ??= bell?.listen((rung) => void wakeIdle(rung as JobName)) ?? null;
+      await listening;
       // pg-boss 10 runs one batch at a time per work() call: one call per unit of concurrency.
       for (let i = 0; i < (workOptions.concurrency ?? 2); i++) {
         const worker: LocalWorker = { id: '', busy: false };
@@ -155,6 +167,7 @@ export const createPgBossQueue = (
     stop() {
       stopping ??= (async () => {
         for (const queue of local.values()) if (queue.timer) clearInterval(queue.timer);
+        if (listening) await (await listening)();
         if (!started) return;
         await started;
         // stop() resolves before pg-boss has closed its pool; 'stopped' says it has (else a database

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
 import { parseConfig } from '../../src/config.ts';
 import { type Db, openDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { createPgBossQueue } from '../../src/jobs/pg-boss-queue.ts';
+import { openPgJobBell } from '../../src/jobs/pg-job-bell.ts';
 import type { JobQueue } from '../../src/jobs/queue.ts';
 import { createSqliteQueue } from '../../src/jobs/sqlite-queue.ts';
 import { createLogger } from '../../src/log/logger.ts';
@@ -73,7 +76,8 @@ describe('job pickup on postgres: jobs other processes sent', () => {
     await migrateToLatest(db);
     const deps = { db, log: createLogger('silent') };
     worker = createPgBossQueue(config.database.url, deps, { pollSeconds: POLL });
-    sender = createPgBossQueue(config.database.url, deps, { pollSeconds: 30 });
+    // No bell: the poll is what this case is about.
+    sender = createPgBossQueue(config.database.url, deps, { pollSeconds: 30, bell: false });
   });
   after(async () => {
     await worker?.stop();
@@ -152,6 +156,113 @@ describe('job pickup on sqlite: jobs another process sent to the same file', () 
       await waitFor(async () => ran.length >= i, 5_000, `job ${i} taken`);
       // a few ms (job-bell.ts), far under a poll; the bound leaves room for a busy CI.
       assert.ok(ran[i - 1]! - sent < 500, `job ${i} taken ${ran[i - 1]! - sent} ms after it was sent`);
+    }
+  });
+});
+
+describe('job pickup on postgres: the job bell', () => {
+  let testDb: TestDatabase;
+  let db: Db;
+  let url: string;
+  let worker: JobQueue;
+  let sender: JobQueue;
+  before(async () => {
+    testDb = await createTestDatabase('postgres');
+    const config = parseConfig({ MAILROOM_ENV: 'test', ...testDb.env });
+    if (config.database.kind !== 'postgres') throw new Error('a PostgreSQL database was asked for');
+    url = config.database.url;
+    db = openDatabase(config.database);
+    await migrateToLatest(db);
+    const deps = { db, log: createLogger('silent') };
+    // Polls far apart: only the bell can wake the worker in time.
+    worker = createPgBossQueue(url, deps, { pollSeconds: 60 });
+    sender = createPgBossQueue(url, deps, { pollSeconds: 60 });
+  });
+  after(async () => {
+    await worker?.stop();
+    await sender?.stop();
+    await db?.destroy();
+    await testDb?.drop();
+  });
+
+  test('a job another process sent (Sync now from a web-only serve) is taken at once, not at the next poll', async () => {
+    const ran: number[] = [];
+    await worker.work('sync-mailbox', async () => void ran.push(Date.now()));
+    for (const i of [1, 2, 3]) {
+      const sent = Date.now();
+      await sender.send('sync-mailbox', { mailboxId: `m${i}` }, { singletonKey: `m${i}` });
+      await waitFor(async () => ran.length >= i, 5_000, `job ${i} taken`);
+      // a few ms; the bound leaves room for a busy CI, far under the poll (60 s) and pg-boss' own (30 s).
+      assert.ok(ran[i - 1]! - sent < 1_000, `job ${i} taken ${ran[i - 1]! - sent} ms after it was sent`);
+    }
+  });
+});
+
+describe("job pickup on postgres: the bell's connection", () => {
+  let testDb: TestDatabase;
+  let db: Db;
+  let url: string;
+  before(async () => {
+    testDb = await createTestDatabase('postgres');
+    const config = parseConfig({ MAILROOM_ENV: 'test', ...testDb.env });
+    if (config.database.kind !== 'postgres') throw new Error('a PostgreSQL database was asked for');
+    url = config.database.url;
+    db = openDatabase(config.database);
+  });
+  after(async () => {
+    await db?.destroy();
+    await testDb?.drop();
+  });
+
+  test('a listener whose connection was closed listens again, and says so in the log', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = createLogger(
+      'info',
+      new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(JSON.parse(String(chunk)));
+          done();
+        },
+      }),
+    );
+    const heard: string[] = [];
+    const listener = openPgJobBell(url, { db, log }, { relistenMs: 50 });
+    const ringer = openPgJobBell(url, { db, log });
+    const stop = await listener.listen((name) => heard.push(name));
+    try {
+      await ringer.ring('sync-mailbox');
+      await waitFor(async () => heard.length === 1, 5_000, 'the first ring heard');
+      assert.deepEqual(heard, ['sync-mailbox']);
+      // An administrator (or a failover) ends the listening connection.
+      const { rows } = await sql<{ ended: boolean }>`
+        select pg_terminate_backend(pid) as ended from pg_stat_activity
+        where datname = current_database() and query = 'listen mailroom_jobs'`.execute(db);
+      assert.equal(rows.length, 1, 'one listening connection');
+      await waitFor(
+        async () => lines.some((l) => l.event === 'jobs.bell_listen_failed'),
+        5_000,
+        'the loss logged',
+      );
+      // Rung until heard: the rings before it listens again are lost (the poll finds those jobs).
+      await waitFor(
+        async () => {
+          await ringer.ring('outbox');
+          return heard.includes('outbox');
+        },
+        10_000,
+        'a ring heard after the connection was lost',
+      );
+      assert.ok(
+        lines.some((l) => l.event === 'jobs.bell_listening'),
+        'listening again is logged',
+      );
+      // Its own rings are not heard: its workers were woken already.
+      await listener.ring('purge');
+      await ringer.ring('webhooks');
+      await waitFor(async () => heard.includes('webhooks'), 5_000, 'the next ring heard');
+      assert.ok(!heard.includes('purge'), 'a process does not hear its own ring');
+    } finally {
+      await stop();
     }
   });
 });
