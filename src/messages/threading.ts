@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import { normaliseMessageId } from './dedupe.ts';
 import { chunks } from './locations.ts';
@@ -45,7 +45,7 @@ export const newThreadId = (m: ThreadFields, dedupeKey: string): string => {
   return threadNamed(normalised ? `mid:${normalised}` : dedupeKey);
 };
 
-const threadNamed = (key: string): string => createHash('sha256').update(key).digest('hex').slice(0, 32);
+const threadNamed = (key: string): string => hash('sha256', key, 'hex').slice(0, 32);
 
 /**
  * The threads a batch of new messages join in their mailbox, in order: each takes that of the nearest

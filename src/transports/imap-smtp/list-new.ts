@@ -5,6 +5,7 @@ import type { Logger } from '../../log/logger.ts';
 import type { BlobStore } from '../../messages/blob-store.ts';
 import { readHeader } from '../../messages/read-header.ts';
 import { type ListedMessage, storeListed } from '../../messages/store-listed.ts';
+import { growHeapFasterWhileListing } from '../../threads/heap-growth.ts';
 import { newUids, uidSet } from './cursor.ts';
 import type { FetchedSource } from './fetch-response.ts';
 import { saveProgress } from './folder-state.ts';
@@ -52,6 +53,8 @@ export interface ListNewTarget {
 export const INLINE_SOURCE_BYTES = 256 * 1024;
 /** From this many new UIDs, a listing on SQLite checkpoints the WAL in a thread (db/wal-checkpointer.ts). */
 const CHECKPOINT_THREAD_FROM = 2000;
+/** From this many new UIDs, the heap grows faster while they are listed (threads/heap-growth.ts). */
+const HEAP_GROWTH_FROM = 2000;
 /**
  * The first batch is small, so the first messages are listed within a moment; each next one doubles, up
  * to `batchSize`: a commit and the index pages it rewrites cost SQLite as much as hundreds of rows.
@@ -79,6 +82,7 @@ export const listNew = async (
   let storing: Promise<unknown> = Promise.resolve();
   const checkpoints =
     uids.length >= CHECKPOINT_THREAD_FROM ? await startWalCheckpointer(deps.db, deps.log) : null;
+  const heapGrowthBack = uids.length >= HEAP_GROWTH_FROM ? growHeapFasterWhileListing() : () => undefined;
   /** The cursor the last batch stored (or storing) moves to. */
   let storedTo = 0;
   /**
@@ -143,7 +147,10 @@ export const listNew = async (
     }
   } finally {
     // A batch still committing is waited for; its failure is the one thrown (the database's state).
-    await storing.finally(() => checkpoints?.stop());
+    await storing.finally(() => {
+      checkpoints?.stop();
+      heapGrowthBack();
+    });
   }
   return { fetched, created };
 };
