@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { parseConfig } from '../../src/config.ts';
@@ -10,6 +9,7 @@ import { openPgJobBell } from '../../src/jobs/pg-job-bell.ts';
 import type { JobQueue } from '../../src/jobs/queue.ts';
 import { createSqliteQueue } from '../../src/jobs/sqlite-queue.ts';
 import { createLogger } from '../../src/log/logger.ts';
+import { capturingLog } from '../support/capturing-log.ts';
 import { createTestDatabase, DATABASES, type TestDatabase } from '../support/databases.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -68,6 +68,8 @@ describe('job pickup on postgres: jobs other processes sent', () => {
   let db: Db;
   let worker: JobQueue;
   let sender: JobQueue;
+  let belledWorker: JobQueue;
+  let ringer: JobQueue;
   before(async () => {
     testDb = await createTestDatabase('postgres');
     const config = parseConfig({ MAILROOM_ENV: 'test', ...testDb.env });
@@ -76,12 +78,14 @@ describe('job pickup on postgres: jobs other processes sent', () => {
     await migrateToLatest(db);
     const deps = { db, log: createLogger('silent') };
     worker = createPgBossQueue(config.database.url, deps, { pollSeconds: POLL });
-    // No bell: the poll is what this case is about.
+    // No bell: the poll is what the burst case is about.
     sender = createPgBossQueue(config.database.url, deps, { pollSeconds: 30, bell: false });
+    // Polls far apart: only the bell (pg-job-bell.ts) can wake this worker in time.
+    belledWorker = createPgBossQueue(config.database.url, deps, { pollSeconds: 60 });
+    ringer = createPgBossQueue(config.database.url, deps, { pollSeconds: 60 });
   });
   after(async () => {
-    await worker?.stop();
-    await sender?.stop();
+    for (const queue of [worker, sender, belledWorker, ringer]) await queue?.stop();
     await db?.destroy();
     await testDb?.drop();
   });
@@ -118,6 +122,18 @@ describe('job pickup on postgres: jobs other processes sent', () => {
       started[7]! - started[3]! < POLL * 1000,
       `the rest taken ${started[7]! - started[3]!} ms later`,
     );
+  });
+
+  test('a job another process sent (Sync now from a web-only serve) is taken at once, not at the next poll', async () => {
+    const ran: number[] = [];
+    await belledWorker.work('sync-mailbox', async () => void ran.push(Date.now()));
+    for (const i of [1, 2, 3]) {
+      const sent = Date.now();
+      await ringer.send('sync-mailbox', { mailboxId: `m${i}` }, { singletonKey: `m${i}` });
+      await waitFor(async () => ran.length >= i, 5_000, `job ${i} taken`);
+      // a few ms; the bound leaves room for a busy CI, far under the poll (60 s) and pg-boss' own (30 s).
+      assert.ok(ran[i - 1]! - sent < 1_000, `job ${i} taken ${ran[i - 1]! - sent} ms after it was sent`);
+    }
   });
 });
 
@@ -160,44 +176,6 @@ describe('job pickup on sqlite: jobs another process sent to the same file', () 
   });
 });
 
-describe('job pickup on postgres: the job bell', () => {
-  let testDb: TestDatabase;
-  let db: Db;
-  let url: string;
-  let worker: JobQueue;
-  let sender: JobQueue;
-  before(async () => {
-    testDb = await createTestDatabase('postgres');
-    const config = parseConfig({ MAILROOM_ENV: 'test', ...testDb.env });
-    if (config.database.kind !== 'postgres') throw new Error('a PostgreSQL database was asked for');
-    url = config.database.url;
-    db = openDatabase(config.database);
-    await migrateToLatest(db);
-    const deps = { db, log: createLogger('silent') };
-    // Polls far apart: only the bell can wake the worker in time.
-    worker = createPgBossQueue(url, deps, { pollSeconds: 60 });
-    sender = createPgBossQueue(url, deps, { pollSeconds: 60 });
-  });
-  after(async () => {
-    await worker?.stop();
-    await sender?.stop();
-    await db?.destroy();
-    await testDb?.drop();
-  });
-
-  test('a job another process sent (Sync now from a web-only serve) is taken at once, not at the next poll', async () => {
-    const ran: number[] = [];
-    await worker.work('sync-mailbox', async () => void ran.push(Date.now()));
-    for (const i of [1, 2, 3]) {
-      const sent = Date.now();
-      await sender.send('sync-mailbox', { mailboxId: `m${i}` }, { singletonKey: `m${i}` });
-      await waitFor(async () => ran.length >= i, 5_000, `job ${i} taken`);
-      // a few ms; the bound leaves room for a busy CI, far under the poll (60 s) and pg-boss' own (30 s).
-      assert.ok(ran[i - 1]! - sent < 1_000, `job ${i} taken ${ran[i - 1]! - sent} ms after it was sent`);
-    }
-  });
-});
-
 describe("job pickup on postgres: the bell's connection", () => {
   let testDb: TestDatabase;
   let db: Db;
@@ -215,16 +193,7 @@ describe("job pickup on postgres: the bell's connection", () => {
   });
 
   test('a listener whose connection was closed listens again, and says so in the log', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const log = createLogger(
-      'info',
-      new Writable({
-        write(chunk, _encoding, done) {
-          lines.push(JSON.parse(String(chunk)));
-          done();
-        },
-      }),
-    );
+    const { log, lines } = capturingLog();
     const heard: string[] = [];
     const listener = openPgJobBell(url, { db, log }, { relistenMs: 50 });
     const ringer = openPgJobBell(url, { db, log });

@@ -1,26 +1,11 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { parseConfig } from '../../src/config.ts';
 import { type Db, openDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { createLeaseGroup, LeaseError, leaseHolder } from '../../src/jobs/lease.ts';
-import { createLogger } from '../../src/log/logger.ts';
+import { capturingLog } from '../support/capturing-log.ts';
 import { createTestDatabase, DATABASES, type TestDatabase } from '../support/databases.ts';
-
-const capturingLog = () => {
-  const lines: Record<string, unknown>[] = [];
-  const log = createLogger(
-    'info',
-    new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(JSON.parse(String(chunk)));
-        done();
-      },
-    }),
-  );
-  return { log, lines };
-};
 
 for (const kind of DATABASES) {
   describe(`lease groups on ${kind}`, () => {

@@ -1,28 +1,12 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { parseConfig } from '../../src/config.ts';
 import { type Db, openDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { claimLease, claimRound, LeaseError, leaseHolder, withLease } from '../../src/jobs/lease.ts';
-import { createLogger } from '../../src/log/logger.ts';
+import { capturingLog } from '../support/capturing-log.ts';
 import { createTestDatabase, DATABASES, type TestDatabase } from '../support/databases.ts';
-
-/** A logger whose lines the test reads. */
-const capturingLog = () => {
-  const lines: Record<string, unknown>[] = [];
-  const log = createLogger(
-    'info',
-    new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(JSON.parse(String(chunk)));
-        done();
-      },
-    }),
-  );
-  return { log, lines };
-};
 
 /**
  * Resolves with the reason the signal was aborted for. The lease's timers do not keep a process alive, so

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
-import { createLogger } from '../../src/log/logger.ts';
 import { openingLimiter } from '../../src/watch/opening.ts';
 import { planShare, RELEASE_STEP, shareKeeper } from '../../src/watch/share.ts';
 import type { WatchableRow } from '../../src/watch/watchable.ts';
+import { capturingLog } from '../support/capturing-log.ts';
 
 const rows = (holders: readonly (string | null)[]): WatchableRow[] =>
   holders.map((holder, i) => ({ id: `m${i}`, state: 'connected', holder, lastCheckedAt: '' }));
@@ -53,16 +52,7 @@ describe('sharing the watches (pure)', () => {
   });
 
   test('a release nobody takes holds the share until the live workers change or a minute passes', () => {
-    const lines: Record<string, unknown>[] = [];
-    const log = createLogger(
-      'info',
-      new Writable({
-        write(chunk, _encoding, done) {
-          lines.push(JSON.parse(String(chunk)));
-          done();
-        },
-      }),
-    );
+    const { log, lines } = capturingLog();
     let now = 0;
     const keeper = shareKeeper({ log }, 2_000, () => now);
     const all = rows(Array(40).fill('a'));

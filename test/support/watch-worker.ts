@@ -1,11 +1,10 @@
-import { Writable } from 'node:stream';
 import type { RunningEmulator } from '../../emulator/start.ts';
 import { parseConfig } from '../../src/config.ts';
 import type { AppDeps } from '../../src/http/context.ts';
 import { startWorkers } from '../../src/jobs/workers.ts';
-import { createLogger } from '../../src/log/logger.ts';
 import { buildDeps } from '../../src/main.ts';
 import type { TestApp } from './app.ts';
+import { capturingLog } from './capturing-log.ts';
 
 /** A worker process of its own (its own pool, caches and watchers) on the test app's database. */
 export interface WatchWorker {
@@ -40,16 +39,7 @@ export const startWatchWorker = async (
     MAILROOM_SYNC_INTERVAL_SECONDS: '3600',
     ...options.extra,
   });
-  const lines: Record<string, unknown>[] = [];
-  const log = createLogger(
-    'info',
-    new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(JSON.parse(String(chunk)));
-        done();
-      },
-    }),
-  );
+  const { log, lines } = capturingLog();
   const deps = await buildDeps(config, { log });
   const workers = await startWorkers(deps, config, { sweepAtStart: false });
   let stopped = false;
