@@ -40,10 +40,9 @@ export const resetPeak = (pid: number): void => writeFileSync(`/proc/${pid}/clea
 
 /** CPU time of the process, every thread of it, in ms (utime + stime, fields 14 and 15 of /proc/<pid>/stat). */
 export const procCpuMs = (pid: number): number => {
-  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The command name may hold spaces and parentheses: fields start after the last ')', at field 3.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) / TICKS) * 1000;
+  const cpu = statCpu(`/proc/${pid}/stat`);
+  if (!cpu) throw new Error(`process ${pid} has ended`);
+  return cpu.ms;
 };
 
 export const mb = (bytes: number): string => (bytes / 1e6).toFixed(0);
@@ -63,19 +62,31 @@ export const machineCpuMs = (): number => {
   return (busy / TICKS) * 1000;
 };
 
+/**
+ * The command name and CPU time (utime + stime, ms) of a process or thread from its stat file, or null
+ * when it ended between the listing of /proc and the read (the named case: ENOENT, ESRCH).
+ */
+const statCpu = (path: string): { name: string; ms: number } | null => {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ESRCH') return null;
+    throw error;
+  }
+  // The command name may hold spaces and parentheses: fields start after the last ')', at field 3.
+  const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { name, ms: ((Number(fields[11]) + Number(fields[12])) / TICKS) * 1000 };
+};
+
 /** CPU time of each thread of the process, in ms, by thread id, with its name (/proc/<pid>/task/<tid>/stat). */
 export const threadCpuMs = (pid: number): Map<number, { name: string; ms: number }> => {
   const threads = new Map<number, { name: string; ms: number }>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const text = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
-      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-      threads.set(Number(tid), { name, ms: ((Number(fields[11]) + Number(fields[12])) / TICKS) * 1000 });
-    } catch (error) {
-      // Named case: the thread ended between the listing and the read.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
+    const cpu = statCpu(`/proc/${pid}/task/${tid}/stat`);
+    if (cpu) threads.set(Number(tid), cpu);
   }
   return threads;
 };
@@ -105,19 +116,8 @@ export const processesCpuMs = (): Map<number, { name: string; ms: number }> => {
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
     if (!Number.isInteger(pid)) continue;
-    try {
-      const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
-      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-      processes.set(pid, { name, ms: ((Number(fields[11]) + Number(fields[12])) / TICKS) * 1000 });
-    } catch (error) {
-      // Named case: the process ended between the listing of /proc and the read.
-      if (
-        (error as NodeJS.ErrnoException).code !== 'ENOENT' &&
-        (error as NodeJS.ErrnoException).code !== 'ESRCH'
-      )
-        throw error;
-    }
+    const cpu = statCpu(`/proc/${pid}/stat`);
+    if (cpu) processes.set(pid, cpu);
   }
   return processes;
 };

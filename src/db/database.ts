@@ -27,8 +27,9 @@ export const openDatabase = (database: Config['database']): Db => {
   // Pages of 16 KB rather than SQLite's 4 KB, for a database created now (an existing one keeps its size
   // until a VACUUM): a listed message's raw source (~4 KB for plain mail) no longer spills into an overflow
   // page of its own, and a batch writes fewer, larger WAL frames. 20,000 messages through storeListed
-  // (bench/store-listed.ts sqlite): 1.72–1.78 → 1.36 s; the listing of bench/sync.ts 20000 sqlite, runs
-  // alternated: 2.74–2.91 → 2.44–2.58 s. (8 KB pages measured slower than 4 KB: 1.88–1.97 s.)
+  // (bench/store-listed.ts sqlite 20 --no-baseline), alternated three times: 2.35–2.57 → 1.82–1.97 s; the
+  // listing of bench/sync.ts 20000 sqlite, alternated: 2.74–2.91 → 2.44–2.58 s. 8 KB pages measured slower
+  // than 4 KB, 32 and 64 KB no faster than 16.
   sqlite.pragma('page_size = 16384');
   sqlite.pragma('journal_mode = WAL');
   // With WAL, NORMAL loses no committed transaction on a process crash (only on power loss), and stops

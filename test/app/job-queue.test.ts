@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { parseConfig } from '../../src/config.ts';
@@ -7,8 +6,8 @@ import { type Db, openDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { createJobQueue } from '../../src/jobs/create-queue.ts';
 import { JOB_ATTEMPTS, type JobQueue } from '../../src/jobs/queue.ts';
-import { createLogger } from '../../src/log/logger.ts';
 import { createMetrics } from '../../src/metrics/registry.ts';
+import { capturingLog } from '../support/capturing-log.ts';
 import { createTestDatabase, DATABASES, type TestDatabase } from '../support/databases.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -17,21 +16,12 @@ for (const kind of DATABASES) {
     let testDb: TestDatabase;
     let db: Db;
     let queue: JobQueue;
-    const lines: Record<string, unknown>[] = [];
+    const { log, lines } = capturingLog();
     before(async () => {
       testDb = await createTestDatabase(kind);
       const config = parseConfig({ MAILROOM_ENV: 'test', ...testDb.env });
       db = openDatabase(config.database);
       await migrateToLatest(db);
-      const log = createLogger(
-        'info',
-        new Writable({
-          write(chunk, _encoding, done) {
-            lines.push(JSON.parse(String(chunk)));
-            done();
-          },
-        }),
-      );
       queue = createJobQueue(config, { db, log });
     });
     after(async () => {

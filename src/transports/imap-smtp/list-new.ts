@@ -51,10 +51,11 @@ export interface ListNewTarget {
  * (`download`), so a 30 MB message is never in this thread's memory.
  */
 export const INLINE_SOURCE_BYTES = 256 * 1024;
-/** From this many new UIDs, a listing on SQLite checkpoints the WAL in a thread (db/wal-checkpointer.ts). */
-const CHECKPOINT_THREAD_FROM = 2000;
-/** From this many new UIDs, the heap grows faster while they are listed (threads/heap-growth.ts). */
-const HEAP_GROWTH_FROM = 2000;
+/**
+ * From this many new UIDs a listing is large: on SQLite it checkpoints the WAL in a thread
+ * (db/wal-checkpointer.ts), and the heap grows faster while it runs (threads/heap-growth.ts).
+ */
+const LARGE_LISTING_FROM = 2000;
 /**
  * The first batch is small, so the first messages are listed within a moment; each next one doubles, up
  * to `batchSize`: a commit and the index pages it rewrites cost SQLite as much as hundreds of rows.
@@ -80,9 +81,9 @@ export const listNew = async (
   let created = 0;
   let limit = Math.min(FIRST_BATCH, options.batchSize);
   let storing: Promise<unknown> = Promise.resolve();
-  const checkpoints =
-    uids.length >= CHECKPOINT_THREAD_FROM ? await startWalCheckpointer(deps.db, deps.log) : null;
-  const heapGrowthBack = uids.length >= HEAP_GROWTH_FROM ? growHeapFasterWhileListing() : () => undefined;
+  const large = uids.length >= LARGE_LISTING_FROM;
+  const checkpoints = large ? await startWalCheckpointer(deps.db, deps.log) : null;
+  const heapGrowthBack = large ? growHeapFasterWhileListing() : () => undefined;
   /** The cursor the last batch stored (or storing) moves to. */
   let storedTo = 0;
   /**
