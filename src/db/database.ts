@@ -1,13 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
 export type DbKind = Config['database']['kind'];
+
+/** Which database `db` (or a transaction of it) talks to. */
+export const dbKind = (db: Db): DbKind =>
+  db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
 
 // UIDs and UIDVALIDITY reach 2^32 - 1, beyond PostgreSQL's integer: they are bigint columns, read back
 // as numbers (safe up to 2^53). MODSEQ, which can be larger, is stored as text instead.

@@ -2,7 +2,7 @@
 // amount of old-generation garbage in phases (none listing, two listings, one of them ended, both ended)
 // and prints how many full collections (Mark-Compact) V8 made in each, as JSON.
 import { type PerformanceEntry, PerformanceObserver, performance } from 'node:perf_hooks';
-import { growHeapFasterWhileListing } from '../../src/threads/heap-growth.ts';
+import { growHeapFasterWhileListing, LISTING_HEAP_GROWING_PERCENT } from '../../src/threads/heap-growth.ts';
 
 const MAJOR = 4; // perf_hooks' NODE_PERFORMANCE_GC_MAJOR
 const majors: number[] = [];
@@ -24,8 +24,8 @@ churn(64); // the ring filled
 const bounds: number[] = [performance.now()];
 churn(300);
 bounds.push(performance.now());
-const first = growHeapFasterWhileListing();
-const second = growHeapFasterWhileListing();
+const first = growHeapFasterWhileListing(LISTING_HEAP_GROWING_PERCENT.sqlite);
+const second = growHeapFasterWhileListing(LISTING_HEAP_GROWING_PERCENT.sqlite);
 churn(300);
 bounds.push(performance.now());
 first();

@@ -145,6 +145,15 @@ class Tokens {
 
   private quoted(): string {
     const { text } = this;
+    // Without a backslash (an INTERNALDATE, every response of a listing) the string is one slice: built
+    // character by character it was a chain of 26 strings per message.
+    const close = text.indexOf('"', this.at + 1);
+    const backslash = text.indexOf('\\', this.at + 1);
+    if (close >= 0 && (backslash < 0 || backslash > close)) {
+      const out = text.slice(this.at + 1, close);
+      this.at = close + 1;
+      return out;
+    }
     let out = '';
     for (this.at++; this.at < text.length; this.at++) {
       const c = text[this.at]!;

@@ -1,11 +1,11 @@
 import type { ImapFlow } from 'imapflow';
-import type { Db } from '../../db/database.ts';
+import { type Db, dbKind } from '../../db/database.ts';
 import { startWalCheckpointer } from '../../db/wal-checkpointer.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { BlobStore } from '../../messages/blob-store.ts';
 import { readHeader } from '../../messages/read-header.ts';
 import { type ListedMessage, storeListed } from '../../messages/store-listed.ts';
-import { growHeapFasterWhileListing } from '../../threads/heap-growth.ts';
+import { growHeapFasterWhileListing, LISTING_HEAP_GROWING_PERCENT } from '../../threads/heap-growth.ts';
 import { newUids, uidSet } from './cursor.ts';
 import type { FetchedSource } from './fetch-response.ts';
 import { saveProgress } from './folder-state.ts';
@@ -83,7 +83,9 @@ export const listNew = async (
   let storing: Promise<unknown> = Promise.resolve();
   const large = uids.length >= LARGE_LISTING_FROM;
   const checkpoints = large ? await startWalCheckpointer(deps.db, deps.log) : null;
-  const heapGrowthBack = large ? growHeapFasterWhileListing() : () => undefined;
+  const heapGrowthBack = large
+    ? growHeapFasterWhileListing(LISTING_HEAP_GROWING_PERCENT[dbKind(deps.db)])
+    : () => undefined;
   /** The cursor the last batch stored (or storing) moves to. */
   let storedTo = 0;
   /**
