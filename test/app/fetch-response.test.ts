@@ -51,6 +51,32 @@ describe('IMAP responses read off the socket (the listing FETCH)', () => {
     }
   });
 
+  test('literals cut from shared slabs keep their own bytes, across slabs and beside large ones', () => {
+    // Sizes that fill the 512 KB slabs unevenly, some past the 64 KB a slab serves, each literal's bytes its own.
+    const sizes = [
+      4100,
+      70_000,
+      4100,
+      65_536,
+      1,
+      300_000,
+      ...Array.from({ length: 400 }, (_, i) => 3000 + i * 7),
+    ];
+    const literals = sizes.map((size, i) => Buffer.alloc(size, i % 251));
+    const session = Buffer.concat(
+      literals.flatMap((literal, i) => [
+        Buffer.from(`* ${i + 1} FETCH (UID ${i + 1} BODY[]<0> {${literal.length}}\r\n`),
+        literal,
+        Buffer.from(')\r\n'),
+      ]),
+    );
+    const got = split(session, 60_000, { maxLineBytes: 4096, maxLiteralBytes: 400_000 });
+    assert.equal(got.length, literals.length);
+    // Checked after all are read: a later literal written over an earlier one would show here.
+    for (const [i, response] of got.entries())
+      assert.ok(response.literals[0]!.equals(literals[i]!), `literal ${i}`);
+  });
+
   test('a FETCH with a body section is read in any item order; other responses are not the reader’s', () => {
     const [exists, first, second, flagsOnly, nil, done] = split(SESSION, 5);
     assert.equal(readFetchResponse(exists!), null);
