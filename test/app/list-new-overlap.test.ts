@@ -6,17 +6,16 @@ import type { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { type RunningEmulator, startEmulator } from '../../emulator/start.ts';
 import { DEMO } from '../../emulator/state/demo-seed.ts';
-import { parseConfig } from '../../src/config.ts';
-import { type Db, openDatabase } from '../../src/db/database.ts';
-import { migrateToLatest } from '../../src/db/migrate.ts';
+import type { Db } from '../../src/db/database.ts';
 import { insertMailbox } from '../../src/mailboxes/repository.ts';
 import { createFileBlobStore } from '../../src/messages/blob-store.ts';
 import { closeImap, openImap } from '../../src/transports/imap-smtp/imap-session.ts';
 import { listNew } from '../../src/transports/imap-smtp/list-new.ts';
 import { capturingLog } from '../support/capturing-log.ts';
 import { control } from '../support/control.ts';
-import { createTestDatabase, DATABASES, type TestDatabase } from '../support/databases.ts';
+import { DATABASES } from '../support/databases.ts';
 import { emulatorMailServers, outlookToken } from '../support/mail-token.ts';
+import { migratedDatabase } from '../support/migration-database.ts';
 
 // The listing reads the next window from the socket while the window before it commits (list-new.ts):
 // waiting for the commit there made reading and storing take turns, half of the PostgreSQL listing's time.
@@ -63,21 +62,12 @@ const firstTransactionHeld = (db: Db, open: Promise<void>, onHeld: () => void): 
 
 for (const kind of DATABASES) {
   describe(`the listing's windows on ${kind}`, () => {
-    let testDb: TestDatabase;
-    let db: Db;
-    before(async () => {
-      testDb = await createTestDatabase(kind);
-      db = openDatabase(parseConfig({ MAILROOM_ENV: 'test', ...testDb.env }).database);
-      await migrateToLatest(db);
-    });
-    after(async () => {
-      await db?.destroy();
-      await testDb?.drop();
-    });
+    const database = migratedDatabase(kind);
 
     test('the next window’s FETCH is sent while the window before it commits', {
       timeout: 20_000,
     }, async () => {
+      const db = database();
       const mailboxId = (
         await insertMailbox(db, { kind: 'system', ownerUserId: null, label: 'Overlap', address: MEGAN })
       ).id;

@@ -1,6 +1,7 @@
 import { after, before } from 'node:test';
 import { parseConfig } from '../../src/config.ts';
 import { type Db, openDatabase } from '../../src/db/database.ts';
+import { migrateToLatest } from '../../src/db/migrate.ts';
 import type { EventType } from '../../src/events/record-event.ts';
 import { createTestDatabase, type DbKind, type TestDatabase } from './databases.ts';
 
@@ -20,6 +21,15 @@ export const migrationDatabase = (kind: DbKind): (() => Db) => {
     await testDb?.drop();
   });
   return () => db!;
+};
+
+/** Like migrationDatabase, migrated to the latest schema before the tests. */
+export const migratedDatabase = (kind: DbKind): (() => Db) => {
+  const db = migrationDatabase(kind);
+  before(async () => {
+    await migrateToLatest(db());
+  });
+  return db;
 };
 
 /** The mailbox's events of one type, oldest first. */
