@@ -1,5 +1,5 @@
-import { type Insertable, PostgresAdapter, sql } from 'kysely';
-import type { Db } from './database.ts';
+import { type Insertable, sql } from 'kysely';
+import { type Db, dbKind } from './database.ts';
 import { type ColumnType, jsonInsert } from './json-insert.ts';
 import type { Database } from './schema.ts';
 import { valuesInsert } from './values-insert.ts';
@@ -24,7 +24,7 @@ export const insertRows = async <T extends keyof Database & string>(
 ): Promise<void> => {
   if (rows.length === 0) return;
   const onConflict = options.onConflict ?? '';
-  if (trx.getExecutor().adapter instanceof PostgresAdapter) {
+  if (dbKind(trx) === 'postgres') {
     await jsonInsert(trx, table, rows, options.types ?? {}, sql.raw(onConflict));
     return;
   }

@@ -1,5 +1,5 @@
-import { PostgresAdapter, sql } from 'kysely';
-import type { Db } from '../db/database.ts';
+import { sql } from 'kysely';
+import { type Db, dbKind } from '../db/database.ts';
 
 /** What happened; the base for webhooks later, so names are stable. */
 export type EventType =
@@ -60,8 +60,7 @@ const EVENTS_LOCK = 0x6d61696c;
  */
 export const recordEvent = async (trx: Db, event: EventInput, now = new Date()): Promise<void> => {
   if (!trx.isTransaction) throw new Error('recordEvent needs the transaction of the change it records');
-  if (trx.getExecutor().adapter instanceof PostgresAdapter)
-    await sql`select pg_advisory_xact_lock(${EVENTS_LOCK})`.execute(trx);
+  if (dbKind(trx) === 'postgres') await sql`select pg_advisory_xact_lock(${EVENTS_LOCK})`.execute(trx);
   await trx
     .insertInto('events')
     .values({

@@ -1,5 +1,5 @@
-import { type ExpressionBuilder, PostgresAdapter, type SqlBool, sql } from 'kysely';
-import type { Db } from '../db/database.ts';
+import { type ExpressionBuilder, type SqlBool, sql } from 'kysely';
+import { type Db, dbKind } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
 
 /** At most this many words of a query count; more narrow nothing a person would notice. */
@@ -24,7 +24,7 @@ export const searchWords = (query: string): string[] =>
  */
 export const matchesSearch = (db: Db, query: string) => {
   const words = searchWords(query);
-  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  const postgres = dbKind(db) === 'postgres';
   return (_eb: ExpressionBuilder<Database & { m: Database['messages'] }, 'm'>) => {
     if (words.length === 0) return sql<SqlBool>`1 = 0`;
     // Words hold letters and digits only: nothing in them is syntax to FTS5 or to_tsquery.

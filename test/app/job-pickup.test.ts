@@ -16,6 +16,21 @@ import { waitFor } from '../support/wait-for.ts';
 /** Far longer than any wait below: a job found by a poll would fail the test. */
 const POLL_SECONDS = 30;
 
+/**
+ * Three Sync now jobs sent by `sender` (another process's queue), one after the other: each must be taken
+ * by `worker`, already working the queue, within `boundMs` of its sending.
+ */
+const eachTakenWithin = async (worker: JobQueue, sender: JobQueue, boundMs: number): Promise<void> => {
+  const ran: number[] = [];
+  await worker.work('sync-mailbox', async () => void ran.push(Date.now()));
+  for (const i of [1, 2, 3]) {
+    const sent = Date.now();
+    await sender.send('sync-mailbox', { mailboxId: `m${i}` }, { singletonKey: `m${i}` });
+    await waitFor(async () => ran.length >= i, 5_000, `job ${i} taken`);
+    assert.ok(ran[i - 1]! - sent < boundMs, `job ${i} taken ${ran[i - 1]! - sent} ms after it was sent`);
+  }
+};
+
 for (const kind of DATABASES) {
   describe(`job pickup on ${kind}`, () => {
     let testDb: TestDatabase;
@@ -125,15 +140,8 @@ describe('job pickup on postgres: jobs other processes sent', () => {
   });
 
   test('a job another process sent (Sync now from a web-only serve) is taken at once, not at the next poll', async () => {
-    const ran: number[] = [];
-    await belledWorker.work('sync-mailbox', async () => void ran.push(Date.now()));
-    for (const i of [1, 2, 3]) {
-      const sent = Date.now();
-      await ringer.send('sync-mailbox', { mailboxId: `m${i}` }, { singletonKey: `m${i}` });
-      await waitFor(async () => ran.length >= i, 5_000, `job ${i} taken`);
-      // a few ms; the bound leaves room for a busy CI, far under the poll (60 s) and pg-boss' own (30 s).
-      assert.ok(ran[i - 1]! - sent < 1_000, `job ${i} taken ${ran[i - 1]! - sent} ms after it was sent`);
-    }
+    // a few ms; the bound leaves room for a busy CI, far under the poll (60 s) and pg-boss' own (30 s).
+    await eachTakenWithin(belledWorker, ringer, 1_000);
   });
 });
 
@@ -163,16 +171,9 @@ describe('job pickup on sqlite: jobs another process sent to the same file', () 
   });
 
   test('is taken within tens of milliseconds (Sync now), not at the next poll', async () => {
-    const ran: number[] = [];
-    await worker.work('sync-mailbox', async () => void ran.push(Date.now()));
     // The worker's own writes (it takes and deletes each job) do not hide the next commit of the sender.
-    for (const i of [1, 2, 3]) {
-      const sent = Date.now();
-      await sender.send('sync-mailbox', { mailboxId: `m${i}` }, { singletonKey: `m${i}` });
-      await waitFor(async () => ran.length >= i, 5_000, `job ${i} taken`);
-      // a few ms (job-bell.ts), far under a poll; the bound leaves room for a busy CI.
-      assert.ok(ran[i - 1]! - sent < 500, `job ${i} taken ${ran[i - 1]! - sent} ms after it was sent`);
-    }
+    // A few ms (job-bell.ts), far under a poll; the bound leaves room for a busy CI.
+    await eachTakenWithin(worker, sender, 500);
   });
 });
 
