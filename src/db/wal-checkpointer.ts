@@ -1,8 +1,8 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { SqliteAdapter, sql } from 'kysely';
+import { sql } from 'kysely';
 import type { Logger } from '../log/logger.ts';
-import type { Db } from './database.ts';
+import { type Db, dbKind } from './database.ts';
 
 /** Checkpoints a SQLite database's WAL off the calling thread while a bulk write runs (a listing). */
 export interface WalCheckpointer {
@@ -42,7 +42,7 @@ parentPort.on('message', () => {
  * 20000 sqlite, main-thread profile: commits 477 ms, 146 ms with this). On PostgreSQL, or in memory, nothing.
  */
 export const startWalCheckpointer = async (db: Db, log: Logger): Promise<WalCheckpointer> => {
-  if (!(db.getExecutor().adapter instanceof SqliteAdapter)) return NONE;
+  if (dbKind(db) !== 'sqlite') return NONE;
   const { rows } = await sql<{
     file: string;
   }>`select file from pragma_database_list where name = 'main'`.execute(db);

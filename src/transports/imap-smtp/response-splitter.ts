@@ -21,9 +21,9 @@ export class ResponseTooLargeError extends Error {
 /**
  * A buffer of its own for each ~4 KB source cost the listing a memory allocation and an ArrayBuffer for
  * the collector to track per message (node's own pool stops at 4 KB): 20,000 of them per 20,000 messages.
- * Cut from 512 KB slabs instead, ~127 sources of ~4.1 KB share one: about 160 allocations per 20,000; a slab is freed when
- * the last source cut from it is (consecutive messages, stored in the same batches). Never reused: a
- * source cannot be written over.
+ * Cut from 512 KB slabs instead, ~127 sources of ~4.1 KB share one: about 160 allocations per 20,000. A
+ * slab is freed when the last source cut from it is (consecutive messages, stored in the same batches).
+ * Never reused: a source cannot be written over.
  */
 const SLAB_BYTES = 512 * 1024;
 const SLAB_LITERAL_BYTES = 64 * 1024;
