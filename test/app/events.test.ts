@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
 import { inTransaction, recordEvent } from '../../src/events/record-event.ts';
 import { insertMailbox, setMailboxState } from '../../src/mailboxes/repository.ts';
 import { type PreparedMessage, prepareMessage, storePrepared } from '../../src/messages/store-message.ts';
@@ -102,6 +103,49 @@ for (const kind of DATABASES) {
         recordEvent(db(), { type: 'folder.synced', mailboxId: staffMailbox }),
         /needs the transaction/,
         'an event outside a transaction is refused',
+      );
+    });
+
+    test('event writers are serialised to their commit: ids become visible in order', async () => {
+      // T1 records an event and stays open; T2's event must wait for T1's commit, or T2 could commit a
+      // larger id first and a reader paging past it would never see T1's.
+      let releaseFirst!: () => void;
+      const firstHolds = new Promise<void>((resolve) => {
+        releaseFirst = resolve;
+      });
+      let firstRecorded!: () => void;
+      const recorded = new Promise<void>((resolve) => {
+        firstRecorded = resolve;
+      });
+      const first = inTransaction(db(), async (trx) => {
+        await recordEvent(trx, { type: 'folder.synced', mailboxId: staffMailbox, payload: { n: 1 } });
+        firstRecorded();
+        await firstHolds;
+      });
+      await recorded;
+      let secondDone = false;
+      const second = inTransaction(db(), (trx) =>
+        recordEvent(trx, { type: 'folder.synced', mailboxId: staffMailbox, payload: { n: 2 } }),
+      ).then(() => {
+        secondDone = true;
+      });
+      if (kind === 'postgres') {
+        // The second writer is seen waiting for the advisory lock (not merely slow).
+        for (let i = 0; ; i++) {
+          const { rows } = await sql<{ n: string }>`select count(*) as n from pg_locks
+            where locktype = 'advisory' and not granted`.execute(db());
+          if (Number(rows[0]!.n) > 0) break;
+          assert.ok(i < 500, 'the second event writer never waited for the first');
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      } else await new Promise((r) => setImmediate(r));
+      assert.equal(secondDone, false, 'the second event committed while the first was open');
+      releaseFirst();
+      await Promise.all([first, second]);
+      const mine = (await eventsOf(staffMailbox)).filter((e) => e.type === 'folder.synced').slice(-2);
+      assert.deepEqual(
+        mine.map((e) => JSON.parse(e.payload_json).n),
+        [1, 2],
       );
     });
 
