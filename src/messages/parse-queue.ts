@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from '../db/database.ts';
 import { leaseHolder, withLease } from '../jobs/lease.ts';
 import type { Logger } from '../log/logger.ts';
+import { limiter } from '../sync/limiter.ts';
 import { applyParsed } from './apply-parsed.ts';
 import type { ParsePool } from './parse-pool.ts';
 import type { ParseOutcome } from './parse-worker.ts';
@@ -22,6 +23,11 @@ export interface MessageParser {
    * every 30 s, the folder listed before this one).
    */
   listing(mailboxId: string): () => void;
+  /**
+   * While `busy()` is true (new mail waits to be listed), one mailbox is read at a time instead of
+   * RUNS_AT_ONCE: listing goes first. Registered by whatever lists new mail (the arrival rounds).
+   */
+  deferWhile(busy: () => boolean): void;
   /** Resolves once no message of the mailbox waits for its parse (read here or by another process). */
   drain(mailboxId: string, signal?: AbortSignal): Promise<void>;
   /** Wakes every mailbox with pending messages (at start, and now and then for a process that died). */
@@ -37,6 +43,12 @@ export interface ParserDeps {
 
 /** Messages read per round: what the threads share, and what one transaction writes. */
 const BATCH = 64;
+/**
+ * Mailboxes read at once. The threads read one batch at a time each, so more would only wait for them,
+ * each holding its parse lease and a database connection at times: a burst of arrivals in 1,000 mailboxes
+ * started 1,000 runs whose look-ups and writes queued for the pool beside the arrivals' own.
+ */
+const RUNS_AT_ONCE = 4;
 /** How often `drain` looks again while another process reads the mailbox. */
 const POLL_MS = 200;
 
@@ -53,6 +65,8 @@ export const createMessageParser = (deps: ParserDeps): MessageParser => {
   /** Mailboxes being listed: how many listings, and what resolves when the last one ends. */
   const listings = new Map<string, { count: number; ended: Promise<void>; end: () => void }>();
   let closed = false;
+  const busy: (() => boolean)[] = [];
+  const runs = limiter(() => (busy.some((b) => b()) ? 1 : RUNS_AT_ONCE));
 
   /** Resolves once no folder of the mailbox is being listed (at once if none is), or the signal aborts. */
   const notListing = async (mailboxId: string, signal: AbortSignal): Promise<void> => {
@@ -170,10 +184,11 @@ export const createMessageParser = (deps: ParserDeps): MessageParser => {
     }
     const started = (async () => {
       do {
-        again.delete(mailboxId);
-        const result = await withLease(deps, `parse:${mailboxId}`, {}, (signal) =>
-          readAll(mailboxId, signal),
-        );
+        // A wake while this waited for its turn is answered by this run.
+        const result = await runs(() => {
+          again.delete(mailboxId);
+          return withLease(deps, `parse:${mailboxId}`, {}, (signal) => readAll(mailboxId, signal));
+        });
         if (!result.held) return;
       } while (again.has(mailboxId) && !closed);
     })().finally(() => running.delete(mailboxId));
@@ -195,6 +210,8 @@ export const createMessageParser = (deps: ParserDeps): MessageParser => {
 
   const wake = (mailboxId: string): void => {
     if (closed) return;
+    // Listing may have caught up since: runs waiting for their turn start now if they may.
+    runs.poke();
     run(mailboxId).catch((error: unknown) =>
       // The messages stay pending and listed ("loading"); the next wake, sync or resume reads them.
       deps.log.error(
@@ -206,6 +223,9 @@ export const createMessageParser = (deps: ParserDeps): MessageParser => {
 
   return {
     wake,
+    deferWhile(condition) {
+      busy.push(condition);
+    },
     listing(mailboxId) {
       let listing = listings.get(mailboxId);
       if (!listing) {

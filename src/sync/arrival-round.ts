@@ -33,6 +33,8 @@ export interface ArrivalRoundsOptions {
  */
 export const createArrivalRounds = (deps: SyncDeps, options: ArrivalRoundsOptions) => {
   const slots = limiter(options.concurrency);
+  // Bodies wait while new mail waits for a slot: a burst of arrivals is listed before it is read.
+  deps.parser.deferWhile(() => slots.waiting() > 0);
   const timeoutMs = options.timeoutMs ?? ROUND_TIMEOUT_MS;
 
   /** The rounds of one watch session of `mailbox` (as read when the session opened). */

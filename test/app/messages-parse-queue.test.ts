@@ -148,6 +148,35 @@ for (const kind of DATABASES) {
       assert.equal((await getMessage(db, mailboxId, stored!.messageId))!.parseState, 'parsed');
     });
 
+    test('while new mail waits to be listed, one mailbox is read at a time; then several again', async () => {
+      const [first, second] = [await freshMailbox(), await freshMailbox()];
+      const [a] = await storeListed(db, [listed(first, plain('busy-a@contoso.test', 'A', 'First mailbox.'))]);
+      const [b] = await storeListed(db, [listed(second, plain('busy-b@contoso.test', 'B', 'Second one.'))]);
+      const parser = parserWith(1);
+      let busy = true;
+      parser.deferWhile(() => busy);
+      // The first mailbox's run takes the one turn and holds it: its reading waits for a listing.
+      const listingEnded = parser.listing(first);
+      parser.wake(first);
+      await waitFor(() => leaseHolder(db, `parse:${first}`), 5000, 'the first parse lease taken');
+      parser.wake(second);
+      for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(await leaseHolder(db, `parse:${second}`), null, 'a second mailbox was read while busy');
+      assert.equal((await getMessage(db, second, b!.messageId))!.parseState, 'pending');
+      // Listing caught up: the next wake lets the waiting run start beside the one still held.
+      busy = false;
+      parser.wake(second);
+      await waitFor(
+        async () => (await getMessage(db, second, b!.messageId))!.parseState === 'parsed',
+        10_000,
+        'the second mailbox read once nothing waits to be listed',
+      );
+      assert.equal((await getMessage(db, first, a!.messageId))!.parseState, 'pending');
+      listingEnded();
+      await parser.drain(first);
+      assert.equal((await getMessage(db, first, a!.messageId))!.parseState, 'parsed');
+    });
+
     test('a parse that fails is recorded on its message; the others of the batch are read', async () => {
       const mailboxId = await freshMailbox();
       const results = await storeListed(db, [
