@@ -24,8 +24,9 @@ export interface MessageParser {
    */
   listing(mailboxId: string): () => void;
   /**
-   * While `busy()` is true (new mail waits to be listed), one mailbox is read at a time instead of
-   * RUNS_AT_ONCE: listing goes first. Registered by whatever lists new mail (the arrival rounds).
+   * While `busy()` is true (new mail waits to be listed), no mailbox starts being read, for up to
+   * DEFER_AT_MOST_MS, and then one at a time instead of RUNS_AT_ONCE: listing goes first. Registered by
+   * whatever lists new mail (the arrival rounds).
    */
   deferWhile(busy: () => boolean): void;
   /** Resolves once no message of the mailbox waits for its parse (read here or by another process). */
@@ -49,6 +50,10 @@ const BATCH = 64;
  * started 1,000 runs whose look-ups and writes queued for the pool beside the arrivals' own.
  */
 const RUNS_AT_ONCE = 4;
+/** Longest a mailbox's reading waits for listing to catch up; then it goes on, one mailbox at a time. */
+const DEFER_AT_MOST_MS = 30_000;
+/** How often a deferred reading looks whether listing has caught up. */
+const DEFER_POLL_MS = 100;
 /** How often `drain` looks again while another process reads the mailbox. */
 const POLL_MS = 200;
 
@@ -66,7 +71,13 @@ export const createMessageParser = (deps: ParserDeps): MessageParser => {
   const listings = new Map<string, { count: number; ended: Promise<void>; end: () => void }>();
   let closed = false;
   const busy: (() => boolean)[] = [];
-  const runs = limiter(() => (busy.some((b) => b()) ? 1 : RUNS_AT_ONCE));
+  const isBusy = () => busy.some((b) => b());
+  const runs = limiter(() => (isBusy() ? 1 : RUNS_AT_ONCE));
+  /** Resolves once nothing waits to be listed, or after DEFER_AT_MOST_MS. */
+  const listingFirst = async (): Promise<void> => {
+    for (let waited = 0; isBusy() && waited < DEFER_AT_MOST_MS && !closed; waited += DEFER_POLL_MS)
+      await sleep(DEFER_POLL_MS);
+  };
 
   /** Resolves once no folder of the mailbox is being listed (at once if none is), or the signal aborts. */
   const notListing = async (mailboxId: string, signal: AbortSignal): Promise<void> => {
@@ -185,7 +196,10 @@ export const createMessageParser = (deps: ParserDeps): MessageParser => {
     const started = (async () => {
       do {
         // A wake while this waited for its turn is answered by this run.
-        const result = await runs(() => {
+        const result = await runs(async () => {
+          await listingFirst();
+          // Listing caught up: the mailboxes queued behind this one may start beside it now.
+          runs.poke();
           again.delete(mailboxId);
           return withLease(deps, `parse:${mailboxId}`, {}, (signal) => readAll(mailboxId, signal));
         });
