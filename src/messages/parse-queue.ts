@@ -73,10 +73,12 @@ export const createMessageParser = (deps: ParserDeps): MessageParser => {
   const busy: (() => boolean)[] = [];
   const isBusy = () => busy.some((b) => b());
   const runs = limiter(() => (isBusy() ? 1 : RUNS_AT_ONCE));
-  /** Resolves once nothing waits to be listed, or after DEFER_AT_MOST_MS. */
-  const listingFirst = async (): Promise<void> => {
-    for (let waited = 0; isBusy() && waited < DEFER_AT_MOST_MS && !closed; waited += DEFER_POLL_MS)
-      await sleep(DEFER_POLL_MS);
+  /**
+   * Resolves once nothing waits to be listed, or DEFER_AT_MOST_MS after `since` (when the run was asked
+   * for: under a lasting burst the runs queued longest go on, one after another, not one per wait).
+   */
+  const listingFirst = async (since: number): Promise<void> => {
+    while (isBusy() && Date.now() - since < DEFER_AT_MOST_MS && !closed) await sleep(DEFER_POLL_MS);
   };
 
   /** Resolves once no folder of the mailbox is being listed (at once if none is), or the signal aborts. */
@@ -195,9 +197,10 @@ export const createMessageParser = (deps: ParserDeps): MessageParser => {
     }
     const started = (async () => {
       do {
+        const askedAt = Date.now();
         // A wake while this waited for its turn is answered by this run.
         const result = await runs(async () => {
-          await listingFirst();
+          await listingFirst(askedAt);
           // Listing caught up: the mailboxes queued behind this one may start beside it now.
           runs.poke();
           again.delete(mailboxId);
