@@ -75,22 +75,12 @@ export const recordEvent = async (trx: Db, event: EventInput, now = new Date()):
     return;
   }
   // The row comes out of the lock's CTE, so the id's default (nextval) is drawn once the lock is held.
+  const columns = Object.keys(row) as (keyof typeof row)[];
   await trx
     .with('locked', (db) => db.selectNoFrom(sql`pg_advisory_xact_lock(${EVENTS_LOCK})`.as('held')))
     .insertInto('events')
-    .columns(['at', 'type', 'mailbox_id', 'subject_type', 'subject_id', 'payload_json'])
-    .expression((eb) =>
-      eb
-        .selectFrom('locked')
-        .select([
-          sql.val(row.at).as('at'),
-          sql.val(row.type).as('type'),
-          sql.val(row.mailbox_id).as('mailbox_id'),
-          sql.val(row.subject_type).as('subject_type'),
-          sql.val(row.subject_id).as('subject_id'),
-          sql.val(row.payload_json).as('payload_json'),
-        ]),
-    )
+    .columns(columns)
+    .expression((eb) => eb.selectFrom('locked').select(columns.map((c) => sql.val(row[c]).as(c))))
     .execute();
 };
 

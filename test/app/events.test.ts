@@ -9,6 +9,7 @@ import { createApiToken } from '../../src/users/api-tokens.ts';
 import { findUserByEmail } from '../../src/users/users.repository.ts';
 import { ADMIN, STAFF, startTestApp, type TestApp } from '../support/app.ts';
 import { DATABASES } from '../support/databases.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const message = (n: number) =>
   Buffer.from(
@@ -129,16 +130,20 @@ for (const kind of DATABASES) {
       ).then(() => {
         secondDone = true;
       });
-      if (kind === 'postgres') {
-        // The second writer is seen waiting for the advisory lock (not merely slow).
-        for (let i = 0; ; i++) {
-          const { rows } = await sql<{ n: string }>`select count(*) as n from pg_locks
-            where locktype = 'advisory' and not granted`.execute(db());
-          if (Number(rows[0]!.n) > 0) break;
-          assert.ok(i < 500, 'the second event writer never waited for the first');
-          await new Promise((r) => setTimeout(r, 10));
-        }
-      } else await new Promise((r) => setImmediate(r));
+      // The second writer is seen waiting for the advisory lock (not merely slow). On SQLite the first
+      // transaction holds the one connection: the second cannot begin, which nothing outside shows.
+      if (kind === 'postgres')
+        await waitFor(
+          async () =>
+            Number(
+              (
+                await sql<{ n: string }>`select count(*) as n from pg_locks
+                  where locktype = 'advisory' and not granted`.execute(db())
+              ).rows[0]!.n,
+            ) > 0,
+          5000,
+          'the second event writer waiting for the first',
+        );
       assert.equal(secondDone, false, 'the second event committed while the first was open');
       releaseFirst();
       await Promise.all([first, second]);

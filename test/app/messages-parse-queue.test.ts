@@ -154,10 +154,16 @@ for (const kind of DATABASES) {
       const [b] = await storeListed(db, [listed(second, plain('busy-b@contoso.test', 'B', 'Second one.'))]);
       const parser = parserWith(1);
       let busy = true;
-      parser.deferWhile(() => busy);
+      let asked = 0;
+      parser.deferWhile(() => {
+        asked++;
+        return busy;
+      });
       parser.wake(first);
       parser.wake(second);
-      for (let i = 0; i < 30; i++) await new Promise((r) => setTimeout(r, 10));
+      // The deferred reading has looked whether listing caught up, waited, and looked again.
+      const askedAtWake = asked;
+      await waitFor(async () => asked >= askedAtWake + 2, 5000, 'the deferred reading looking again');
       for (const mailboxId of [first, second])
         assert.equal(await leaseHolder(db, `parse:${mailboxId}`), null, 'a mailbox was read while busy');
       assert.equal((await getMessage(db, first, a!.messageId))!.parseState, 'pending');
