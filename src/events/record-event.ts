@@ -60,27 +60,43 @@ const EVENTS_LOCK = 0x6d61696c;
  * the commit, and every round trip to this process inside it is one every other writer waits for (a
  * worker listing arrivals for 1,000 mailboxes: 1,000 such sections in a row, bench/scale.ts).
  */
-export const recordEvent = async (trx: Db, event: EventInput, now = new Date()): Promise<void> => {
+export const recordEvent = (trx: Db, event: EventInput, now = new Date()): Promise<void> =>
+  recordEvents(trx, [event], now);
+
+/**
+ * `recordEvent` for several events of one transaction (arrival rounds of many mailboxes that commit
+ * together), in one statement: their ids in the order given.
+ */
+export const recordEvents = async (
+  trx: Db,
+  events: readonly EventInput[],
+  now = new Date(),
+): Promise<void> => {
   if (!trx.isTransaction) throw new Error('recordEvent needs the transaction of the change it records');
-  const row = {
+  if (events.length === 0) return;
+  const rows = events.map((event) => ({
     at: now.toISOString(),
     type: event.type,
     mailbox_id: event.mailboxId,
     subject_type: event.subject?.type ?? null,
     subject_id: event.subject?.id ?? null,
     payload_json: JSON.stringify(event.payload ?? {}),
-  };
+  }));
   if (dbKind(trx) === 'sqlite') {
-    await trx.insertInto('events').values(row).execute();
+    await trx.insertInto('events').values(rows).execute();
     return;
   }
-  // The row comes out of the lock's CTE, so the id's default (nextval) is drawn once the lock is held.
-  const columns = Object.keys(row) as (keyof typeof row)[];
+  // The rows come out of the lock's CTE, so the ids' default (nextval) is drawn once the lock is held.
+  const columns = Object.keys(rows[0]!) as (keyof (typeof rows)[number])[];
   await trx
     .with('locked', (db) => db.selectNoFrom(sql`pg_advisory_xact_lock(${EVENTS_LOCK})`.as('held')))
     .insertInto('events')
     .columns(columns)
-    .expression((eb) => eb.selectFrom('locked').select(columns.map((c) => sql.val(row[c]).as(c))))
+    .expression((eb) => {
+      const select = (row: (typeof rows)[number]) =>
+        eb.selectFrom('locked').select(columns.map((c) => sql.val(row[c]).as(c)));
+      return rows.slice(1).reduce((all, row) => all.unionAll(select(row)), select(rows[0]!));
+    })
     .execute();
 };
 

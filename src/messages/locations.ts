@@ -3,7 +3,7 @@ import { inTransaction, MAX_EVENT_IDS, recordEvent } from '../events/record-even
 import type { MessageLocationsTable } from './messages.table.ts';
 
 /** UIDs per statement (a batch of the sync in one): far below SQLite's and PostgreSQL's limits on bound parameters. */
-const CHUNK = 1000;
+export const CHUNK = 1000;
 
 /** `items` in slices of `size`: one statement each, under both databases' limits on bound parameters. */
 export const chunks = <T>(items: readonly T[], size = CHUNK): T[][] => {

@@ -5,7 +5,14 @@ import { insertRows } from '../db/insert-rows.ts';
 import type { MessageSourcesTable, MessagesTable } from './messages.table.ts';
 import { MessagesError } from './messages-error.ts';
 import type { HeaderFields } from './read-header.ts';
-import { idsByPlace, isoOrNull, placeBatch, placeOf, type Stored, type StoreInput } from './store-message.ts';
+import {
+  idsByPlace,
+  isoOrNull,
+  placeBatches,
+  placeOf,
+  type Stored,
+  type StoreInput,
+} from './store-message.ts';
 import { resolveThreadIds } from './threading.ts';
 
 /** A fetched message as the listing path keeps it: its envelope read from the header, its raw source. */
@@ -53,17 +60,34 @@ export const storeListed = async (
   const mailboxId = batch[0]!.input.mailboxId;
   if (batch.some((b) => b.input.mailboxId !== mailboxId))
     throw new MessagesError('messages.store_conflict', 'one batch stores messages of one mailbox');
-  return db.transaction().execute(async (trx) => {
-    const placed = await idsByPlace(trx, mailboxId, batch);
+  return (await storeListedBatches(db, [batch], alsoInTransaction))[0]!;
+};
+
+/**
+ * `storeListed` for batches of several mailboxes (each batch one mailbox's) in one transaction, with the
+ * same handful of statements whatever their number: arrival rounds of many mailboxes commit together
+ * (listing-group.ts). Results per batch, in order.
+ */
+export const storeListedBatches = async (
+  db: Db,
+  batches: readonly (readonly ListedMessage[])[],
+  alsoInTransaction?: (trx: Db) => Promise<void>,
+): Promise<Stored[][]> =>
+  db.transaction().execute(async (trx) => {
+    const all = batches.flat();
+    const placed = await idsByPlace(trx, all);
     // One row per new place (the same UID twice in a batch is one message).
     const fresh = new Map<string, ListedMessage>();
-    for (const b of batch) if (!placed.has(placeOf(b.input))) fresh.set(placeOf(b.input), b);
+    for (const b of all) if (!placed.has(placeOf(b.input))) fresh.set(placeOf(b.input), b);
     const news = [...fresh.values()];
     const ids = news.map(() => timeOrderedId());
     const threads = await resolveThreadIds(
       trx,
-      mailboxId,
-      news.map((b, i) => ({ fields: b.header, dedupeKey: pendingKey(ids[i]!) })),
+      news.map((b, i) => ({
+        mailboxId: b.input.mailboxId,
+        fields: b.header,
+        dedupeKey: pendingKey(ids[i]!),
+      })),
     );
     const rows = news.map((b, i) => listedRow(ids[i]!, b, threads[i]!));
     const sources: Insertable<MessageSourcesTable>[] = news.map((b, i) => ({
@@ -78,9 +102,8 @@ export const storeListed = async (
     for (const [i, b] of news.entries()) placed.set(placeOf(b.input), ids[i]!);
     const ours = new Set(ids);
     await alsoInTransaction?.(trx);
-    return placeBatch(trx, mailboxId, batch, ours, (b) => placed.get(placeOf(b.input))!);
+    return placeBatches(trx, batches, ours, (b) => placed.get(placeOf(b.input))!);
   });
-};
 
 const listedRow = (id: string, b: ListedMessage, threadId: string): Insertable<MessagesTable> => {
   const now = new Date().toISOString();

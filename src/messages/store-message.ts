@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { insertRows } from '../db/insert-rows.ts';
-import { recordEvent, storedEvent } from '../events/record-event.ts';
+import { recordEvents, storedEvent } from '../events/record-event.ts';
 import type { BlobStore } from './blob-store.ts';
 import { contentOf, dedupeKey } from './dedupe.ts';
 import { chunks, flagColumns } from './locations.ts';
@@ -75,7 +75,7 @@ export const storePrepared = async (db: Db, batch: readonly PreparedMessage[]): 
   if (batch.some((b) => b.input.mailboxId !== mailboxId))
     throw new MessagesError('messages.store_conflict', 'one batch stores messages of one mailbox');
   return db.transaction().execute(async (trx) => {
-    const placed = await idsByPlace(trx, mailboxId, batch);
+    const placed = await idsByPlace(trx, batch);
     const existing = await idsByKey(
       trx,
       mailboxId,
@@ -90,8 +90,7 @@ export const storePrepared = async (db: Db, batch: readonly PreparedMessage[]): 
     const news = [...fresh.values()];
     const threads = await resolveThreadIds(
       trx,
-      mailboxId,
-      news.map((b) => ({ fields: b.parsed, dedupeKey: b.key })),
+      news.map((b) => ({ mailboxId, fields: b.parsed, dedupeKey: b.key })),
     );
     const rows = news.map((b, i) => messageRow(randomUUID(), b.input, b.parsed, b.key, threads[i]!));
     // About 25 columns a row: 40 rows stay under SQLite's and PostgreSQL's bound-parameter limits.
@@ -125,7 +124,7 @@ export const storePrepared = async (db: Db, batch: readonly PreparedMessage[]): 
         : [],
     );
     for (const part of chunks(attachments, 100)) await trx.insertInto('attachments').values(part).execute();
-    return placeBatch(trx, mailboxId, batch, ours, (b) => {
+    return placeBatch(trx, batch, ours, (b) => {
       const messageId = existing.get(b.key) ?? now.get(b.key);
       if (!messageId)
         throw new MessagesError('messages.store_conflict', `no message for ${b.key} after a conflict`);
@@ -141,71 +140,127 @@ export const storePrepared = async (db: Db, batch: readonly PreparedMessage[]): 
  */
 export const placeBatch = async <B extends { readonly input: Omit<StoreInput, 'source'> }>(
   trx: Db,
-  mailboxId: string,
   batch: readonly B[],
   ours: ReadonlySet<string>,
   messageIdOf: (copy: B) => string,
-): Promise<Stored[]> => {
-  const results: Stored[] = [];
+): Promise<Stored[]> => (await placeBatches(trx, [batch], ours, messageIdOf))[0]!;
+
+/**
+ * `placeBatch` for batches of several mailboxes stored in one transaction (arrival rounds that commit
+ * together): one statement for all their locations, one for their events (one event per batch).
+ */
+export const placeBatches = async <B extends { readonly input: Omit<StoreInput, 'source'> }>(
+  trx: Db,
+  batches: readonly (readonly B[])[],
+  ours: ReadonlySet<string>,
+  messageIdOf: (copy: B) => string,
+): Promise<Stored[][]> => {
   const createdOnce = new Set<string>();
-  for (const b of batch) {
-    const messageId = messageIdOf(b);
-    const created = ours.has(messageId) && !createdOnce.has(messageId);
-    if (created) createdOnce.add(messageId);
-    results.push({ messageId, created });
-  }
+  const results = batches.map((batch) =>
+    batch.map((b): Stored => {
+      const messageId = messageIdOf(b);
+      const created = ours.has(messageId) && !createdOnce.has(messageId);
+      if (created) createdOnce.add(messageId);
+      return { messageId, created };
+    }),
+  );
   await upsertLocations(
     trx,
-    batch.map((b, i) => ({ input: b.input, messageId: results[i]!.messageId })),
+    batches.flatMap((batch, j) =>
+      batch.map((b, i) => ({ input: b.input, messageId: results[j]![i]!.messageId })),
+    ),
   );
-  await recordEvent(
+  await recordEvents(
     trx,
-    storedEvent(
-      mailboxId,
-      batch.map((b, i) => ({ path: b.input.path, ...results[i]! })),
+    batches.flatMap((batch, j) =>
+      batch.length === 0
+        ? []
+        : [
+            storedEvent(
+              batch[0]!.input.mailboxId,
+              batch.map((b, i) => ({ path: b.input.path, ...results[j]![i]! })),
+            ),
+          ],
     ),
   );
   return results;
 };
 
-export const placeOf = (input: Pick<StoreInput, 'path' | 'uidValidity' | 'uid'>): string =>
-  `${input.path}\u0000${input.uidValidity}\u0000${input.uid}`;
+/** A copy's place: mailbox, folder, UIDVALIDITY, UID. */
+export const placeOf = (input: Pick<StoreInput, 'mailboxId' | 'path' | 'uidValidity' | 'uid'>): string =>
+  `${input.mailboxId}\u0000${input.path}\u0000${input.uidValidity}\u0000${input.uid}`;
 
-/** The messages already stored at the batch's places (folder, UIDVALIDITY, UID), by place. */
+/** Folders looked up per statement by `idsByPlace` (each a few bound values). */
+const FOLDERS_PER_LOOKUP = 100;
+
+/**
+ * The messages already stored at the batch's places (mailbox, folder, UIDVALIDITY, UID), by place: one
+ * statement for the batch's folders (up to FOLDERS_PER_LOOKUP of them; a batch of arrival rounds spans
+ * many mailboxes), one more per CHUNK UIDs of a folder.
+ */
 export const idsByPlace = async (
   db: Db,
-  mailboxId: string,
   batch: readonly { readonly input: Omit<StoreInput, 'source'> }[],
 ): Promise<Map<string, string>> => {
   const found = new Map<string, string>();
-  const folders = new Map<string, { path: string; uidValidity: number; uids: number[] }>();
+  const folders = new Map<string, { mailboxId: string; path: string; uidValidity: number; uids: number[] }>();
   for (const { input } of batch) {
-    const folder = `${input.path}\u0000${input.uidValidity}`;
+    const folder = `${input.mailboxId}\u0000${input.path}\u0000${input.uidValidity}`;
     if (!folders.has(folder))
-      folders.set(folder, { path: input.path, uidValidity: input.uidValidity, uids: [] });
+      folders.set(folder, {
+        mailboxId: input.mailboxId,
+        path: input.path,
+        uidValidity: input.uidValidity,
+        uids: [],
+      });
     folders.get(folder)!.uids.push(input.uid);
   }
-  for (const { path, uidValidity, uids } of folders.values())
-    for (const part of chunks(uids)) {
-      const inFolder = db
-        .selectFrom('message_locations')
-        .select(['uid', 'message_id'])
-        .where('mailbox_id', '=', mailboxId)
-        .where('path', '=', path)
-        .where('uidvalidity', '=', uidValidity);
+  const asks = [...folders.values()].flatMap((folder) =>
+    chunks(folder.uids).map((part) => {
       // A listing's UIDs are mostly a run: asked as a range (two parameters, one index range) when it is
       // dense, else one by one; rows of the range that are not asked for are left out.
       const lowest = Math.min(...part);
       const highest = Math.max(...part);
-      const dense = highest - lowest < part.length * 4;
-      const rows = await (dense
-        ? inFolder.where('uid', '>=', lowest).where('uid', '<=', highest)
-        : inFolder.where('uid', 'in', part)
-      ).execute();
-      const asked = dense ? new Set(part) : null;
-      for (const r of rows)
-        if (!asked || asked.has(r.uid)) found.set(placeOf({ path, uidValidity, uid: r.uid }), r.message_id);
+      return { ...folder, part, lowest, highest, dense: highest - lowest < part.length * 4 };
+    }),
+  );
+  // Many small folders share a statement; a folder of many UIDs listed one by one has one of its own.
+  const statements: (typeof asks)[] = [];
+  for (const ask of asks) {
+    const last = statements.at(-1);
+    if (last && ask.dense && last.every((a) => a.dense) && last.length < FOLDERS_PER_LOOKUP) last.push(ask);
+    else statements.push([ask]);
+  }
+  for (const group of statements) {
+    const rows = await db
+      .selectFrom('message_locations')
+      .select(['mailbox_id', 'path', 'uidvalidity', 'uid', 'message_id'])
+      .where((eb) =>
+        eb.or(
+          group.map((ask) =>
+            eb.and([
+              eb('mailbox_id', '=', ask.mailboxId),
+              eb('path', '=', ask.path),
+              eb('uidvalidity', '=', ask.uidValidity),
+              ...(ask.dense
+                ? [eb('uid', '>=', ask.lowest), eb('uid', '<=', ask.highest)]
+                : [eb('uid', 'in', ask.part)]),
+            ]),
+          ),
+        ),
+      )
+      .execute();
+    const asked = new Set(group.flatMap((ask) => ask.part.map((uid) => placeOf({ ...ask, uid }))));
+    for (const r of rows) {
+      const place = placeOf({
+        mailboxId: r.mailbox_id,
+        path: r.path,
+        uidValidity: r.uidvalidity,
+        uid: r.uid,
+      });
+      if (asked.has(place)) found.set(place, r.message_id);
     }
+  }
   return found;
 };
 

@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import { normaliseMessageId } from './dedupe.ts';
-import { chunks } from './locations.ts';
+import { CHUNK, chunks } from './locations.ts';
 
 /** What threading reads of a message. */
 export interface ThreadFields {
@@ -47,19 +47,23 @@ export const newThreadId = (m: ThreadFields, dedupeKey: string): string => {
 
 const threadNamed = (key: string): string => hash('sha256', key, 'hex').slice(0, 32);
 
+/** A new message to thread: its mailbox (threads never cross mailboxes), what it refers to, its key. */
+export interface ThreadInput {
+  readonly mailboxId: string;
+  readonly fields: ThreadFields;
+  readonly dedupeKey: string;
+}
+
 /**
- * The threads a batch of new messages join in their mailbox, in order: each takes that of the nearest
+ * The threads a batch of new messages join in their mailboxes, in order: each takes that of the nearest
  * message it refers to, stored or earlier in the batch; else that of messages referring to it (a parent
  * arriving after its child: the thread named after this message, which is where such a child went, see
- * `newThreadId`); else a new one. Two indexed look-ups for the whole batch, whatever its size, rather
- * than scanning every stored References list. Threads are never merged: a message whose relatives sit
- * in two threads joins the nearer.
+ * `newThreadId`); else a new one. Two indexed look-ups for the whole batch, whatever its size and however
+ * many mailboxes it spans (arrival rounds of many mailboxes commit together), rather than scanning every
+ * stored References list. Threads are never merged: a message whose relatives sit in two threads joins
+ * the nearer.
  */
-export const resolveThreadIds = async (
-  db: Db,
-  mailboxId: string,
-  batch: readonly { readonly fields: ThreadFields; readonly dedupeKey: string }[],
-): Promise<string[]> => {
+export const resolveThreadIds = async (db: Db, batch: readonly ThreadInput[]): Promise<string[]> => {
   const candidates = batch.map((b) => threadCandidates(b.fields));
   const named = batch.map((b) =>
     b.fields.messageId ? threadNamed(`mid:${normaliseMessageId(b.fields.messageId)}`) : null,
@@ -67,38 +71,95 @@ export const resolveThreadIds = async (
   // Two messages may share a Message-ID (a sender reused or forged it): a reply joins the thread of the
   // one stored first, the id's first claimant, whichever order the rows come back in.
   const stored = new Map<string, string>();
-  for (const part of chunks([...new Set(candidates.flat())])) {
+  const wanted = byMailbox(batch.map((b, i) => ({ mailboxId: b.mailboxId, values: candidates[i]! })));
+  for (const part of mailboxChunks(wanted)) {
     const rows = await db
       .selectFrom('messages')
-      .select(['message_id', 'thread_id'])
-      .where('mailbox_id', '=', mailboxId)
-      .where('message_id', 'in', part)
+      .select(['mailbox_id', 'message_id', 'thread_id'])
+      .where((eb) =>
+        eb.or(
+          part.map(([mailboxId, ids]) =>
+            eb.and([eb('mailbox_id', '=', mailboxId), eb('message_id', 'in', ids)]),
+          ),
+        ),
+      )
       .orderBy('created_at')
       .orderBy('received_at')
       .orderBy('id')
       .execute();
-    for (const r of rows)
-      if (r.message_id && !stored.has(r.message_id)) stored.set(r.message_id, r.thread_id);
+    for (const r of rows) {
+      if (!r.message_id) continue;
+      const key = inMailbox(r.mailbox_id, r.message_id);
+      if (!stored.has(key)) stored.set(key, r.thread_id);
+    }
   }
   const existingThreads = new Set<string>();
-  for (const part of chunks([...new Set(named.filter((n): n is string => n !== null))])) {
+  const threadsAsked = byMailbox(
+    batch.map((b, i) => ({ mailboxId: b.mailboxId, values: named[i] ? [named[i]] : [] })),
+  );
+  for (const part of mailboxChunks(threadsAsked)) {
     const rows = await db
       .selectFrom('messages')
-      .select('thread_id')
+      .select(['mailbox_id', 'thread_id'])
       .distinct()
-      .where('mailbox_id', '=', mailboxId)
-      .where('thread_id', 'in', part)
+      .where((eb) =>
+        eb.or(
+          part.map(([mailboxId, ids]) =>
+            eb.and([eb('mailbox_id', '=', mailboxId), eb('thread_id', 'in', ids)]),
+          ),
+        ),
+      )
       .execute();
-    for (const r of rows) existingThreads.add(r.thread_id);
+    for (const r of rows) existingThreads.add(inMailbox(r.mailbox_id, r.thread_id));
   }
   return batch.map((b, i) => {
+    const mine = (id: string) => inMailbox(b.mailboxId, id);
     const thread =
-      pickThread(candidates[i]!, stored) ??
-      (named[i] && existingThreads.has(named[i]) ? named[i] : null) ??
+      pickThread(candidates[i]!.map(mine), stored) ??
+      (named[i] && existingThreads.has(mine(named[i])) ? named[i] : null) ??
       newThreadId(b.fields, b.dedupeKey);
     // Later messages of the batch see this one as if it were stored.
-    if (b.fields.messageId && !stored.has(b.fields.messageId)) stored.set(b.fields.messageId, thread);
-    existingThreads.add(thread);
+    if (b.fields.messageId && !stored.has(mine(b.fields.messageId)))
+      stored.set(mine(b.fields.messageId), thread);
+    existingThreads.add(mine(thread));
     return thread;
   });
+};
+
+const inMailbox = (mailboxId: string, id: string): string => `${mailboxId}\u0000${id}`;
+
+/** Each mailbox's distinct values, in the batch's order of mailboxes. */
+const byMailbox = (
+  entries: readonly { readonly mailboxId: string; readonly values: readonly string[] }[],
+): Map<string, string[]> => {
+  const out = new Map<string, Set<string>>();
+  for (const { mailboxId, values } of entries) {
+    if (values.length === 0) continue;
+    const set = out.get(mailboxId) ?? new Set<string>();
+    for (const v of values) set.add(v);
+    out.set(mailboxId, set);
+  }
+  return new Map([...out].map(([m, set]) => [m, [...set]]));
+};
+
+/**
+ * The (mailbox, values) pairs of a look-up, cut so that no statement binds more than CHUNK values (and
+ * one mailbox's values may span statements): one statement for the usual round of a few mailboxes.
+ */
+const mailboxChunks = (wanted: ReadonlyMap<string, readonly string[]>): [string, string[]][][] => {
+  const out: [string, string[]][][] = [];
+  let part: [string, string[]][] = [];
+  let size = 0;
+  for (const [mailboxId, values] of wanted)
+    for (const piece of chunks(values)) {
+      if (size + piece.length + 1 > CHUNK && part.length > 0) {
+        out.push(part);
+        part = [];
+        size = 0;
+      }
+      part.push([mailboxId, piece]);
+      size += piece.length + 1;
+    }
+  if (part.length > 0) out.push(part);
+  return out;
 };

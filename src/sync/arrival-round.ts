@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { claimLease } from '../jobs/lease.ts';
 import type { Mailbox } from '../mailboxes/mailbox.ts';
 import { setMailboxState } from '../mailboxes/repository.ts';
+import { createListingGroup } from '../messages/listing-group.ts';
 import type { ArrivalRound } from '../transports/types.ts';
 import { logTiming, mark, startTiming } from './arrival-timing.ts';
 import { limiter } from './limiter.ts';
@@ -36,6 +37,7 @@ export const createArrivalRounds = (deps: SyncDeps, options: ArrivalRoundsOption
   // Bodies wait while new mail waits for a slot: a burst of arrivals is listed before it is read.
   deps.parser.deferWhile(() => slots.waiting() > 0);
   const timeoutMs = options.timeoutMs ?? ROUND_TIMEOUT_MS;
+  const store = { ...deps, listingGroup: createListingGroup(deps.db, deps.log) };
 
   /** The rounds of one watch session of `mailbox` (as read when the session opened). */
   return (mailbox: Mailbox) => {
@@ -56,7 +58,9 @@ export const createArrivalRounds = (deps: SyncDeps, options: ArrivalRoundsOption
         signal.addEventListener('abort', close, { once: true });
         // New mail alone unless the server told of changed flags or expunges (the periodic sync reads
         // those too): a round then costs a SEARCH, a FETCH and one transaction.
-        const work = changed ? session.syncFolder(deps, 'INBOX', { signal }) : listArrivals(deps, { signal });
+        const work = changed
+          ? session.syncFolder(deps, 'INBOX', { signal })
+          : listArrivals(store, { signal });
         try {
           const listed = await Promise.race([work, aborted(signal)]);
           if (listed === null) {

@@ -1,5 +1,6 @@
 import type { AppDeps } from '../http/context.ts';
 import type { BlobStore } from '../messages/blob-store.ts';
+import type { ListingGroup } from '../messages/listing-group.ts';
 import type { MessageParser } from '../messages/parse-queue.ts';
 import type { Folder } from './folder-tree.ts';
 import type { TransportKind } from './transport-error.ts';
@@ -11,6 +12,8 @@ export type TransportDeps = Pick<AppDeps, 'db' | 'secrets' | 'fetch' | 'microsof
 export interface SyncStore {
   readonly blobs: BlobStore;
   readonly parser: MessageParser;
+  /** Arrival rounds of the process commit their listed batches together (IMAP; listing-group.ts). */
+  readonly listingGroup?: ListingGroup | undefined;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { ImapFlow } from 'imapflow';
+import type { ListingGroup } from '../../messages/listing-group.ts';
 import type { FolderSyncResult } from '../types.ts';
 import { toImapError } from './imap-error.ts';
 import { selectedMailbox } from './imap-session.ts';
@@ -21,7 +22,7 @@ import type { SyncFolderDeps } from './sync-folder.ts';
  * the whole folder's sync must run.
  */
 export const listArrivals = async (
-  deps: SyncFolderDeps,
+  deps: SyncFolderDeps & { readonly listingGroup?: ListingGroup | undefined },
   client: ImapFlow,
   mailboxId: string,
   path: string,

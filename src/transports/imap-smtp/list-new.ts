@@ -3,6 +3,7 @@ import { type Db, dbKind } from '../../db/database.ts';
 import { startWalCheckpointer } from '../../db/wal-checkpointer.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { BlobStore } from '../../messages/blob-store.ts';
+import type { ListingGroup } from '../../messages/listing-group.ts';
 import { readHeader } from '../../messages/read-header.ts';
 import { type ListedMessage, storeListed } from '../../messages/store-listed.ts';
 import { growHeapFasterWhileListing, LISTING_HEAP_GROWING_PERCENT } from '../../threads/heap-growth.ts';
@@ -35,6 +36,8 @@ export interface ListNewDeps {
   readonly db: Db;
   readonly blobs: BlobStore;
   readonly log: Logger;
+  /** Batches commit with other rounds' (arrival rounds, listing-group.ts); else one transaction each. */
+  readonly listingGroup?: ListingGroup | undefined;
 }
 
 export interface ListNewTarget {
@@ -100,6 +103,15 @@ export const listNew = async (
     const before = storing;
     storing = (async () => {
       await before;
+      if (deps.listingGroup) {
+        const results = await deps.listingGroup(batch, {
+          mailboxId: target.mailboxId,
+          path: target.path,
+          ...progress,
+        });
+        for (const result of results) if (result.created) created++;
+        return;
+      }
       if (batch.length === 0) return saveProgress(deps.db, target.mailboxId, target.path, progress);
       const results = await storeListed(deps.db, batch, (trx) =>
         saveProgress(trx, target.mailboxId, target.path, progress),
