@@ -3,7 +3,9 @@
 // so each one's CPU and memory are its own. Every mailbox is connected through the real OAuth flows over
 // HTTP (test/support/connect-mailboxes.ts); the emulator's session counts say who is watched.
 // Run: nice npx tsx bench/scale.ts [mailboxes=1000] [sqlite|postgres] [--arrivals-only]
-// (--arrivals-only stops after the one message per mailbox: no token lifetime, no second worker)
+// (--arrivals-only stops after the one message per mailbox: no token lifetime, no second worker;
+// --busy-core keeps one core busy with a loop in a process of its own throughout, a machine shared with
+// other work, where the worker's CPU per arrival decides how soon mail is listed)
 // (the multi-worker part needs PostgreSQL: on SQLite it is skipped): a second worker joins and takes its
 // share, the first stops (SIGTERM), a third joins and is killed (SIGKILL). Not part of `npm test`.
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -26,21 +28,31 @@ import {
   waitForHealth,
 } from './scale/mailroom.ts';
 import { awaitListed, deliverProbes, fetchRetrying, latencySummary } from './scale/probes.ts';
-import { type Child, descendants, firstLine, measureUsage, startChild } from './scale/processes.ts';
+import {
+  type Child,
+  descendants,
+  firstLine,
+  measureUsage,
+  startBusyLoop,
+  startChild,
+} from './scale/processes.ts';
 import { rawIdleLatencies } from './scale/raw-idle.ts';
 
 const args = process.argv.slice(2);
 const positional = args.filter((a) => !a.startsWith('--'));
 const arrivalsOnly = args.includes('--arrivals-only');
+const busyCore = args.includes('--busy-core');
 const count = Number(positional[0] ?? 1000);
 const kind = (positional[1] ?? 'sqlite') as DbKind;
 if (
   !Number.isInteger(count) ||
   count < 1 ||
   (kind !== 'sqlite' && kind !== 'postgres') ||
-  args.some((a) => a.startsWith('--') && a !== '--arrivals-only')
+  args.some((a) => a.startsWith('--') && a !== '--arrivals-only' && a !== '--busy-core')
 )
-  throw new Error('usage: npx tsx bench/scale.ts [mailboxes] [sqlite|postgres] [--arrivals-only]');
+  throw new Error(
+    'usage: npx tsx bench/scale.ts [mailboxes] [sqlite|postgres] [--arrivals-only] [--busy-core]',
+  );
 
 // MAILROOM_ARRIVAL_SYNC=job measures the path from before arrivals were listed on the watching session.
 const arrivalSync = process.env.MAILROOM_ARRIVAL_SYNC === 'job' ? 'job' : 'watch';
@@ -68,12 +80,14 @@ const waitSynced = async (db: Db, since: string, want: number, timeoutMs: number
   }
 };
 
+const stopBusyLoop = busyCore ? startBusyLoop() : () => undefined;
 const logDir = mkdtempSync(join(tmpdir(), 'mailroom-scale-'));
 const children: Child[] = [];
 const database = await createTestDatabase(kind);
 // Interrupted: the emulator (and its Dovecot), serve and workers stop with the bench, the database goes.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, async () => {
+    stopBusyLoop();
     for (const child of [...children].reverse()) await child.stop();
     await database.drop();
     process.exit(130);
@@ -93,6 +107,7 @@ interface Sessions {
 }
 
 try {
+  if (busyCore) print('--busy-core: a loop in a process of its own keeps one core busy throughout');
   // 1. The emulator in its own process, with the users made at start.
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -352,6 +367,7 @@ try {
   }
   await db.destroy();
 } finally {
+  stopBusyLoop();
   for (const child of children.reverse()) await child.stop();
   await database.drop();
 }

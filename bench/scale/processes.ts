@@ -179,3 +179,11 @@ export const measureUsage = async <K extends string>(
     }),
   ) as Record<K, Usage>;
 };
+
+/** A process that keeps one core busy until stopped (bench/scale.ts --busy-core): other work on the machine. */
+export const startBusyLoop = (): (() => void) => {
+  const loop = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+  return () => {
+    if (loop.exitCode === null && loop.signalCode === null) loop.kill('SIGKILL');
+  };
+};
