@@ -110,6 +110,7 @@ export const listNew = async (
           ...progress,
         });
         for (const result of results) if (result.created) created++;
+        checkpoints?.committed();
         return;
       }
       if (batch.length === 0) return saveProgress(deps.db, target.mailboxId, target.path, progress);
