@@ -16,7 +16,12 @@ export interface ListedProgress {
  * Stores a listed batch (maybe empty: the cursor alone) with its folder's cursor, committed together with
  * whatever other batches are waiting at that moment (see `createListingGroup`).
  */
-export type ListingGroup = (batch: readonly ListedMessage[], progress: ListedProgress) => Promise<Stored[]>;
+export type ListingGroup = (
+  batch: readonly ListedMessage[],
+  progress: ListedProgress,
+  /** The round's lease and time limit: a batch whose round was cut before its turn is not stored. */
+  signal?: AbortSignal,
+) => Promise<Stored[]>;
 
 /** Rounds stored by one transaction at most. */
 const ROUNDS_PER_COMMIT = 200;
@@ -24,6 +29,7 @@ const ROUNDS_PER_COMMIT = 200;
 const MESSAGES_PER_COMMIT = 1000;
 
 interface Waiting {
+  readonly signal: AbortSignal | undefined;
   readonly batch: readonly ListedMessage[];
   readonly progress: ListedProgress;
   readonly resolve: (stored: Stored[]) => void;
@@ -73,6 +79,13 @@ export const createListingGroup = (db: Db, log: Logger): ListingGroup => {
       let messages = 0;
       while (waiting.length > 0 && group.length < ROUNDS_PER_COMMIT) {
         const next = waiting[0]!;
+        if (next.signal?.aborted) {
+          // Its round lost its lease (or ran out of time) while it waited: another holder may be listing
+          // the same mail now. The round hands the rest to a job, which lists it from the cursor.
+          waiting.shift();
+          next.reject(next.signal.reason);
+          continue;
+        }
         if (group.length > 0 && messages + next.batch.length > MESSAGES_PER_COMMIT) break;
         group.push(waiting.shift()!);
         messages += next.batch.length;
@@ -82,9 +95,9 @@ export const createListingGroup = (db: Db, log: Logger): ListingGroup => {
     draining = false;
   };
 
-  return (batch, progress) =>
+  return (batch, progress, signal) =>
     new Promise<Stored[]>((resolve, reject) => {
-      waiting.push({ batch, progress, resolve, reject });
+      waiting.push({ signal, batch, progress, resolve, reject });
       if (draining) return;
       draining = true;
       // Every round whose FETCH ends in this turn of the event loop joins the first commit.

@@ -196,5 +196,26 @@ for (const kind of DATABASES) {
       const orphans = await db.selectFrom('messages').select('id').where('mailbox_id', '=', gone).execute();
       assert.equal(orphans.length, 0);
     });
+
+    test('a round cut while it waits for its turn is not stored (its lease may be another’s by then)', async () => {
+      const [a, b] = [await freshMailbox(), await freshMailbox()];
+      const group = createListingGroup(db, log);
+      const first = group([arrival(a, 5, 'Subject: Committing')], progress(a, 6));
+      // The first round's commit is under way; the second waits for the next one, and is cut meanwhile.
+      await new Promise((resolve) => setImmediate(resolve));
+      const cut = new AbortController();
+      const second = group([arrival(b, 5, 'Subject: Cut')], progress(b, 6), cut.signal);
+      cut.abort(new Error('the sync lease was lost'));
+      assert.equal((await first).length, 1);
+      await assert.rejects(second, /the sync lease was lost/);
+      const stored = await db.selectFrom('messages').select('id').where('mailbox_id', '=', b).execute();
+      assert.equal(stored.length, 0);
+      const cursor = await db
+        .selectFrom('folder_sync_state')
+        .select('uid_next')
+        .where('mailbox_id', '=', b)
+        .executeTakeFirstOrThrow();
+      assert.equal(cursor.uid_next, 5, 'the cursor stays where it was');
+    });
   });
 }

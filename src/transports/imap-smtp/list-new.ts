@@ -104,11 +104,11 @@ export const listNew = async (
     storing = (async () => {
       await before;
       if (deps.listingGroup) {
-        const results = await deps.listingGroup(batch, {
-          mailboxId: target.mailboxId,
-          path: target.path,
-          ...progress,
-        });
+        const results = await deps.listingGroup(
+          batch,
+          { mailboxId: target.mailboxId, path: target.path, ...progress },
+          options.signal,
+        );
         for (const result of results) if (result.created) created++;
         checkpoints?.committed();
         return;
