@@ -66,11 +66,16 @@ export const createListingGroup = (db: Db, log: Logger): ListingGroup => {
         'a shared commit of arrival rounds failed; each round is stored on its own',
       );
     }
-    for (const w of group)
+    for (const w of group) {
+      if (w.signal?.aborted) {
+        w.reject(w.signal.reason);
+        continue;
+      }
       await storeAll(db, [w]).then(
         (stored) => w.resolve(stored[0]!),
         (error: unknown) => w.reject(error),
       );
+    }
   };
 
   const drain = async (): Promise<void> => {
@@ -90,7 +95,7 @@ export const createListingGroup = (db: Db, log: Logger): ListingGroup => {
         group.push(waiting.shift()!);
         messages += next.batch.length;
       }
-      await commit(group);
+      if (group.length > 0) await commit(group);
     }
     draining = false;
   };
