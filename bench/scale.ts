@@ -2,7 +2,7 @@
 // (`emulator/cli.ts --users N`), Mailroom as `mailroom serve` (web only) and `mailroom worker` processes,
 // so each one's CPU and memory are its own. Every mailbox is connected through the real OAuth flows over
 // HTTP (test/support/connect-mailboxes.ts); the emulator's session counts say who is watched.
-// Run: nice npx tsx bench/scale.ts [mailboxes=1000] [sqlite|postgres] [--arrivals-only]
+// Run: nice npx tsx bench/scale.ts [mailboxes=1000] [sqlite|postgres] [--arrivals-only] [--busy-core]
 // (--arrivals-only stops after the one message per mailbox: no token lifetime, no second worker;
 // --busy-core keeps one core busy with a loop in a process of its own throughout, a machine shared with
 // other work, where the worker's CPU per arrival decides how soon mail is listed)

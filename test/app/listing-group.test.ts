@@ -4,11 +4,11 @@ import type { KyselyPlugin, OperationNode, PluginTransformResultArgs, QueryResul
 import { parseConfig } from '../../src/config.ts';
 import { type Db, openDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
-import { createLogger } from '../../src/log/logger.ts';
 import { insertMailbox } from '../../src/mailboxes/repository.ts';
 import { createListingGroup } from '../../src/messages/listing-group.ts';
 import { readHeader } from '../../src/messages/read-header.ts';
 import { type ListedMessage, storeListed } from '../../src/messages/store-listed.ts';
+import { capturingLog } from '../support/capturing-log.ts';
 import { createTestDatabase, DATABASES, type TestDatabase } from '../support/databases.ts';
 
 // Arrival rounds of many mailboxes that finish their FETCH together commit together (issue 12: a thousand
@@ -42,8 +42,14 @@ for (const kind of DATABASES) {
     let testDb: TestDatabase;
     let db: Db;
     let label = 0;
-    const logged: string[] = [];
-    const log = createLogger('warn', { write: (line: string) => logged.push(line) });
+    const { log, lines } = capturingLog();
+    /** The Inbox's cursor and count as the rounds left them. */
+    const cursorOf = (mailboxId: string) =>
+      db
+        .selectFrom('folder_sync_state')
+        .select(['uid_next', 'stored_messages'])
+        .where('mailbox_id', '=', mailboxId)
+        .executeTakeFirstOrThrow();
     const freshMailbox = async () => {
       label++;
       const id = (
@@ -115,12 +121,7 @@ for (const kind of DATABASES) {
           .where('messages.id', '=', results[i]![0]!.messageId)
           .executeTakeFirstOrThrow();
         assert.deepEqual(row, { mailbox_id: m, subject: `Round ${i}`, uid: 5, seen: 1 });
-        const cursor = await db
-          .selectFrom('folder_sync_state')
-          .select(['uid_next', 'stored_messages'])
-          .where('mailbox_id', '=', m)
-          .executeTakeFirstOrThrow();
-        assert.deepEqual(cursor, { uid_next: 6, stored_messages: 1 });
+        assert.deepEqual(await cursorOf(m), { uid_next: 6, stored_messages: 1 });
         const events = await db
           .selectFrom('events')
           .select('payload_json')
@@ -133,12 +134,7 @@ for (const kind of DATABASES) {
       const quiet = await freshMailbox();
       assert.deepEqual(await group([], progress(quiet, 9)), []);
       assert.equal(counter.count, 1, 'a cursor alone records no event');
-      const moved = await db
-        .selectFrom('folder_sync_state')
-        .select('uid_next')
-        .where('mailbox_id', '=', quiet)
-        .executeTakeFirstOrThrow();
-      assert.equal(moved.uid_next, 9);
+      assert.equal((await cursorOf(quiet)).uid_next, 9);
     });
 
     test('threads are found in each round’s own mailbox', async () => {
@@ -186,7 +182,7 @@ for (const kind of DATABASES) {
       // then each round alone: the good two committed, each with its event.
       assert.equal(counter.count, 2);
       assert.ok(
-        logged.some((line) => JSON.parse(line).event === 'arrival.group_failed'),
+        lines.some((line) => line.event === 'arrival.group_failed'),
         'the failed shared commit is logged',
       );
       for (const m of [a, b]) {
@@ -210,12 +206,7 @@ for (const kind of DATABASES) {
       await assert.rejects(second, /the sync lease was lost/);
       const stored = await db.selectFrom('messages').select('id').where('mailbox_id', '=', b).execute();
       assert.equal(stored.length, 0);
-      const cursor = await db
-        .selectFrom('folder_sync_state')
-        .select('uid_next')
-        .where('mailbox_id', '=', b)
-        .executeTakeFirstOrThrow();
-      assert.equal(cursor.uid_next, 5, 'the cursor stays where it was');
+      assert.equal((await cursorOf(b)).uid_next, 5, 'the cursor stays where it was');
     });
   });
 }

@@ -6,6 +6,7 @@ import type { BlobStore } from '../../messages/blob-store.ts';
 import type { ListingGroup } from '../../messages/listing-group.ts';
 import { readHeader } from '../../messages/read-header.ts';
 import { type ListedMessage, storeListed } from '../../messages/store-listed.ts';
+import type { Stored } from '../../messages/store-message.ts';
 import { growHeapFasterWhileListing, LISTING_HEAP_GROWING_PERCENT } from '../../threads/heap-growth.ts';
 import { newUids, uidSet } from './cursor.ts';
 import type { FetchedSource } from './fetch-response.ts';
@@ -89,6 +90,19 @@ export const listNew = async (
   const heapGrowthBack = large
     ? growHeapFasterWhileListing(LISTING_HEAP_GROWING_PERCENT[dbKind(deps.db)])
     : () => undefined;
+  /** A batch and the cursor past it in one transaction: its own, or one with other rounds' (the group). */
+  const commitBatch = async (
+    batch: readonly ListedMessage[],
+    progress: { uidNext: number; storedMessages: number },
+  ): Promise<Stored[]> => {
+    const { mailboxId, path } = target;
+    if (deps.listingGroup) return deps.listingGroup(batch, { mailboxId, path, ...progress }, options.signal);
+    if (batch.length === 0) {
+      await saveProgress(deps.db, mailboxId, path, progress);
+      return [];
+    }
+    return storeListed(deps.db, batch, (trx) => saveProgress(trx, mailboxId, path, progress));
+  };
   /** The cursor the last batch stored (or storing) moves to. */
   let storedTo = 0;
   /**
@@ -103,21 +117,7 @@ export const listNew = async (
     const before = storing;
     storing = (async () => {
       await before;
-      if (deps.listingGroup) {
-        const results = await deps.listingGroup(
-          batch,
-          { mailboxId: target.mailboxId, path: target.path, ...progress },
-          options.signal,
-        );
-        for (const result of results) if (result.created) created++;
-        checkpoints?.committed();
-        return;
-      }
-      if (batch.length === 0) return saveProgress(deps.db, target.mailboxId, target.path, progress);
-      const results = await storeListed(deps.db, batch, (trx) =>
-        saveProgress(trx, target.mailboxId, target.path, progress),
-      );
-      for (const result of results) if (result.created) created++;
+      for (const result of await commitBatch(batch, progress)) if (result.created) created++;
       checkpoints?.committed();
     })();
     // Named case: awaited (and its failure thrown) before the next batch is stored and when the listing
