@@ -22,11 +22,12 @@ const statements = new Map<string, { n: number; ms: number }>();
 if (process.argv.includes('--statements')) {
   const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const text = typeof args[0] === 'string' ? args[0] : '';
+    const text = typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: string })?.text ?? '');
     const started = performance.now();
     const result = query.apply(this, args);
-    if (result instanceof Promise)
-      void result
+    const done = result instanceof Promise ? result : (result as { done?: Promise<unknown> })?.done;
+    if (done instanceof Promise)
+      void done
         .finally(() => {
           const key = text.replace(/\s+/g, ' ').slice(0, 60);
           const s = statements.get(key) ?? { n: 0, ms: 0 };

@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.ts';
+import { patchForCopy } from './copy-in.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
@@ -24,6 +25,7 @@ export const openDatabase = (database: Config['database']): Db => {
     // An idle connection the server closed (a restart, a failover, an administrator) leaves the pool by
     // itself and the next query opens another; unheard, its error would end the process.
     pool.on('error', () => undefined);
+    pool.on('connect', patchForCopy);
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   if (database.file !== ':memory:') mkdirSync(dirname(database.file), { recursive: true });

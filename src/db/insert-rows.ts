@@ -1,15 +1,20 @@
 import { type Insertable, sql } from 'kysely';
+import { copyRows } from './copy-in.ts';
 import { type Db, dbKind } from './database.ts';
 import { type ColumnType, jsonInsert } from './json-insert.ts';
 import type { Database } from './schema.ts';
 import { valuesInsert } from './values-insert.ts';
 
+/** Rows from which PostgreSQL is sent them by COPY (copy-in.ts): below, one statement is one round trip. */
+const COPY_FROM = 100;
+
 /** SQLite's bound on the values of one statement (SQLITE_MAX_VARIABLE_NUMBER). */
 const SQLITE_MAX_VALUES = 32_766;
 
 /**
- * Inserts a batch of rows by the cheapest statement each database has: one statement of JSON rows on
- * PostgreSQL whatever their number (json-insert.ts), multi-row VALUES written once per size on SQLite,
+ * Inserts a batch of rows by the cheapest statement each database has: on PostgreSQL a COPY in binary for
+ * a hundred new rows and more (copy-in.ts), else one statement of JSON rows whatever their number
+ * (json-insert.ts); multi-row VALUES written once per size on SQLite,
  * as many rows a statement as its bound on values allows (values-insert.ts). `onConflict` is the clause of
  * the caller's code (never input) written after the rows; `types` are the PostgreSQL column types.
  */
@@ -25,6 +30,10 @@ export const insertRows = async <T extends keyof Database & string>(
   if (rows.length === 0) return;
   const onConflict = options.onConflict ?? '';
   if (dbKind(trx) === 'postgres') {
+    if (!options.onConflict && rows.length >= COPY_FROM) {
+      await copyRows(trx, table, rows, options.types ?? {});
+      return;
+    }
     await jsonInsert(trx, table, rows, options.types ?? {}, sql.raw(onConflict));
     return;
   }

@@ -9,8 +9,9 @@ import { type ListedMessage, storeListed } from '../../src/messages/store-listed
 import { createTestDatabase, DATABASES, type TestDatabase } from '../support/databases.ts';
 import { storeCounts } from '../support/store-counts.ts';
 
-// A listing batch as the sync stores it (issue 12): on PostgreSQL each table's rows go in one statement
-// whatever the batch's size, the sources as one binary parameter cut by offsets (db/json-insert.ts).
+// A listing batch as the sync stores it (issue 12): on PostgreSQL each table's new rows go by one COPY from
+// a hundred rows (db/copy-in.ts), fewer in one statement, the sources as one binary parameter cut by
+// offsets (db/json-insert.ts); the 1,500-message batch below takes the first way, the others the second.
 
 const HEADER = readHeader(
   Buffer.from(
