@@ -13,7 +13,7 @@ import {
   type Stored,
   type StoreInput,
 } from './store-message.ts';
-import { resolveThreadIds } from './threading.ts';
+import { resolveThreadIds, type ThreadCarry } from './threading.ts';
 
 /** A fetched message as the listing path keeps it: its envelope read from the header, its raw source. */
 export interface ListedMessage {
@@ -49,18 +49,20 @@ export const timeOrderedId = (now = Date.now()): string => {
  * place (a UID already stored is that message), or inserted with its envelope, thread and
  * raw source (`parse_state = 'pending'`), and every copy's location and flags. The message is in the list
  * as soon as this commits; the parse queue reads its body later. `alsoInTransaction` writes what must
- * commit with the batch (the sync's cursor), before the `messages.stored` event that ends it.
+ * commit with the batch (the sync's cursor), after the rows of the batch's own and before the
+ * `messages.stored` event that ends it (rows another transaction may write too: see list-new.ts).
  */
 export const storeListed = async (
   db: Db,
   batch: readonly ListedMessage[],
   alsoInTransaction?: (trx: Db) => Promise<void>,
+  threadCarry?: ThreadCarry,
 ): Promise<Stored[]> => {
   if (batch.length === 0) return [];
   const mailboxId = batch[0]!.input.mailboxId;
   if (batch.some((b) => b.input.mailboxId !== mailboxId))
     throw new MessagesError('messages.store_conflict', 'one batch stores messages of one mailbox');
-  return (await storeListedBatches(db, [batch], alsoInTransaction))[0]!;
+  return (await storeListedBatches(db, [batch], alsoInTransaction, threadCarry))[0]!;
 };
 
 /**
@@ -72,38 +74,52 @@ export const storeListedBatches = async (
   db: Db,
   batches: readonly (readonly ListedMessage[])[],
   alsoInTransaction?: (trx: Db) => Promise<void>,
-): Promise<Stored[][]> =>
-  db.transaction().execute(async (trx) => {
-    const all = batches.flat();
-    const placed = await idsByPlace(trx, all);
-    // One row per new place (the same UID twice in a batch is one message).
-    const fresh = new Map<string, ListedMessage>();
-    for (const b of all) if (!placed.has(placeOf(b.input))) fresh.set(placeOf(b.input), b);
-    const news = [...fresh.values()];
-    const ids = news.map(() => timeOrderedId());
-    const threads = await resolveThreadIds(
-      trx,
-      news.map((b, i) => ({
+  /** Batches of one listing stored while the one before commits (list-new.ts): their threads carried. */
+  threadCarry?: ThreadCarry,
+): Promise<Stored[][]> => {
+  let release = () => {};
+  try {
+    return await db.transaction().execute(async (trx) => {
+      const all = batches.flat();
+      const placed = await idsByPlace(trx, all);
+      // One row per new place (the same UID twice in a batch is one message).
+      const fresh = new Map<string, ListedMessage>();
+      for (const b of all) if (!placed.has(placeOf(b.input))) fresh.set(placeOf(b.input), b);
+      const news = [...fresh.values()];
+      const ids = news.map(() => timeOrderedId());
+      const inputs = news.map((b, i) => ({
         mailboxId: b.input.mailboxId,
         fields: b.header,
         dedupeKey: pendingKey(ids[i]!),
-      })),
-    );
-    const rows = news.map((b, i) => listedRow(ids[i]!, b, threads[i]!));
-    const sources: Insertable<MessageSourcesTable>[] = news.map((b, i) => ({
-      message_id: ids[i]!,
-      source: b.source,
-      blob_sha256: b.blobSha256,
-    }));
-    await insertRows(trx, 'messages', rows, {
-      types: { size: 'integer', html_length: 'integer', has_attachments: 'integer' },
+      }));
+      let threads: string[];
+      if (threadCarry) ({ threads, release } = await threadCarry.resolve(trx, inputs));
+      else threads = await resolveThreadIds(trx, inputs);
+      const rows = news.map((b, i) => listedRow(ids[i]!, b, threads[i]!));
+      const sources: Insertable<MessageSourcesTable>[] = news.map((b, i) => ({
+        message_id: ids[i]!,
+        source: b.source,
+        blob_sha256: b.blobSha256,
+      }));
+      await insertRows(trx, 'messages', rows, {
+        types: { size: 'integer', html_length: 'integer', has_attachments: 'integer' },
+      });
+      await insertRows(trx, 'message_sources', sources, { types: { source: 'bytea' } });
+      for (const [i, b] of news.entries()) placed.set(placeOf(b.input), ids[i]!);
+      const ours = new Set(ids);
+      return placeBatches(
+        trx,
+        batches,
+        ours,
+        (b) => placed.get(placeOf(b.input))!,
+        async () => alsoInTransaction?.(trx),
+      );
     });
-    await insertRows(trx, 'message_sources', sources, { types: { source: 'bytea' } });
-    for (const [i, b] of news.entries()) placed.set(placeOf(b.input), ids[i]!);
-    const ours = new Set(ids);
-    await alsoInTransaction?.(trx);
-    return placeBatches(trx, batches, ours, (b) => placed.get(placeOf(b.input))!);
-  });
+  } finally {
+    // Committed, the batch's threads are found by the look-ups; rolled back, they are no one's.
+    release();
+  }
+};
 
 const listedRow = (id: string, b: ListedMessage, threadId: string): Insertable<MessagesTable> => {
   const now = new Date().toISOString();

@@ -154,6 +154,8 @@ export const placeBatches = async <B extends { readonly input: Omit<StoreInput, 
   batches: readonly (readonly B[])[],
   ours: ReadonlySet<string>,
   messageIdOf: (copy: B) => string,
+  /** Written after the copies' locations and before the events (store-listed.ts: the cursor). */
+  beforeEvents?: () => Promise<void>,
 ): Promise<Stored[][]> => {
   const createdOnce = new Set<string>();
   const results = batches.map((batch) =>
@@ -170,6 +172,7 @@ export const placeBatches = async <B extends { readonly input: Omit<StoreInput, 
       batch.map((b, i) => ({ input: b.input, messageId: results[j]![i]!.messageId })),
     ),
   );
+  await beforeEvents?.();
   await recordEvents(
     trx,
     batches.flatMap((batch, j) =>

@@ -63,7 +63,12 @@ export interface ThreadInput {
  * stored References list. Threads are never merged: a message whose relatives sit in two threads joins
  * the nearer.
  */
-export const resolveThreadIds = async (db: Db, batch: readonly ThreadInput[]): Promise<string[]> => {
+export const resolveThreadIds = async (
+  db: Db,
+  batch: readonly ThreadInput[],
+  /** Threads of earlier batches not committed yet (ThreadCarry), oldest first: seen as if stored. */
+  uncommitted: readonly CarriedThreads[] = [],
+): Promise<string[]> => {
   const candidates = batch.map((b) => threadCandidates(b.fields));
   const named = batch.map((b) =>
     b.fields.messageId ? threadNamed(`mid:${normaliseMessageId(b.fields.messageId)}`) : null,
@@ -93,7 +98,9 @@ export const resolveThreadIds = async (db: Db, batch: readonly ThreadInput[]): P
       if (!stored.has(key)) stored.set(key, r.thread_id);
     }
   }
-  const existingThreads = new Set<string>();
+  for (const earlier of uncommitted)
+    for (const [key, thread] of earlier.byMessageId) if (!stored.has(key)) stored.set(key, thread);
+  const existingThreads = new Set<string>(uncommitted.flatMap((earlier) => [...earlier.threads]));
   const threadsAsked = byMailbox(
     batch.map((b, i) => ({ mailboxId: b.mailboxId, values: named[i] ? [named[i]] : [] })),
   );
@@ -124,6 +131,52 @@ export const resolveThreadIds = async (db: Db, batch: readonly ThreadInput[]): P
     existingThreads.add(mine(thread));
     return thread;
   });
+};
+
+/** What a resolved batch adds to the threads: its Message-IDs' threads and its threads, by mailbox. */
+export interface CarriedThreads {
+  readonly byMessageId: ReadonlyMap<string, string>;
+  readonly threads: ReadonlySet<string>;
+}
+
+/**
+ * The threads of a listing's batches that overlap (PostgreSQL stores a batch while the one before it
+ * commits, transports/imap-smtp/list-new.ts): a batch's look-ups do not see the rows of a batch still
+ * committing, so a reply listed right after its parent would start a thread of its own. Each batch is
+ * resolved after the one before it, seeing the threads of those not committed yet; `release` once its
+ * transaction has ended (committed, its rows are found by the look-ups).
+ */
+export interface ThreadCarry {
+  resolve(db: Db, batch: readonly ThreadInput[]): Promise<{ threads: string[]; release: () => void }>;
+}
+
+export const createThreadCarry = (): ThreadCarry => {
+  let turn: Promise<unknown> = Promise.resolve();
+  const open = new Set<CarriedThreads>();
+  return {
+    resolve(db, batch) {
+      const resolved = turn.then(async () => {
+        const threads = await resolveThreadIds(db, batch, [...open]);
+        const carried = carriedBy(batch, threads);
+        open.add(carried);
+        return { threads, release: () => open.delete(carried) };
+      });
+      // Named case: the next batch waits for this one's turn only; this one's failure is its caller's.
+      turn = resolved.catch(() => undefined);
+      return resolved;
+    },
+  };
+};
+
+const carriedBy = (batch: readonly ThreadInput[], threads: readonly string[]): CarriedThreads => {
+  const byMessageId = new Map<string, string>();
+  const all = new Set<string>();
+  for (const [i, b] of batch.entries()) {
+    const key = b.fields.messageId ? inMailbox(b.mailboxId, b.fields.messageId) : null;
+    if (key && !byMessageId.has(key)) byMessageId.set(key, threads[i]!);
+    all.add(inMailbox(b.mailboxId, threads[i]!));
+  }
+  return { byMessageId, threads: all };
 };
 
 const inMailbox = (mailboxId: string, id: string): string => `${mailboxId}\u0000${id}`;

@@ -24,12 +24,33 @@ import { migratedDatabase } from '../support/migration-database.ts';
 
 const MEGAN = `megan@${DEMO.domain}`;
 const FOLDER = 'Archive';
+/**
+ * Four messages listed two by two: the second batch's reply names only its parent of the first batch,
+ * whose own thread is named after an older message not in the folder. Found only by the look-up, the reply
+ * would start a thread of its own while the first batch is still committing.
+ */
+const THREADS = 'Threads';
+const THREAD_MESSAGES = [
+  ['<parent@contoso.test>', 'References: <ancient@contoso.test>\r\n', 'Parent'],
+  ['<other@contoso.test>', '', 'Other'],
+  ['<reply@contoso.test>', 'In-Reply-To: <parent@contoso.test>\r\n', 'Re: Parent'],
+  ['<later@contoso.test>', '', 'Later'],
+].map(
+  ([id, refs, subject]) =>
+    `From: Ada <ada@contoso.test>\r\nTo: ${MEGAN}\r\nSubject: ${subject}\r\nMessage-ID: ${id}\r\n${refs}Date: Tue, 1 Dec 2026 10:00:00 +0000\r\n\r\nHello\r\n`,
+);
 
 let emu: RunningEmulator;
 before(async () => {
   emu = await startEmulator();
   const seeded = await control(emu, 'POST', '/mail/seed', { address: MEGAN, folder: FOLDER, count: 6 });
   assert.equal(seeded.status, 201);
+  const threads = await control(emu, 'POST', '/mail/seed', {
+    address: MEGAN,
+    folder: THREADS,
+    messages: THREAD_MESSAGES,
+  });
+  assert.equal(threads.status, 201);
 });
 after(async () => {
   await emu?.stop();
@@ -130,3 +151,129 @@ for (const kind of DATABASES) {
     });
   });
 }
+
+/**
+ * `db` whose first transaction, its work done, commits only once a second transaction has begun (and, with
+ * `refuse`, throws instead of committing, as a batch the server refuses).
+ */
+const firstCommitAfterSecondBegins = (db: Db, refuse: boolean): Db => {
+  let transactions = 0;
+  let secondBegan: () => void = () => undefined;
+  const second = new Promise<void>((resolve) => {
+    secondBegan = resolve;
+  });
+  return new Proxy(db, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target) as unknown;
+      if (prop !== 'transaction') return typeof value === 'function' ? value.bind(target) : value;
+      return () => {
+        const n = ++transactions;
+        if (n === 2) secondBegan();
+        const builder = target.transaction();
+        if (n !== 1) return builder;
+        return {
+          execute: <T>(fn: (trx: Db) => Promise<T>): Promise<T> =>
+            builder.execute(async (trx) => {
+              const result = await fn(trx);
+              await second;
+              if (refuse) throw new Error('the first batch is refused');
+              return result;
+            }),
+        };
+      };
+    },
+  });
+};
+
+describe('the listing on postgres: a batch is written while the one before it commits', () => {
+  const database = migratedDatabase('postgres');
+
+  const listThreads = async (db: Db, refuse: boolean) => {
+    const mailboxId = (
+      await insertMailbox(db, {
+        kind: 'system',
+        ownerUserId: null,
+        label: `Threads ${refuse}`,
+        address: `threads-${refuse}@contoso.test`,
+      })
+    ).id;
+    const blobDir = mkdtempSync(join(tmpdir(), 'mailroom-overlap-'));
+    const client = await openImap(emulatorMailServers(emu), {
+      user: MEGAN,
+      accessToken: await outlookToken(emu, MEGAN),
+    });
+    try {
+      const lock = await client.getMailboxLock(THREADS);
+      try {
+        const { log } = capturingLog();
+        const listing = listNew(
+          { db: firstCommitAfterSecondBegins(db, refuse), blobs: createFileBlobStore(blobDir), log },
+          client,
+          {
+            mailboxId,
+            path: THREADS,
+            uidValidity: Number(client.mailbox && client.mailbox.uidValidity),
+            storedBefore: 0,
+          },
+          [1, 2, 3, 4],
+          { batchSize: 2 },
+        );
+        return {
+          mailboxId,
+          listing: await listing.then(
+            (r) => ({ ok: r }),
+            (e: unknown) => ({ error: e }),
+          ),
+        };
+      } finally {
+        lock.release();
+      }
+    } finally {
+      await closeImap(client);
+      rmSync(blobDir, { recursive: true, force: true });
+    }
+  };
+
+  test('the second batch begins before the first commits; its reply joins the thread of its parent', {
+    timeout: 20_000,
+  }, async () => {
+    const db = database();
+    const { mailboxId, listing } = await listThreads(db, false);
+    assert.deepEqual(listing, { ok: { fetched: 4, created: 4 } });
+    const rows = await db
+      .selectFrom('messages')
+      .select(['message_id', 'thread_id'])
+      .where('mailbox_id', '=', mailboxId)
+      .execute();
+    const thread = new Map(rows.map((r) => [r.message_id, r.thread_id]));
+    assert.equal(thread.size, 4);
+    assert.equal(thread.get('reply@contoso.test'), thread.get('parent@contoso.test'));
+    assert.notEqual(thread.get('other@contoso.test'), thread.get('parent@contoso.test'));
+    const state = await db
+      .selectFrom('folder_sync_state')
+      .select('uid_next')
+      .where('mailbox_id', '=', mailboxId)
+      .executeTakeFirstOrThrow();
+    assert.equal(Number(state.uid_next), 5);
+  });
+
+  test('a first batch refused fails the second with it: nothing stored, the cursor where it was', {
+    timeout: 20_000,
+  }, async () => {
+    const db = database();
+    const { mailboxId, listing } = await listThreads(db, true);
+    assert.ok('error' in listing && (listing.error as Error).message === 'the first batch is refused');
+    const stored = await db
+      .selectFrom('messages')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('mailbox_id', '=', mailboxId)
+      .executeTakeFirstOrThrow();
+    assert.equal(Number(stored.n), 0);
+    const state = await db
+      .selectFrom('folder_sync_state')
+      .select('uid_next')
+      .where('mailbox_id', '=', mailboxId)
+      .executeTakeFirst();
+    assert.equal(state, undefined);
+  });
+});

@@ -6,6 +6,7 @@ import { migrateToLatest } from '../../src/db/migrate.ts';
 import { insertMailbox } from '../../src/mailboxes/repository.ts';
 import { readHeader } from '../../src/messages/read-header.ts';
 import { type ListedMessage, storeListed } from '../../src/messages/store-listed.ts';
+import { createThreadCarry } from '../../src/messages/threading.ts';
 import { createTestDatabase, DATABASES, type TestDatabase } from '../support/databases.ts';
 import { storeCounts } from '../support/store-counts.ts';
 
@@ -152,6 +153,47 @@ for (const kind of DATABASES) {
       );
       assert.ok(run.every((s) => s.created && s.messageId !== near!.messageId));
       assert.deepEqual(await counts(mailboxId), { messages: 7, locations: 7 });
+    });
+
+    test('two batches of one listing at once share their threads: a reply joins its parent still uncommitted', {
+      skip: kind === 'sqlite' && 'SQLite has one writer: its batches commit one after the other',
+    }, async () => {
+      const mailboxId = await freshMailbox();
+      const withHeader = (uid: number, messageId: string, references: string[]): ListedMessage => ({
+        ...listed(mailboxId, uid, Buffer.from('x')),
+        // The parent's thread is named after an older message: found only by the look-up, the reply would
+        // start a thread of its own.
+        header: { ...HEADER, messageId, inReplyTo: references.at(-1) ?? null, references },
+      });
+      const carry = createThreadCarry();
+      let secondWritten: () => void = () => undefined;
+      const second = new Promise<void>((resolve) => {
+        secondWritten = resolve;
+      });
+      // The first batch commits once the second has written its rows (and resolved its threads).
+      const first = storeListed(
+        db,
+        [withHeader(1, 'parent@contoso.test', ['ancient@contoso.test'])],
+        () => second,
+        carry,
+      );
+      const [reply] = await storeListed(
+        db,
+        [withHeader(2, 'reply@contoso.test', ['parent@contoso.test'])],
+        async () => {
+          secondWritten();
+          await first;
+        },
+        carry,
+      );
+      const [parent] = await first;
+      const rows = await db
+        .selectFrom('messages')
+        .select(['id', 'thread_id'])
+        .where('id', 'in', [parent!.messageId, reply!.messageId])
+        .execute();
+      assert.equal(rows.length, 2);
+      assert.equal(rows[0]!.thread_id, rows[1]!.thread_id);
     });
 
     test('envelopes with quotes, backslashes, braces and characters beyond ASCII are stored as read', async () => {

@@ -5,6 +5,7 @@ import type { Logger } from '../../log/logger.ts';
 import type { BlobStore } from '../../messages/blob-store.ts';
 import type { ListingGroup } from '../../messages/listing-group.ts';
 import { readHeader } from '../../messages/read-header.ts';
+import { createThreadCarry } from '../../messages/threading.ts';
 import { type ListedMessage, storeListed } from '../../messages/store-listed.ts';
 import type { Stored } from '../../messages/store-message.ts';
 import { growHeapFasterWhileListing, LISTING_HEAP_GROWING_PERCENT } from '../../threads/heap-growth.ts';
@@ -71,7 +72,8 @@ const FIRST_BATCH = 100;
  * per window of `batchSize` UIDs (flags, INTERNALDATE, size and up to INLINE_SOURCE_BYTES of source), the envelope read
  * from each header, and every batch stored in one transaction with the folder's cursor and count while
  * the FETCH goes on: the next batch is read from the socket while one commits, and at most those two are
- * held. The cursor only passes UIDs that are stored (a cut session resumes with no gap; storing a UID
+ * held — on PostgreSQL, three: a batch's rows are written while the one before it commits (its commit
+ * waits for that one's), which overlaps the server's work for one with the round trips of the other. The cursor only passes UIDs that are stored (a cut session resumes with no gap; storing a UID
  * again is a no-op), so a large message, downloaded after its window's FETCH, holds it back until then.
  */
 export const listNew = async (
@@ -84,7 +86,14 @@ export const listNew = async (
   let fetched = 0;
   let created = 0;
   let limit = Math.min(FIRST_BATCH, options.batchSize);
+  /** The last batch's commit, and the one before it. */
   let storing: Promise<unknown> = Promise.resolve();
+  let storingBefore: Promise<unknown> = Promise.resolve();
+  // PostgreSQL stores a batch while the one before it commits (OVERLAP); SQLite has one writer.
+  const overlap = !deps.listingGroup && dbKind(deps.db) === 'postgres';
+  const threadCarry = overlap ? createThreadCarry() : undefined;
+  /** Resolves when a batch may be stored: at most two are committing, or one without overlap. */
+  const room = (): Promise<unknown> => (overlap ? storingBefore : storing);
   const large = uids.length >= LARGE_LISTING_FROM;
   const checkpoints = large ? await startWalCheckpointer(deps.db, deps.log) : null;
   const heapGrowthBack = large
@@ -94,14 +103,27 @@ export const listNew = async (
   const commitBatch = async (
     batch: readonly ListedMessage[],
     progress: { uidNext: number; storedMessages: number },
+    before: Promise<unknown>,
   ): Promise<Stored[]> => {
     const { mailboxId, path } = target;
     if (deps.listingGroup) return deps.listingGroup(batch, { mailboxId, path, ...progress }, options.signal);
     if (batch.length === 0) {
+      await before;
       await saveProgress(deps.db, mailboxId, path, progress);
       return [];
     }
-    return storeListed(deps.db, batch, (trx) => saveProgress(trx, mailboxId, path, progress));
+    // The cursor and the rows other transactions write (the folder's state row, the events' lock) come
+    // after the batch before has committed: the cursor only moves forward, past stored UIDs, and a failed
+    // batch fails the one after it. Waiting for it holding those rows would deadlock the two.
+    return storeListed(
+      deps.db,
+      batch,
+      async (trx) => {
+        await before;
+        await saveProgress(trx, mailboxId, path, progress);
+      },
+      threadCarry,
+    );
   };
   /** The cursor the last batch stored (or storing) moves to. */
   let storedTo = 0;
@@ -115,9 +137,10 @@ export const listNew = async (
     storedTo = uidNext;
     const progress = { uidNext, storedMessages: target.storedBefore + fetched };
     const before = storing;
+    storingBefore = before;
     storing = (async () => {
-      await before;
-      for (const result of await commitBatch(batch, progress)) if (result.created) created++;
+      if (!overlap) await before;
+      for (const result of await commitBatch(batch, progress, before)) if (result.created) created++;
       checkpoints?.committed();
     })();
     // Named case: awaited (and its failure thrown) before the next batch is stored and when the listing
@@ -140,7 +163,7 @@ export const listNew = async (
         if (listed.source === null) large.push(listed);
         else batch.push(listed);
         if (batch.length >= limit) {
-          await storing;
+          await room();
           store(batch, cursor.storedUpTo(batch));
           batch = [];
         }
@@ -158,11 +181,13 @@ export const listNew = async (
       // window's FETCH starts while the last batch commits (with windows of one batch, waiting for it here
       // made reading and storing take turns).
       const windowEnd = window.at(-1)! + 1;
-      if (batch.length > 0) await storing;
+      if (batch.length > 0) await room();
       if (batch.length > 0 || storedTo !== windowEnd) store(batch, windowEnd);
     }
   } finally {
-    // A batch still committing is waited for; its failure is the one thrown (the database's state).
+    // The batches still committing are waited for; the last one's failure is the one thrown (the
+    // database's state: a batch that failed failed every later one with its error).
+    await storingBefore.catch(() => undefined);
     await storing.finally(() => {
       checkpoints?.stop();
       heapGrowthBack();
