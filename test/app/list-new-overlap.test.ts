@@ -212,7 +212,7 @@ describe('the listing on postgres: a batch is written while the one before it co
           {
             mailboxId,
             path: THREADS,
-            uidValidity: Number(client.mailbox && client.mailbox.uidValidity),
+            uidValidity: Number(client.mailbox ? client.mailbox.uidValidity : 0),
             storedBefore: 0,
           },
           [1, 2, 3, 4],
