@@ -73,8 +73,9 @@ const FIRST_BATCH = 100;
  * from each header, and every batch stored in one transaction with the folder's cursor and count while
  * the FETCH goes on: the next batch is read from the socket while one commits, and at most those two are
  * held — on PostgreSQL, three: a batch's rows are written while the one before it commits (its commit
- * waits for that one's), which overlaps the server's work for one with the round trips of the other. The cursor only passes UIDs that are stored (a cut session resumes with no gap; storing a UID
- * again is a no-op), so a large message, downloaded after its window's FETCH, holds it back until then.
+ * waits for that one's), which overlaps the server's work for one with the round trips of the other. The
+ * cursor only passes UIDs that are stored (a cut session resumes with no gap; storing a UID again is a
+ * no-op), so a large message, downloaded after its window's FETCH, holds it back until then.
  */
 export const listNew = async (
   deps: ListNewDeps,
@@ -89,7 +90,7 @@ export const listNew = async (
   /** The last batch's commit, and the one before it. */
   let storing: Promise<unknown> = Promise.resolve();
   let storingBefore: Promise<unknown> = Promise.resolve();
-  // PostgreSQL stores a batch while the one before it commits (OVERLAP); SQLite has one writer.
+  // PostgreSQL stores a batch while the one before it commits; SQLite has one writer.
   const overlap = !deps.listingGroup && dbKind(deps.db) === 'postgres';
   const threadCarry = overlap ? createThreadCarry() : undefined;
   /** Resolves when a batch may be stored: at most two are committing, or one without overlap. */
