@@ -75,7 +75,7 @@ describe('COPY in binary on postgres', () => {
       assert.deepEqual({ ...back[i]!, bytes: back[i]!.bytes && Buffer.from(back[i]!.bytes) }, row, row.id);
   });
 
-  test('insertRows sends a hundred rows and more by COPY, fewer as one statement: the same rows either way', async () => {
+  test('insertRows below a hundred rows (one statement) and above (COPY): every row stored, in order', async () => {
     await sql`truncate copy_probe`.execute(db);
     const rows = (from: number, n: number) =>
       Array.from({ length: n }, (_, i) => ({

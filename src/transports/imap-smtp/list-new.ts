@@ -186,15 +186,20 @@ export const listNew = async (
       if (batch.length > 0 || storedTo !== windowEnd) store(batch, windowEnd);
     }
   } finally {
-    // The batches still committing are waited for; the last one's failure is the one thrown (the
-    // database's state: a batch that failed failed every later one with its error).
-    await storingBefore.catch(() => undefined);
-    await storing.finally(() => {
+    // The batches still committing are waited for; the first failure among them is the one thrown (the
+    // database's state: a batch that failed failed the one after it with its error).
+    await allCommitted([storingBefore, storing]).finally(() => {
       checkpoints?.stop();
       heapGrowthBack();
     });
   }
   return { fetched, created };
+};
+
+/** Resolves once every commit has settled; rejects with the first failure among them, in order. */
+const allCommitted = async (commits: readonly Promise<unknown>[]): Promise<void> => {
+  for (const result of await Promise.allSettled(commits))
+    if (result.status === 'rejected') throw result.reason;
 };
 
 /**
