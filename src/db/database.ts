@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.ts';
 import { patchForCopy } from './copy-in.ts';
 import type { Database } from './schema.ts';
+import { SqliteDialectWaitingAsync } from './sqlite-busy.ts';
 
 export type Db = Kysely<Database>;
 export type DbKind = Config['database']['kind'];
@@ -42,8 +43,11 @@ export const openDatabase = (database: Config['database']): Db => {
   // waiting for the disk on every commit: the sync commits once per message.
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
+  // The wait for another connection's write lock is the dialect's, off the event loop (sqlite-busy.ts).
+  sqlite.pragma('busy_timeout = 0');
+  return new Kysely<Database>({
+    dialect: new SqliteDialectWaitingAsync({ database: cachingStatements(sqlite) }),
+  });
 };
 
 /**
@@ -51,7 +55,7 @@ export const openDatabase = (database: Config['database']): Db => {
  * processes can share one SQLite file (`mailroom serve` and `mailroom worker`): a deferred transaction that
  * read, then wrote after the other process committed, failed at once with SQLITE_BUSY_SNAPSHOT (the busy
  * timeout does not apply to that upgrade), a sign-in or a connect answered 500; an immediate one waits for
- * the lock at its start, up to busy_timeout.
+ * the lock at its start, up to SQLITE_LOCK_WAIT_MS (sqlite-busy.ts).
  */
 const BEGIN_WRITING = 'begin immediate';
 

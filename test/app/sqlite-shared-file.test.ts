@@ -50,4 +50,21 @@ describe('two processes on one SQLite file', () => {
     const after = other.prepare(`select value from counters where name = 'a'`).get() as { value: number };
     assert.equal(after.value, 1);
   });
+
+  test('a write waiting for the other connection’s lock leaves the event loop free, and goes through once it is let go', async () => {
+    other.exec('begin immediate');
+    let released = false;
+    // Let go by a timer of this process: were the wait SQLite's own busy handler, sleeping in this thread,
+    // the timer could not run before the write gave up.
+    setTimeout(() => {
+      other.exec('commit');
+      released = true;
+    }, 100);
+    const started = performance.now();
+    await sql`update counters set value = value + 10 where name = 'a'`.execute(db);
+    assert.ok(released, 'the write went through after the lock was let go');
+    assert.ok(performance.now() - started >= 90, 'it waited for the lock');
+    const row = other.prepare(`select value from counters where name = 'a'`).get() as { value: number };
+    assert.equal(row.value, 11);
+  });
 });

@@ -1,6 +1,5 @@
 import type { ImapFlow } from 'imapflow';
 import { type Db, dbKind } from '../../db/database.ts';
-import { openSqliteThread } from '../../db/sqlite-thread.ts';
 import { startWalCheckpointer } from '../../db/wal-checkpointer.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { BlobStore } from '../../messages/blob-store.ts';
@@ -97,12 +96,7 @@ export const listNew = async (
   /** Resolves when a batch may be stored: at most two are committing, or one without overlap. */
   const room = (): Promise<unknown> => (overlap ? storingBefore : storing);
   const large = uids.length >= LARGE_LISTING_FROM;
-  // A large listing on SQLite writes its batches through a connection in a thread of its own, so the FETCH
-  // is read while a batch is inserted and committed (on this thread, the two took turns).
-  const writer =
-    large && !deps.listingGroup && dbKind(deps.db) === 'sqlite' ? await openSqliteThread(deps.db) : null;
-  const db = writer ?? deps.db;
-  const checkpoints = large ? await startWalCheckpointer(db, deps.log) : null;
+  const checkpoints = large ? await startWalCheckpointer(deps.db, deps.log) : null;
   const heapGrowthBack = large
     ? growHeapFasterWhileListing(LISTING_HEAP_GROWING_PERCENT[dbKind(deps.db)])
     : () => undefined;
@@ -116,14 +110,14 @@ export const listNew = async (
     if (deps.listingGroup) return deps.listingGroup(batch, { mailboxId, path, ...progress }, options.signal);
     if (batch.length === 0) {
       await before;
-      await saveProgress(db, mailboxId, path, progress);
+      await saveProgress(deps.db, mailboxId, path, progress);
       return [];
     }
     // The cursor and the rows other transactions write (the folder's state row, the events' lock) come
     // after the batch before has committed: the cursor only moves forward, past stored UIDs, and a failed
     // batch fails the one after it. Waiting for it holding those rows would deadlock the two.
     return storeListed(
-      db,
+      deps.db,
       batch,
       async (trx) => {
         await before;
@@ -194,13 +188,9 @@ export const listNew = async (
   } finally {
     // The batches still committing are waited for; the first failure among them is the one thrown (the
     // database's state: a batch that failed failed the one after it with its error).
-    await allCommitted([storingBefore, storing]).finally(async () => {
+    await allCommitted([storingBefore, storing]).finally(() => {
+      checkpoints?.stop();
       heapGrowthBack();
-      try {
-        await checkpoints?.stop();
-      } finally {
-        await writer?.destroy();
-      }
     });
   }
   return { fetched, created };
