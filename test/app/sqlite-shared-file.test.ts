@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { type Db, openDatabase } from '../../src/db/database.ts';
+import { SQLITE_LOCK_WAIT_MS } from '../../src/db/sqlite-busy.ts';
 
 // `mailroom serve` and `mailroom worker` may share one SQLite file. A transaction that reads, then writes
 // after the other process committed must not fail with SQLITE_BUSY_SNAPSHOT: Mailroom's transactions take
@@ -64,6 +65,27 @@ describe('two processes on one SQLite file', () => {
     await sql`update counters set value = value + 10 where name = 'a'`.execute(db);
     assert.ok(released, 'the write went through after the lock was let go');
     assert.ok(performance.now() - started >= 90, 'it waited for the lock');
+    const row = other.prepare(`select value from counters where name = 'a'`).get() as { value: number };
+    assert.equal(row.value, 11);
+  });
+
+  test('a write whose lock is not let go gives up after the wait with SQLite’s SQLITE_BUSY, and nothing is written', async () => {
+    other.exec('begin immediate');
+    try {
+      let ticks = 0;
+      const ticking = setInterval(() => ticks++, 100);
+      const started = performance.now();
+      const failure = await sql`update counters set value = value + 1000 where name = 'a'`.execute(db).then(
+        () => null,
+        (e: unknown) => e as { code?: string },
+      );
+      clearInterval(ticking);
+      assert.equal(failure?.code, 'SQLITE_BUSY');
+      assert.ok(performance.now() - started >= SQLITE_LOCK_WAIT_MS - 50, 'it waited the whole wait');
+      assert.ok(ticks >= 10, `timers ran meanwhile (${ticks})`);
+    } finally {
+      other.exec('commit');
+    }
     const row = other.prepare(`select value from counters where name = 'a'`).get() as { value: number };
     assert.equal(row.value, 11);
   });
