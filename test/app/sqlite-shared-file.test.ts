@@ -11,6 +11,8 @@ import { SQLITE_LOCK_WAIT_MS } from '../../src/db/sqlite-busy.ts';
 // `mailroom serve` and `mailroom worker` may share one SQLite file. A transaction that reads, then writes
 // after the other process committed must not fail with SQLITE_BUSY_SNAPSHOT: Mailroom's transactions take
 // the write lock when they begin, and the other writer waits (here: fails at once, its busy timeout 0).
+// Mailroom's own wait for a lock another connection holds runs off the event loop (db/sqlite-busy.ts): timers
+// of the process run meanwhile, the write goes through once the lock is let go, and gives up after 5 s.
 
 describe('two processes on one SQLite file', () => {
   let folder: string;
