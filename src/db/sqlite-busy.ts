@@ -6,6 +6,7 @@ import {
   type QueryResult,
   SqliteDialect,
   type SqliteDialectConfig,
+  SqliteDriver,
 } from 'kysely';
 
 /** How long a statement waits for SQLite's write lock, held by another connection, before it fails. */
@@ -30,36 +31,30 @@ const BACKOFF_MS = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100];
  * not retried, only the plain SQLITE_BUSY and SQLITE_BUSY_RECOVERY.
  */
 export class SqliteDialectWaitingAsync extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+
   constructor(config: SqliteDialectConfig) {
     super(config);
+    this.#config = config;
   }
 
   override createDriver(): Driver {
-    const driver = super.createDriver();
-    const wrapped = new WeakMap<DatabaseConnection, DatabaseConnection>();
-    return {
-      init: () => driver.init(),
-      async acquireConnection() {
-        const connection = await driver.acquireConnection();
-        let waiting = wrapped.get(connection);
-        if (!waiting) {
-          waiting = waitingForTheLock(connection);
-          wrapped.set(connection, waiting);
-        }
-        return waiting;
-      },
-      beginTransaction: (connection, settings) => driver.beginTransaction(connection, settings),
-      commitTransaction: (connection) => driver.commitTransaction(connection),
-      rollbackTransaction: (connection) => driver.rollbackTransaction(connection),
-      // The connection handed back is the one acquired: the driver's mutex does not look at it.
-      releaseConnection: (connection) => driver.releaseConnection(connection),
-      destroy: () => driver.destroy(),
-      ...(driver.savepoint && {
-        savepoint: driver.savepoint.bind(driver),
-        rollbackToSavepoint: driver.rollbackToSavepoint!.bind(driver),
-        releaseSavepoint: driver.releaseSavepoint!.bind(driver),
-      }),
-    };
+    return new SqliteDriverWaitingAsync(this.#config);
+  }
+}
+
+/** Kysely's SQLite driver, its one connection's statements waiting for the lock (`waitingForTheLock`). */
+class SqliteDriverWaitingAsync extends SqliteDriver {
+  readonly #waiting = new WeakMap<DatabaseConnection, DatabaseConnection>();
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await super.acquireConnection();
+    let waiting = this.#waiting.get(connection);
+    if (!waiting) {
+      waiting = waitingForTheLock(connection);
+      this.#waiting.set(connection, waiting);
+    }
+    return waiting;
   }
 }
 

@@ -61,12 +61,15 @@ export const startWalCheckpointer = async (db: Db, log: Logger): Promise<WalChec
     stopped = true;
     await sql.raw(`pragma wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`).execute(db);
   };
-  const failed = (error: unknown) => {
-    // The connection checkpoints at its commits again; the bulk write goes on.
-    log.warn({ event: 'db.checkpointer_failed', err: error }, 'The WAL checkpoint thread failed');
+  /** Named case: automatic checkpoints not turned back on is logged; the bulk write goes on either way. */
+  const restoreOrLog = () =>
     restore().catch((restoreError: unknown) =>
       log.error({ event: 'db.autocheckpoint_not_restored', err: restoreError }, 'WAL checkpoints stay off'),
     );
+  const failed = (error: unknown) => {
+    // The connection checkpoints at its commits again; the bulk write goes on.
+    log.warn({ event: 'db.checkpointer_failed', err: error }, 'The WAL checkpoint thread failed');
+    void restoreOrLog();
   };
   worker.on('error', failed);
   worker.on('message', (failure: string | null) => {
@@ -85,8 +88,9 @@ export const startWalCheckpointer = async (db: Db, log: Logger): Promise<WalChec
         worker.postMessage(null);
       }
     },
+    // Called without waiting when a listing ends (list-new.ts): it never rejects.
     async stop() {
-      await restore();
+      await restoreOrLog();
       await worker.terminate();
     },
   };

@@ -10,6 +10,7 @@ import { DEMO } from '../../emulator/state/demo-seed.ts';
 import type { Db } from '../../src/db/database.ts';
 import { insertMailbox } from '../../src/mailboxes/repository.ts';
 import { type BlobStore, createFileBlobStore } from '../../src/messages/blob-store.ts';
+import { loadCursor } from '../../src/transports/imap-smtp/folder-state.ts';
 import { closeImap, openImap } from '../../src/transports/imap-smtp/imap-session.ts';
 import { listNew } from '../../src/transports/imap-smtp/list-new.ts';
 import { capturingLog } from '../support/capturing-log.ts';
@@ -247,12 +248,7 @@ describe('the listing on postgres: a batch is written while the one before it co
     assert.equal(thread.size, 4);
     assert.equal(thread.get('reply@contoso.test'), thread.get('parent@contoso.test'));
     assert.notEqual(thread.get('other@contoso.test'), thread.get('parent@contoso.test'));
-    const state = await db
-      .selectFrom('folder_sync_state')
-      .select('uid_next')
-      .where('mailbox_id', '=', mailboxId)
-      .executeTakeFirstOrThrow();
-    assert.equal(Number(state.uid_next), 5);
+    assert.equal((await loadCursor(db, mailboxId, THREADS))?.uidNext, 5);
   });
 
   test('a first batch refused fails the second with it: nothing stored, the cursor where it was', {
@@ -267,11 +263,6 @@ describe('the listing on postgres: a batch is written while the one before it co
       .where('mailbox_id', '=', mailboxId)
       .executeTakeFirstOrThrow();
     assert.equal(Number(stored.n), 0);
-    const state = await db
-      .selectFrom('folder_sync_state')
-      .select('uid_next')
-      .where('mailbox_id', '=', mailboxId)
-      .executeTakeFirst();
-    assert.equal(state, undefined);
+    assert.equal(await loadCursor(db, mailboxId, THREADS), null);
   });
 });
