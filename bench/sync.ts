@@ -2,7 +2,9 @@
 // FETCH of the same folder in the same run (the ceiling, ../shared/reference/performance-baselines.md), and
 // the memory of the process that syncs it.
 // Run: npx tsx bench/sync.ts [messages] [sqlite|postgres] [--no-graph] [--serve] [--in-process]
-//      [--profile=<file.cpuprofile> [--heap-profile]] [--memory-log=<file.jsonl>]
+//      [--profile=<file.cpuprofile> [--heap-profile]] [--memory-log=<file.jsonl>] [--header-bytes=<n>]
+// (`--header-bytes`: each message seeded with ~n bytes of Exchange-like header fields more, as Exchange
+// Online's Received, ARC and X-MS-Exchange-… fields make 5–10 KB; the messages are plain ~4 KB otherwise.)
 // (MAILROOM_PARSE_WORKERS is passed on; BENCH_NODE_OPTIONS is added to the syncing process's NODE_OPTIONS,
 // to try V8 flags; `--memory-log`: its main thread's heap every 100 ms, bench/sync/memory-probe.mjs.)
 //
@@ -53,6 +55,9 @@ const inProcess = process.argv.includes('--in-process') || profileFile !== undef
 /** `--heap-profile`, with `--profile`: also what the main thread allocated, garbage included (`.heapprofile`). */
 const heapProfile = process.argv.includes('--heap-profile');
 const layout = process.argv.includes('--serve') ? 'serve' : 'worker';
+const headerBytes = Number(
+  process.argv.find((a) => a.startsWith('--header-bytes='))?.slice('--header-bytes='.length) ?? 0,
+);
 const FOLDER = 'Archive';
 /** The folder listed through Graph: the same number of messages, seeded alike. */
 const GRAPH_FOLDER = 'Junk Email';
@@ -80,7 +85,12 @@ try {
   await target.syncNow();
   await settle(target);
   for (const folder of withGraph ? [FOLDER, GRAPH_FOLDER] : [FOLDER]) {
-    const seeded = await control(emu, 'POST', '/mail/seed', { address: MEGAN, folder, count });
+    const seeded = await control(emu, 'POST', '/mail/seed', {
+      address: MEGAN,
+      folder,
+      count,
+      ...(headerBytes > 0 ? { headerBytes } : {}),
+    });
     if (seeded.status !== 201) throw new Error(`seeding failed: ${seeded.status}`);
   }
   step(`first sync done; ${count} messages seeded`);
@@ -156,7 +166,7 @@ try {
   }
 
   console.log(
-    `${count} messages of ~4 KB, ${kind}, emulator in a child process (pid ${target.emulatorPid}), loopback TLS`,
+    `${count} messages of ~4 KB${headerBytes > 0 ? ` and ~${headerBytes} bytes of header fields more` : ''}, ${kind}, emulator in a child process (pid ${target.emulatorPid}), loopback TLS`,
   );
   console.log(`syncing process: ${target.description}`);
   console.log(

@@ -23,6 +23,8 @@ const seedSchema = z.object({
   messages: z.array(z.string().min(1)).optional(),
   flags: z.array(z.enum(['\\Seen', '\\Flagged', '\\Answered', '\\Draft', '\\Deleted'])).default([]),
   bodyBytes: z.number().int().min(1).max(50_000_000).optional(),
+  /** Exchange-like header fields of about this many bytes in each generated message. */
+  headerBytes: z.number().int().min(0).max(60_000).optional(),
 });
 
 /** Seeding mailboxes and reading what was sent to the outside world. */
@@ -36,7 +38,7 @@ export const mailRoutes = (ctx: EmulatorContext, mail: RunningMail | null): Hono
   app.post('/seed', async (c) => {
     const body = await parseBody(c, seedSchema);
     if (!body.ok) return body.response;
-    const { address, folder, count, messages, flags, bodyBytes } = body.data;
+    const { address, folder, count, messages, flags, bodyBytes, headerBytes } = body.data;
     if (!findMailbox(ctx.dir, address)) return controlError(c, 404, 'not_found', `no mailbox ${address}`);
     const started = performance.now();
     const seeded = seedFolder(mail!.store, {
@@ -46,6 +48,7 @@ export const mailRoutes = (ctx: EmulatorContext, mail: RunningMail | null): Hono
       ...(count === undefined ? {} : { count }),
       ...(messages ? { messages: messages.map((m) => Buffer.from(m)) } : {}),
       ...(bodyBytes === undefined ? {} : { bodyBytes }),
+      ...(headerBytes === undefined ? {} : { headerBytes }),
     });
     return c.json({ seeded, ms: Math.round(performance.now() - started) }, 201);
   });

@@ -7,6 +7,11 @@ export interface GeneratedMessageOptions {
   readonly subject?: string;
   /** Approximate body size in bytes (default ~4 KB like the measured rig). */
   readonly bodyBytes?: number;
+  /**
+   * Header fields of about this many bytes added before the envelope's, as Exchange Online adds its
+   * Received, ARC and X-MS-Exchange-… fields (~5–10 KB a message); none by default.
+   */
+  readonly headerBytes?: number;
   readonly date?: Date;
 }
 
@@ -19,6 +24,7 @@ export const generateMessage = (n: number, options: GeneratedMessageOptions): Bu
   const lineCount = Math.max(1, Math.round((options.bodyBytes ?? 3600) / 72));
   // Built as one string (10,000 messages are seeded in a request; an array per message cost half the time).
   let text =
+    transportFields(n, options.headerBytes ?? 0) +
     `From: ${options.from ?? 'Seeder <seeder@example.net>'}\r\n` +
     `To: ${options.to}\r\n` +
     `Subject: ${options.subject ?? `Seeded message ${n}`}\r\n` +
@@ -30,6 +36,14 @@ export const generateMessage = (n: number, options: GeneratedMessageOptions): Bu
   return Buffer.from(`${text}\r\n`);
 };
 
+/** Exchange-like header fields of about `bytes` bytes (lines of ~100), different for each message. */
+const transportFields = (n: number, bytes: number): string => {
+  let fields = '';
+  for (let i = 0; fields.length < bytes; i++)
+    fields += `X-MS-Exchange-Seeded-${i}: ${n.toString(16).padStart(8, '0')}${'0123456789abcdef'.repeat(4)}${i}\r\n`;
+  return fields;
+};
+
 export interface SeedRequest {
   readonly address: string;
   readonly folder: string;
@@ -39,6 +53,7 @@ export interface SeedRequest {
   readonly count?: number;
   readonly flags?: readonly MessageFlag[];
   readonly bodyBytes?: number;
+  readonly headerBytes?: number;
 }
 
 /** Puts messages straight into the folder's Maildir: thousands per second (mail-test-rig.md §2). */
@@ -51,6 +66,7 @@ export const seedFolder = (layout: MailStoreLayout, request: SeedRequest): numbe
       yield generateMessage(n, {
         to: address,
         ...(request.bodyBytes ? { bodyBytes: request.bodyBytes } : {}),
+        ...(request.headerBytes ? { headerBytes: request.headerBytes } : {}),
       });
   };
   return (
