@@ -55,9 +55,12 @@ const inProcess = process.argv.includes('--in-process') || profileFile !== undef
 /** `--heap-profile`, with `--profile`: also what the main thread allocated, garbage included (`.heapprofile`). */
 const heapProfile = process.argv.includes('--heap-profile');
 const layout = process.argv.includes('--serve') ? 'serve' : 'worker';
-const headerBytes = Number(
-  process.argv.find((a) => a.startsWith('--header-bytes='))?.slice('--header-bytes='.length) ?? 0,
-);
+const headerBytesArg = process.argv.find((a) => a.startsWith('--header-bytes='));
+const headerBytes = Number(headerBytesArg?.slice('--header-bytes='.length) ?? 0);
+if (!Number.isInteger(headerBytes) || headerBytes < 0 || headerBytes > 60_000)
+  throw new Error(
+    `${headerBytesArg}: a number of bytes from 0 to 60,000 (the emulator's seed takes no more)`,
+  );
 const FOLDER = 'Archive';
 /** The folder listed through Graph: the same number of messages, seeded alike. */
 const GRAPH_FOLDER = 'Junk Email';
