@@ -21,6 +21,7 @@ import * as certificateCredentials from './migrations/2026-12-03-0070-certificat
 import * as webhooks from './migrations/2026-12-03-0080-webhooks.ts';
 import * as webhookStats from './migrations/2026-12-03-0130-webhook-stats.ts';
 import * as listingWrites from './migrations/2026-12-04-0300-listing-writes.ts';
+import * as lookupKeys from './migrations/2026-12-04-2300-lookup-keys.ts';
 
 /** Every migration, in order; names are timestamps so they sort as they were written. */
 const migrations: Record<string, Migration> = {
@@ -45,6 +46,7 @@ const migrations: Record<string, Migration> = {
   '2026-12-03-0080-webhooks': webhooks,
   '2026-12-03-0130-webhook-stats': webhookStats,
   '2026-12-04-0300-listing-writes': listingWrites,
+  '2026-12-04-2300-lookup-keys': lookupKeys,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -132,7 +132,7 @@ export const MESSAGE_COLUMNS = [
   'parse_error',
 ] as const;
 
-export type MessageRow = Omit<Selectable<MessagesTable>, 'body_html'>;
+export type MessageRow = Omit<Selectable<MessagesTable>, 'body_html' | 'thread_key' | 'message_key'>;
 
 export const rowToMessage = (
   row: MessageRow,

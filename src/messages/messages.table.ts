@@ -27,6 +27,10 @@ export interface MessagesTable {
   dedupe_key: string;
   message_id: string | null;
   thread_id: string;
+  /** lookupKey(mailbox_id, thread_id) (lookup-keys.ts): what the thread look-ups use an index of. */
+  thread_key: number;
+  /** lookupKey(mailbox_id, message_id), null without a Message-ID. */
+  message_key: number | null;
   in_reply_to: string | null;
   /** JSON array of Message-IDs (References), oldest first. */
   references: string;

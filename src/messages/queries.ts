@@ -1,6 +1,7 @@
 import { type ExpressionBuilder, sql } from 'kysely';
 import type { Db } from '../db/database.ts';
 import type { Database } from '../db/schema.ts';
+import { lookupKey } from './lookup-keys.ts';
 import {
   MESSAGE_COLUMNS,
   type Message,
@@ -138,6 +139,7 @@ export const htmlOf = async (db: Db, id: string, upTo?: number): Promise<string 
 export const threadOf = async (db: Db, mailboxId: string, threadId: string): Promise<MessageSummary[]> =>
   (
     await summaries(db, mailboxId, undefined, false)
+      .where('m.thread_key', '=', lookupKey(mailboxId, threadId))
       .where('m.thread_id', '=', threadId)
       .orderBy('m.received_at')
       .orderBy('m.id')

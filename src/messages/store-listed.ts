@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { insertRows } from '../db/insert-rows.ts';
+import { lookupKey, messageKey } from './lookup-keys.ts';
 import type { MessageSourcesTable, MessagesTable } from './messages.table.ts';
 import { MessagesError } from './messages-error.ts';
 import type { HeaderFields } from './read-header.ts';
@@ -102,7 +103,13 @@ export const storeListedBatches = async (
         blob_sha256: b.blobSha256,
       }));
       await insertRows(trx, 'messages', rows, {
-        types: { size: 'integer', html_length: 'integer', has_attachments: 'integer' },
+        types: {
+          size: 'integer',
+          html_length: 'integer',
+          has_attachments: 'integer',
+          thread_key: 'bigint',
+          message_key: 'bigint',
+        },
       });
       await insertRows(trx, 'message_sources', sources, { types: { source: 'bytea' } });
       for (const [i, b] of news.entries()) placed.set(placeOf(b.input), ids[i]!);
@@ -130,6 +137,8 @@ const listedRow = (id: string, b: ListedMessage, threadId: string): Insertable<M
     dedupe_key: pendingKey(id),
     message_id: h.messageId,
     thread_id: threadId,
+    thread_key: lookupKey(b.input.mailboxId, threadId),
+    message_key: messageKey(b.input.mailboxId, h.messageId),
     in_reply_to: h.inReplyTo,
     references: JSON.stringify(h.references),
     subject: h.subject,

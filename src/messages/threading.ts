@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import type { Db } from '../db/database.ts';
 import { normaliseMessageId } from './dedupe.ts';
 import { CHUNK, chunks } from './locations.ts';
+import { lookupKey } from './lookup-keys.ts';
 
 /** What threading reads of a message. */
 export interface ThreadFields {
@@ -81,21 +82,16 @@ export const resolveThreadIds = async (
     const rows = await db
       .selectFrom('messages')
       .select(['mailbox_id', 'message_id', 'thread_id'])
-      .where((eb) =>
-        eb.or(
-          part.map(([mailboxId, ids]) =>
-            eb.and([eb('mailbox_id', '=', mailboxId), eb('message_id', 'in', ids)]),
-          ),
-        ),
-      )
+      .where('message_key', 'in', keysOf(part))
       .orderBy('created_at')
       .orderBy('received_at')
       .orderBy('id')
       .execute();
+    const asked = askedIn(part);
     for (const r of rows) {
       if (!r.message_id) continue;
       const key = inMailbox(r.mailbox_id, r.message_id);
-      if (!stored.has(key)) stored.set(key, r.thread_id);
+      if (asked.has(key) && !stored.has(key)) stored.set(key, r.thread_id);
     }
   }
   for (const earlier of uncommitted)
@@ -109,15 +105,13 @@ export const resolveThreadIds = async (
       .selectFrom('messages')
       .select(['mailbox_id', 'thread_id'])
       .distinct()
-      .where((eb) =>
-        eb.or(
-          part.map(([mailboxId, ids]) =>
-            eb.and([eb('mailbox_id', '=', mailboxId), eb('thread_id', 'in', ids)]),
-          ),
-        ),
-      )
+      .where('thread_key', 'in', keysOf(part))
       .execute();
-    for (const r of rows) existingThreads.add(inMailbox(r.mailbox_id, r.thread_id));
+    const asked = askedIn(part);
+    for (const r of rows) {
+      const key = inMailbox(r.mailbox_id, r.thread_id);
+      if (asked.has(key)) existingThreads.add(key);
+    }
   }
   return batch.map((b, i) => {
     const mine = (id: string) => inMailbox(b.mailboxId, id);
@@ -180,6 +174,20 @@ const carriedBy = (batch: readonly ThreadInput[], threads: readonly string[]): C
 };
 
 const inMailbox = (mailboxId: string, id: string): string => `${mailboxId}\u0000${id}`;
+
+/**
+ * The lookup keys (lookup-keys.ts) of a look-up's values. The statement asks for the keys alone, so that the
+ * only index it can use is theirs (asked for a mailbox too, both databases chose the mailbox's index and
+ * read all of its messages); the rows' mailbox and value are compared with `askedIn`, so a key two values
+ * share only costs a row read.
+ */
+const keysOf = (part: readonly (readonly [string, readonly string[]])[]): number[] => [
+  ...new Set(part.flatMap(([mailboxId, values]) => values.map((v) => lookupKey(mailboxId, v)))),
+];
+
+/** The (mailbox, value) pairs of a look-up, as `inMailbox` keys. */
+const askedIn = (part: readonly (readonly [string, readonly string[]])[]): Set<string> =>
+  new Set(part.flatMap(([mailboxId, values]) => values.map((v) => inMailbox(mailboxId, v))));
 
 /** Each mailbox's distinct values, in the batch's order of mailboxes. */
 const byMailbox = (

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { Kysely } from 'kysely';
 import { parseConfig } from '../../src/config.ts';
 import { type Db, openDatabase } from '../../src/db/database.ts';
 import { migrateTo, migrateToLatest } from '../../src/db/migrate.ts';
 import { insertMailbox } from '../../src/mailboxes/repository.ts';
-import { createFileBlobStore } from '../../src/messages/blob-store.ts';
-import { storeMessage } from '../../src/messages/store-message.ts';
 import { saveProgress } from '../../src/transports/imap-smtp/folder-state.ts';
 import { createTestDatabase, DATABASES, type TestDatabase } from '../support/databases.ts';
 import { selectInbox } from '../support/token-mailbox.ts';
@@ -34,20 +32,34 @@ for (const kind of DATABASES) {
         label: null,
         address: `locations-${kind}@contoso.test`,
       });
-      const source = Buffer.from(
-        'From: a@contoso.test\r\nTo: b@contoso.test\r\nSubject: Kept\r\nMessage-ID: <kept@contoso.test>\r\n\r\nHi\r\n',
-      );
-      const blobs = createFileBlobStore(join(testDb.dataDir, 'blobs'));
-      const { messageId } = await storeMessage(db, blobs, {
-        mailboxId: mailbox.id,
-        path: 'INBOX',
-        uidValidity: 7,
-        uid: 42,
-        flags: ['\\Seen'],
-        internalDate: new Date('2026-12-01T08:31:00Z'),
-        size: source.length,
-        source,
-      });
+      // A message as it was stored then (the code of today writes columns that schema does not have).
+      // biome-ignore lint/suspicious/noExplicitAny: the schema as it was before the migration.
+      const then = db as unknown as Kysely<any>;
+      const messageId = 'kept';
+      await then
+        .insertInto('messages')
+        .values({
+          id: messageId,
+          mailbox_id: mailbox.id,
+          dedupe_key: 'mid:kept@contoso.test',
+          message_id: 'kept@contoso.test',
+          thread_id: 'thread-kept',
+          subject: 'Kept',
+          received_at: '2026-12-01T08:31:00.000Z',
+          created_at: '2026-12-01T08:31:00.000Z',
+        })
+        .execute();
+      await then
+        .insertInto('message_locations')
+        .values({
+          mailbox_id: mailbox.id,
+          path: 'INBOX',
+          uidvalidity: 7,
+          uid: 42,
+          message_id: messageId,
+          seen: 1,
+        })
+        .execute();
       await saveProgress(db, mailbox.id, 'INBOX', { uidValidity: 7, uidNext: 43, storedMessages: 1 });
       await selectInbox(db, mailbox.id);
 
