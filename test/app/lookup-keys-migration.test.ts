@@ -59,7 +59,7 @@ for (const kind of DATABASES) {
           oldRow('root', mailbox.id, 'root@contoso.test', 'thread-of-root'),
           oldRow('no-id', mailbox.id, null, 'thread-of-no-id'),
           // The same Message-ID in another mailbox: threads never cross mailboxes.
-          oldRow('elsewhere', other.id, 'root@contoso.test', 'thread-elsewhere'),
+          oldRow('elsewhere', other.id, 'root@contoso.test', 'thread-élsewhere-日本'),
         ])
         .execute();
       await before
@@ -76,7 +76,11 @@ for (const kind of DATABASES) {
       assert.deepEqual(
         keys.map((r) => [r.id, Number(r.thread_key), r.message_key === null ? null : Number(r.message_key)]),
         [
-          ['elsewhere', lookupKey(other.id, 'thread-elsewhere'), lookupKey(other.id, 'root@contoso.test')],
+          [
+            'elsewhere',
+            lookupKey(other.id, 'thread-élsewhere-日本'),
+            lookupKey(other.id, 'root@contoso.test'),
+          ],
           ['no-id', lookupKey(mailbox.id, 'thread-of-no-id'), null],
           ['root', lookupKey(mailbox.id, 'thread-of-root'), lookupKey(mailbox.id, 'root@contoso.test')],
         ],
@@ -118,7 +122,11 @@ for (const kind of DATABASES) {
         (await threadOf(db, mailbox.id, 'thread-of-root')).map((m) => m.id).sort(),
         ['root', stored!.messageId].sort(),
       );
-      assert.deepEqual(await threadOf(db, mailbox.id, 'thread-elsewhere'), [], "another mailbox's thread");
+      assert.deepEqual(
+        await threadOf(db, mailbox.id, 'thread-élsewhere-日本'),
+        [],
+        "another mailbox's thread",
+      );
 
       // A batch of 150 (PostgreSQL writes it by COPY, the single reply above by a JSON statement).
       const replies = Array.from({ length: 150 }, (_, i) => {
