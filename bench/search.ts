@@ -9,7 +9,7 @@ import { openDatabase } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import type { Database } from '../src/db/schema.ts';
 import { insertMailbox } from '../src/mailboxes/repository.ts';
-import { lookupKey } from '../src/messages/lookup-keys.ts';
+import { keyColumns } from '../src/messages/lookup-keys.ts';
 import { listMessages } from '../src/messages/queries.ts';
 import { createTestDatabase, type DbKind } from '../test/support/databases.ts';
 
@@ -48,8 +48,7 @@ try {
         dedupe_key: `mid:${id}`,
         message_id: `${id}@bench.test`,
         thread_id: id.replace(/-/g, ''),
-        thread_key: lookupKey(mailbox.id, id.replace(/-/g, '')),
-        message_key: lookupKey(mailbox.id, `${id}@bench.test`),
+        ...keyColumns(mailbox.id, id.replace(/-/g, ''), `${id}@bench.test`),
         subject: `${text(i, 4)} ${i}`,
         from_address: `sender${i % 500}@fabrikam.test`,
         from_name: `Sender ${i % 500}`,

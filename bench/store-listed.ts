@@ -9,7 +9,7 @@ import { parseConfig } from '../src/config.ts';
 import { openDatabase } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { insertMailbox } from '../src/mailboxes/repository.ts';
-import { lookupKey } from '../src/messages/lookup-keys.ts';
+import { keyColumns } from '../src/messages/lookup-keys.ts';
 import { readHeader } from '../src/messages/read-header.ts';
 import { type ListedMessage, storeListed } from '../src/messages/store-listed.ts';
 import { createTestDatabase, type DbKind } from '../test/support/databases.ts';
@@ -101,7 +101,7 @@ try {
                     mailbox_id: mailboxId,
                     dedupe_key: `k${i}`,
                     thread_id: `t${i}`,
-                    thread_key: lookupKey(mailboxId, `t${i}`),
+                    ...keyColumns(mailboxId, `t${i}`, null),
                     subject: `Seeded message ${i}`,
                     references: '[]',
                     to_json: '[]',

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import type { Db } from '../db/database.ts';
 import { insertRows } from '../db/insert-rows.ts';
-import { lookupKey, messageKey } from './lookup-keys.ts';
+import { keyColumns } from './lookup-keys.ts';
 import type { MessageSourcesTable, MessagesTable } from './messages.table.ts';
 import { MessagesError } from './messages-error.ts';
 import type { HeaderFields } from './read-header.ts';
@@ -137,8 +137,7 @@ const listedRow = (id: string, b: ListedMessage, threadId: string): Insertable<M
     dedupe_key: pendingKey(id),
     message_id: h.messageId,
     thread_id: threadId,
-    thread_key: lookupKey(b.input.mailboxId, threadId),
-    message_key: messageKey(b.input.mailboxId, h.messageId),
+    ...keyColumns(b.input.mailboxId, threadId, h.messageId),
     in_reply_to: h.inReplyTo,
     references: JSON.stringify(h.references),
     subject: h.subject,

@@ -6,7 +6,7 @@ import { recordEvents, storedEvent } from '../events/record-event.ts';
 import type { BlobStore } from './blob-store.ts';
 import { contentOf, dedupeKey } from './dedupe.ts';
 import { chunks, flagColumns } from './locations.ts';
-import { lookupKey, messageKey } from './lookup-keys.ts';
+import { keyColumns } from './lookup-keys.ts';
 import type { MessageLocationsTable, MessagesTable } from './messages.table.ts';
 import { MessagesError } from './messages-error.ts';
 import { parseMessage } from './parse-message.ts';
@@ -319,8 +319,7 @@ const messageRow = (
     dedupe_key: key,
     message_id: parsed.messageId,
     thread_id: threadId,
-    thread_key: lookupKey(input.mailboxId, threadId),
-    message_key: messageKey(input.mailboxId, parsed.messageId),
+    ...keyColumns(input.mailboxId, threadId, parsed.messageId),
     in_reply_to: parsed.inReplyTo,
     references: JSON.stringify(parsed.references),
     subject: parsed.subject,

@@ -8,7 +8,7 @@ import { type Db, openDatabase } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
 import { insertMailbox } from '../../src/mailboxes/repository.ts';
 import { type BlobStore, createFileBlobStore } from '../../src/messages/blob-store.ts';
-import { lookupKey } from '../../src/messages/lookup-keys.ts';
+import { keyColumns } from '../../src/messages/lookup-keys.ts';
 import { getMessage, htmlOf, threadOf } from '../../src/messages/queries.ts';
 import {
   prepareMessage,
@@ -288,8 +288,7 @@ for (const kind of DATABASES) {
             dedupe_key: key,
             message_id: 'race-2@contoso.test',
             thread_id: 't',
-            thread_key: lookupKey(mailboxId, 't'),
-            message_key: lookupKey(mailboxId, 'race-2@contoso.test'),
+            ...keyColumns(mailboxId, 't', 'race-2@contoso.test'),
             in_reply_to: null,
             references: '[]',
             subject: 'Race',

@@ -1,5 +1,5 @@
 import { type Kysely, PostgresAdapter, sql } from 'kysely';
-import { lookupKey, lookupKeySql, messageKey } from '../../messages/lookup-keys.ts';
+import { keyColumns, lookupKeySql } from '../../messages/lookup-keys.ts';
 
 /**
  * Threads and Message-IDs are looked up by compact integer keys (messages/lookup-keys.ts) instead of the
@@ -45,15 +45,15 @@ const keyRowByRow = async (db: AnyDb): Promise<void> => {
       .limit(ROWS)
       .execute();
     if (rows.length === 0) return;
-    for (const r of rows)
-      await db
-        .updateTable('messages')
-        .set({
-          thread_key: lookupKey(r.mailbox_id, r.thread_id),
-          message_key: messageKey(r.mailbox_id, r.message_id),
-        })
-        .where('id', '=', r.id)
-        .execute();
+    // A page in one transaction: one commit, not one per row (SQLite's migrations run outside one).
+    await db.transaction().execute(async (trx) => {
+      for (const r of rows)
+        await trx
+          .updateTable('messages')
+          .set(keyColumns(r.mailbox_id, r.thread_id, r.message_id))
+          .where('id', '=', r.id)
+          .execute();
+    });
     after = rows.at(-1)!.id;
   }
 };
