@@ -2,7 +2,7 @@
 // FETCH of the same folder in the same run (the ceiling, ../shared/reference/performance-baselines.md), and
 // the memory of the process that syncs it.
 // Run: npx tsx bench/sync.ts [messages] [sqlite|postgres] [--no-graph] [--serve] [--in-process]
-//      [--profile=<file.cpuprofile> [--heap-profile]] [--memory-log=<file.jsonl>] [--header-bytes=<n>]
+//      [--profile=<file.cpuprofile> [--heap-profile[=promoted]]] [--memory-log=<file.jsonl>] [--header-bytes=<n>]
 // (`--header-bytes`: each message seeded with ~n bytes of Exchange-like header fields more, as Exchange
 // Online's Received, ARC and X-MS-Exchange-… fields make 5–10 KB; the messages are plain ~4 KB otherwise.)
 // (MAILROOM_PARSE_WORKERS is passed on; BENCH_NODE_OPTIONS is added to the syncing process's NODE_OPTIONS,
@@ -52,8 +52,14 @@ const kind = (process.argv[3] ?? 'sqlite') as 'sqlite' | 'postgres';
 const withGraph = !process.argv.includes('--no-graph');
 const profileFile = process.argv.find((a) => a.startsWith('--profile='))?.slice('--profile='.length);
 const inProcess = process.argv.includes('--in-process') || profileFile !== undefined;
-/** `--heap-profile`, with `--profile`: also what the main thread allocated, garbage included (`.heapprofile`). */
-const heapProfile = process.argv.includes('--heap-profile');
+/**
+ * `--heap-profile`, with `--profile`: also what the main thread allocated, garbage included (`.heapprofile`);
+ * `--heap-profile=promoted`: only what outlived the young generation (garbage the full collections found,
+ * and what is still held): what the listing copies into the old generation, where each object costs most.
+ */
+const heapProfileArg = process.argv.find((a) => a === '--heap-profile' || a.startsWith('--heap-profile='));
+const heapProfile = heapProfileArg !== undefined;
+const heapProfilePromotedOnly = heapProfileArg === '--heap-profile=promoted';
 const layout = process.argv.includes('--serve') ? 'serve' : 'worker';
 const headerBytesArg = process.argv.find((a) => a.startsWith('--header-bytes='));
 const headerBytes = Number(headerBytesArg?.slice('--header-bytes='.length) ?? 0);
@@ -140,7 +146,7 @@ try {
       await profiler.post('HeapProfiler.startSampling', {
         samplingInterval: 16384,
         includeObjectsCollectedByMajorGC: true,
-        includeObjectsCollectedByMinorGC: true,
+        includeObjectsCollectedByMinorGC: !heapProfilePromotedOnly,
       });
   }
   step('Sync now');

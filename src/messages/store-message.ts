@@ -11,6 +11,7 @@ import type { MessageLocationsTable, MessagesTable } from './messages.table.ts';
 import { MessagesError } from './messages-error.ts';
 import { parseMessage } from './parse-message.ts';
 import type { ParsedMessage } from './parsed-message.ts';
+import { lastPerPlace, PlaceMap } from './place-map.ts';
 import { resolveThreadIds } from './threading.ts';
 
 /** One message as IMAP FETCH returned it, and where it was. */
@@ -83,7 +84,7 @@ export const storePrepared = async (db: Db, batch: readonly PreparedMessage[]): 
       batch.map((b) => b.key),
     );
     for (const b of batch) {
-      const id = placed.get(placeOf(b.input));
+      const id = placed.get(b.input);
       if (id) existing.set(b.key, id);
     }
     const fresh = new Map<string, PreparedMessage>();
@@ -190,10 +191,6 @@ export const placeBatches = async <B extends { readonly input: Omit<StoreInput, 
   return results;
 };
 
-/** A copy's place: mailbox, folder, UIDVALIDITY, UID. */
-export const placeOf = (input: Pick<StoreInput, 'mailboxId' | 'path' | 'uidValidity' | 'uid'>): string =>
-  `${input.mailboxId}\u0000${input.path}\u0000${input.uidValidity}\u0000${input.uid}`;
-
 /** Folders looked up per statement by `idsByPlace` (each a few bound values). */
 const FOLDERS_PER_LOOKUP = 100;
 
@@ -205,8 +202,8 @@ const FOLDERS_PER_LOOKUP = 100;
 export const idsByPlace = async (
   db: Db,
   batch: readonly { readonly input: Omit<StoreInput, 'source'> }[],
-): Promise<Map<string, string>> => {
-  const found = new Map<string, string>();
+): Promise<PlaceMap<string>> => {
+  const found = new PlaceMap<string>();
   const folders = new Map<string, { mailboxId: string; path: string; uidValidity: number; uids: number[] }>();
   for (const { input } of batch) {
     const folder = `${input.mailboxId}\u0000${input.path}\u0000${input.uidValidity}`;
@@ -254,14 +251,11 @@ export const idsByPlace = async (
         ),
       )
       .execute();
-    const asked = new Set(group.flatMap((ask) => ask.part.map((uid) => placeOf({ ...ask, uid }))));
+    const asked = new PlaceMap<true>();
+    for (const { mailboxId, path, uidValidity, part } of group)
+      for (const uid of part) asked.set({ mailboxId, path, uidValidity, uid }, true);
     for (const r of rows) {
-      const place = placeOf({
-        mailboxId: r.mailbox_id,
-        path: r.path,
-        uidValidity: r.uidvalidity,
-        uid: r.uid,
-      });
+      const place = { mailboxId: r.mailbox_id, path: r.path, uidValidity: r.uidvalidity, uid: r.uid };
       if (asked.has(place)) found.set(place, r.message_id);
     }
   }
@@ -348,8 +342,7 @@ export const upsertLocations = async (
   copies: readonly { input: Omit<StoreInput, 'source'>; messageId: string }[],
 ): Promise<void> => {
   // One row per place (PostgreSQL refuses to update a row twice in one statement): the last one wins.
-  const byPlace = new Map(copies.map((c) => [placeOf(c.input), c] as const));
-  const places = [...byPlace.values()];
+  const places = lastPerPlace(copies, (c) => c.input);
   await insertRows(trx, 'message_locations', locationRows(places), {
     types: {
       uidvalidity: 'bigint',
