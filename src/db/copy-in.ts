@@ -2,6 +2,7 @@ import { CompiledQuery, type Insertable } from 'kysely';
 import type pg from 'pg';
 import type { Db } from './database.ts';
 import type { ColumnType } from './json-insert.ts';
+import { type RowSource, rowsOf } from './row-source.ts';
 import type { Database } from './schema.ts';
 
 /**
@@ -15,13 +16,17 @@ import type { Database } from './schema.ts';
 export const copyRows = async <T extends keyof Database & string>(
   trx: Db,
   table: T,
-  rows: readonly Insertable<Database[T]>[],
+  rows: RowSource<Insertable<Database[T]>>,
   types: Partial<Record<keyof Database[T] & string, ColumnType>>,
 ): Promise<void> => {
-  if (rows.length === 0) return;
-  const columns = Object.keys(rows[0]!) as (keyof Database[T] & string)[];
+  const { count, at } = rowsOf(rows);
+  if (count === 0) return;
+  // The first row names the columns, and is encoded as it is (a row made as written is made once).
+  const first = at(0) as Record<string, unknown>;
+  const columns = Object.keys(first) as (keyof Database[T] & string)[];
   const data = encodeRows(
-    rows as readonly Record<string, unknown>[],
+    count,
+    (i) => (i === 0 ? first : (at(i) as Record<string, unknown>)),
     columns,
     columns.map((c) => types[c] ?? 'text'),
   );
@@ -50,7 +55,8 @@ const CHUNK_BYTES = 64 * 1024;
  * and bigint big-endian, bytea as it is.
  */
 const encodeRows = (
-  rows: readonly Record<string, unknown>[],
+  count: number,
+  rowAt: (index: number) => Record<string, unknown>,
   columns: readonly string[],
   types: readonly ColumnType[],
 ): Buffer[] => {
@@ -63,7 +69,8 @@ const encodeRows = (
     chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, bytes));
     at = 0;
   };
-  for (const row of rows) {
+  for (let r = 0; r < count; r++) {
+    const row = rowAt(r);
     room(2);
     at = chunk.writeInt16BE(columns.length, at);
     for (let i = 0; i < columns.length; i++) {

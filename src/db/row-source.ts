@@ -1,0 +1,26 @@
+/**
+ * Rows made one at a time as a statement writes them (`row(i)` for each i below `count`), instead of an
+ * array of them all: each row is garbage once written. A listing batch's 1,000 message rows (~500 bytes
+ * each with their strings) built up front lived through the statement and the young generation's
+ * collections, and were copied into V8's old generation, a sixth of what a listing put there (README
+ * *Scale*, `bench/sync.ts --heap-profile=promoted`).
+ */
+export interface RowsMadeAsWritten<R> {
+  readonly count: number;
+  row(index: number): R;
+}
+
+/** Rows as an array, or made as they are written. */
+export type RowSource<R> = readonly R[] | RowsMadeAsWritten<R>;
+
+/** How many rows, and the i-th: made on each call when `rows` makes them, so read each one once. */
+export const rowsOf = <R>(
+  rows: RowSource<R>,
+): { readonly count: number; readonly at: (index: number) => R } =>
+  isArray(rows) ? { count: rows.length, at: (i) => rows[i]! } : { count: rows.count, at: (i) => rows.row(i) };
+
+/** All the rows in an array (made now, when `rows` makes them). */
+export const rowArray = <R>(rows: RowSource<R>): readonly R[] =>
+  isArray(rows) ? rows : Array.from({ length: rows.count }, (_, i) => rows.row(i));
+
+const isArray = <R>(rows: RowSource<R>): rows is readonly R[] => Array.isArray(rows);
