@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import type { Db } from '../db/database.ts';
+import { ByMailbox } from './by-mailbox.ts';
 import { normaliseMessageId } from './dedupe.ts';
 import { CHUNK, chunks } from './locations.ts';
 import { lookupKey } from './lookup-keys.ts';
@@ -24,7 +25,7 @@ export const threadCandidates = (m: ThreadFields): string[] =>
 /** The thread of the nearest candidate already stored, if any. */
 export const pickThread = (
   candidates: readonly string[],
-  stored: ReadonlyMap<string, string>,
+  stored: { get(id: string): string | undefined },
 ): string | null => {
   for (const id of candidates) {
     const thread = stored.get(id);
@@ -76,7 +77,7 @@ export const resolveThreadIds = async (
   );
   // Two messages may share a Message-ID (a sender reused or forged it): a reply joins the thread of the
   // one stored first, the id's first claimant, whichever order the rows come back in.
-  const stored = new Map<string, string>();
+  const stored = new ByMailbox<string>();
   const wanted = byMailbox(batch.map((b, i) => ({ mailboxId: b.mailboxId, values: candidates[i]! })));
   for (const part of mailboxChunks(wanted)) {
     const rows = await db
@@ -90,13 +91,16 @@ export const resolveThreadIds = async (
     const asked = askedIn(part);
     for (const r of rows) {
       if (!r.message_id) continue;
-      const key = inMailbox(r.mailbox_id, r.message_id);
-      if (asked.has(key) && !stored.has(key)) stored.set(key, r.thread_id);
+      if (asked.has(r.mailbox_id, r.message_id) && !stored.has(r.mailbox_id, r.message_id))
+        stored.set(r.mailbox_id, r.message_id, r.thread_id);
     }
   }
   for (const earlier of uncommitted)
-    for (const [key, thread] of earlier.byMessageId) if (!stored.has(key)) stored.set(key, thread);
-  const existingThreads = new Set<string>(uncommitted.flatMap((earlier) => [...earlier.threads]));
+    for (const [mailboxId, id, thread] of earlier.byMessageId.entries())
+      if (!stored.has(mailboxId, id)) stored.set(mailboxId, id, thread);
+  const existingThreads = new ByMailbox<true>();
+  for (const earlier of uncommitted)
+    for (const [mailboxId, thread] of earlier.threads.entries()) existingThreads.set(mailboxId, thread, true);
   const threadsAsked = byMailbox(
     batch.map((b, i) => ({ mailboxId: b.mailboxId, values: named[i] ? [named[i]] : [] })),
   );
@@ -108,29 +112,27 @@ export const resolveThreadIds = async (
       .where('thread_key', 'in', keysOf(part))
       .execute();
     const asked = askedIn(part);
-    for (const r of rows) {
-      const key = inMailbox(r.mailbox_id, r.thread_id);
-      if (asked.has(key)) existingThreads.add(key);
-    }
+    for (const r of rows)
+      if (asked.has(r.mailbox_id, r.thread_id)) existingThreads.set(r.mailbox_id, r.thread_id, true);
   }
   return batch.map((b, i) => {
-    const mine = (id: string) => inMailbox(b.mailboxId, id);
+    const own = named[i];
     const thread =
-      pickThread(candidates[i]!.map(mine), stored) ??
-      (named[i] && existingThreads.has(mine(named[i])) ? named[i] : null) ??
+      pickThread(candidates[i]!, stored.in(b.mailboxId)) ??
+      (own && existingThreads.has(b.mailboxId, own) ? own : null) ??
       newThreadId(b.fields, b.dedupeKey);
     // Later messages of the batch see this one as if it were stored.
-    if (b.fields.messageId && !stored.has(mine(b.fields.messageId)))
-      stored.set(mine(b.fields.messageId), thread);
-    existingThreads.add(mine(thread));
+    if (b.fields.messageId && !stored.has(b.mailboxId, b.fields.messageId))
+      stored.set(b.mailboxId, b.fields.messageId, thread);
+    existingThreads.set(b.mailboxId, thread, true);
     return thread;
   });
 };
 
 /** What a resolved batch adds to the threads: its Message-IDs' threads and its threads, by mailbox. */
 export interface CarriedThreads {
-  readonly byMessageId: ReadonlyMap<string, string>;
-  readonly threads: ReadonlySet<string>;
+  readonly byMessageId: ByMailbox<string>;
+  readonly threads: ByMailbox<true>;
 }
 
 /**
@@ -163,17 +165,15 @@ export const createThreadCarry = (): ThreadCarry => {
 };
 
 const carriedBy = (batch: readonly ThreadInput[], threads: readonly string[]): CarriedThreads => {
-  const byMessageId = new Map<string, string>();
-  const all = new Set<string>();
+  const byMessageId = new ByMailbox<string>();
+  const all = new ByMailbox<true>();
   for (const [i, b] of batch.entries()) {
-    const key = b.fields.messageId ? inMailbox(b.mailboxId, b.fields.messageId) : null;
-    if (key && !byMessageId.has(key)) byMessageId.set(key, threads[i]!);
-    all.add(inMailbox(b.mailboxId, threads[i]!));
+    const id = b.fields.messageId;
+    if (id && !byMessageId.has(b.mailboxId, id)) byMessageId.set(b.mailboxId, id, threads[i]!);
+    all.set(b.mailboxId, threads[i]!, true);
   }
   return { byMessageId, threads: all };
 };
-
-const inMailbox = (mailboxId: string, id: string): string => `${mailboxId}\u0000${id}`;
 
 /**
  * The lookup keys (lookup-keys.ts) of a look-up's values. The statement asks for the keys alone, so that the
@@ -185,9 +185,12 @@ const keysOf = (part: readonly (readonly [string, readonly string[]])[]): number
   ...new Set(part.flatMap(([mailboxId, values]) => values.map((v) => lookupKey(mailboxId, v)))),
 ];
 
-/** The (mailbox, value) pairs of a look-up, as `inMailbox` keys. */
-const askedIn = (part: readonly (readonly [string, readonly string[]])[]): Set<string> =>
-  new Set(part.flatMap(([mailboxId, values]) => values.map((v) => inMailbox(mailboxId, v))));
+/** The (mailbox, value) pairs of a look-up. */
+const askedIn = (part: readonly (readonly [string, readonly string[]])[]): ByMailbox<true> => {
+  const asked = new ByMailbox<true>();
+  for (const [mailboxId, values] of part) for (const v of values) asked.set(mailboxId, v, true);
+  return asked;
+};
 
 /** Each mailbox's distinct values, in the batch's order of mailboxes. */
 const byMailbox = (
