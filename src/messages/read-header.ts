@@ -40,14 +40,21 @@ export const readHeader = (source: Buffer): HeaderFields => {
   return {
     messageId: firstMessageId(rawHeader(lines, 'message-id')),
     inReplyTo: firstMessageId(rawHeader(lines, 'in-reply-to')),
-    references: referencesOf(lines),
+    references: orNone(referencesOf(lines)),
     subject: withoutNul(decodeWords(rawHeader(lines, 'subject') ?? '')),
     from: addresses('from')[0] ?? null,
-    to: addresses('to'),
-    cc: addresses('cc'),
+    to: orNone(addresses('to')),
+    cc: orNone(addresses('cc')),
     date: dateOf(lines).date,
   };
 };
+
+/**
+ * One empty list for every envelope without such a field (most mail has no Cc, a new message no
+ * References): the listing holds each envelope until its batch commits, an empty array apiece included.
+ */
+const NONE: readonly never[] = Object.freeze([]);
+const orNone = <T>(list: readonly T[]): readonly T[] => (list.length === 0 ? NONE : list);
 
 /** The wanted fields of the header block as mailparser's `headerLines` would give them. */
 export const headerLines = (source: Buffer): HeaderLines => {

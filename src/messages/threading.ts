@@ -120,7 +120,10 @@ export const resolveThreadIds = async (
     const thread =
       pickThread(candidates[i]!, stored.in(b.mailboxId)) ??
       (own && existingThreads.has(b.mailboxId, own) ? own : null) ??
-      newThreadId(b.fields, b.dedupeKey);
+      // A message that refers to none is its thread's root: the thread is named after it (`own`, hashed once).
+      (own && !b.fields.inReplyTo && b.fields.references.length === 0
+        ? own
+        : newThreadId(b.fields, b.dedupeKey));
     // Later messages of the batch see this one as if it were stored.
     if (b.fields.messageId && !stored.has(b.mailboxId, b.fields.messageId))
       stored.set(b.mailboxId, b.fields.messageId, thread);

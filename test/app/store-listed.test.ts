@@ -6,7 +6,7 @@ import { migrateToLatest } from '../../src/db/migrate.ts';
 import { insertMailbox } from '../../src/mailboxes/repository.ts';
 import { readHeader } from '../../src/messages/read-header.ts';
 import { type ListedMessage, storeListed } from '../../src/messages/store-listed.ts';
-import { createThreadCarry } from '../../src/messages/threading.ts';
+import { createThreadCarry, newThreadId } from '../../src/messages/threading.ts';
 import { createTestDatabase, DATABASES, type TestDatabase } from '../support/databases.ts';
 import { storeCounts } from '../support/store-counts.ts';
 
@@ -194,6 +194,51 @@ for (const kind of DATABASES) {
         .execute();
       assert.equal(rows.length, 2);
       assert.equal(rows[0]!.thread_id, rows[1]!.thread_id);
+    });
+
+    test('threads are named after their roots: a new message, its replies, a reply whose root came later', async () => {
+      const mailboxId = await freshMailbox();
+      const message = (uid: number, messageId: string | null, references: string[]): ListedMessage => ({
+        ...listed(mailboxId, uid, Buffer.from('x')),
+        header: { ...HEADER, messageId, inReplyTo: references.at(-1) ?? null, references },
+      });
+      const batch = [
+        message(1, 'root@contoso.test', []),
+        message(2, 'reply@contoso.test', ['root@contoso.test']),
+        message(3, 'orphan@contoso.test', ['gone@contoso.test']),
+        message(4, 'Other@Contoso.TEST', []),
+        message(5, null, []),
+      ];
+      const stored = await storeListed(db, batch);
+      const late = await storeListed(db, [
+        message(6, 'gone@contoso.test', []),
+        message(7, 'deep@contoso.test', ['root@contoso.test', 'reply@contoso.test']),
+      ]);
+      const threadOf = async (id: string) =>
+        await db
+          .selectFrom('messages')
+          .select(['thread_id', 'dedupe_key'])
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow();
+      const root = newThreadId(batch[0]!.header, 'unused');
+      assert.equal((await threadOf(stored[0]!.messageId)).thread_id, root);
+      assert.equal((await threadOf(stored[1]!.messageId)).thread_id, root, 'a reply joins its root');
+      assert.equal((await threadOf(late[1]!.messageId)).thread_id, root, 'and a later reply too');
+      const orphan = (await threadOf(stored[2]!.messageId)).thread_id;
+      assert.equal(orphan, newThreadId(batch[2]!.header, 'unused'), 'named after the root it refers to');
+      assert.equal((await threadOf(late[0]!.messageId)).thread_id, orphan, 'the root, come later, joins it');
+      assert.equal(
+        (await threadOf(stored[3]!.messageId)).thread_id,
+        newThreadId({ messageId: 'other@contoso.test', inReplyTo: null, references: [] }, 'unused'),
+        'Message-IDs compared without case',
+      );
+      const noId = await threadOf(stored[4]!.messageId);
+      assert.equal(
+        noId.thread_id,
+        newThreadId(batch[4]!.header, noId.dedupe_key),
+        'no Message-ID: its own key',
+      );
+      assert.equal(new Set([root, orphan, noId.thread_id]).size, 3);
     });
 
     test('envelopes with quotes, backslashes, braces and characters beyond ASCII are stored as read', async () => {

@@ -213,7 +213,7 @@ const toListed = (target: ListNewTarget, msg: FetchedSource): ListedMessage | nu
     path: target.path,
     uidValidity: target.uidValidity,
     uid: msg.uid,
-    flags: [...msg.flags],
+    flags: msg.flags,
     internalDate: msg.internalDate,
     size: msg.size ?? msg.source.length,
   };
