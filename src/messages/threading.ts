@@ -72,9 +72,11 @@ export const resolveThreadIds = async (
   uncommitted: readonly CarriedThreads[] = [],
 ): Promise<string[]> => {
   const candidates = batch.map((b) => threadCandidates(b.fields));
-  const named = batch.map((b) =>
-    b.fields.messageId ? threadNamed(`mid:${normaliseMessageId(b.fields.messageId)}`) : null,
-  );
+  // The thread each message would name as a root (`newThreadId`): none for an id that normalises to nothing.
+  const named = batch.map((b) => {
+    const id = b.fields.messageId ? normaliseMessageId(b.fields.messageId) : '';
+    return id ? threadNamed(`mid:${id}`) : null;
+  });
   // Two messages may share a Message-ID (a sender reused or forged it): a reply joins the thread of the
   // one stored first, the id's first claimant, whichever order the rows come back in.
   const stored = new ByMailbox<string>();

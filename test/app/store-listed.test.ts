@@ -208,6 +208,7 @@ for (const kind of DATABASES) {
         message(3, 'orphan@contoso.test', ['gone@contoso.test']),
         message(4, 'Other@Contoso.TEST', []),
         message(5, null, []),
+        message(8, ' <> ', []),
       ];
       const stored = await storeListed(db, batch);
       const late = await storeListed(db, [
@@ -238,7 +239,13 @@ for (const kind of DATABASES) {
         newThreadId(batch[4]!.header, noId.dedupe_key),
         'no Message-ID: its own key',
       );
-      assert.equal(new Set([root, orphan, noId.thread_id]).size, 3);
+      const empty = await threadOf(stored[5]!.messageId);
+      assert.equal(
+        empty.thread_id,
+        newThreadId(batch[5]!.header, empty.dedupe_key),
+        'an empty id: its own key',
+      );
+      assert.equal(new Set([root, orphan, noId.thread_id, empty.thread_id]).size, 4);
     });
 
     test('envelopes with quotes, backslashes, braces and characters beyond ASCII are stored as read', async () => {
