@@ -21,12 +21,11 @@ export const copyRows = async <T extends keyof Database & string>(
 ): Promise<void> => {
   const { count, at } = rowsOf(rows);
   if (count === 0) return;
-  // The first row names the columns, and is encoded as it is (a row made as written is made once).
-  const first = at(0) as Record<string, unknown>;
-  const columns = Object.keys(first) as (keyof Database[T] & string)[];
+  // The first row names the columns (rowsOf keeps it for the COPY: a row made as written is made once).
+  const columns = Object.keys(at(0)) as (keyof Database[T] & string)[];
   const data = encodeRows(
     count,
-    (i) => (i === 0 ? first : (at(i) as Record<string, unknown>)),
+    (i) => at(i) as Record<string, unknown>,
     columns,
     columns.map((c) => types[c] ?? 'text'),
   );

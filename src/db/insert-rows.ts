@@ -46,20 +46,13 @@ export const insertRows = async <T extends keyof Database & string>(
     await jsonInsert(trx, table, rowArray(rows), options.types ?? {}, sql.raw(onConflict));
     return;
   }
-  if (Array.isArray(rows)) {
-    const perStatement = Math.floor(SQLITE_MAX_VALUES / Object.keys(rows[0]!).length);
-    for (let from = 0; from < count; from += perStatement)
-      await valuesInsert(trx, table, rows.slice(from, from + perStatement), onConflict);
-    return;
-  }
-  let made = [at(0)];
+  // Rows made as written are made for one statement at a time; an array's go as many a statement as fit.
   const perStatement = Math.min(
-    SQLITE_ROWS_MADE_AT_ONCE,
-    Math.floor(SQLITE_MAX_VALUES / Object.keys(made[0]!).length),
+    Array.isArray(rows) ? Number.POSITIVE_INFINITY : SQLITE_ROWS_MADE_AT_ONCE,
+    Math.floor(SQLITE_MAX_VALUES / Object.keys(at(0)).length),
   );
   for (let from = 0; from < count; from += perStatement) {
-    for (let i = from + made.length; i < Math.min(from + perStatement, count); i++) made.push(at(i));
-    await valuesInsert(trx, table, made, onConflict);
-    made = [];
+    const part = Array.from({ length: Math.min(perStatement, count - from) }, (_, k) => at(from + k));
+    await valuesInsert(trx, table, part, onConflict);
   }
 };

@@ -13,11 +13,17 @@ export interface RowsMadeAsWritten<R> {
 /** Rows as an array, or made as they are written. */
 export type RowSource<R> = readonly R[] | RowsMadeAsWritten<R>;
 
-/** How many rows, and the i-th: made on each call when `rows` makes them, so read each one once. */
+/**
+ * How many rows, and the i-th: made on each call when `rows` makes them, so read each one once — except
+ * the first, kept once made (a statement reads it for its columns before it writes it).
+ */
 export const rowsOf = <R>(
   rows: RowSource<R>,
-): { readonly count: number; readonly at: (index: number) => R } =>
-  isArray(rows) ? { count: rows.length, at: (i) => rows[i]! } : { count: rows.count, at: (i) => rows.row(i) };
+): { readonly count: number; readonly at: (index: number) => R } => {
+  if (isArray(rows)) return { count: rows.length, at: (i) => rows[i]! };
+  let first: R | undefined;
+  return { count: rows.count, at: (i) => (i === 0 ? (first ??= rows.row(0)) : rows.row(i)) };
+};
 
 /** All the rows in an array (made now, when `rows` makes them). */
 export const rowArray = <R>(rows: RowSource<R>): readonly R[] =>

@@ -4,8 +4,9 @@ const NONE: ReadonlyMap<string, never> = new Map<string, never>();
 /**
  * Values by mailbox and id (a Message-ID, a thread), in a map per mailbox rather than under a
  * `mailbox\0id` string made for each entry and look-up: threading looks up each listed message three or
- * four times while its batch commits, and those strings (~130 bytes each with their flattened copy) were
- * held with the batch and copied into V8's old generation with it (README *Scale*).
+ * four times while its batch commits, and those strings were held with the batch and copied into V8's old
+ * generation with it: threading's part of what a listing of 20,000 promoted fell from 5.6 to 2.8 MB
+ * (bench/sync.ts `--heap-profile=promoted`, README *Scale*).
  */
 export class ByMailbox<V> {
   private readonly maps = new Map<string, Map<string, V>>();

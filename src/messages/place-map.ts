@@ -9,10 +9,9 @@ export interface Place {
 /**
  * Values by place, looked up through the place's own four values (nested maps) rather than a key string
  * built for each look-up. The listing looks up every copy of a batch five or six times (stored already?
- * new? its row's id?) while the batch commits: a `mailbox\0path\0uidvalidity\0uid` string per look-up
- * was ~300 bytes of V8 strings (the parts and their flattened copy), and as the maps held them until the
- * commit, they were copied into the old generation with the batch — about a tenth of what a listing
- * promotes there (bench/sync.ts `--heap-profile`, README *Scale*).
+ * new? its row's id?) while the batch commits: a `mailbox\0path\0uidvalidity\0uid` string per look-up,
+ * held in the look-ups' maps until the commit, was copied into the old generation with the batch: 4.6 of
+ * the 60 MB a listing of 20,000 promoted there (bench/sync.ts `--heap-profile=promoted`, README *Scale*).
  */
 export class PlaceMap<V> {
   private readonly mailboxes = new Map<string, Map<string, Map<number, Map<number, V>>>>();
