@@ -22,7 +22,12 @@ export const rowsOf = <R>(
 ): { readonly count: number; readonly at: (index: number) => R } => {
   if (isArray(rows)) return { count: rows.length, at: (i) => rows[i]! };
   let first: R | undefined;
-  return { count: rows.count, at: (i) => (i === 0 ? (first ??= rows.row(0)) : rows.row(i)) };
+  const at = (i: number): R => {
+    if (i !== 0) return rows.row(i);
+    first ??= rows.row(0);
+    return first;
+  };
+  return { count: rows.count, at };
 };
 
 /** All the rows in an array (made now, when `rows` makes them). */
