@@ -75,7 +75,7 @@ const watchable = (mailbox: Mailbox | undefined): mailbox is Mailbox =>
  * over its share while another is short gives some up, a few at a time (`watch/share.ts`). A stopping
  * process leaves the live watchers, then closes its sessions and releases each lease as its session
  * closes, so the others take its mailboxes at their next rescans; one that dies loses them when they
- * expire. A taken mailbox's Inbox is synced as its new session opens: no mail is missed in between.
+ * expire. What reached a taken mailbox's Inbox in between is listed on its new session as it opens.
  *
  * The session is renewed before its token expires (a refresh once per token lifetime: the token is only
  * refreshed when it is close to expiry), and reopened with a growing pause after a failure, which is
