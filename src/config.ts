@@ -131,7 +131,8 @@ export interface Config {
     readonly arrivalConcurrency: number;
     /**
      * Where new mail a watcher sees is listed: `watch`, on the watching session itself (no session to
-     * open; a job when that cannot be); `job`, by a `sync-arrival` job in a session of its own.
+     * open; what came while nobody watched too, by a round as the session opens; a job when that cannot
+     * be); `job`, by a `sync-arrival` job in a session of its own.
      */
     readonly arrivalSync: 'watch' | 'job';
     /**
