@@ -147,12 +147,16 @@ export interface SentCopy {
 export interface WatchHandlers {
   /** The watch is up (a failure count may be reset). */
   readonly onOpened: () => void;
-  /** Something may have arrived: the caller syncs. Called once at the start too, for what came unwatched. */
+  /**
+   * Something may have arrived: the caller syncs. Called once at the start too, for what came unwatched
+   * (unless `onArrival` lists it).
+   */
   readonly onNewMail: () => void;
   /**
    * When given, a transport that holds a session open (IMAP) lists new mail on the watching session
-   * itself, between IDLEs, instead of calling `onNewMail` (still called once at the start): `seenAt` is
-   * when the first EXISTS (or flag change, or expunge) of the round came, `session` the watching session.
+   * itself, between IDLEs, instead of calling `onNewMail`, and what came unwatched by a round as the
+   * session opens, before its first IDLE: `seenAt` is when the first EXISTS (or flag change, or expunge)
+   * of the round came, or when the session opened; `session` the watching session.
    * Many EXISTS during a round make one more round. The caller bounds the round (a timeout, the sync lease: `close` ends the watching
    * session at once, and the watch is then renewed); a rejection ends the watch like any session
    * failure. Graph ignores it.
