@@ -35,7 +35,7 @@ export const insertRows = async <T extends keyof Database & string>(
     readonly onConflict?: string;
   } = {},
 ): Promise<void> => {
-  const { count, at } = rowsOf(rows);
+  const { count, at, madeAsWritten } = rowsOf(rows);
   if (count === 0) return;
   const onConflict = options.onConflict ?? '';
   if (dbKind(trx) === 'postgres') {
@@ -47,10 +47,8 @@ export const insertRows = async <T extends keyof Database & string>(
     return;
   }
   // Rows made as written are made for one statement at a time; an array's go as many a statement as fit.
-  const perStatement = Math.min(
-    Array.isArray(rows) ? Number.POSITIVE_INFINITY : SQLITE_ROWS_MADE_AT_ONCE,
-    Math.floor(SQLITE_MAX_VALUES / Object.keys(at(0)).length),
-  );
+  const fit = Math.floor(SQLITE_MAX_VALUES / Object.keys(at(0)).length);
+  const perStatement = madeAsWritten ? Math.min(SQLITE_ROWS_MADE_AT_ONCE, fit) : fit;
   for (let from = 0; from < count; from += perStatement) {
     const part = Array.from({ length: Math.min(perStatement, count - from) }, (_, k) => at(from + k));
     await valuesInsert(trx, table, part, onConflict);

@@ -14,20 +14,20 @@ export interface RowsMadeAsWritten<R> {
 export type RowSource<R> = readonly R[] | RowsMadeAsWritten<R>;
 
 /**
- * How many rows, and the i-th: made on each call when `rows` makes them, so read each one once — except
- * the first, kept once made (a statement reads it for its columns before it writes it).
+ * How many rows, and the i-th: made on each call when `rows` makes them (`madeAsWritten`), so read each
+ * one once — except the first, kept once made (a statement reads it for its columns before it writes it).
  */
 export const rowsOf = <R>(
   rows: RowSource<R>,
-): { readonly count: number; readonly at: (index: number) => R } => {
-  if (isArray(rows)) return { count: rows.length, at: (i) => rows[i]! };
+): { readonly count: number; readonly at: (index: number) => R; readonly madeAsWritten: boolean } => {
+  if (isArray(rows)) return { count: rows.length, at: (i) => rows[i]!, madeAsWritten: false };
   let first: R | undefined;
   const at = (i: number): R => {
     if (i !== 0) return rows.row(i);
     first ??= rows.row(0);
     return first;
   };
-  return { count: rows.count, at };
+  return { count: rows.count, at, madeAsWritten: true };
 };
 
 /** All the rows in an array (made now, when `rows` makes them). */

@@ -67,9 +67,10 @@ export const lastPerPlace = <T>(items: readonly T[], placeOf: (item: T) => Place
   const at = new PlaceMap<number>();
   const kept: T[] = [];
   for (const item of items) {
-    const index = at.get(placeOf(item));
+    const place = placeOf(item);
+    const index = at.get(place);
     if (index === undefined) {
-      at.set(placeOf(item), kept.length);
+      at.set(place, kept.length);
       kept.push(item);
     } else kept[index] = item;
   }

@@ -41,10 +41,22 @@ export const pickThread = (
  * the thread they already started, and two workers storing two replies of one conversation at once
  * agree without seeing each other. Two messages that share a Message-ID share its thread's name.
  */
-export const newThreadId = (m: ThreadFields, dedupeKey: string): string => {
-  const root = m.references[0] ?? m.inReplyTo ?? m.messageId;
-  const normalised = root ? normaliseMessageId(root) : '';
+export const newThreadId = (
+  m: ThreadFields,
+  dedupeKey: string,
+  /** The name the message's own Message-ID gives (`ownThreadName`), when already made: hashed once. */
+  own: string | null = ownThreadName(m),
+): string => {
+  const root = m.references[0] ?? m.inReplyTo;
+  if (root === undefined || root === null) return own ?? threadNamed(dedupeKey);
+  const normalised = normaliseMessageId(root);
   return threadNamed(normalised ? `mid:${normalised}` : dedupeKey);
+};
+
+/** The thread a message names as its root: after its Message-ID; none when that normalises to nothing. */
+const ownThreadName = (m: Pick<ThreadFields, 'messageId'>): string | null => {
+  const id = m.messageId ? normaliseMessageId(m.messageId) : '';
+  return id ? threadNamed(`mid:${id}`) : null;
 };
 
 const threadNamed = (key: string): string => hash('sha256', key, 'hex').slice(0, 32);
@@ -72,11 +84,8 @@ export const resolveThreadIds = async (
   uncommitted: readonly CarriedThreads[] = [],
 ): Promise<string[]> => {
   const candidates = batch.map((b) => threadCandidates(b.fields));
-  // The thread each message would name as a root (`newThreadId`): none for an id that normalises to nothing.
-  const named = batch.map((b) => {
-    const id = b.fields.messageId ? normaliseMessageId(b.fields.messageId) : '';
-    return id ? threadNamed(`mid:${id}`) : null;
-  });
+  // The thread each message would name as a root.
+  const named = batch.map((b) => ownThreadName(b.fields));
   // Two messages may share a Message-ID (a sender reused or forged it): a reply joins the thread of the
   // one stored first, the id's first claimant, whichever order the rows come back in.
   const stored = new ByMailbox<string>();
@@ -97,12 +106,12 @@ export const resolveThreadIds = async (
         stored.set(r.mailbox_id, r.message_id, r.thread_id);
     }
   }
-  for (const earlier of uncommitted)
+  const existingThreads = new ByMailbox<true>();
+  for (const earlier of uncommitted) {
     for (const [mailboxId, id, thread] of earlier.byMessageId.entries())
       if (!stored.has(mailboxId, id)) stored.set(mailboxId, id, thread);
-  const existingThreads = new ByMailbox<true>();
-  for (const earlier of uncommitted)
     for (const [mailboxId, thread] of earlier.threads.entries()) existingThreads.set(mailboxId, thread, true);
+  }
   const threadsAsked = byMailbox(
     batch.map((b, i) => ({ mailboxId: b.mailboxId, values: named[i] ? [named[i]] : [] })),
   );
@@ -122,10 +131,7 @@ export const resolveThreadIds = async (
     const thread =
       pickThread(candidates[i]!, stored.in(b.mailboxId)) ??
       (own && existingThreads.has(b.mailboxId, own) ? own : null) ??
-      // A message that refers to none is its thread's root: the thread is named after it (`own`, hashed once).
-      (own && !b.fields.inReplyTo && b.fields.references.length === 0
-        ? own
-        : newThreadId(b.fields, b.dedupeKey));
+      newThreadId(b.fields, b.dedupeKey, own);
     // Later messages of the batch see this one as if it were stored.
     if (b.fields.messageId && !stored.has(b.mailboxId, b.fields.messageId))
       stored.set(b.mailboxId, b.fields.messageId, thread);
